@@ -1,0 +1,109 @@
+// Shared helpers for the browser tests: a static server for book/, Debian's Chromium through
+// playwright-core, and pages that record every request they make.
+
+import { createServer } from 'node:http';
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { extname, join, normalize, relative, sep } from 'node:path';
+import { chromium } from 'playwright-core';
+
+export const BOOK_DIR = process.env.BOOK_DIR;
+if (!BOOK_DIR) {
+    throw new Error('BOOK_DIR is not set: run the browser tests through `cargo xtask test`');
+}
+
+const CONTENT_TYPES = {
+    '.html': 'text/html; charset=utf-8',
+    '.js': 'text/javascript; charset=utf-8',
+    '.mjs': 'text/javascript; charset=utf-8',
+    '.css': 'text/css; charset=utf-8',
+    '.json': 'application/json',
+    '.wasm': 'application/wasm',
+    '.svg': 'image/svg+xml',
+    '.png': 'image/png',
+    '.woff2': 'font/woff2',
+    '.txt': 'text/plain; charset=utf-8',
+    '.tsv': 'text/tab-separated-values; charset=utf-8',
+};
+
+/** Serves `root` on 127.0.0.1 (a free port), like any static host would. */
+export async function serveBook(root = BOOK_DIR) {
+    const server = createServer(async (req, res) => {
+        const url = new URL(req.url, 'http://localhost');
+        let path = normalize(join(root, decodeURIComponent(url.pathname)));
+        if (!path.startsWith(normalize(root))) {
+            res.writeHead(403).end();
+            return;
+        }
+        try {
+            if ((await stat(path)).isDirectory()) {
+                path = join(path, 'index.html');
+            }
+            const body = await readFile(path);
+            res.writeHead(200, { 'content-type': CONTENT_TYPES[extname(path)] ?? 'application/octet-stream' });
+            res.end(body);
+        } catch {
+            res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+        }
+    });
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const origin = `http://127.0.0.1:${server.address().port}`;
+    return { origin, close: () => new Promise((resolve) => server.close(resolve)) };
+}
+
+/** Debian's Chromium, never a downloaded browser. */
+export function launchChromium() {
+    return chromium.launch({
+        executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+        args: [
+            '--no-sandbox',
+            '--disable-gpu',
+            '--disable-quic',
+            '--no-first-run',
+            '--disable-background-networking',
+            '--disable-component-update',
+            '--disable-sync',
+        ],
+    });
+}
+
+/**
+ * Opens `url` in a fresh context and records every request and every uncaught page error.
+ * Returns { page, requests, errors, context }.
+ */
+export async function openRecorded(browser, url, { javaScript = true } = {}) {
+    const context = await browser.newContext({ javaScriptEnabled: javaScript });
+    const page = await context.newPage();
+    const requests = [];
+    const errors = [];
+    page.on('request', (request) => requests.push(request.url()));
+    page.on('pageerror', (error) => errors.push(error.message));
+    page.on('response', (response) => {
+        if (response.status() >= 400) {
+            errors.push(`HTTP ${response.status()} for ${response.url()}`);
+        }
+    });
+    page.on('console', (message) => {
+        if (message.type() === 'error') {
+            errors.push(`console: ${message.text()}`);
+        }
+    });
+    await page.goto(url, { waitUntil: 'networkidle' });
+    return { page, requests, errors, context };
+}
+
+/** Every .html file of the built site, as paths relative to its root with / separators. */
+export async function htmlPages(root = BOOK_DIR) {
+    const pages = [];
+    async function walk(dir) {
+        for (const entry of await readdir(dir, { withFileTypes: true })) {
+            const full = join(dir, entry.name);
+            if (entry.isDirectory()) {
+                await walk(full);
+            } else if (entry.name.endsWith('.html')) {
+                pages.push(relative(root, full).split(sep).join('/'));
+            }
+        }
+    }
+    await walk(root);
+    return pages.sort();
+}

@@ -1,0 +1,18 @@
+//! Every code example of *Backend Fundamentals*.
+//!
+//! An example is a plain function `fn(&str) -> Result<String, InputError>`: it takes its input
+//! (a scenario, parameters, SQL) as text and returns the output the book shows. Each one is
+//! listed once in [`registry::ALL`]; from there
+//!
+//! * `cargo test -p examples` runs it on its default input and compares the result with
+//!   `examples/expected/<id>.out`,
+//! * the `mdbook-examples` preprocessor shows its source and that verified output in the page,
+//! * the `playground` crate compiles the very same function to WebAssembly when it can run in a
+//!   browser.
+//!
+//! Modules follow the book's chapters.
+
+pub mod processes;
+pub mod registry;
+
+pub use registry::{Example, InputError, Runs};

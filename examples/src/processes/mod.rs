@@ -1,0 +1,3 @@
+//! Chapter "Processes, threads and cores".
+
+pub mod amdahl;

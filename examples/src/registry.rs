@@ -1,0 +1,76 @@
+//! The one list of examples, and the types that describe them.
+
+use std::fmt;
+
+/// Where an example can run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Runs {
+    /// Natively and in the browser's WebAssembly playground.
+    Everywhere,
+    /// Natively only; the reason is shown to the reader in one line.
+    NativeOnly(&'static str),
+}
+
+/// One registered example.
+#[derive(Debug, Clone, Copy)]
+pub struct Example {
+    /// Stable id used by pages (`{{#example processes::amdahl}}`) and expected files.
+    pub id: &'static str,
+    /// Human title, shown above the snippet.
+    pub title: &'static str,
+    /// Source file, relative to the workspace root (from `file!()`).
+    pub file: &'static str,
+    /// The input the tests run and the page shows.
+    pub default_input: &'static str,
+    /// One line on what the input means, shown next to the playground's editor.
+    pub input_help: &'static str,
+    pub runs: Runs,
+    pub run: fn(&str) -> Result<String, InputError>,
+}
+
+impl Example {
+    /// File name of the verified output under `examples/expected/`.
+    pub fn expected_file_name(&self) -> String {
+        format!("{}.out", self.id.replace("::", "."))
+    }
+
+    pub fn runs_in_browser(&self) -> bool {
+        matches!(self.runs, Runs::Everywhere)
+    }
+}
+
+/// A reader's input that an example cannot use, with the line it is on when there is one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputError {
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+impl InputError {
+    pub fn new(message: impl Into<String>) -> Self {
+        InputError { line: None, message: message.into() }
+    }
+
+    pub fn at_line(line: usize, message: impl Into<String>) -> Self {
+        InputError { line: Some(line), message: message.into() }
+    }
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "input line {line}: {}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+impl std::error::Error for InputError {}
+
+/// Every example of the book, in reading order.
+pub const ALL: &[Example] = &[crate::processes::amdahl::EXAMPLE];
+
+/// Looks an example up by id.
+pub fn find(id: &str) -> Option<&'static Example> {
+    ALL.iter().find(|example| example.id == id)
+}

@@ -1,0 +1,28 @@
+//! `mdbook-examples`: the thin binary mdBook calls; all logic is in the library.
+
+use std::io;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.as_slice() {
+        [cmd, renderer] if cmd == "supports" => {
+            if mdbook_examples::supports_renderer(renderer) {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+        [] => match mdbook_examples::run_preprocessor(io::stdin().lock(), io::stdout().lock()) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) => {
+                eprintln!("{err:#}");
+                ExitCode::FAILURE
+            }
+        },
+        _ => {
+            eprintln!("usage: mdbook-examples [supports <renderer>]  (mdBook runs this; see its README)");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,98 @@
+//! Building and serving the book.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::Context as _;
+
+use crate::project;
+use crate::step::{self, step};
+use crate::tools;
+use crate::wasm;
+
+/// Everything `mdbook` needs before it runs: pinned tools on PATH, our preprocessor built in
+/// release, the wasm playground and the mermaid script in `src/generated/`.
+pub struct Prepared {
+    path: OsString,
+    preprocessor: PathBuf,
+}
+
+impl Prepared {
+    /// `mdbook <args>` from the repository root, with our PATH and preprocessor binary.
+    pub fn mdbook(&self) -> anyhow::Result<Command> {
+        let mut cmd = Command::new(tools::MDBOOK.binary()?);
+        cmd.current_dir(project::root())
+            .env("PATH", &self.path)
+            // book.toml runs the preprocessor through `cargo run`, which works for plain
+            // `mdbook serve`; here we point mdBook at the binary we just built and skip
+            // cargo's start-up on each of mdBook's two calls.
+            .env("MDBOOK_PREPROCESSOR__EXAMPLES__COMMAND", &self.preprocessor);
+        Ok(cmd)
+    }
+}
+
+pub fn prepare() -> anyhow::Result<Prepared> {
+    let path = step("pinned tools (mdbook, mdbook-mermaid)", tools::ensure_book_tools)?;
+    let preprocessor = step("cargo build --release -p mdbook-examples", build_preprocessor)?;
+    wasm::build()?;
+    step("copy mermaid.min.js into src/generated/", copy_mermaid)?;
+    Ok(Prepared { path, preprocessor })
+}
+
+fn build_preprocessor() -> anyhow::Result<PathBuf> {
+    step::run(project::cargo().args(["build", "--quiet", "--release", "--package", "mdbook-examples"]))?;
+    Ok(project::target_dir().join("release").join("mdbook-examples"))
+}
+
+fn copy_mermaid() -> anyhow::Result<()> {
+    let source = tools::mermaid_js()?;
+    let dest = project::generated_dir().join("mermaid.min.js");
+    if file_len(&dest) != file_len(&source) {
+        std::fs::create_dir_all(project::generated_dir())?;
+        std::fs::copy(&source, &dest)
+            .with_context(|| format!("copying {} to {}", source.display(), dest.display()))?;
+    }
+    Ok(())
+}
+
+fn file_len(path: &Path) -> Option<u64> {
+    std::fs::metadata(path).ok().map(|meta| meta.len())
+}
+
+/// `cargo xtask build`: the site into `book/`.
+pub fn build_all() -> anyhow::Result<PathBuf> {
+    let prepared = prepare()?;
+    build(&prepared, &project::book_dir())?;
+    eprintln!("\nThe site is in {}", project::book_dir().display());
+    Ok(project::book_dir())
+}
+
+/// One `mdbook build` into `dest`.
+pub fn build(prepared: &Prepared, dest: &Path) -> anyhow::Result<()> {
+    step("mdbook build", || step::run(prepared.mdbook()?.arg("build").arg("--dest-dir").arg(dest)))
+}
+
+/// `cargo xtask serve`: prepare, then `mdbook serve` on 127.0.0.1 with live reload.
+pub fn serve(port: u16) -> anyhow::Result<()> {
+    let prepared = prepare()?;
+    eprintln!("==> mdbook serve on http://127.0.0.1:{port}/ (live reload; Ctrl+C stops)");
+    step::run(prepared.mdbook()?.args(["serve", "--hostname", "127.0.0.1", "--port"]).arg(port.to_string()))
+}
+
+/// `cargo xtask bless`: rewrites `examples/expected/*.out` and shows what changed.
+pub fn bless() -> anyhow::Result<()> {
+    step("run every example and rewrite examples/expected/", || {
+        step::run(
+            project::cargo()
+                .args(["test", "--quiet", "--package", "examples", "--test", "expected"])
+                .env("EXAMPLES_BLESS", "1"),
+        )
+    })?;
+    // Show the reviewer what blessing changed; git may be absent in an exported tree.
+    let _ = Command::new("git")
+        .current_dir(project::root())
+        .args(["status", "--short", "examples/expected"])
+        .status();
+    Ok(())
+}

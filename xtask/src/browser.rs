@@ -1,0 +1,98 @@
+//! `cargo xtask test`: everything CI checks, ending with the browser tests.
+//!
+//! Browser tests are Node scripts in `browser-tests/` that drive Debian's Chromium through
+//! `playwright-core` (pinned in `browser-tests/package-lock.json`; it never downloads a browser).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context as _, bail};
+
+use crate::book;
+use crate::project;
+use crate::step::{self, in_ci, loud_warning, step};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+pub fn test_all() -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    step("cargo fmt --check", || step::run(project::cargo().args(["fmt", "--all", "--check"])))?;
+    step("cargo clippy --all-targets -- -D warnings", || {
+        step::run(project::cargo().args([
+            "clippy",
+            "--quiet",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]))
+    })?;
+    step("cargo test --workspace", || step::run(project::cargo().args(["test", "--workspace"])))?;
+    let site = book::build_all()?;
+    let ran_browser_tests = step("browser tests (Playwright + Debian Chromium)", || browser_tests(&site))?;
+    eprintln!("\nall checks passed in {}", step::format_duration(started.elapsed()));
+    if !ran_browser_tests {
+        loud_warning(&[
+            "REMINDER: the browser tests did NOT run (see above); this run proves less than CI's.",
+        ]);
+    }
+    Ok(())
+}
+
+/// Runs the browser tests; returns false when they were skipped outside CI.
+fn browser_tests(site: &Path) -> anyhow::Result<bool> {
+    let chromium = std::env::var_os("CHROMIUM").map(PathBuf::from).unwrap_or_else(|| CHROMIUM.into());
+    let node_version = step::output(Command::new("node").arg("--version")).ok();
+    let mut missing = Vec::new();
+    if !chromium.is_file() {
+        missing
+            .push(format!("Chromium is not at {} (install: apt-get install chromium)", chromium.display()));
+    }
+    if node_version.is_none() {
+        missing.push("node is not on PATH (install: apt-get install nodejs npm)".to_string());
+    }
+    if !missing.is_empty() {
+        if in_ci() {
+            bail!("CI=true and the browser tests cannot run:\n  {}", missing.join("\n  "));
+        }
+        let mut lines = vec!["BROWSER TESTS SKIPPED: they did not run on this machine."];
+        lines.extend(missing.iter().map(String::as_str));
+        lines.push("With CI=true this is a failure.");
+        loud_warning(&lines);
+        return Ok(false);
+    }
+    let dir = project::root().join("browser-tests");
+    npm_ci_if_needed(&dir)?;
+    let mut tests: Vec<PathBuf> = std::fs::read_dir(dir.join("tests"))
+        .context("listing browser-tests/tests")?
+        .map(|entry| entry.map(|e| e.path()))
+        .collect::<Result<_, _>>()?;
+    tests.retain(|path| path.to_string_lossy().ends_with(".test.mjs"));
+    tests.sort();
+    anyhow::ensure!(!tests.is_empty(), "no browser tests found in browser-tests/tests/*.test.mjs");
+    step::run(
+        Command::new("node")
+            .arg("--test")
+            .args(&tests)
+            .current_dir(&dir)
+            .env("BOOK_DIR", site)
+            .env("CHROMIUM", &chromium),
+    )?;
+    Ok(true)
+}
+
+/// `npm ci` when node_modules is missing or was installed from another lock file.
+fn npm_ci_if_needed(dir: &Path) -> anyhow::Result<()> {
+    let lock =
+        std::fs::read(dir.join("package-lock.json")).context("reading browser-tests/package-lock.json")?;
+    let stamp = dir.join("node_modules").join(".installed-from-package-lock.json");
+    if std::fs::read(&stamp).is_ok_and(|installed| installed == lock) {
+        eprintln!("    node_modules is up to date with package-lock.json");
+        return Ok(());
+    }
+    step("npm ci (browser-tests, from package-lock.json)", || {
+        step::run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(dir))?;
+        std::fs::write(&stamp, &lock).with_context(|| format!("writing {}", stamp.display()))
+    })
+}
