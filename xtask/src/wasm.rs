@@ -49,3 +49,18 @@ pub fn build() -> anyhow::Result<PathBuf> {
     })?;
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    /// The bindgen step only works when the CLI library and the runtime crate are one version.
+    #[test]
+    fn bindgen_library_matches_the_wasm_bindgen_crate_in_cargo_lock() {
+        let lock = std::fs::read_to_string(crate::project::root().join("Cargo.lock")).unwrap();
+        let version_of = |name: &str| {
+            let header = format!("name = \"{name}\"\nversion = \"");
+            let start = lock.find(&header).unwrap_or_else(|| panic!("{name} is not in Cargo.lock")) + header.len();
+            lock[start..].split('"').next().unwrap().to_string()
+        };
+        assert_eq!(version_of("wasm-bindgen"), version_of("wasm-bindgen-cli-support"));
+    }
+}
