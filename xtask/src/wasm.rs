@@ -58,7 +58,8 @@ mod tests {
         let lock = std::fs::read_to_string(crate::project::root().join("Cargo.lock")).unwrap();
         let version_of = |name: &str| {
             let header = format!("name = \"{name}\"\nversion = \"");
-            let start = lock.find(&header).unwrap_or_else(|| panic!("{name} is not in Cargo.lock")) + header.len();
+            let start =
+                lock.find(&header).unwrap_or_else(|| panic!("{name} is not in Cargo.lock")) + header.len();
             lock[start..].split('"').next().unwrap().to_string()
         };
         assert_eq!(version_of("wasm-bindgen"), version_of("wasm-bindgen-cli-support"));
