@@ -1,6 +1,7 @@
 //! Runs every registered example on its default input and compares the result with
-//! `examples/expected/<id>.out`. `cargo xtask bless` sets `EXAMPLES_BLESS=1` to rewrite them;
-//! nothing else writes those files.
+//! `examples/expected/<id>.out`, and checks `examples/manifest.json` (what the preprocessor
+//! knows of the registry) against the registry. `cargo xtask bless` sets `EXAMPLES_BLESS=1` to
+//! rewrite them; nothing else writes those files.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -9,9 +10,55 @@ fn expected_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("expected")
 }
 
+fn blessing() -> bool {
+    std::env::var_os("EXAMPLES_BLESS").is_some_and(|v| v == "1")
+}
+
+/// The registry as the preprocessor reads it: `examples/manifest.json`.
+fn manifest() -> String {
+    let examples: Vec<serde_json::Value> = examples::registry::ALL
+        .iter()
+        .map(|example| {
+            serde_json::json!({
+                "id": example.id,
+                "title": example.title,
+                "file": example.file,
+                "expected": format!("examples/expected/{}", example.expected_file_name()),
+                "default_input": example.default_input,
+                "input_help": example.input_help,
+                "native_only": match example.runs {
+                    examples::Runs::Everywhere => None,
+                    examples::Runs::NativeOnly(reason) => Some(reason),
+                },
+            })
+        })
+        .collect();
+    let doc = serde_json::json!({
+        "comment": "Written by `cargo xtask bless` from examples::registry::ALL; checked by `cargo test -p examples`. Read by the mdbook-examples preprocessor.",
+        "examples": examples,
+    });
+    serde_json::to_string_pretty(&doc).unwrap() + "\n"
+}
+
+#[test]
+fn manifest_matches_the_registry() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("manifest.json");
+    let current = manifest();
+    if blessing() {
+        std::fs::write(&path, current).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
+        return;
+    }
+    let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        on_disk == current,
+        "examples/manifest.json is out of date with examples::registry::ALL:\n{}\nRun `cargo xtask bless`.",
+        line_diff(&on_disk, &current)
+    );
+}
+
 #[test]
 fn every_example_matches_its_verified_output() {
-    let bless = std::env::var_os("EXAMPLES_BLESS").is_some_and(|v| v == "1");
+    let bless = blessing();
     let mut failures = String::new();
     for example in examples::registry::ALL {
         let path = expected_dir().join(example.expected_file_name());

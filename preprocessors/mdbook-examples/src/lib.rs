@@ -1,13 +1,38 @@
-//! The `examples` preprocessor for mdBook 0.5.
+//! `mdbook-examples`: an mdBook 0.5 preprocessor that puts tested code and its verified output
+//! into a book, and highlights every fenced code block at build time.
 //!
-//! It speaks mdBook's preprocessor protocol: `supports <renderer>` answers whether it handles a
-//! renderer; otherwise it reads `[context, book]` as JSON on stdin and writes the book back.
+//! * `{{#example chapter::name [options]}}` becomes the example's source region, highlighted,
+//!   with the output `cargo test` verified (see [`directive`] for the options).
+//! * Every fenced block is highlighted with syntect into `bf-`-prefixed classes; an unknown
+//!   language is an error.
+//! * Every problem fails the build with `src/<chapter>.md:LINE:COL` (see [`diagnostic`]).
+//!
+//! It speaks mdBook's protocol: `supports <renderer>` answers whether it handles a renderer;
+//! otherwise it reads `[context, book]` as JSON on stdin and writes the book back.
+
+pub mod config;
+pub mod diagnostic;
+pub mod directive;
+pub mod highlight;
+pub mod manifest;
+pub mod markdown;
+pub mod render;
 
 use std::io::{Read, Write};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use anyhow::Context as _;
 use mdbook_preprocessor::book::Book;
 use mdbook_preprocessor::{Preprocessor, PreprocessorContext};
+
+use crate::config::Config;
+use crate::diagnostic::{Diagnostic, Diagnostics, Problem, SourceMap};
+use crate::highlight::{Highlighter, Language};
+use crate::manifest::Manifest;
+use crate::markdown::Found;
+use crate::render::ExampleView;
 
 pub struct Examples;
 
@@ -16,8 +41,18 @@ impl Preprocessor for Examples {
         "examples"
     }
 
-    fn run(&self, _ctx: &PreprocessorContext, book: Book) -> mdbook_preprocessor::errors::Result<Book> {
-        Ok(book)
+    fn run(&self, ctx: &PreprocessorContext, book: Book) -> mdbook_preprocessor::errors::Result<Book> {
+        let config: Config = ctx
+            .config
+            .get("preprocessor.examples")
+            .context("reading [preprocessor.examples] in book.toml")?
+            .unwrap_or_default();
+        let session = Session::new(
+            config.resolve(&ctx.root),
+            ctx.renderer == "html",
+            ctx.root.join(&ctx.config.book.src),
+        );
+        Ok(session.process_book(book)?)
     }
 
     fn supports_renderer(&self, renderer: &str) -> mdbook_preprocessor::errors::Result<bool> {
@@ -25,9 +60,10 @@ impl Preprocessor for Examples {
     }
 }
 
-/// The HTML renderer gets the full treatment.
-pub fn supports_renderer(renderer: &str) -> bool {
-    renderer == "html"
+/// Every renderer: HTML gets highlighted HTML; others (`markdown`, mdBook's `test`) get plain
+/// Markdown with Rust fences marked `ignore` (cargo test runs the examples, not rustdoc).
+pub fn supports_renderer(_renderer: &str) -> bool {
+    true
 }
 
 /// One preprocessor run: context and book in, book out.
@@ -37,4 +73,257 @@ pub fn run_preprocessor(input: impl Read, mut output: impl Write) -> anyhow::Res
     serde_json::to_writer(&mut output, &book).context("writing the book back to mdBook")?;
     output.flush()?;
     Ok(())
+}
+
+/// A chapter as the preprocessor sees it.
+pub struct ChapterText {
+    /// `src/…/chapter.md`, as errors name it.
+    pub display_path: String,
+    /// The file on disk, to map positions back when `{{#include}}` changed the content.
+    pub source_file: Option<PathBuf>,
+    /// Relative path from this chapter's page to the site root (`""`, `"../"`, …).
+    pub root: String,
+    pub content: String,
+}
+
+/// The state of one build: configuration, the examples manifest (loaded on first use) and the
+/// highlighter.
+pub struct Session {
+    config: Config,
+    html: bool,
+    src_dir: PathBuf,
+    manifest: OnceLock<Result<Manifest, String>>,
+    highlighter: Highlighter,
+}
+
+impl Session {
+    pub fn new(config: Config, html: bool, src_dir: PathBuf) -> Self {
+        let highlighter = Highlighter::new(if html { config.cache_dir.clone() } else { None });
+        Session { config, html, src_dir, manifest: OnceLock::new(), highlighter }
+    }
+
+    /// Rewrites every chapter (in parallel); all problems of all chapters are reported together.
+    pub fn process_book(&self, mut book: Book) -> Result<Book, Diagnostics> {
+        let mut chapters = Vec::new();
+        book.for_each_chapter_mut(|chapter| {
+            let source = chapter.source_path.as_ref().map(|p| self.src_dir.join(p));
+            let depth = chapter.path.as_ref().map_or(0, |p| p.components().count().saturating_sub(1));
+            chapters.push(ChapterText {
+                display_path: display_path(&self.src_dir, chapter.source_path.as_deref(), &chapter.name),
+                source_file: source,
+                root: "../".repeat(depth),
+                content: std::mem::take(&mut chapter.content),
+            });
+        });
+        let results = self.process_all(&chapters);
+        let mut problems = Vec::new();
+        let mut processed = Vec::with_capacity(results.len());
+        for result in results {
+            match result {
+                Ok(content) => processed.push(content),
+                Err(found) => {
+                    problems.extend(found);
+                    processed.push(String::new());
+                }
+            }
+        }
+        if !problems.is_empty() {
+            return Err(Diagnostics(problems));
+        }
+        let mut processed = processed.into_iter();
+        book.for_each_chapter_mut(|chapter| {
+            chapter.content = processed.next().expect("one result per chapter")
+        });
+        Ok(book)
+    }
+
+    fn process_all(&self, chapters: &[ChapterText]) -> Vec<Result<String, Vec<Diagnostic>>> {
+        let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(chapters.len().max(1));
+        if workers <= 1 {
+            return chapters.iter().map(|chapter| self.process_chapter(chapter)).collect();
+        }
+        let chunk = chapters.len().div_ceil(workers);
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = chapters
+                .chunks(chunk)
+                .map(|part| {
+                    scope.spawn(move || part.iter().map(|c| self.process_chapter(c)).collect::<Vec<_>>())
+                })
+                .collect();
+            handles.into_iter().flat_map(|handle| handle.join().expect("a chapter worker panicked")).collect()
+        })
+    }
+
+    /// Rewrites one chapter, or returns every problem in it.
+    pub fn process_chapter(&self, chapter: &ChapterText) -> Result<String, Vec<Diagnostic>> {
+        let content = &chapter.content;
+        let mut out = String::with_capacity(content.len() * 2);
+        let mut copied_up_to = 0;
+        let mut problems = Vec::new();
+        for found in markdown::scan(content) {
+            let range = found.range().clone();
+            match self.replacement(&found, chapter) {
+                Ok(Some(replacement)) => {
+                    out.push_str(&content[copied_up_to..range.start]);
+                    out.push_str(&replacement);
+                    copied_up_to = range.end;
+                }
+                Ok(None) => {}
+                Err((problem, at)) => problems.push(locate(chapter, at.unwrap_or(range), problem)),
+            }
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        out.push_str(&content[copied_up_to..]);
+        Ok(out)
+    }
+
+    /// The text that replaces `found`, `None` to leave it, or a problem with a narrower range.
+    fn replacement(
+        &self,
+        found: &Found,
+        chapter: &ChapterText,
+    ) -> Result<Option<String>, (Problem, Option<Range<usize>>)> {
+        let content = &chapter.content;
+        match found {
+            Found::Stray { .. } => Err((
+                Problem::new("an example directive must stand alone in its paragraph")
+                    .hint("put `{{#example …}}` on a line of its own, with blank lines around it;\nto show the directive itself, escape it as `\\{{#example …}}` or put it in `code`"),
+                None,
+            )),
+            Found::Fence { range, info, code } => {
+                let info_range = range.start..range.start + content[range.start..].find('\n').unwrap_or(0);
+                let language = highlight::language(info).map_err(|p| (p, Some(info_range)))?;
+                if language == Language::Untouched || !self.html {
+                    return Ok(None);
+                }
+                let lines = self.highlighter.highlight_lines(language, code);
+                let name = match language {
+                    Language::Syntax { name, .. } | Language::Plain { name } => name,
+                    Language::Untouched => unreachable!("handled above"),
+                };
+                let mut html = render::code_block(name, &lines);
+                if content[range.clone()].ends_with('\n') {
+                    html.push('\n');
+                }
+                Ok(Some(html))
+            }
+            Found::Directive { range, text } => {
+                let prefix = markdown::continuation_prefix(content, range.start);
+                let body = self.example(text, chapter, &prefix).map_err(|p| (p, None))?;
+                // End the HTML block with a blank line inside the same container.
+                let ends_line = content[range.clone()].ends_with('\n');
+                Ok(Some(if ends_line { format!("{body}\n{}\n", prefix.trim_end()) } else { body }))
+            }
+        }
+    }
+
+    fn manifest(&self) -> Result<&Manifest, Problem> {
+        self.manifest
+            .get_or_init(|| {
+                Manifest::load(&self.config.manifest, &self.config.workspace).map_err(|e| format!("{e:#}"))
+            })
+            .as_ref()
+            .map_err(|message| Problem::new(message.clone()))
+    }
+
+    fn example(&self, text: &str, chapter: &ChapterText, prefix: &str) -> Result<String, Problem> {
+        let directive = directive::parse(text)?;
+        let manifest = self.manifest()?;
+        let entry = manifest.entry(&directive.id)?;
+        let source = manifest.read(&entry.file);
+        let source = source.as_ref().as_ref().map_err(|err| {
+            Problem::new(format!("cannot read {} (source of example `{}`): {err}", entry.file, entry.id))
+                .hint("the manifest says the example lives there; if it moved, run `cargo xtask bless`")
+        })?;
+        let region = manifest::region(source, &entry.file, &directive.region, directive.collapse.as_deref())?;
+        let (first_line, lines) = select_lines(&region, directive.lines, &directive.region)?;
+        let expected = manifest.read(&entry.expected);
+        let output = expected.as_ref().as_ref().map_err(|err| {
+            Problem::new(format!("example `{}` has no verified output ({}: {err})", entry.id, entry.expected))
+                .hint("run `cargo xtask bless`, review the new file, and commit it")
+        })?;
+        let extension = Path::new(&entry.file).extension().and_then(|e| e.to_str()).unwrap_or("");
+        let language = highlight::language(extension).unwrap_or(Language::Plain { name: "text" });
+        let code: String = lines.iter().map(|(line, _)| format!("{line}\n")).collect();
+        let shown = if self.html {
+            let highlighted = self.highlighter.highlight_lines(language, &code);
+            highlighted.into_iter().zip(lines.iter().map(|(_, hidden)| *hidden)).collect()
+        } else {
+            lines.clone()
+        };
+        let fill = |template: &str| {
+            template
+                .replace("{root}", &chapter.root)
+                .replace("{path}", &entry.file)
+                .replace("{line}", &first_line.to_string())
+        };
+        let view = ExampleView {
+            entry,
+            directive: &directive,
+            language,
+            lines: shown,
+            first_line,
+            output,
+            source_href: fill(&self.config.source_url),
+            playground_href: fill(&self.config.playground_url),
+        };
+        Ok(if self.html { view.html() } else { view.markdown(prefix) })
+    }
+}
+
+/// Applies `lines=A-B` to a region; returns the first shown line's number in the file.
+fn select_lines(
+    region: &manifest::Region,
+    range: Option<(usize, Option<usize>)>,
+    name: &str,
+) -> Result<(usize, Vec<(String, bool)>), Problem> {
+    let Some((from, to)) = range else {
+        return Ok((region.first_line, region.lines.clone()));
+    };
+    let count = region.lines.len();
+    let to = to.unwrap_or(count);
+    if from > count || to > count {
+        return Err(Problem::new(format!(
+            "`lines={from}-{to}` is outside region `{name}`, which has {count} lines"
+        )));
+    }
+    Ok((region.first_line + from - 1, region.lines[from - 1..to].to_vec()))
+}
+
+fn display_path(src_dir: &Path, source: Option<&Path>, name: &str) -> String {
+    let src_name = src_dir.file_name().map_or("src".into(), |n| n.to_string_lossy().into_owned());
+    match source {
+        Some(path) => format!("{src_name}/{}", path.display()),
+        None => format!("{src_name}/<chapter {name}>"),
+    }
+}
+
+/// Places a problem found at `range` of the chapter's (possibly `{{#include}}`-expanded)
+/// content in the file on disk.
+fn locate(chapter: &ChapterText, range: Range<usize>, problem: Problem) -> Diagnostic {
+    let expanded = SourceMap::new(&chapter.content);
+    let mut diagnostic = expanded.diagnose(&chapter.display_path, range, problem);
+    let Some(original) = chapter.source_file.as_ref().and_then(|f| std::fs::read_to_string(f).ok()) else {
+        return diagnostic;
+    };
+    if original == chapter.content {
+        return diagnostic;
+    }
+    // The content was changed before us (e.g. by {{#include}}): find the same line on disk.
+    let on_disk = SourceMap::new(&original);
+    let matches: Vec<usize> = original
+        .lines()
+        .enumerate()
+        .filter(|(_, line)| *line == diagnostic.source_line)
+        .map(|(i, _)| i + 1)
+        .collect();
+    if let [line] = matches.as_slice() {
+        diagnostic.line = *line;
+        diagnostic.source_line = on_disk.line(*line).to_string();
+    } else {
+        diagnostic.file = format!("{} (after {{{{#include}}}} expansion)", diagnostic.file);
+    }
+    diagnostic
 }

@@ -1,0 +1,329 @@
+//! Build-time syntax highlighting with syntect (pure-Rust regex) and two-face's extra
+//! syntaxes. Output is class-based (`bf-` prefixed); `theme_css()` colours those classes for
+//! each of mdBook's five themes. Highlighted blocks are cached on disk by content hash.
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use syntect::html::{ClassStyle, css_for_theme_with_class_style, line_tokens_to_classed_spans};
+use syntect::parsing::{ParseState, ScopeStack, SyntaxSet};
+use syntect::util::LinesWithEndings;
+
+use crate::diagnostic::Problem;
+
+const CLASS_STYLE: ClassStyle = ClassStyle::SpacedPrefixed { prefix: "bf-" };
+
+/// Bumped whenever the HTML for a block changes, so stale cache entries are never used.
+const CACHE_VERSION: u32 = 1;
+
+/// How a fence's language is treated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Language {
+    /// Highlighted with the named syntect syntax; `name` is what the page's class says.
+    Syntax { name: &'static str, syntax: &'static str },
+    /// Escaped, not highlighted (`text`, `console`, `output`, no language).
+    Plain { name: &'static str },
+    /// Left alone for another preprocessor (`mermaid`).
+    Untouched,
+}
+
+/// Fence languages the book may use: (fence word, syntect syntax or None for plain text).
+const LANGUAGES: &[(&str, Option<&str>)] = &[
+    ("rust", Some("Rust")),
+    ("rs", Some("Rust")),
+    ("sql", Some("SQL")),
+    ("ts", Some("TypeScript")),
+    ("typescript", Some("TypeScript")),
+    ("tsx", Some("TypeScriptReact")),
+    ("js", Some("JavaScript")),
+    ("javascript", Some("JavaScript")),
+    ("json", Some("JSON")),
+    ("toml", Some("TOML")),
+    ("yaml", Some("YAML")),
+    ("yml", Some("YAML")),
+    ("bash", Some("Bourne Again Shell (bash)")),
+    ("sh", Some("Bourne Again Shell (bash)")),
+    ("shell", Some("Bourne Again Shell (bash)")),
+    ("http", Some("HTTP Request and Response")),
+    ("diff", Some("Diff")),
+    ("python", Some("Python")),
+    ("py", Some("Python")),
+    ("go", Some("Go")),
+    ("c", Some("C")),
+    ("html", Some("HTML")),
+    ("css", Some("CSS")),
+    ("xml", Some("XML")),
+    ("ini", Some("INI")),
+    ("dockerfile", Some("Dockerfile")),
+    ("makefile", Some("Makefile")),
+    ("proto", Some("Protocol Buffer")),
+    ("graphql", Some("GraphQL")),
+    ("nginx", Some("nginx")),
+    ("text", None),
+    ("txt", None),
+    ("plain", None),
+    ("console", None),
+    ("output", None),
+];
+
+/// The language of a fence's info string (`rust`, `rust,ignore`, `sql title="x"`, empty).
+pub fn language(info: &str) -> Result<Language, Problem> {
+    let word = info.split([',', ' ', '\t', '{']).next().unwrap_or("").trim();
+    if word.is_empty() {
+        return Ok(Language::Plain { name: "text" });
+    }
+    if word == "mermaid" {
+        return Ok(Language::Untouched);
+    }
+    let lowered = word.to_ascii_lowercase();
+    match LANGUAGES.iter().find(|(name, _)| *name == lowered) {
+        Some((name, Some(syntax))) => Ok(Language::Syntax { name, syntax }),
+        Some((name, None)) => Ok(Language::Plain { name }),
+        None => Err(Problem::new(format!("unknown language `{word}` on a code fence")).hint(format!(
+            "known languages: {}, mermaid",
+            LANGUAGES.iter().map(|(name, _)| *name).collect::<Vec<_>>().join(", ")
+        ))),
+    }
+}
+
+fn syntaxes() -> &'static SyntaxSet {
+    static SET: OnceLock<SyntaxSet> = OnceLock::new();
+    SET.get_or_init(two_face::syntax::extra_newlines)
+}
+
+/// Highlights code to HTML spans (newlines kept as `\n`), through the on-disk cache.
+pub struct Highlighter {
+    cache_dir: Option<PathBuf>,
+}
+
+impl Highlighter {
+    pub fn new(cache_dir: Option<PathBuf>) -> Self {
+        if let Some(dir) = &cache_dir
+            && let Err(err) = std::fs::create_dir_all(dir)
+        {
+            eprintln!(
+                "mdbook-examples: warning: highlight cache {} unusable ({err}); continuing without it",
+                dir.display()
+            );
+            return Highlighter { cache_dir: None };
+        }
+        Highlighter { cache_dir }
+    }
+
+    /// One self-contained HTML fragment per line of `code` (every span opened on a line is
+    /// closed on it), so lines can be wrapped or hidden one by one.
+    pub fn highlight_lines(&self, language: Language, code: &str) -> Vec<String> {
+        let Language::Syntax { syntax, .. } = language else {
+            return code.lines().map(escape).collect();
+        };
+        let entry =
+            self.cache_dir.as_ref().map(|dir| dir.join(format!("{:032x}.html", cache_key(syntax, code))));
+        if let Some(path) = &entry
+            && let Ok(html) = std::fs::read_to_string(path)
+        {
+            return html.split('\n').map(str::to_string).collect();
+        }
+        let lines = highlight_uncached(syntax, code);
+        if let Some(path) = entry {
+            // Write then rename: a parallel build never reads half an entry.
+            let scratch = path.with_extension(format!("tmp{}", std::process::id()));
+            if std::fs::write(&scratch, lines.join("\n")).is_ok() {
+                let _ = std::fs::rename(&scratch, &path);
+            }
+        }
+        lines
+    }
+}
+
+fn highlight_uncached(syntax_name: &str, code: &str) -> Vec<String> {
+    let set = syntaxes();
+    let syntax = set
+        .find_syntax_by_name(syntax_name)
+        .unwrap_or_else(|| panic!("syntax `{syntax_name}` is listed in LANGUAGES but not in two-face's set"));
+    let mut state = ParseState::new(syntax);
+    let mut stack = ScopeStack::new();
+    // Opening tags still open at the end of the previous line, reopened on the next one.
+    let mut open: Vec<String> = Vec::new();
+    let mut lines = Vec::new();
+    for line in LinesWithEndings::from(code) {
+        let spans = state
+            .parse_line(line, set)
+            .map_err(syntect::Error::from)
+            .and_then(|ops| line_tokens_to_classed_spans(line, &ops, CLASS_STYLE, &mut stack))
+            .map(|(html, _)| html);
+        let Ok(spans) = spans else {
+            // A syntax definition failed on this input: show the block unhighlighted rather
+            // than half-highlighted.
+            return code.lines().map(escape).collect();
+        };
+        let mut html = open.concat();
+        html.push_str(&spans);
+        track_open_spans(&spans, &mut open);
+        html.push_str(&"</span>".repeat(open.len()));
+        // The only raw newline is the line's own end (content is escaped).
+        lines.push(html.replace(['\n', '\r'], ""));
+    }
+    lines
+}
+
+/// Updates the stack of open `<span …>` tags after `html` (syntect's own output: escaped text,
+/// `<span class="…">` and `</span>` only).
+fn track_open_spans(html: &str, open: &mut Vec<String>) {
+    let mut rest = html;
+    while let Some(at) = rest.find('<') {
+        rest = &rest[at..];
+        if let Some(after) = rest.strip_prefix("</span>") {
+            open.pop();
+            rest = after;
+        } else {
+            let end = rest.find('>').map_or(rest.len(), |i| i + 1);
+            open.push(rest[..end].to_string());
+            rest = &rest[end..];
+        }
+    }
+}
+
+/// 128-bit FNV-1a over the cache version, syntax and code: stable across builds and Rust versions.
+fn cache_key(syntax: &str, code: &str) -> u128 {
+    const PRIME: u128 = 0x0000000001000000000000000000013B;
+    let mut hash: u128 = 0x6c62272e07bb014262b821756295c58d;
+    for byte in CACHE_VERSION.to_le_bytes().iter().chain(syntax.as_bytes()).chain(&[0]).chain(code.as_bytes())
+    {
+        hash ^= u128::from(*byte);
+        hash = hash.wrapping_mul(PRIME);
+    }
+    hash
+}
+
+/// HTML-escapes text for element content and attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// mdBook theme (class on `<html>`) → syntect theme used for it.
+pub const THEMES: &[(&str, &str)] = &[
+    ("light", "InspiredGitHub"),
+    ("rust", "gruvbox-light"),
+    ("coal", "base16-eighties.dark"),
+    ("navy", "base16-ocean.dark"),
+    ("ayu", "TwoDark"),
+];
+
+/// CSS for the `bf-` classes under each mdBook theme. Backgrounds are left to mdBook's theme.
+pub fn theme_css() -> String {
+    let themes = two_face::theme::extra();
+    let mut css = String::from(
+        "/* Generated by mdbook-examples (highlight::theme_css) from syntect themes; do not edit.\n   `cargo test -p mdbook-examples` checks it is current and rewrites it with UPDATE_EXPECT=1. */\n",
+    );
+    for (mdbook_theme, syntect_theme) in THEMES {
+        let theme = themes.get_by_name(syntect_theme).unwrap_or_else(|| panic!("no theme {syntect_theme}"));
+        let generated = css_for_theme_with_class_style(theme, CLASS_STYLE).expect("theme converts to CSS");
+        css.push_str(&format!("\n/* {mdbook_theme}: {syntect_theme} */\n"));
+        for rule in generated.split('}') {
+            let Some((selectors, body)) = rule.split_once('{') else { continue };
+            // Drop comments syntect puts before rules, and background colours.
+            let selectors: Vec<&str> = selectors
+                .lines()
+                .filter(|line| !line.trim_start().starts_with("/*") && !line.trim_start().starts_with('*'))
+                .flat_map(|line| line.split(','))
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .collect();
+            let body: Vec<&str> = body
+                .split(';')
+                .map(str::trim)
+                .filter(|decl| !decl.is_empty() && !decl.starts_with("background"))
+                .collect();
+            if selectors.is_empty() || body.is_empty() {
+                continue;
+            }
+            let scoped: Vec<String> = selectors.iter().map(|s| format!("html.{mdbook_theme} {s}")).collect();
+            css.push_str(&format!("{} {{ {}; }}\n", scoped.join(", "), body.join("; ")));
+        }
+    }
+    css
+}
+
+trait ByName {
+    fn get_by_name(&self, name: &str) -> Option<&syntect::highlighting::Theme>;
+}
+
+impl ByName for two_face::theme::EmbeddedLazyThemeSet {
+    fn get_by_name(&self, name: &str) -> Option<&syntect::highlighting::Theme> {
+        two_face::theme::EmbeddedLazyThemeSet::theme_names()
+            .iter()
+            .find(|embedded| embedded.as_name() == name)
+            .map(|embedded| self.get(*embedded))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_listed_language_has_a_syntax() {
+        for (name, syntax) in LANGUAGES {
+            if let Some(syntax) = syntax {
+                assert!(syntaxes().find_syntax_by_name(syntax).is_some(), "{name}: no syntax `{syntax}`");
+            }
+        }
+    }
+
+    #[test]
+    fn fence_info_strings() {
+        assert_eq!(language("rust,ignore").unwrap(), Language::Syntax { name: "rust", syntax: "Rust" });
+        assert_eq!(language("").unwrap(), Language::Plain { name: "text" });
+        assert_eq!(language("mermaid").unwrap(), Language::Untouched);
+        let problem = language("cobol").unwrap_err();
+        assert!(problem.message.contains("unknown language `cobol`"));
+        assert!(problem.hint.unwrap().contains("rust, rs, sql"));
+    }
+
+    #[test]
+    fn highlights_with_prefixed_classes_and_escapes() {
+        let lines = Highlighter::new(None).highlight_lines(language("rust").unwrap(), "let x = \"<a>\";\n");
+        assert_eq!(lines.len(), 1);
+        assert!(lines[0].contains(r#"<span class="bf-storage bf-type bf-rust">let</span>"#), "{}", lines[0]);
+        assert!(lines[0].contains("&lt;a&gt;"));
+    }
+
+    #[test]
+    fn every_line_closes_the_spans_it_opens() {
+        let code = "/* a comment\n   over two lines */\nfn main() {\n    let s = \"multi\n line\";\n}\n";
+        let lines = Highlighter::new(None).highlight_lines(language("rust").unwrap(), code);
+        assert_eq!(lines.len(), 6);
+        for line in &lines {
+            assert_eq!(line.matches("<span").count(), line.matches("</span>").count(), "{line}");
+        }
+        // The comment's second line is still a comment.
+        assert!(lines[1].contains("bf-comment"), "{}", lines[1]);
+    }
+
+    #[test]
+    fn the_cache_returns_what_was_highlighted() {
+        let dir = std::env::temp_dir().join(format!("bf-hl-cache-{}", std::process::id()));
+        let highlighter = Highlighter::new(Some(dir.clone()));
+        let first = highlighter.highlight_lines(language("sql").unwrap(), "SELECT 1;\nSELECT 2;\n");
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+        assert_eq!(highlighter.highlight_lines(language("sql").unwrap(), "SELECT 1;\nSELECT 2;\n"), first);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn theme_css_is_current() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../theme/syntax-highlighting.css");
+        expect_test::expect_file![path].assert_eq(&theme_css());
+    }
+}

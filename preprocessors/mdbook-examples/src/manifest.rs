@@ -1,0 +1,277 @@
+//! What the preprocessor knows about the examples: `examples/manifest.json` (written by
+//! `cargo xtask bless` from the registry and checked by `cargo test -p examples`), the source
+//! files and the verified outputs.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use serde::Deserialize;
+
+use crate::diagnostic::Problem;
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Entry {
+    pub id: String,
+    pub title: String,
+    /// Source file, relative to the workspace.
+    pub file: String,
+    /// Verified output file, relative to the workspace.
+    pub expected: String,
+    pub default_input: String,
+    pub input_help: String,
+    /// Why the example cannot run in a browser; `None` when it can.
+    pub native_only: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ManifestFile {
+    examples: Vec<Entry>,
+}
+
+/// The registry plus a cache of the files read from it (chapters are processed in parallel).
+pub struct Manifest {
+    entries: HashMap<String, Entry>,
+    workspace: PathBuf,
+    files: Mutex<HashMap<PathBuf, Arc<Result<String, String>>>>,
+}
+
+impl Manifest {
+    pub fn load(path: &Path, workspace: &Path) -> anyhow::Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|err| {
+            anyhow::anyhow!(
+                "cannot read the examples manifest {}: {err}\n  = help: `cargo xtask bless` writes it from examples::registry::ALL",
+                path.display()
+            )
+        })?;
+        let file: ManifestFile = serde_json::from_str(&text)
+            .map_err(|err| anyhow::anyhow!("{}:{}:{}: {err}", path.display(), err.line(), err.column()))?;
+        let entries = file.examples.into_iter().map(|entry| (entry.id.clone(), entry)).collect();
+        Ok(Manifest { entries, workspace: workspace.to_path_buf(), files: Mutex::default() })
+    }
+
+    #[cfg(test)]
+    pub fn from_entries(entries: Vec<Entry>, workspace: &Path) -> Self {
+        let entries = entries.into_iter().map(|entry| (entry.id.clone(), entry)).collect();
+        Manifest { entries, workspace: workspace.to_path_buf(), files: Mutex::default() }
+    }
+
+    /// The entry for `id`, or the problem to report: unknown id (with a suggestion), or an
+    /// example that exists in the source but is not registered, so no test runs it.
+    pub fn entry(&self, id: &str) -> Result<&Entry, Problem> {
+        if let Some(entry) = self.entries.get(id) {
+            return Ok(entry);
+        }
+        if let Some(place) = self.find_unregistered(id) {
+            return Err(Problem::new(format!("example `{id}` is not covered by any test"))
+                .hint(format!(
+                    "it is defined at {place} but is not listed in examples::registry::ALL, so `cargo test` never runs it;\nadd it to ALL, then run `cargo xtask bless`"
+                )));
+        }
+        let mut known: Vec<&str> = self.entries.keys().map(String::as_str).collect();
+        known.sort_unstable();
+        let hint = match closest(id, &known) {
+            Some(best) => format!("did you mean `{best}`?"),
+            None => format!("known examples: {}", known.join(", ")),
+        };
+        Err(Problem::new(format!("unknown example `{id}`")).hint(hint))
+    }
+
+    /// Reads a workspace file once per build.
+    pub fn read(&self, relative: &str) -> Arc<Result<String, String>> {
+        let path = self.workspace.join(relative);
+        let mut files = self.files.lock().expect("no panic while holding the lock");
+        files
+            .entry(path.clone())
+            .or_insert_with(|| Arc::new(std::fs::read_to_string(&path).map_err(|err| err.to_string())))
+            .clone()
+    }
+
+    /// Looks for `id: "<id>"` in the examples' sources: an `Example` that was written but
+    /// never registered.
+    fn find_unregistered(&self, id: &str) -> Option<String> {
+        let needle = format!("id: \"{id}\"");
+        let root = self.workspace.join("examples").join("src");
+        let mut stack = vec![root];
+        while let Some(dir) = stack.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if path.extension().is_some_and(|ext| ext == "rs") {
+                    let Ok(text) = std::fs::read_to_string(&path) else { continue };
+                    if let Some(offset) = text.find(&needle) {
+                        let line = text[..offset].lines().count().max(1);
+                        let shown = path.strip_prefix(&self.workspace).unwrap_or(&path);
+                        return Some(format!("{}:{line}", shown.display()));
+                    }
+                }
+            }
+        }
+        None
+    }
+}
+
+/// The known name closest to `wanted` by edit distance, if it is close enough to be a typo.
+fn closest<'a>(wanted: &str, known: &[&'a str]) -> Option<&'a str> {
+    known
+        .iter()
+        .map(|name| (edit_distance(wanted, name), *name))
+        .filter(|(distance, name)| *distance <= (name.len().max(wanted.len()) / 3).max(1))
+        .min()
+        .map(|(_, name)| name)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let current = row[j + 1];
+            row[j + 1] = (previous + usize::from(ca != cb)).min(row[j] + 1).min(row[j + 1] + 1);
+            previous = current;
+        }
+    }
+    row[b.len()]
+}
+
+/// The lines of a named region, as a page shows them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Region {
+    /// 1-based line in the file of the region's first shown line.
+    pub first_line: usize,
+    /// Shown lines, dedented, with whether each is hidden behind the "show hidden lines" button.
+    pub lines: Vec<(String, bool)>,
+}
+
+/// Cuts region `name` (between `ANCHOR: name` and `ANCHOR_END: name`) out of `text`. Lines of
+/// nested region `collapse` are marked hidden. Every anchor line is dropped.
+pub fn region(text: &str, file: &str, name: &str, collapse: Option<&str>) -> Result<Region, Problem> {
+    let all: Vec<&str> = text.lines().collect();
+    let starts: Vec<usize> =
+        all.iter().enumerate().filter(|(_, l)| anchor(l, "ANCHOR:") == Some(name)).map(|(i, _)| i).collect();
+    let ends: Vec<usize> = all
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| anchor(l, "ANCHOR_END:") == Some(name))
+        .map(|(i, _)| i)
+        .collect();
+    let available = || {
+        let mut names: Vec<&str> = all.iter().filter_map(|l| anchor(l, "ANCHOR:")).collect();
+        names.dedup();
+        if names.is_empty() {
+            format!("{file} has no anchors")
+        } else {
+            format!("anchors in {file}: {}", names.join(", "))
+        }
+    };
+    let start = match starts.as_slice() {
+        [] => {
+            return Err(Problem::new(format!("no anchor `{name}` in {file}")).hint(format!(
+                "mark the region with `// ANCHOR: {name}` and `// ANCHOR_END: {name}`; {}",
+                available()
+            )));
+        }
+        [one] => *one,
+        [first, second, ..] => {
+            return Err(Problem::new(format!(
+                "anchor `{name}` appears twice in {file} (lines {} and {})",
+                first + 1,
+                second + 1
+            ))
+            .hint("give each region its own name"));
+        }
+    };
+    let Some(&end) = ends.iter().find(|&&end| end > start) else {
+        return Err(Problem::new(format!("anchor `{name}` in {file}:{} is never closed", start + 1))
+            .hint(format!("add `// ANCHOR_END: {name}` after the region")));
+    };
+    if let Some(inner) = collapse {
+        let inner_start = all[start + 1..end].iter().any(|l| anchor(l, "ANCHOR:") == Some(inner));
+        if !inner_start {
+            return Err(Problem::new(format!("no anchor `{inner}` inside region `{name}` of {file}"))
+                .hint(format!("`collapse={inner}` hides the lines between `ANCHOR: {inner}` and `ANCHOR_END: {inner}` inside the region")));
+        }
+    }
+    let mut lines = Vec::new();
+    let mut hidden = false;
+    let mut first_line = None;
+    for (index, line) in all.iter().enumerate().take(end).skip(start + 1) {
+        if let Some(marker) = anchor(line, "ANCHOR:") {
+            hidden |= Some(marker) == collapse;
+            continue;
+        }
+        if let Some(marker) = anchor(line, "ANCHOR_END:") {
+            if Some(marker) == collapse {
+                hidden = false;
+            }
+            continue;
+        }
+        first_line.get_or_insert(index + 1);
+        lines.push((line.to_string(), hidden));
+    }
+    if lines.iter().all(|(l, _)| l.trim().is_empty()) {
+        return Err(Problem::new(format!("region `{name}` of {file} is empty")));
+    }
+    let indent = lines
+        .iter()
+        .filter(|(l, _)| !l.trim().is_empty())
+        .map(|(l, _)| l.len() - l.trim_start().len())
+        .min()
+        .unwrap_or(0);
+    for (line, _) in &mut lines {
+        *line = if line.len() >= indent { line[indent..].to_string() } else { String::new() };
+    }
+    Ok(Region { first_line: first_line.unwrap_or(start + 1), lines })
+}
+
+/// The anchor name after `marker` on a comment line (`// ANCHOR: name`, `-- ANCHOR: name`).
+fn anchor<'a>(line: &'a str, marker: &str) -> Option<&'a str> {
+    let at = line.find(marker)?;
+    // `ANCHOR:` must not be the tail of `ANCHOR_END:`; the marker is its own word.
+    if marker == "ANCHOR:" && line[..at].ends_with('_') {
+        return None;
+    }
+    let name = line[at + marker.len()..].split_whitespace().next()?;
+    Some(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FILE: &str = "fn setup() {}\n// ANCHOR: example\n    // ANCHOR: setup\n    let a = 1;\n    // ANCHOR_END: setup\n    let b = a + 1;\n\n    println!(\"{b}\");\n// ANCHOR_END: example\n";
+
+    #[test]
+    fn cuts_and_dedents_a_region_and_hides_the_collapsed_part() {
+        let region = region(FILE, "f.rs", "example", Some("setup")).unwrap();
+        assert_eq!(region.first_line, 4);
+        assert_eq!(
+            region.lines,
+            vec![
+                ("let a = 1;".into(), true),
+                ("let b = a + 1;".into(), false),
+                ("".into(), false),
+                ("println!(\"{b}\");".into(), false)
+            ]
+        );
+    }
+
+    #[test]
+    fn missing_unterminated_and_duplicate_anchors_are_problems() {
+        assert!(region(FILE, "f.rs", "nope", None).unwrap_err().message.contains("no anchor `nope`"));
+        let open = "// ANCHOR: a\nx\n";
+        assert!(region(open, "f.rs", "a", None).unwrap_err().message.contains("never closed"));
+        let twice = "// ANCHOR: a\n// ANCHOR_END: a\n// ANCHOR: a\n// ANCHOR_END: a\n";
+        assert!(region(twice, "f.rs", "a", None).unwrap_err().message.contains("twice"));
+    }
+
+    #[test]
+    fn suggests_the_closest_id() {
+        assert_eq!(closest("tcp::ecoh", &["tcp::echo", "udp::drop"]), Some("tcp::echo"));
+        assert_eq!(closest("zzz", &["tcp::echo"]), None);
+    }
+}

@@ -1,0 +1,167 @@
+//! Finds what the preprocessor rewrites in a chapter: fenced code blocks and example
+//! directives, with their byte ranges, using the same Markdown parser and options as mdBook.
+
+use std::ops::Range;
+
+use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
+
+use crate::directive::OPEN;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Found {
+    /// A fenced code block: its info string and content (container prefixes removed).
+    Fence { range: Range<usize>, info: String, code: String },
+    /// A paragraph that is exactly one directive.
+    Directive { range: Range<usize>, text: String },
+    /// Directive syntax somewhere a directive cannot be (sharing a paragraph, a heading, a table).
+    Stray { range: Range<usize> },
+}
+
+impl Found {
+    pub fn range(&self) -> &Range<usize> {
+        match self {
+            Found::Fence { range, .. } | Found::Directive { range, .. } | Found::Stray { range } => range,
+        }
+    }
+}
+
+/// mdBook 0.5's parser options (admonitions on, as by default).
+fn options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_HEADING_ATTRIBUTES
+        | Options::ENABLE_GFM
+}
+
+/// Everything to rewrite in `content`, in order.
+pub fn scan(content: &str) -> Vec<Found> {
+    let mut found = Vec::new();
+    let mut fence: Option<(Range<usize>, String, String)> = None;
+    let mut paragraph: Option<Range<usize>> = None;
+    // Directive openings in the current paragraph, and inline code ranges to ignore.
+    let mut openings: Vec<usize> = Vec::new();
+
+    for (event, range) in Parser::new_ext(content, options()).into_offset_iter() {
+        match event {
+            Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) => {
+                fence = Some((range, info.to_string(), String::new()));
+            }
+            Event::Text(text) if fence.is_some() => {
+                fence.as_mut().expect("inside a fence").2.push_str(&text);
+            }
+            Event::End(TagEnd::CodeBlock) => {
+                if let Some((range, info, code)) = fence.take() {
+                    found.push(Found::Fence { range, info, code });
+                }
+            }
+            Event::Start(Tag::Paragraph) => {
+                paragraph = Some(range);
+                openings.clear();
+            }
+            Event::Text(_) => {
+                let at: Vec<usize> = unescaped_openings(content, range.clone()).collect();
+                if paragraph.is_some() {
+                    openings.extend(at);
+                } else {
+                    found.extend(
+                        at.into_iter().map(|start| Found::Stray { range: stray_range(content, start) }),
+                    );
+                }
+            }
+            Event::End(TagEnd::Paragraph) => {
+                let Some(para) = paragraph.take() else { continue };
+                if openings.is_empty() {
+                    continue;
+                }
+                let slice = &content[para.clone()];
+                let trimmed = slice.trim();
+                let start = para.start + (slice.len() - slice.trim_start().len());
+                let alone = openings.len() == 1
+                    && openings[0] == start
+                    && trimmed.ends_with("}}")
+                    && !trimmed.contains('\n');
+                if alone {
+                    found.push(Found::Directive { range: para, text: trimmed.to_string() });
+                } else {
+                    found.extend(
+                        openings.drain(..).map(|start| Found::Stray { range: stray_range(content, start) }),
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+    found
+}
+
+/// Offsets of `{{#example` in `content[range]` that are not escaped with a backslash.
+fn unescaped_openings(content: &str, range: Range<usize>) -> impl Iterator<Item = usize> + '_ {
+    let slice = &content[range.clone()];
+    slice.match_indices(OPEN).map(move |(i, _)| range.start + i).filter(|&at| !content[..at].ends_with('\\'))
+}
+
+/// From a stray opening to the end of its directive (or its line).
+fn stray_range(content: &str, start: usize) -> Range<usize> {
+    let line_end = content[start..].find('\n').map_or(content.len(), |i| start + i);
+    let end = content[start..line_end].find("}}").map_or(line_end, |i| start + i + 2);
+    start..end
+}
+
+/// What must start each further line of a replacement placed at `offset`, so that it stays in
+/// the same container (`> ` for a blockquote, spaces for a list item).
+pub fn continuation_prefix(content: &str, offset: usize) -> String {
+    let line_start = content[..offset].rfind('\n').map_or(0, |i| i + 1);
+    content[line_start..offset].chars().map(|c| if c == '>' { '>' } else { ' ' }).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(md: &str) -> Vec<String> {
+        scan(md)
+            .into_iter()
+            .map(|f| match f {
+                Found::Fence { info, code, .. } => format!("fence {info:?} {code:?}"),
+                Found::Directive { range, text } => format!("directive {text} @{}", &md[range]),
+                Found::Stray { range } => format!("stray {}", &md[range]),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn finds_directives_and_fences_in_containers() {
+        let md = "# T\n\n{{#example a::b}}\n\n- item\n\n  {{#example a::c}}\n\n> ```sql\n> SELECT 1;\n> ```\n\n> [!NOTE]\n> {{#example a::d}}\n";
+        assert_eq!(
+            kinds(md),
+            vec![
+                "directive {{#example a::b}} @{{#example a::b}}\n",
+                "directive {{#example a::c}} @{{#example a::c}}\n",
+                "fence \"sql\" \"SELECT 1;\\n\"",
+                "directive {{#example a::d}} @{{#example a::d}}\n",
+            ]
+        );
+    }
+
+    #[test]
+    fn ignores_code_and_escapes_and_flags_strays() {
+        let md = "Use `{{#example a::b}}` like this.\n\n\\{{#example a::b}}\n\n```md\n{{#example a::b}}\n```\n\nText {{#example a::b}} inline.\n\n## {{#example a::b}}\n";
+        assert_eq!(
+            kinds(md),
+            vec![
+                "fence \"md\" \"{{#example a::b}}\\n\"",
+                "stray {{#example a::b}}",
+                "stray {{#example a::b}}"
+            ]
+        );
+    }
+
+    #[test]
+    fn continuation_prefixes() {
+        let md = "> - {{#example a::b}}\n";
+        assert_eq!(continuation_prefix(md, 4), ">   ");
+        assert_eq!(continuation_prefix("x\n  {{", 4), "  ");
+    }
+}

@@ -1,0 +1,131 @@
+//! The HTML (and, for other renderers, Markdown) that replaces fences and directives.
+//!
+//! HTML replacements are a single physical line: Markdown ends an HTML block at a blank line,
+//! and a blank line inside `<pre>` would otherwise end it. Newlines in content become `&#10;`.
+
+use crate::directive::Directive;
+use crate::highlight::{Language, escape};
+use crate::manifest::Entry;
+
+/// A highlighted code block.
+pub fn code_block(language_name: &str, lines: &[String]) -> String {
+    format!(
+        "<pre class=\"bf-code\"><code class=\"language-{language_name} bf-code\">{}</code></pre>",
+        lines.join("&#10;")
+    )
+}
+
+/// Everything a rendered example needs.
+pub struct ExampleView<'a> {
+    pub entry: &'a Entry,
+    pub directive: &'a Directive,
+    pub language: Language,
+    /// Highlighted lines of the shown region, each with whether it is hidden.
+    pub lines: Vec<(String, bool)>,
+    pub first_line: usize,
+    pub output: &'a str,
+    /// Link to the source file.
+    pub source_href: String,
+    pub playground_href: String,
+}
+
+impl ExampleView<'_> {
+    pub fn html(&self) -> String {
+        let entry = self.entry;
+        let id = escape(&entry.id);
+        let runnable = entry.native_only.is_none();
+        let language_name = match self.language {
+            Language::Syntax { name, .. } | Language::Plain { name } => name,
+            Language::Untouched => "text",
+        };
+        let mut html = format!(
+            "<figure class=\"bf-example\" id=\"example-{anchor}\" data-example-id=\"{id}\" data-runnable=\"{runnable}\">",
+            anchor = entry.id.replace("::", "-"),
+        );
+        let last_line = self.first_line + self.lines.len().saturating_sub(1);
+        html.push_str(&format!(
+            "<figcaption class=\"bf-example-head\"><span class=\"bf-example-title\">{title}</span> <a class=\"bf-example-source\" href=\"{href}\" title=\"Source of example {id}\">{file}, lines {first}–{last}</a>",
+            title = escape(&entry.title),
+            href = escape(&self.source_href),
+            file = escape(&entry.file),
+            first = self.first_line,
+            last = last_line,
+        ));
+        if let Some(caption) = &self.directive.caption {
+            html.push_str(&format!("<span class=\"bf-example-caption\">{}</span>", escape(caption)));
+        }
+        html.push_str("</figcaption>");
+
+        let code: String = self
+            .lines
+            .iter()
+            .map(|(line, hidden)| {
+                if *hidden { format!("<span class=\"boring\">{line}\n</span>") } else { format!("{line}\n") }
+            })
+            .collect();
+        html.push_str(&format!(
+            "<pre class=\"bf-code\"><code class=\"language-{language_name} bf-code\">{}</code></pre>",
+            code.strip_suffix('\n').unwrap_or(&code)
+        ));
+
+        if self.directive.input && !entry.default_input.trim().is_empty() {
+            html.push_str(&format!(
+                "<div class=\"bf-example-input\"><div class=\"bf-label\">Input</div><pre class=\"bf-io\"><code class=\"language-text\">{}</code></pre></div>",
+                escape(entry.default_input.trim_end_matches('\n'))
+            ));
+        }
+        if self.directive.output {
+            html.push_str(&format!(
+                "<div class=\"bf-example-output\"><div class=\"bf-label\">Output <span class=\"bf-verified\" title=\"cargo test ran this example and compared its output with {expected}\">✓ verified by <code>cargo test</code></span></div><pre class=\"bf-io\"><code class=\"language-text\">{output}</code></pre></div>",
+                expected = escape(&entry.expected),
+                output = escape(self.output.trim_end_matches('\n')),
+            ));
+        }
+        match &entry.native_only {
+            Some(reason) => html.push_str(&format!(
+                "<p class=\"bf-native-only\">Runs only natively (not in the browser): {}</p>",
+                escape(reason)
+            )),
+            None => html.push_str(&format!(
+                "<div class=\"bf-run\" hidden data-example-id=\"{id}\" data-default-input=\"{input}\" data-input-help=\"{help}\"><button type=\"button\" class=\"bf-run-button\">Run</button> <a class=\"bf-open-playground\" href=\"{href}#example={id}\">Open in playground</a></div>",
+                input = escape(&entry.default_input),
+                help = escape(&entry.input_help),
+                href = escape(&self.playground_href),
+            )),
+        }
+        html.push_str("</figure>");
+        html.replace('\n', "&#10;")
+    }
+
+    /// The same example as plain Markdown, for renderers other than HTML (`markdown`, `test`).
+    /// Code fences are `ignore`d: `cargo test` already ran them, and rustdoc cannot see our crates.
+    pub fn markdown(&self, prefix: &str) -> String {
+        let entry = self.entry;
+        let fence_language = match self.language {
+            Language::Syntax { name: "rust", .. } => "rust,ignore".to_string(),
+            Language::Syntax { name, .. } | Language::Plain { name } => name.to_string(),
+            Language::Untouched => "text".to_string(),
+        };
+        let mut md = format!("**{}** (`{}`, line {})\n\n", entry.title, entry.file, self.first_line);
+        md.push_str(&format!("```{fence_language}\n"));
+        for (line, _) in &self.lines {
+            md.push_str(line);
+            md.push('\n');
+        }
+        md.push_str("```\n");
+        if self.directive.output {
+            md.push_str("\nOutput, verified by `cargo test`:\n\n```text\n");
+            md.push_str(self.output.trim_end_matches('\n'));
+            md.push_str("\n```\n");
+        }
+        // Keep every further line inside the directive's container.
+        let mut lines = md.lines();
+        let mut out = lines.next().unwrap_or_default().to_string();
+        for line in lines {
+            out.push('\n');
+            out.push_str(if line.is_empty() { prefix.trim_end() } else { prefix });
+            out.push_str(line);
+        }
+        out
+    }
+}
