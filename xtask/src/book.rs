@@ -37,7 +37,32 @@ pub fn prepare() -> anyhow::Result<Prepared> {
     let preprocessor = step("cargo build --release -p mdbook-examples", build_preprocessor)?;
     wasm::build()?;
     step("copy mermaid.min.js into src/generated/", copy_mermaid)?;
+    step("copy example sources into src/generated/source/", copy_example_sources)?;
     Ok(Prepared { path, preprocessor })
+}
+
+/// Each example source file as `src/generated/source/<path>.txt`, which pages link to (a
+/// static host serves `.txt` as text; `.rs` would download).
+fn copy_example_sources() -> anyhow::Result<()> {
+    let dest_root = project::generated_dir().join("source");
+    if dest_root.exists() {
+        std::fs::remove_dir_all(&dest_root).with_context(|| format!("removing {}", dest_root.display()))?;
+    }
+    let mut stack = vec![project::root().join("examples").join("src")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).with_context(|| format!("listing {}", dir.display()))? {
+            let path = entry?.path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let relative = path.strip_prefix(project::root()).expect("under the root");
+            let dest = dest_root.join(format!("{}.txt", relative.display()));
+            std::fs::create_dir_all(dest.parent().expect("has a parent"))?;
+            std::fs::copy(&path, &dest).with_context(|| format!("copying {}", path.display()))?;
+        }
+    }
+    Ok(())
 }
 
 fn build_preprocessor() -> anyhow::Result<PathBuf> {

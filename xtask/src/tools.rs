@@ -49,7 +49,7 @@ impl Tool {
             let final_dir = self.dir()?;
             // Install into a scratch folder and rename, so an interrupted install never
             // leaves a half-written tool that looks complete.
-            let scratch = final_dir.with_extension("partial");
+            let scratch = cache_dir()?.join(format!("{}-{}.partial", self.krate, self.version));
             if scratch.exists() {
                 std::fs::remove_dir_all(&scratch)
                     .with_context(|| format!("removing {}", scratch.display()))?;
