@@ -77,7 +77,11 @@ pub fn language(info: &str) -> Result<Language, Problem> {
     }
     let lowered = word.to_ascii_lowercase();
     match LANGUAGES.iter().find(|(name, _)| *name == lowered) {
-        Some((name, Some(syntax))) => Ok(Language::Syntax { name, syntax }),
+        Some((_, Some(syntax))) => {
+            // The page names a language by its first alias: `rs` and `rust` are both `rust`.
+            let name = LANGUAGES.iter().find(|(_, s)| *s == Some(*syntax)).map_or("text", |(n, _)| *n);
+            Ok(Language::Syntax { name, syntax })
+        }
         Some((name, None)) => Ok(Language::Plain { name }),
         None => Err(Problem::new(format!("unknown language `{word}` on a code fence")).hint(format!(
             "known languages: {}, mermaid",
@@ -284,6 +288,8 @@ mod tests {
     #[test]
     fn fence_info_strings() {
         assert_eq!(language("rust,ignore").unwrap(), Language::Syntax { name: "rust", syntax: "Rust" });
+        assert_eq!(language("rs").unwrap(), Language::Syntax { name: "rust", syntax: "Rust" });
+        assert_eq!(language("YML").unwrap(), Language::Syntax { name: "yaml", syntax: "YAML" });
         assert_eq!(language("").unwrap(), Language::Plain { name: "text" });
         assert_eq!(language("mermaid").unwrap(), Language::Untouched);
         let problem = language("cobol").unwrap_err();

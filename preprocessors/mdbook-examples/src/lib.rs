@@ -287,7 +287,8 @@ fn select_lines(
     if from > count || to > count {
         return Err(Problem::new(format!(
             "`lines={from}-{to}` is outside region `{name}`, which has {count} lines"
-        )));
+        ))
+        .hint(format!("pick lines between 1 and {count}, or drop `lines=` to show the whole region")));
     }
     Ok((region.first_line + from - 1, region.lines[from - 1..to].to_vec()))
 }

@@ -1,0 +1,84 @@
+//! One test per error kind: each fails with `src/chapter.md:LINE:COL`, the line and a hint.
+
+mod common;
+
+use common::errors;
+
+/// Asserts exactly one error, at `line:col`, whose message contains `message`, with a hint.
+fn assert_error(chapter: &str, line: usize, column: usize, message: &str) -> String {
+    let found = errors(chapter);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    let rendered = found[0].to_string();
+    assert!(rendered.contains(&format!("--> src/chapter.md:{line}:{column}")), "{rendered}");
+    assert!(found[0].message.contains(message), "{rendered}");
+    assert!(found[0].hint.is_some() || message.contains("empty"), "no hint:\n{rendered}");
+    rendered
+}
+
+#[test]
+fn unknown_example_id_suggests_the_closest() {
+    let out = assert_error("# Ch\n\nText.\n\n{{#example demo::helo}}\n", 5, 1, "unknown example `demo::helo`");
+    assert!(out.contains("did you mean `demo::hello`?"), "{out}");
+    assert!(out.contains("5 | {{#example demo::helo}}"), "{out}");
+}
+
+#[test]
+fn missing_anchor_lists_the_anchors_that_exist() {
+    let out = assert_error("{{#example demo::hello region=client}}\n", 1, 1, "no anchor `client`");
+    assert!(out.contains("anchors in examples/src/demo.rs: example, setup, server"), "{out}");
+}
+
+#[test]
+fn unterminated_anchor() {
+    assert_error("\n{{#example demo::broken}}\n", 2, 1, "is never closed");
+}
+
+#[test]
+fn example_without_expected_output() {
+    let out = assert_error("{{#example demo::unblessed}}\n", 1, 1, "has no verified output");
+    assert!(out.contains("cargo xtask bless"), "{out}");
+}
+
+#[test]
+fn example_that_no_test_covers() {
+    let out = assert_error("- item\n\n  {{#example demo::orphan}}\n", 3, 3, "not covered by any test");
+    assert!(out.contains("examples/src/orphan.rs:2"), "{out}");
+    assert!(out.contains("examples::registry::ALL"), "{out}");
+}
+
+#[test]
+fn malformed_directives() {
+    assert_error("{{#example demo::hello colour=red}}\n", 1, 1, "unknown option `colour`");
+    assert_error("> {{#example demo::hello lines=9-1}}\n", 1, 3, "not a line range");
+    assert_error("{{#example demo::hello lines=2-40}}\n", 1, 1, "outside region `example`");
+    assert_error("See {{#example demo::hello}} here.\n", 1, 5, "must stand alone");
+}
+
+#[test]
+fn unreadable_source_file() {
+    assert_error("{{#example demo::moved}}\n", 1, 1, "cannot read examples/src/moved.rs");
+}
+
+#[test]
+fn unknown_fence_language_lists_the_known_ones() {
+    let out = assert_error("Intro\n\n> ```cobol\n> MOVE 1 TO X.\n> ```\n", 3, 3, "unknown language `cobol`");
+    assert!(out.contains("known languages: rust"), "{out}");
+}
+
+#[test]
+fn every_problem_in_a_chapter_is_reported() {
+    let found = errors("{{#example a::b}}\n\n```cobol\nx\n```\n\n{{#example demo::hello nope}}\n");
+    let places: Vec<(usize, usize)> = found.iter().map(|d| (d.line, d.column)).collect();
+    assert_eq!(places, vec![(1, 1), (3, 1), (7, 1)]);
+}
+
+#[test]
+fn an_unreadable_manifest_is_an_error_not_a_panic() {
+    use mdbook_examples::config::Config;
+    let config = Config { manifest: "missing/manifest.json".into(), cache_dir: None, ..Config::default() }
+        .resolve(&common::fixture_workspace());
+    let session = mdbook_examples::Session::new(config, true, common::fixture_workspace().join("src"));
+    let found = session.process_chapter(&common::chapter("{{#example demo::hello}}\n")).unwrap_err();
+    assert!(found[0].message.contains("cannot read the examples manifest"), "{}", found[0]);
+    assert!(found[0].to_string().contains("src/chapter.md:1:1"));
+}

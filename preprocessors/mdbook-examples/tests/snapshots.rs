@@ -1,0 +1,86 @@
+//! Snapshot tests of the HTML the preprocessor emits: one per directive option and one for a
+//! representative chapter. `UPDATE_EXPECT=1 cargo test -p mdbook-examples` rewrites them;
+//! review the diff.
+
+mod common;
+
+use common::{readable, render, session};
+use expect_test::expect_file;
+
+#[test]
+fn directive_default() {
+    expect_file!["snapshots/default.html"].assert_eq(&readable(&render("{{#example demo::hello}}\n")));
+}
+
+#[test]
+fn directive_region_of_a_native_only_example() {
+    expect_file!["snapshots/region-native-only.html"]
+        .assert_eq(&readable(&render("{{#example demo::server region=server}}\n")));
+}
+
+#[test]
+fn directive_lines() {
+    expect_file!["snapshots/lines.html"].assert_eq(&readable(&render("{{#example demo::hello lines=5-6}}\n")));
+}
+
+#[test]
+fn directive_collapse() {
+    expect_file!["snapshots/collapse.html"]
+        .assert_eq(&readable(&render("{{#example demo::hello collapse=setup}}\n")));
+}
+
+#[test]
+fn directive_no_output_no_input() {
+    expect_file!["snapshots/no-output-no-input.html"]
+        .assert_eq(&readable(&render("{{#example demo::hello no-output no-input}}\n")));
+}
+
+#[test]
+fn directive_caption() {
+    expect_file!["snapshots/caption.html"].assert_eq(&readable(&render(
+        "{{#example demo::hello caption=\"Note the \\\"setup\\\" <lines> & the format! call\"}}\n",
+    )));
+}
+
+const CHAPTER: &str = include_str!("snapshots/chapter.md");
+
+#[test]
+fn representative_chapter_html() {
+    expect_file!["snapshots/chapter.html.md"].assert_eq(&render(CHAPTER));
+}
+
+#[test]
+fn representative_chapter_for_other_renderers() {
+    let out = session(false).process_chapter(&common::chapter(CHAPTER)).unwrap();
+    expect_file!["snapshots/chapter.markdown.md"].assert_eq(&out);
+}
+
+#[test]
+fn the_representative_chapter_renders_as_intended() {
+    // Run the preprocessor's output through the Markdown parser (as mdBook does) and check the
+    // structure, not only the text: examples stay inside their containers, fences become <pre>.
+    let out = render(CHAPTER);
+    let mut html = String::new();
+    pulldown_cmark::html::push_html(
+        &mut html,
+        pulldown_cmark::Parser::new_ext(&out, pulldown_cmark::Options::ENABLE_GFM | pulldown_cmark::Options::ENABLE_TABLES),
+    );
+    // The example in the list item is inside the <li>, the one in the quote inside the quote.
+    let li = html.find("<li>").unwrap();
+    let li_end = html[li..].find("</li>").unwrap() + li;
+    assert!(html[li..li_end].contains("<figure class=\"bf-example\""), "{html}");
+    let quote = html.find("<blockquote>").unwrap();
+    let quote_end = html[quote..].find("</blockquote>").unwrap() + quote;
+    assert!(html[quote..quote_end].contains("data-example-id=\"demo::hello\""), "{html}");
+    // The paragraph after an example is still a paragraph.
+    assert!(html.contains("<p>After the quote, prose continues.</p>"), "{html}");
+    // The admonition kept its example.
+    let note = html.find("markdown-alert-note").expect("admonition rendered");
+    assert!(html[note..].contains("<figure class=\"bf-example\""), "{html}");
+    // Fences were highlighted; mermaid was left for mdbook-mermaid; the escape stayed literal.
+    assert!(html.contains("<code class=\"language-sql bf-code\">"), "{html}");
+    assert!(html.contains("```mermaid") || html.contains("language-mermaid"), "{html}");
+    assert!(html.contains("{{#example demo::hello}}"), "{html}");
+    // No raw blank line broke a <pre>: every <pre> closes before the next block starts.
+    assert_eq!(html.matches("<pre").count(), html.matches("</pre>").count());
+}
