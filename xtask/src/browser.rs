@@ -11,6 +11,7 @@ use anyhow::{Context as _, bail};
 use crate::book;
 use crate::project;
 use crate::step::{self, in_ci, loud_warning, step};
+use crate::tools;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 
@@ -28,7 +29,11 @@ pub fn test_all() -> anyhow::Result<()> {
             "warnings",
         ]))
     })?;
-    step("cargo test --workspace", || step::run(project::cargo().args(["test", "--workspace"])))?;
+    // The preprocessor's end-to-end tests drive the pinned mdbook, so install it first.
+    step("pinned tools (mdbook, mdbook-mermaid)", tools::ensure_book_tools)?;
+    step("cargo test --workspace", || {
+        step::run(project::cargo().args(["test", "--workspace"]).env("MDBOOK", tools::MDBOOK.binary()?))
+    })?;
     let site = book::build_all()?;
     let ran_browser_tests = step("browser tests (Playwright + Debian Chromium)", || browser_tests(&site))?;
     eprintln!("\nall checks passed in {}", step::format_duration(started.elapsed()));

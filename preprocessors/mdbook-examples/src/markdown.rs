@@ -42,8 +42,17 @@ pub fn scan(content: &str) -> Vec<Found> {
     let mut paragraph: Option<Range<usize>> = None;
     // Directive openings in the current paragraph, and inline code ranges to ignore.
     let mut openings: Vec<usize> = Vec::new();
+    // Whether the innermost open block is a list item (a tight list has no paragraphs).
+    let mut in_item: Vec<bool> = Vec::new();
 
     for (event, range) in Parser::new_ext(content, options()).into_offset_iter() {
+        match &event {
+            Event::Start(tag) => in_item.push(matches!(tag, Tag::Item)),
+            Event::End(_) => {
+                in_item.pop();
+            }
+            _ => {}
+        }
         match event {
             Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) => {
                 fence = Some((range, info.to_string(), String::new()));
@@ -64,6 +73,12 @@ pub fn scan(content: &str) -> Vec<Found> {
                 let at: Vec<usize> = unescaped_openings(content, range.clone()).collect();
                 if paragraph.is_some() {
                     openings.extend(at);
+                } else if in_item.last() == Some(&true)
+                    && let [start] = at.as_slice()
+                    && let Some(directive) = alone_on_its_line(content, *start)
+                {
+                    // `- {{#example …}}` in a tight list: the item's text is the directive.
+                    found.push(directive);
                 } else {
                     found.extend(
                         at.into_iter().map(|start| Found::Stray { range: stray_range(content, start) }),
@@ -94,6 +109,23 @@ pub fn scan(content: &str) -> Vec<Found> {
         }
     }
     found
+}
+
+/// The directive starting at `start` if nothing but it (and container markers before it) is on
+/// its line; its range runs to the end of the line.
+fn alone_on_its_line(content: &str, start: usize) -> Option<Found> {
+    let line_start = content[..start].rfind('\n').map_or(0, |i| i + 1);
+    let before = &content[line_start..start];
+    if !before.chars().all(|c| matches!(c, ' ' | '>' | '-' | '*' | '+' | '.' | ')' | '0'..='9')) {
+        return None;
+    }
+    let line_end = content[start..].find('\n').map_or(content.len(), |i| start + i);
+    let text = content[start..line_end].trim_end();
+    if !text.ends_with("}}") || text[OPEN.len()..].contains(OPEN) {
+        return None;
+    }
+    let end = if line_end < content.len() { line_end + 1 } else { line_end };
+    Some(Found::Directive { range: start..end, text: text.to_string() })
 }
 
 /// Offsets of `{{#example` in `content[range]` that are not escaped with a backslash.
@@ -133,7 +165,7 @@ mod tests {
 
     #[test]
     fn finds_directives_and_fences_in_containers() {
-        let md = "# T\n\n{{#example a::b}}\n\n- item\n\n  {{#example a::c}}\n\n> ```sql\n> SELECT 1;\n> ```\n\n> [!NOTE]\n> {{#example a::d}}\n";
+        let md = "# T\n\n{{#example a::b}}\n\n- item\n\n  {{#example a::c}}\n\n> ```sql\n> SELECT 1;\n> ```\n\n> [!NOTE]\n> {{#example a::d}}\n\n- {{#example a::e}}\n- two\n";
         assert_eq!(
             kinds(md),
             vec![
@@ -141,6 +173,7 @@ mod tests {
                 "directive {{#example a::c}} @{{#example a::c}}\n",
                 "fence \"sql\" \"SELECT 1;\\n\"",
                 "directive {{#example a::d}} @{{#example a::d}}\n",
+                "directive {{#example a::e}} @{{#example a::e}}\n",
             ]
         );
     }

@@ -17,7 +17,8 @@ fn assert_error(chapter: &str, line: usize, column: usize, message: &str) -> Str
 
 #[test]
 fn unknown_example_id_suggests_the_closest() {
-    let out = assert_error("# Ch\n\nText.\n\n{{#example demo::helo}}\n", 5, 1, "unknown example `demo::helo`");
+    let out =
+        assert_error("# Ch\n\nText.\n\n{{#example demo::helo}}\n", 5, 1, "unknown example `demo::helo`");
     assert!(out.contains("did you mean `demo::hello`?"), "{out}");
     assert!(out.contains("5 | {{#example demo::helo}}"), "{out}");
 }

@@ -20,7 +20,8 @@ fn directive_region_of_a_native_only_example() {
 
 #[test]
 fn directive_lines() {
-    expect_file!["snapshots/lines.html"].assert_eq(&readable(&render("{{#example demo::hello lines=5-6}}\n")));
+    expect_file!["snapshots/lines.html"]
+        .assert_eq(&readable(&render("{{#example demo::hello lines=5-6}}\n")));
 }
 
 #[test]
@@ -63,7 +64,10 @@ fn the_representative_chapter_renders_as_intended() {
     let mut html = String::new();
     pulldown_cmark::html::push_html(
         &mut html,
-        pulldown_cmark::Parser::new_ext(&out, pulldown_cmark::Options::ENABLE_GFM | pulldown_cmark::Options::ENABLE_TABLES),
+        pulldown_cmark::Parser::new_ext(
+            &out,
+            pulldown_cmark::Options::ENABLE_GFM | pulldown_cmark::Options::ENABLE_TABLES,
+        ),
     );
     // The example in the list item is inside the <li>, the one in the quote inside the quote.
     let li = html.find("<li>").unwrap();

@@ -27,9 +27,9 @@ pub fn chapter(content: &str) -> ChapterText {
 }
 
 pub fn render(content: &str) -> String {
-    session(true).process_chapter(&chapter(content)).unwrap_or_else(|errors| {
-        panic!("{}", errors.iter().map(ToString::to_string).collect::<String>())
-    })
+    session(true)
+        .process_chapter(&chapter(content))
+        .unwrap_or_else(|errors| panic!("{}", errors.iter().map(ToString::to_string).collect::<String>()))
 }
 
 pub fn errors(content: &str) -> Vec<Diagnostic> {
