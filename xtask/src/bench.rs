@@ -1,42 +1,253 @@
 //! `cargo xtask bench`: measurements, printed as a table. Not a timed test: nothing here fails
 //! on a slow machine; the figures are for the budgets in the issues.
 
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::book;
-use crate::step::{format_duration, step};
+use anyhow::{Context as _, bail};
+
+use crate::book::{self, Prepared};
+use crate::project;
+use crate::step::{self, format_duration, step};
+
+/// The chapter the one-chapter rebuild touches.
+const TOUCHED_CHAPTER: &str = "src/how-this-book-works.md";
 
 pub fn run(runs: u32) -> anyhow::Result<()> {
     let prepared = book::prepare()?;
     let scratch = std::env::temp_dir().join(format!("bf-bench-{}", std::process::id()));
-    let mut samples = Vec::new();
-    for run in 1..=runs {
-        let dest = scratch.join(format!("run-{run}"));
-        let started = Instant::now();
-        step(&format!("full book build {run}/{runs}"), || book::build(&prepared, &dest))?;
-        samples.push(started.elapsed());
-    }
-    let _ = std::fs::remove_dir_all(&scratch);
+    std::fs::create_dir_all(&scratch)?;
+    let timings = scratch.join("preprocessor-timings.txt");
+    let cache = project::target_dir().join("mdbook-examples");
+    let dest = scratch.join("book");
+    let mut table = Table::default();
 
-    println!("\nbenchmark                               median      min      max   runs");
-    print_row("full book build (mdbook build)", &samples);
+    // Cold: no highlight cache.
+    let mut cold_total = Vec::new();
+    let mut cold_pre = Vec::new();
+    for run in 1..=runs {
+        let _ = std::fs::remove_dir_all(&cache);
+        let (total, pre) = step(&format!("cold full build {run}/{runs} (highlight cache cleared)"), || {
+            timed_build(&prepared, &dest, &timings)
+        })?;
+        cold_total.push(total);
+        cold_pre.push(pre.elapsed);
+    }
+    // Warm: the cache from the cold runs.
+    let mut warm_total = Vec::new();
+    let mut warm_pre = Vec::new();
+    for run in 1..=runs {
+        let (total, pre) =
+            step(&format!("warm full build {run}/{runs}"), || timed_build(&prepared, &dest, &timings))?;
+        warm_total.push(total);
+        warm_pre.push(pre.elapsed);
+    }
+    table.row("full book build, cold (mdbook build)", &cold_total);
+    table.note(format!("  cold preprocessor budget <= 1.5 s: median {}", format_duration(median(&cold_pre))));
+    table.row("  of which the preprocessor, cold", &cold_pre);
+    table.row("full book build, warm", &warm_total);
+    table.row("  of which the preprocessor, warm", &warm_pre);
+    let share = 100.0 * median(&warm_pre).as_secs_f64() / median(&warm_total).as_secs_f64();
+    table.note(format!("preprocessor share of a warm build: {share:.1}% (budget <= 10%)"));
+
+    // One chapter edited, then rebuilt: what `mdbook serve` runs after its watcher fires.
+    let chapter = project::root().join(TOUCHED_CHAPTER);
+    let original = std::fs::read_to_string(&chapter).with_context(|| format!("reading {TOUCHED_CHAPTER}"))?;
+    let restore = Restore { path: chapter.clone(), content: original.clone() };
+    let mut rebuild = Vec::new();
+    for run in 1..=runs {
+        std::fs::write(&chapter, format!("{original}\n<!-- bench edit {run} -->\n"))?;
+        let (total, _) = step(&format!("rebuild after editing one chapter {run}/{runs}"), || {
+            timed_build(&prepared, &dest, &timings)
+        })?;
+        rebuild.push(total);
+    }
+    table.row("one-chapter rebuild (mdbook build)", &rebuild);
+    let served = step("edit -> page rebuilt under `mdbook serve`", || {
+        serve_round_trip(&prepared, &chapter, &original)
+    })?;
+    drop(restore);
+    table.row("edit -> HTML rewritten by mdbook serve", &served);
+    table.note("  (includes mdbook serve's file-watcher debounce; budget <= 1 s end to end)".to_string());
+
+    // syntect throughput on the workspace's own Rust sources, uncached.
+    let (lines, spent) = step("syntect throughput (uncached, workspace Rust sources)", syntect_throughput)?;
+    table.note(format!(
+        "syntect: {lines} lines in {} = {:.0} lines/s (one core, release)",
+        format_duration(spent),
+        lines as f64 / spent.as_secs_f64()
+    ));
+
+    let _ = std::fs::remove_dir_all(&scratch);
+    table.print();
     Ok(())
 }
 
-fn print_row(name: &str, samples: &[Duration]) {
-    let mut sorted = samples.to_vec();
-    sorted.sort();
-    println!(
-        "{name:<36} {:>9} {:>8} {:>8} {:>6}",
-        format_duration(median(&sorted)),
-        format_duration(sorted[0]),
-        format_duration(sorted[sorted.len() - 1]),
-        sorted.len()
-    );
+struct Restore {
+    path: PathBuf,
+    content: String,
 }
 
-/// Median of sorted samples (mean of the middle two for an even count).
-fn median(sorted: &[Duration]) -> Duration {
+impl Drop for Restore {
+    fn drop(&mut self) {
+        if let Err(err) = std::fs::write(&self.path, &self.content) {
+            eprintln!("xtask: could not restore {}: {err}", self.path.display());
+        }
+    }
+}
+
+struct PreprocessorRun {
+    elapsed: Duration,
+}
+
+/// One `mdbook build` with the preprocessor reporting its own time.
+fn timed_build(
+    prepared: &Prepared,
+    dest: &Path,
+    timings: &Path,
+) -> anyhow::Result<(Duration, PreprocessorRun)> {
+    let _ = std::fs::remove_file(timings);
+    let started = Instant::now();
+    let out = prepared
+        .mdbook()?
+        .arg("build")
+        .arg("--dest-dir")
+        .arg(dest)
+        .env("MDBOOK_EXAMPLES_TIMINGS", timings)
+        .stdout(Stdio::null())
+        .output()
+        .context("running mdbook build")?;
+    let total = started.elapsed();
+    if !out.status.success() {
+        bail!("mdbook build failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let report = std::fs::read_to_string(timings).context("the preprocessor wrote no timings")?;
+    let elapsed_us: u64 = report
+        .split_whitespace()
+        .find_map(|pair| pair.strip_prefix("elapsed_us="))
+        .and_then(|v| v.parse().ok())
+        .context("no elapsed_us in the preprocessor's timings")?;
+    Ok((total, PreprocessorRun { elapsed: Duration::from_micros(elapsed_us) }))
+}
+
+/// Starts `mdbook serve`, edits a chapter, and times until the chapter's HTML contains the edit.
+fn serve_round_trip(prepared: &Prepared, chapter: &Path, original: &str) -> anyhow::Result<Vec<Duration>> {
+    let port = free_port()?;
+    let dest = std::env::temp_dir().join(format!("bf-bench-serve-{}", std::process::id()));
+    let mut server = prepared
+        .mdbook()?
+        .args(["serve", "--hostname", "127.0.0.1", "--port"])
+        .arg(port.to_string())
+        .arg("--dest-dir")
+        .arg(&dest)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .context("starting mdbook serve")?;
+    let html =
+        dest.join(Path::new(TOUCHED_CHAPTER).with_extension("html").strip_prefix("src").expect("in src"));
+    let result = (|| {
+        wait_for(&html, "</html>", Duration::from_secs(60)).context("mdbook serve never built the book")?;
+        std::thread::sleep(Duration::from_millis(1500)); // let the watcher settle
+        let mut samples = Vec::new();
+        for run in 1..=3 {
+            let marker = format!("bench-serve-marker-{run}-{}", std::process::id());
+            let started = Instant::now();
+            std::fs::write(chapter, format!("{original}\n{marker}\n"))?;
+            wait_for(&html, &marker, Duration::from_secs(30))?;
+            samples.push(started.elapsed());
+            std::thread::sleep(Duration::from_millis(1500));
+        }
+        Ok(samples)
+    })();
+    let _ = server.kill();
+    let _ = server.wait();
+    let _ = std::fs::remove_dir_all(&dest);
+    std::fs::write(chapter, original)?;
+    result
+}
+
+fn wait_for(file: &Path, needle: &str, timeout: Duration) -> anyhow::Result<()> {
+    let started = Instant::now();
+    while started.elapsed() < timeout {
+        if std::fs::read_to_string(file).is_ok_and(|text| text.contains(needle)) {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    bail!("{} did not contain `{needle}` within {}", file.display(), format_duration(timeout))
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+fn syntect_throughput() -> anyhow::Result<(usize, Duration)> {
+    let root = project::root();
+    let mut files = Vec::new();
+    for dir in ["examples/src", "preprocessors", "playground/src", "xtask/src"] {
+        collect_rust_files(&root.join(dir), &mut files)?;
+    }
+    let binary = project::target_dir().join("release").join("mdbook-examples");
+    let out = step::output(Command::new(binary).arg("bench-highlight").args(&files))?;
+    let field = |name: &str| {
+        out.split_whitespace()
+            .find_map(|pair| pair.strip_prefix(name))
+            .map(str::to_string)
+            .context("bench output")
+    };
+    let lines: usize = field("lines=")?.parse()?;
+    let seconds: f64 = field("seconds=")?.parse()?;
+    Ok((lines, Duration::from_secs_f64(seconds)))
+}
+
+fn collect_rust_files(dir: &Path, files: &mut Vec<PathBuf>) -> anyhow::Result<()> {
+    for entry in std::fs::read_dir(dir).with_context(|| format!("listing {}", dir.display()))? {
+        let path = entry?.path();
+        if path.is_dir() {
+            collect_rust_files(&path, files)?;
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            files.push(path);
+        }
+    }
+    Ok(())
+}
+
+#[derive(Default)]
+struct Table {
+    lines: Vec<String>,
+}
+
+impl Table {
+    fn row(&mut self, name: &str, samples: &[Duration]) {
+        let mut sorted = samples.to_vec();
+        sorted.sort();
+        self.lines.push(format!(
+            "{name:<42} {:>9} {:>9} {:>9} {:>5}",
+            format_duration(median(&sorted)),
+            format_duration(sorted[0]),
+            format_duration(sorted[sorted.len() - 1]),
+            sorted.len()
+        ));
+    }
+
+    fn note(&mut self, text: String) {
+        self.lines.push(text);
+    }
+
+    fn print(&self) {
+        println!("\n{:<42} {:>9} {:>9} {:>9} {:>5}", "benchmark", "median", "min", "max", "runs");
+        for line in &self.lines {
+            println!("{line}");
+        }
+    }
+}
+
+/// Median of samples (mean of the middle two for an even count).
+fn median(samples: &[Duration]) -> Duration {
+    let mut sorted = samples.to_vec();
+    sorted.sort();
     let mid = sorted.len() / 2;
     if sorted.len() % 2 == 1 { sorted[mid] } else { (sorted[mid - 1] + sorted[mid]) / 2 }
 }
@@ -48,7 +259,7 @@ mod tests {
     #[test]
     fn median_of_odd_and_even_counts() {
         let ms = |v: &[u64]| v.iter().map(|&m| Duration::from_millis(m)).collect::<Vec<_>>();
-        assert_eq!(median(&ms(&[1, 2, 9])), Duration::from_millis(2));
-        assert_eq!(median(&ms(&[1, 2, 4, 9])), Duration::from_millis(3));
+        assert_eq!(median(&ms(&[9, 1, 2])), Duration::from_millis(2));
+        assert_eq!(median(&ms(&[1, 9, 2, 4])), Duration::from_millis(3));
     }
 }

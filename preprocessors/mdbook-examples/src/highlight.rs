@@ -4,6 +4,8 @@
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::Instant;
 
 use syntect::html::{ClassStyle, css_for_theme_with_class_style, line_tokens_to_classed_spans};
 use syntect::parsing::{ParseState, ScopeStack, SyntaxSet};
@@ -98,6 +100,15 @@ fn syntaxes() -> &'static SyntaxSet {
 /// Highlights code to HTML spans (newlines kept as `\n`), through the on-disk cache.
 pub struct Highlighter {
     cache_dir: Option<PathBuf>,
+    pub stats: Stats,
+}
+
+/// What the highlighter did in one build (for `cargo xtask bench`).
+#[derive(Default, Debug)]
+pub struct Stats {
+    pub cache_hits: AtomicUsize,
+    pub lines_highlighted: AtomicUsize,
+    pub nanos_highlighting: AtomicU64,
 }
 
 impl Highlighter {
@@ -109,9 +120,9 @@ impl Highlighter {
                 "mdbook-examples: warning: highlight cache {} unusable ({err}); continuing without it",
                 dir.display()
             );
-            return Highlighter { cache_dir: None };
+            return Highlighter { cache_dir: None, stats: Stats::default() };
         }
-        Highlighter { cache_dir }
+        Highlighter { cache_dir, stats: Stats::default() }
     }
 
     /// One self-contained HTML fragment per line of `code` (every span opened on a line is
@@ -125,9 +136,14 @@ impl Highlighter {
         if let Some(path) = &entry
             && let Ok(html) = std::fs::read_to_string(path)
         {
+            self.stats.cache_hits.fetch_add(1, Ordering::Relaxed);
             return html.split('\n').map(str::to_string).collect();
         }
+        let started = Instant::now();
         let lines = highlight_uncached(syntax, code);
+        let nanos = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        self.stats.nanos_highlighting.fetch_add(nanos, Ordering::Relaxed);
+        self.stats.lines_highlighted.fetch_add(lines.len(), Ordering::Relaxed);
         if let Some(path) = entry {
             // Write then rename: a parallel build never reads half an entry.
             let scratch = path.with_extension(format!("tmp{}", std::process::id()));

@@ -22,6 +22,8 @@ use std::io::{Read, Write};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use mdbook_preprocessor::book::Book;
@@ -42,17 +44,7 @@ impl Preprocessor for Examples {
     }
 
     fn run(&self, ctx: &PreprocessorContext, book: Book) -> mdbook_preprocessor::errors::Result<Book> {
-        let config: Config = ctx
-            .config
-            .get("preprocessor.examples")
-            .context("reading [preprocessor.examples] in book.toml")?
-            .unwrap_or_default();
-        let session = Session::new(
-            config.resolve(&ctx.root),
-            ctx.renderer == "html",
-            ctx.root.join(&ctx.config.book.src),
-        );
-        Ok(session.process_book(book)?)
+        Ok(Session::from_context(ctx)?.process_book(book)?)
     }
 
     fn supports_renderer(&self, renderer: &str) -> mdbook_preprocessor::errors::Result<bool> {
@@ -68,10 +60,13 @@ pub fn supports_renderer(_renderer: &str) -> bool {
 
 /// One preprocessor run: context and book in, book out.
 pub fn run_preprocessor(input: impl Read, mut output: impl Write) -> anyhow::Result<()> {
+    let started = Instant::now();
     let (ctx, book) = mdbook_preprocessor::parse_input(input).context("reading the book from mdBook")?;
-    let book = Examples.run(&ctx, book)?;
+    let session = Session::from_context(&ctx)?;
+    let book = session.process_book(book)?;
     serde_json::to_writer(&mut output, &book).context("writing the book back to mdBook")?;
     output.flush()?;
+    session.report_timings(started.elapsed());
     Ok(())
 }
 
@@ -100,6 +95,20 @@ impl Session {
     pub fn new(config: Config, html: bool, src_dir: PathBuf) -> Self {
         let highlighter = Highlighter::new(if html { config.cache_dir.clone() } else { None });
         Session { config, html, src_dir, manifest: OnceLock::new(), highlighter }
+    }
+
+    /// A session configured from `[preprocessor.examples]` for this run's renderer.
+    pub fn from_context(ctx: &PreprocessorContext) -> anyhow::Result<Self> {
+        let config: Config = ctx
+            .config
+            .get("preprocessor.examples")
+            .context("reading [preprocessor.examples] in book.toml")?
+            .unwrap_or_default();
+        Ok(Session::new(
+            config.resolve(&ctx.root),
+            ctx.renderer == "html",
+            ctx.root.join(&ctx.config.book.src),
+        ))
     }
 
     /// Rewrites every chapter (in parallel); all problems of all chapters are reported together.
@@ -135,6 +144,31 @@ impl Session {
             chapter.content = processed.next().expect("one result per chapter")
         });
         Ok(book)
+    }
+
+    /// With `MDBOOK_EXAMPLES_TIMINGS=<file>`, appends this run's figures to that file as one
+    /// line of `key=value` pairs (read by `cargo xtask bench`).
+    fn report_timings(&self, elapsed: Duration) {
+        let Some(path) = std::env::var_os("MDBOOK_EXAMPLES_TIMINGS") else { return };
+        let stats = &self.highlighter.stats;
+        let line = format!(
+            "elapsed_us={} cache_hits={} lines_highlighted={} highlight_us={}\n",
+            elapsed.as_micros(),
+            stats.cache_hits.load(Ordering::Relaxed),
+            stats.lines_highlighted.load(Ordering::Relaxed),
+            stats.nanos_highlighting.load(Ordering::Relaxed) / 1000,
+        );
+        let written = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .and_then(|mut file| file.write_all(line.as_bytes()));
+        if let Err(err) = written {
+            eprintln!(
+                "mdbook-examples: warning: cannot write timings to {}: {err}",
+                Path::new(&path).display()
+            );
+        }
     }
 
     fn process_all(&self, chapters: &[ChapterText]) -> Vec<Result<String, Vec<Diagnostic>>> {
@@ -271,6 +305,24 @@ impl Session {
         };
         Ok(if self.html { view.html() } else { view.markdown(prefix) })
     }
+}
+
+/// Highlights each file (language from its extension) without the cache: lines and time, for
+/// `cargo xtask bench`'s syntect throughput figure.
+pub fn bench_highlight(files: &[PathBuf]) -> anyhow::Result<(usize, Duration)> {
+    let highlighter = Highlighter::new(None);
+    let mut lines = 0;
+    let mut spent = Duration::ZERO;
+    for file in files {
+        let code = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+        let extension = file.extension().and_then(|e| e.to_str()).unwrap_or("");
+        let language = highlight::language(extension)
+            .map_err(|p| anyhow::anyhow!("{}: {}", file.display(), p.message))?;
+        let started = Instant::now();
+        lines += highlighter.highlight_lines(language, &code).len();
+        spent += started.elapsed();
+    }
+    Ok((lines, spent))
 }
 
 /// Applies `lines=A-B` to a region; returns the first shown line's number in the file.

@@ -20,8 +20,23 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        [cmd, files @ ..] if cmd == "bench-highlight" => {
+            let files: Vec<std::path::PathBuf> = files.iter().map(Into::into).collect();
+            match mdbook_examples::bench_highlight(&files) {
+                Ok((lines, spent)) => {
+                    println!("lines={lines} seconds={:.6}", spent.as_secs_f64());
+                    ExitCode::SUCCESS
+                }
+                Err(err) => {
+                    eprintln!("{err:#}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         _ => {
-            eprintln!("usage: mdbook-examples [supports <renderer>]  (mdBook runs this; see its README)");
+            eprintln!(
+                "usage: mdbook-examples [supports <renderer>]  (mdBook runs this; see its README)\n       mdbook-examples bench-highlight FILE...  (syntect throughput, for cargo xtask bench)"
+            );
             ExitCode::from(2)
         }
     }
