@@ -13,6 +13,7 @@ use serde::Deserialize;
 /// cache-dir = "target/mdbook-examples"     # highlighted blocks, keyed by content hash
 /// source-url = "{root}generated/source/{path}.txt"
 /// playground-url = "{root}playground.html"
+/// forbid-fences = ["rust"]                 # such code must come through {{#example}}
 /// ```
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
@@ -31,6 +32,10 @@ pub struct Config {
     /// The playground page; the example id and input go in its `#` fragment.
     #[serde(default = "default_playground_url")]
     pub playground_url: String,
+    /// Fence languages a chapter may not use, because that code must come from the examples
+    /// crate through the directive (e.g. `["rust"]`). Checked after alias resolution.
+    #[serde(default)]
+    pub forbid_fences: Vec<String>,
     // Keys mdBook itself reads from every preprocessor table.
     #[serde(default)]
     pub command: Option<String>,

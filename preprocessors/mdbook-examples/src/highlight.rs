@@ -234,7 +234,7 @@ pub fn escape(text: &str) -> String {
 /// mdBook theme (class on `<html>`) → syntect theme used for it.
 pub const THEMES: &[(&str, &str)] = &[
     ("light", "InspiredGitHub"),
-    ("rust", "gruvbox-light"),
+    ("rust", "Solarized (light)"),
     ("coal", "base16-eighties.dark"),
     ("navy", "base16-ocean.dark"),
     ("ayu", "TwoDark"),

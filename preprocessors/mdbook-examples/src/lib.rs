@@ -228,7 +228,16 @@ impl Session {
             )),
             Found::Fence { range, info, code } => {
                 let info_range = range.start..range.start + content[range.start..].find('\n').unwrap_or(0);
-                let language = highlight::language(info).map_err(|p| (p, Some(info_range)))?;
+                let language = highlight::language(info).map_err(|p| (p, Some(info_range.clone())))?;
+                if let Language::Syntax { name, .. } = language
+                    && self.config.forbid_fences.iter().any(|forbidden| forbidden == name)
+                {
+                    return Err((
+                        Problem::new(format!("`{name}` code may not be pasted into a chapter"))
+                            .hint("write it in the examples crate, register it, and show it with `{{#example …}}`,\nso `cargo test` compiles and runs what the page shows"),
+                        Some(info_range),
+                    ));
+                }
                 if language == Language::Untouched || !self.html {
                     return Ok(None);
                 }

@@ -83,3 +83,15 @@ fn an_unreadable_manifest_is_an_error_not_a_panic() {
     assert!(found[0].message.contains("cannot read the examples manifest"), "{}", found[0]);
     assert!(found[0].to_string().contains("src/chapter.md:1:1"));
 }
+
+#[test]
+fn forbidden_fence_language() {
+    use mdbook_examples::config::Config;
+    let config = Config { cache_dir: None, forbid_fences: vec!["rust".into()], ..Config::default() }
+        .resolve(&common::fixture_workspace());
+    let session = mdbook_examples::Session::new(config, true, common::fixture_workspace().join("src"));
+    // `rs` is an alias of `rust`: the rule applies to it too.
+    let found = session.process_chapter(&common::chapter("Text\n\n```rs\nfn main() {}\n```\n")).unwrap_err();
+    assert_eq!((found[0].line, found[0].column), (3, 1));
+    assert!(found[0].message.contains("`rust` code may not be pasted"), "{}", found[0]);
+}
