@@ -4,6 +4,7 @@
 import { createServer } from 'node:http';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { extname, join, normalize, relative, sep } from 'node:path';
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 
 export const BOOK_DIR = process.env.BOOK_DIR;
@@ -106,4 +107,21 @@ export async function htmlPages(root = BOOK_DIR) {
     }
     await walk(root);
     return pages.sort();
+}
+
+/**
+ * Registers before/after hooks that serve the book and launch Chromium once for a test file.
+ * Returns an object whose `server` and `browser` are set once the hooks have run.
+ */
+export function useBookAndBrowser() {
+    const env = { server: undefined, browser: undefined };
+    before(async () => {
+        env.server = await serveBook();
+        env.browser = await launchChromium();
+    });
+    after(async () => {
+        await env.browser?.close();
+        await env.server?.close();
+    });
+    return env;
 }

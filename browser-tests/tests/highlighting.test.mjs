@@ -2,25 +2,16 @@
 // and a Copy button, highlight.js does not re-highlight anything (and no longer ships), and
 // colours follow the theme picker live.
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchChromium, openRecorded, serveBook } from '../lib/harness.mjs';
+import { openRecorded, useBookAndBrowser } from '../lib/harness.mjs';
 
 const PAGE = 'how-this-book-works.html';
 
-let server;
-let browser;
-before(async () => {
-    server = await serveBook();
-    browser = await launchChromium();
-});
-after(async () => {
-    await browser?.close();
-    await server?.close();
-});
+const env = useBookAndBrowser();
 
 test('an example shows highlighted code, its verified output and a Copy button', async () => {
-    const { page, context } = await openRecorded(browser, `${server.origin}/${PAGE}`);
+    const { page, context } = await openRecorded(env.browser, `${env.server.origin}/${PAGE}`);
     try {
         const figure = page.locator('figure.bf-example[data-example-id="processes::amdahl"]');
         assert.equal(await figure.count(), 1);
@@ -38,7 +29,7 @@ test('an example shows highlighted code, its verified output and a Copy button',
 });
 
 test('highlight.js neither ships nor touches the blocks', async () => {
-    const { page, requests, context } = await openRecorded(browser, `${server.origin}/${PAGE}`);
+    const { page, requests, context } = await openRecorded(env.browser, `${env.server.origin}/${PAGE}`);
     try {
         assert.equal(await page.locator('[class*="hljs-"]').count(), 0, 'highlight.js added hljs-* spans');
         const script = requests.find((url) => /\/highlight-[0-9a-f]+\.js$/.test(url));
@@ -51,7 +42,7 @@ test('highlight.js neither ships nor touches the blocks', async () => {
 });
 
 test('code colours switch live with the theme picker', async () => {
-    const { page, context } = await openRecorded(browser, `${server.origin}/${PAGE}`);
+    const { page, context } = await openRecorded(env.browser, `${env.server.origin}/${PAGE}`);
     try {
         const keyword = page.locator('figure.bf-example pre.bf-code span.bf-storage.bf-type').first();
         const colour = () => keyword.evaluate((el) => getComputedStyle(el).color);

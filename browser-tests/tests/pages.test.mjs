@@ -1,24 +1,15 @@
 // Every page of the built site: loads without script errors, requests nothing outside its own
 // origin, and fetches mermaid.min.js if and only if it has a diagram (which then renders).
 
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BOOK_DIR, htmlPages, launchChromium, openRecorded, serveBook } from '../lib/harness.mjs';
+import { BOOK_DIR, htmlPages, openRecorded, useBookAndBrowser } from '../lib/harness.mjs';
 
 const MERMAID_SCRIPT = 'generated/mermaid.min.js';
 
-let server;
-let browser;
-before(async () => {
-    server = await serveBook();
-    browser = await launchChromium();
-});
-after(async () => {
-    await browser?.close();
-    await server?.close();
-});
+const env = useBookAndBrowser();
 
 // toc.html is the sidebar, loaded as an iframe by every other page (whose recorded requests
 // include the frame's); as a top-level page Chromium would also ask for a /favicon.ico it lacks.
@@ -30,9 +21,9 @@ describe('every page', () => {
         test(path, async () => {
             const html = await readFile(join(BOOK_DIR, path), 'utf8');
             const hasDiagram = html.includes('<pre class="mermaid">');
-            const { page, requests, errors, context } = await openRecorded(browser, `${server.origin}/${path}`);
+            const { page, requests, errors, context } = await openRecorded(env.browser, `${env.server.origin}/${path}`);
             try {
-                const offOrigin = requests.filter((url) => !url.startsWith(`${server.origin}/`) && !url.startsWith('data:'));
+                const offOrigin = requests.filter((url) => !url.startsWith(`${env.server.origin}/`) && !url.startsWith('data:'));
                 assert.deepEqual(offOrigin, [], `${path} requested other origins`);
                 assert.deepEqual(errors, [], `${path} raised script errors`);
 
@@ -66,7 +57,7 @@ test('the pages that prove the mermaid rule exist', async () => {
 });
 
 test('a diagram re-renders when the reader switches to a dark theme', async () => {
-    const { page, context } = await openRecorded(browser, `${server.origin}/how-this-book-works.html`);
+    const { page, context } = await openRecorded(env.browser, `${env.server.origin}/how-this-book-works.html`);
     // Mermaid writes its palette into the SVG's <style>: text fill #333 in `default`, #ccc in `dark`.
     const textFill = () => page.locator('pre.mermaid svg style').first().textContent()
         .then((css) => /^#[\w-]+\{[^}]*fill:(#[0-9a-f]+);/i.exec(css)?.[1]);
