@@ -32,7 +32,7 @@ pub fn run(runs: u32) -> anyhow::Result<()> {
             timed_build(&prepared, &dest, &timings)
         })?;
         cold_total.push(total);
-        cold_pre.push(pre.elapsed);
+        cold_pre.push(pre);
     }
     // Warm: the cache from the cold runs.
     let mut warm_total = Vec::new();
@@ -41,7 +41,7 @@ pub fn run(runs: u32) -> anyhow::Result<()> {
         let (total, pre) =
             step(&format!("warm full build {run}/{runs}"), || timed_build(&prepared, &dest, &timings))?;
         warm_total.push(total);
-        warm_pre.push(pre.elapsed);
+        warm_pre.push(pre);
     }
     table.row("full book build, cold (mdbook build)", &cold_total);
     table.note(format!("  cold preprocessor budget <= 1.5 s: median {}", format_duration(median(&cold_pre))));
@@ -97,16 +97,8 @@ impl Drop for Restore {
     }
 }
 
-struct PreprocessorRun {
-    elapsed: Duration,
-}
-
-/// One `mdbook build` with the preprocessor reporting its own time.
-fn timed_build(
-    prepared: &Prepared,
-    dest: &Path,
-    timings: &Path,
-) -> anyhow::Result<(Duration, PreprocessorRun)> {
+/// One `mdbook build`: its wall time and the time the preprocessor reports for itself.
+fn timed_build(prepared: &Prepared, dest: &Path, timings: &Path) -> anyhow::Result<(Duration, Duration)> {
     let _ = std::fs::remove_file(timings);
     let started = Instant::now();
     let out = prepared
@@ -123,12 +115,8 @@ fn timed_build(
         bail!("mdbook build failed:\n{}", String::from_utf8_lossy(&out.stderr));
     }
     let report = std::fs::read_to_string(timings).context("the preprocessor wrote no timings")?;
-    let elapsed_us: u64 = report
-        .split_whitespace()
-        .find_map(|pair| pair.strip_prefix("elapsed_us="))
-        .and_then(|v| v.parse().ok())
-        .context("no elapsed_us in the preprocessor's timings")?;
-    Ok((total, PreprocessorRun { elapsed: Duration::from_micros(elapsed_us) }))
+    let elapsed_us: u64 = field(&report, "elapsed_us")?;
+    Ok((total, Duration::from_micros(elapsed_us)))
 }
 
 /// Starts `mdbook serve`, edits a chapter, and times until the chapter's HTML contains the edit.
@@ -164,7 +152,6 @@ fn serve_round_trip(prepared: &Prepared, chapter: &Path, original: &str) -> anyh
     let _ = server.kill();
     let _ = server.wait();
     let _ = std::fs::remove_dir_all(&dest);
-    std::fs::write(chapter, original)?;
     result
 }
 
@@ -187,31 +174,23 @@ fn syntect_throughput() -> anyhow::Result<(usize, Duration)> {
     let root = project::root();
     let mut files = Vec::new();
     for dir in ["examples/src", "preprocessors", "playground/src", "xtask/src"] {
-        collect_rust_files(&root.join(dir), &mut files)?;
+        files.extend(project::files_under(&root.join(dir))?);
     }
+    files.retain(|path| path.extension().is_some_and(|e| e == "rs"));
     let binary = project::target_dir().join("release").join("mdbook-examples");
     let out = step::output(Command::new(binary).arg("bench-highlight").args(&files))?;
-    let field = |name: &str| {
-        out.split_whitespace()
-            .find_map(|pair| pair.strip_prefix(name))
-            .map(str::to_string)
-            .context("bench output")
-    };
-    let lines: usize = field("lines=")?.parse()?;
-    let seconds: f64 = field("seconds=")?.parse()?;
+    let lines: usize = field(&out, "lines")?;
+    let seconds: f64 = field(&out, "seconds")?;
     Ok((lines, Duration::from_secs_f64(seconds)))
 }
 
-fn collect_rust_files(dir: &Path, files: &mut Vec<PathBuf>) -> anyhow::Result<()> {
-    for entry in std::fs::read_dir(dir).with_context(|| format!("listing {}", dir.display()))? {
-        let path = entry?.path();
-        if path.is_dir() {
-            collect_rust_files(&path, files)?;
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            files.push(path);
-        }
-    }
-    Ok(())
+/// The value of `name=value` in a line of `key=value` pairs the preprocessor printed.
+fn field<T: std::str::FromStr>(text: &str, name: &str) -> anyhow::Result<T> {
+    let prefix = format!("{name}=");
+    text.split_whitespace()
+        .find_map(|pair| pair.strip_prefix(prefix.as_str()))
+        .and_then(|value| value.parse().ok())
+        .with_context(|| format!("no number `{name}=` in the preprocessor's report `{}`", text.trim()))
 }
 
 #[derive(Default)]
@@ -221,14 +200,12 @@ struct Table {
 
 impl Table {
     fn row(&mut self, name: &str, samples: &[Duration]) {
-        let mut sorted = samples.to_vec();
-        sorted.sort();
         self.lines.push(format!(
             "{name:<42} {:>9} {:>9} {:>9} {:>5}",
-            format_duration(median(&sorted)),
-            format_duration(sorted[0]),
-            format_duration(sorted[sorted.len() - 1]),
-            sorted.len()
+            format_duration(median(samples)),
+            format_duration(*samples.iter().min().expect("at least one sample")),
+            format_duration(*samples.iter().max().expect("at least one sample")),
+            samples.len()
         ));
     }
 

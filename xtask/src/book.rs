@@ -48,19 +48,11 @@ fn copy_example_sources() -> anyhow::Result<()> {
     if dest_root.exists() {
         std::fs::remove_dir_all(&dest_root).with_context(|| format!("removing {}", dest_root.display()))?;
     }
-    let mut stack = vec![project::root().join("examples").join("src")];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).with_context(|| format!("listing {}", dir.display()))? {
-            let path = entry?.path();
-            if path.is_dir() {
-                stack.push(path);
-                continue;
-            }
-            let relative = path.strip_prefix(project::root()).expect("under the root");
-            let dest = dest_root.join(format!("{}.txt", relative.display()));
-            std::fs::create_dir_all(dest.parent().expect("has a parent"))?;
-            std::fs::copy(&path, &dest).with_context(|| format!("copying {}", path.display()))?;
-        }
+    for path in project::files_under(&project::root().join("examples").join("src"))? {
+        let relative = path.strip_prefix(project::root()).expect("under the root");
+        let dest = dest_root.join(format!("{}.txt", relative.display()));
+        std::fs::create_dir_all(dest.parent().expect("has a parent"))?;
+        std::fs::copy(&path, &dest).with_context(|| format!("copying {}", path.display()))?;
     }
     Ok(())
 }

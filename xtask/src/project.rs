@@ -35,3 +35,21 @@ pub fn cargo() -> Command {
     cmd.current_dir(root());
     cmd
 }
+
+/// Every file below `dir`, recursively, in no particular order.
+pub fn files_under(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    use anyhow::Context as _;
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).with_context(|| format!("listing {}", dir.display()))? {
+            let path = entry?.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    Ok(files)
+}
