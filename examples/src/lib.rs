@@ -12,7 +12,9 @@
 //!
 //! Modules follow the book's chapters.
 
+pub mod figure;
 pub mod processes;
 pub mod registry;
 
-pub use registry::{Example, InputError, Runs};
+pub use figure::Figure;
+pub use registry::{Example, InputError, REVEAL_MARKER, Runs};

@@ -2,13 +2,17 @@
 
 use std::fmt;
 
+pub use crate::figure::Figure;
+
 /// Where an example can run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Runs {
     /// Natively and in the browser's WebAssembly playground.
     Everywhere,
-    /// Natively only; the reason is shown to the reader in one line.
-    NativeOnly(&'static str),
+    /// Natively only (threads, sockets, child processes, files). The page shows `reason` in
+    /// one line and, when `simulation` names a browser-capable example of the same idea, links
+    /// to it in the playground.
+    NativeOnly { reason: &'static str, simulation: Option<&'static str> },
 }
 
 /// One registered example.
@@ -25,7 +29,11 @@ pub struct Example {
     /// One line on what the input means, shown next to the playground's editor.
     pub input_help: &'static str,
     pub runs: Runs,
+    /// The example itself: input text in, the output the book shows out.
     pub run: fn(&str) -> Result<String, InputError>,
+    /// For simulations: the same run as data the playground draws (a timeline, a sequence
+    /// diagram). `None` for examples whose text output says it all.
+    pub figure: Option<fn(&str) -> Result<Figure, InputError>>,
 }
 
 impl Example {
@@ -38,6 +46,10 @@ impl Example {
         matches!(self.runs, Runs::Everywhere)
     }
 }
+
+/// A line of output that hides what follows in the browser until the reader asks for it
+/// ("predict, then reveal"). Natively and in the verified output the whole text is shown.
+pub const REVEAL_MARKER: &str = "--- answer ---";
 
 /// A reader's input that an example cannot use, with the line it is on when there is one.
 #[derive(Debug, Clone, PartialEq, Eq)]

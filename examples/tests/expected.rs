@@ -28,8 +28,13 @@ fn manifest() -> String {
                 "input_help": example.input_help,
                 "native_only": match example.runs {
                     examples::Runs::Everywhere => None,
-                    examples::Runs::NativeOnly(reason) => Some(reason),
+                    examples::Runs::NativeOnly { reason, .. } => Some(reason),
                 },
+                "simulation": match example.runs {
+                    examples::Runs::Everywhere => None,
+                    examples::Runs::NativeOnly { simulation, .. } => simulation,
+                },
+                "figure": example.figure.is_some(),
             })
         })
         .collect();
@@ -118,6 +123,38 @@ fn ids_are_unique() {
     let before = ids.len();
     ids.dedup();
     assert_eq!(before, ids.len(), "two examples share an id");
+}
+
+#[test]
+fn every_figure_can_be_drawn() {
+    for example in examples::registry::ALL {
+        if let Some(figure) = example.figure {
+            let figure = figure(example.default_input)
+                .unwrap_or_else(|err| panic!("{}: figure rejects the default input: {err}", example.id));
+            if let Err(problem) = figure.validate() {
+                panic!("{}: its figure cannot be drawn: {problem}", example.id);
+            }
+        }
+    }
+}
+
+#[test]
+fn native_only_examples_link_to_a_browser_simulation() {
+    for example in examples::registry::ALL {
+        if let examples::Runs::NativeOnly { reason, simulation } = example.runs {
+            assert!(!reason.trim().is_empty(), "{}: give the reason it runs only natively", example.id);
+            assert!(!reason.contains('\n'), "{}: the reason is shown in one line", example.id);
+            if let Some(target) = simulation {
+                let found = examples::registry::find(target)
+                    .unwrap_or_else(|| panic!("{}: simulation `{target}` is not registered", example.id));
+                assert!(
+                    found.runs_in_browser(),
+                    "{}: simulation `{target}` cannot run in a browser",
+                    example.id
+                );
+            }
+        }
+    }
 }
 
 /// A small line diff: `-` lines only in the expected file, `+` lines only in the new output.

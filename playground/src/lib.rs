@@ -35,7 +35,7 @@ pub fn examples() -> String {
 #[wasm_bindgen]
 pub fn run(id: &str, input: &str) -> Result<String, String> {
     let example = examples::registry::find(id).ok_or_else(|| format!("no example `{id}`"))?;
-    if let examples::Runs::NativeOnly(reason) = example.runs {
+    if let examples::Runs::NativeOnly { reason, .. } = example.runs {
         return Err(format!("`{id}` runs only natively: {reason}"));
     }
     (example.run)(input).map_err(|err| err.to_string())

@@ -10,6 +10,7 @@ pub const EXAMPLE: Example = Example {
     input_help: "`parallel = P` (fraction of the work that parallelises, 0 to 1) and `cores = N N …`",
     runs: Runs::Everywhere,
     run,
+    figure: None,
 };
 
 // ANCHOR: example
