@@ -15,6 +15,9 @@ pub enum Runs {
     NativeOnly { reason: &'static str, simulation: Option<&'static str> },
 }
 
+/// Draws a simulation's run: the same input as `run`, the result as a [`Figure`].
+pub type FigureFn = fn(&str) -> Result<Figure, InputError>;
+
 /// One registered example.
 #[derive(Debug, Clone, Copy)]
 pub struct Example {
@@ -33,7 +36,7 @@ pub struct Example {
     pub run: fn(&str) -> Result<String, InputError>,
     /// For simulations: the same run as data the playground draws (a timeline, a sequence
     /// diagram). `None` for examples whose text output says it all.
-    pub figure: Option<fn(&str) -> Result<Figure, InputError>>,
+    pub figure: Option<FigureFn>,
 }
 
 impl Example {
