@@ -13,8 +13,10 @@
 //! Modules follow the book's chapters.
 
 pub mod figure;
+pub mod input;
 pub mod processes;
 pub mod registry;
+pub mod rng;
 
 pub use figure::Figure;
 pub use registry::{Example, InputError, REVEAL_MARKER, Runs};

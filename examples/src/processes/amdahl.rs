@@ -1,5 +1,6 @@
 //! Amdahl's law: how much faster N cores make a job whose serial part stays serial.
 
+use crate::input::Params;
 use crate::registry::{Example, InputError, Runs};
 
 pub const EXAMPLE: Example = Example {
@@ -37,52 +38,12 @@ pub fn report(parallel: f64, core_counts: &[u32]) -> String {
 // ANCHOR_END: example
 
 fn run(input: &str) -> Result<String, InputError> {
-    let mut parallel = None;
-    let mut cores = None;
-    for (index, raw) in input.lines().enumerate() {
-        let line_no = index + 1;
-        let line = raw.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let (key, value) =
-            line.split_once('=').ok_or_else(|| InputError::at_line(line_no, "expected `key = value`"))?;
-        match key.trim() {
-            "parallel" => {
-                let p: f64 = value.trim().parse().map_err(|_| {
-                    InputError::at_line(line_no, format!("`{}` is not a number", value.trim()))
-                })?;
-                if !(0.0..=1.0).contains(&p) {
-                    return Err(InputError::at_line(line_no, "parallel must be between 0 and 1"));
-                }
-                parallel = Some(p);
-            }
-            "cores" => {
-                let counts = value
-                    .split_whitespace()
-                    .map(|word| match word.parse::<u32>() {
-                        Ok(n) if n >= 1 => Ok(n),
-                        _ => Err(InputError::at_line(
-                            line_no,
-                            format!("`{word}` is not a core count (a whole number ≥ 1)"),
-                        )),
-                    })
-                    .collect::<Result<Vec<_>, _>>()?;
-                if counts.is_empty() {
-                    return Err(InputError::at_line(line_no, "list at least one core count"));
-                }
-                cores = Some(counts);
-            }
-            other => {
-                return Err(InputError::at_line(
-                    line_no,
-                    format!("unknown key `{other}` (expected `parallel` or `cores`)"),
-                ));
-            }
-        }
-    }
-    let parallel = parallel.ok_or_else(|| InputError::new("missing `parallel = …`"))?;
-    let cores = cores.ok_or_else(|| InputError::new("missing `cores = …`"))?;
+    let params = Params::parse(input, &["parallel", "cores"])?;
+    let parallel = params.number::<f64>("parallel", 0.0, 1.0)?;
+    let cores = params
+        .one("cores")?
+        .ok_or_else(|| InputError::new("missing `cores = …`"))?
+        .numbers::<u32>(1, 1_000_000)?;
     Ok(report(parallel, &cores))
 }
 
@@ -103,6 +64,8 @@ mod tests {
         let err = run("parallel = 1.5\ncores = 2").unwrap_err();
         assert_eq!(err.line, Some(1));
         let err = run("parallel = 0.5\ncores = 2 zero").unwrap_err();
-        assert_eq!(err.to_string(), "input line 2: `zero` is not a core count (a whole number ≥ 1)");
+        assert_eq!(err.to_string(), "input line 2: `zero` is not a number");
+        let err = run("parallel = 0.5\ncores = 0").unwrap_err();
+        assert_eq!(err.to_string(), "input line 2: 0 is out of range (from 1 to 1000000)");
     }
 }

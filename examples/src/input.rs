@@ -1,0 +1,168 @@
+//! Reading a reader's input: `key = value` lines, `#` comments, errors that name the line.
+//!
+//! Every example that takes parameters reads them through [`Params`], so the playground's
+//! messages look the same everywhere ("input line 3: `x` is not a number").
+
+use std::str::FromStr;
+
+use crate::registry::InputError;
+
+/// One meaningful line of input: its 1-based number, the key and the (trimmed) value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry<'a> {
+    pub line: usize,
+    pub key: &'a str,
+    pub value: &'a str,
+}
+
+/// The `key = value` lines of an input, in order. Keys may repeat (a list of tasks, say).
+#[derive(Debug, Clone)]
+pub struct Params<'a> {
+    entries: Vec<Entry<'a>>,
+}
+
+impl<'a> Params<'a> {
+    /// Parses `input`, skipping blank lines and `#` comments. Every key must be one of `known`.
+    pub fn parse(input: &'a str, known: &[&str]) -> Result<Self, InputError> {
+        let mut entries = Vec::new();
+        for (index, raw) in input.lines().enumerate() {
+            let line = index + 1;
+            let text = raw.trim();
+            if text.is_empty() || text.starts_with('#') {
+                continue;
+            }
+            let (key, value) =
+                text.split_once('=').ok_or_else(|| InputError::at_line(line, "expected `key = value`"))?;
+            let key = key.trim();
+            if !known.contains(&key) {
+                let expected = known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
+                return Err(InputError::at_line(
+                    line,
+                    format!("unknown key `{key}` (expected one of {expected})"),
+                ));
+            }
+            entries.push(Entry { line, key, value: value.trim() });
+        }
+        Ok(Params { entries })
+    }
+
+    /// Every entry with `key`, in input order.
+    pub fn all(&self, key: &str) -> impl Iterator<Item = &Entry<'a>> + '_ {
+        let key = key.to_string();
+        self.entries.iter().filter(move |entry| entry.key == key)
+    }
+
+    /// The entry for `key`; an error when it is missing or given twice.
+    pub fn one(&self, key: &str) -> Result<Option<&Entry<'a>>, InputError> {
+        let mut found = self.all(key);
+        let first = found.next();
+        if let Some(second) = found.next() {
+            return Err(InputError::at_line(second.line, format!("`{key}` is given twice")));
+        }
+        Ok(first)
+    }
+
+    /// The value of `key` parsed as `T` and checked to lie in `min..=max`, or `default` when absent.
+    pub fn number_or<T>(&self, key: &str, min: T, max: T, default: T) -> Result<T, InputError>
+    where
+        T: FromStr + PartialOrd + Copy + std::fmt::Display,
+    {
+        match self.one(key)? {
+            None => Ok(default),
+            Some(entry) => entry.number(min, max),
+        }
+    }
+
+    /// Like [`Params::number_or`], but the key is required.
+    pub fn number<T>(&self, key: &str, min: T, max: T) -> Result<T, InputError>
+    where
+        T: FromStr + PartialOrd + Copy + std::fmt::Display,
+    {
+        self.one(key)?.ok_or_else(|| InputError::new(format!("missing `{key} = …`")))?.number(min, max)
+    }
+
+    /// The value of `key`, which must be one of `choices`, or `default` when absent.
+    pub fn choice_or(&self, key: &str, choices: &[&'a str], default: &'a str) -> Result<&'a str, InputError> {
+        match self.one(key)? {
+            None => Ok(default),
+            Some(entry) => choices.iter().copied().find(|choice| *choice == entry.value).ok_or_else(|| {
+                let expected = choices.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ");
+                InputError::at_line(entry.line, format!("`{}` is not one of {expected}", entry.value))
+            }),
+        }
+    }
+}
+
+impl Entry<'_> {
+    /// The value parsed as `T` within `min..=max`.
+    pub fn number<T>(&self, min: T, max: T) -> Result<T, InputError>
+    where
+        T: FromStr + PartialOrd + Copy + std::fmt::Display,
+    {
+        parse_number(self.value, self.line, min, max)
+    }
+
+    /// The value as whitespace-separated numbers, each within `min..=max`; at least one.
+    pub fn numbers<T>(&self, min: T, max: T) -> Result<Vec<T>, InputError>
+    where
+        T: FromStr + PartialOrd + Copy + std::fmt::Display,
+    {
+        let numbers = self
+            .value
+            .split_whitespace()
+            .map(|word| parse_number(word, self.line, min, max))
+            .collect::<Result<Vec<T>, _>>()?;
+        if numbers.is_empty() {
+            return Err(InputError::at_line(self.line, format!("`{}` needs at least one number", self.key)));
+        }
+        Ok(numbers)
+    }
+}
+
+/// `word` parsed as `T` within `min..=max`, with an error that names `line`.
+pub fn parse_number<T>(word: &str, line: usize, min: T, max: T) -> Result<T, InputError>
+where
+    T: FromStr + PartialOrd + Copy + std::fmt::Display,
+{
+    let value: T =
+        word.parse().map_err(|_| InputError::at_line(line, format!("`{word}` is not a number")))?;
+    if value < min || value > max {
+        return Err(InputError::at_line(line, format!("{word} is out of range (from {min} to {max})")));
+    }
+    Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_keys_numbers_and_choices() {
+        let params = Params::parse(
+            "# comment\nrate = 0.25\n\npolicy = rr\ncores = 1 2 4\n",
+            &["rate", "policy", "cores", "seed"],
+        )
+        .unwrap();
+        assert_eq!(params.number::<f64>("rate", 0.0, 1.0).unwrap(), 0.25);
+        assert_eq!(params.number_or::<u64>("seed", 0, u64::MAX, 7).unwrap(), 7);
+        assert_eq!(params.choice_or("policy", &["fifo", "rr"], "fifo").unwrap(), "rr");
+        assert_eq!(params.one("cores").unwrap().unwrap().numbers::<u32>(1, 64).unwrap(), vec![1, 2, 4]);
+    }
+
+    #[test]
+    fn errors_name_the_line() {
+        let unknown = Params::parse("rate = 1\nspeed = 2", &["rate"]).unwrap_err();
+        assert_eq!(unknown.to_string(), "input line 2: unknown key `speed` (expected one of `rate`)");
+        let params = Params::parse("rate = 2\nrate = 3\ncores = 1 x", &["rate", "cores"]).unwrap();
+        assert_eq!(params.one("rate").unwrap_err().line, Some(2));
+        let range =
+            Params::parse("rate = 2", &["rate"]).unwrap().number::<f64>("rate", 0.0, 1.0).unwrap_err();
+        assert_eq!(range.to_string(), "input line 1: 2 is out of range (from 0 to 1)");
+        let word = params.one("cores").unwrap().unwrap().numbers::<u32>(1, 64).unwrap_err();
+        assert_eq!(word.to_string(), "input line 3: `x` is not a number");
+        assert_eq!(
+            Params::parse("x", &["x"]).unwrap_err().to_string(),
+            "input line 1: expected `key = value`"
+        );
+    }
+}
