@@ -83,7 +83,22 @@ impl fmt::Display for InputError {
 impl std::error::Error for InputError {}
 
 /// Every example of the book, in reading order.
-pub const ALL: &[Example] = &[crate::processes::amdahl::EXAMPLE];
+pub const ALL: &[Example] = &[
+    crate::processes::threads_share::EXAMPLE,
+    crate::processes::race_refused::EXAMPLE,
+    crate::processes::wordcount::EXAMPLE,
+    crate::processes::crash::EXAMPLE,
+    crate::processes::scheduler::EXAMPLE,
+    crate::processes::scheduler::PREDICT,
+    crate::processes::amdahl::EXAMPLE,
+    crate::networking::tcp_echo::EXAMPLE,
+    crate::networking::udp_exchange::EXAMPLE,
+    crate::networking::http_server::EXAMPLE,
+    crate::networking::http_parser::EXAMPLE,
+    crate::networking::http_errors::EXAMPLE,
+    crate::networking::tcp_link::EXAMPLE,
+    crate::networking::hol_race::EXAMPLE,
+];
 
 /// Looks an example up by id.
 pub fn find(id: &str) -> Option<&'static Example> {

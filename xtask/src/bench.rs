@@ -80,8 +80,83 @@ pub fn run(runs: u32) -> anyhow::Result<()> {
     ));
 
     let _ = std::fs::remove_dir_all(&scratch);
+    playground_figures(&mut table)?;
     table.print();
     Ok(())
+}
+
+/// Latency budget for Run -> output once the module is loaded (issue 4).
+const RUN_LATENCY_BUDGET_MS: f64 = 50.0;
+/// Size budget for the simulation module, gzipped (issue 4).
+const WASM_GZIP_BUDGET: u64 = 150 * 1024;
+
+/// The playground's WebAssembly: its size raw and gzipped, and (in Chromium) instantiate time,
+/// the first Run on a page, and the Run -> output latency of every browser-capable example.
+fn playground_figures(table: &mut Table) -> anyhow::Result<()> {
+    let site = step("build the site into book/ for the browser figures", book::build_all)?;
+    let wasm = crate::wasm::out_dir().join("playground_bg.wasm");
+    let raw = std::fs::metadata(&wasm).with_context(|| format!("reading {}", wasm.display()))?.len();
+    let gzipped = gzip_size(&wasm)?;
+    table.note(format!(
+        "playground wasm: {} raw, {} gzipped (budget <= {} gzipped)",
+        kib(raw),
+        kib(gzipped),
+        kib(WASM_GZIP_BUDGET)
+    ));
+    let Some(mut node) = crate::browser::node_with_chromium(
+        &site,
+        "BROWSER FIGURES SKIPPED: instantiate time and Run latency were not measured.",
+    )?
+    else {
+        table.note("playground in Chromium: NOT MEASURED (no Chromium or node)".to_string());
+        return Ok(());
+    };
+    let out = step("playground in Chromium (instantiate, first Run, 30 warm runs per example)", || {
+        step::output(node.arg("bench/playground.mjs"))
+    })?;
+    let report: serde_json::Value = serde_json::from_str(out.trim())
+        .with_context(|| format!("reading the browser bench's report `{out}`"))?;
+    let ms = |value: &serde_json::Value| value.as_f64().map(|v| Duration::from_secs_f64(v / 1000.0));
+    if let Some(instantiate) = ms(&report["instantiate_ms"]) {
+        table.row("wasm fetch + compile + instantiate (worker)", &[instantiate]);
+    }
+    if let Some(first) = ms(&report["first_run_ms"]) {
+        table.row("first Run on a page (worker + wasm + run)", &[first]);
+    }
+    let mut all = Vec::new();
+    for (id, figures) in report["examples"].as_object().context("no per-example figures")? {
+        let samples: Vec<Duration> =
+            figures["total_ms"].as_array().context("no samples")?.iter().filter_map(ms).collect();
+        anyhow::ensure!(
+            figures["state"] == "ok",
+            "{id} did not run cleanly in the bench: {}",
+            figures["state"]
+        );
+        table.row(&format!("Run -> output: {id}"), &samples);
+        all.extend(samples);
+    }
+    if !all.is_empty() {
+        table.note(format!(
+            "Run -> output, all examples: median {} (budget <= {RUN_LATENCY_BUDGET_MS} ms once loaded)",
+            format_duration(median(&all))
+        ));
+    }
+    Ok(())
+}
+
+/// Size of `file` after `gzip -9`, as a static host would serve it compressed.
+fn gzip_size(file: &Path) -> anyhow::Result<u64> {
+    let out = Command::new("gzip")
+        .args(["-9", "--stdout"])
+        .arg(file)
+        .output()
+        .context("running gzip (Debian package `gzip`)")?;
+    anyhow::ensure!(out.status.success(), "gzip failed on {}", file.display());
+    Ok(out.stdout.len() as u64)
+}
+
+fn kib(bytes: u64) -> String {
+    format!("{:.1} KiB", bytes as f64 / 1024.0)
 }
 
 struct Restore {

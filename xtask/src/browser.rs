@@ -47,6 +47,29 @@ pub fn test_all() -> anyhow::Result<()> {
 
 /// Runs the browser tests; returns false when they were skipped outside CI.
 fn browser_tests(site: &Path) -> anyhow::Result<bool> {
+    let Some(mut node) =
+        node_with_chromium(site, "BROWSER TESTS SKIPPED: they did not run on this machine.")?
+    else {
+        return Ok(false);
+    };
+    let mut tests: Vec<PathBuf> = std::fs::read_dir(browser_tests_dir().join("tests"))
+        .context("listing browser-tests/tests")?
+        .map(|entry| entry.map(|e| e.path()))
+        .collect::<Result<_, _>>()?;
+    tests.retain(|path| path.to_string_lossy().ends_with(".test.mjs"));
+    tests.sort();
+    anyhow::ensure!(!tests.is_empty(), "no browser tests found in browser-tests/tests/*.test.mjs");
+    step::run(node.arg("--test").args(&tests))?;
+    Ok(true)
+}
+
+fn browser_tests_dir() -> PathBuf {
+    project::root().join("browser-tests")
+}
+
+/// `node` in `browser-tests/` with its packages installed, `BOOK_DIR=site` and `CHROMIUM` set;
+/// `None` (after a loud warning headed `skipped`) when Chromium or node is missing outside CI.
+pub fn node_with_chromium(site: &Path, skipped: &str) -> anyhow::Result<Option<Command>> {
     let chromium = std::env::var_os("CHROMIUM").map(PathBuf::from).unwrap_or_else(|| CHROMIUM.into());
     let node_version = step::output(Command::new("node").arg("--version")).ok();
     let mut missing = Vec::new();
@@ -59,32 +82,19 @@ fn browser_tests(site: &Path) -> anyhow::Result<bool> {
     }
     if !missing.is_empty() {
         if in_ci() {
-            bail!("CI=true and the browser tests cannot run:\n  {}", missing.join("\n  "));
+            bail!("CI=true and Chromium cannot run:\n  {}", missing.join("\n  "));
         }
-        let mut lines = vec!["BROWSER TESTS SKIPPED: they did not run on this machine."];
+        let mut lines = vec![skipped];
         lines.extend(missing.iter().map(String::as_str));
         lines.push("With CI=true this is a failure.");
         loud_warning(&lines);
-        return Ok(false);
+        return Ok(None);
     }
-    let dir = project::root().join("browser-tests");
+    let dir = browser_tests_dir();
     npm_ci_if_needed(&dir)?;
-    let mut tests: Vec<PathBuf> = std::fs::read_dir(dir.join("tests"))
-        .context("listing browser-tests/tests")?
-        .map(|entry| entry.map(|e| e.path()))
-        .collect::<Result<_, _>>()?;
-    tests.retain(|path| path.to_string_lossy().ends_with(".test.mjs"));
-    tests.sort();
-    anyhow::ensure!(!tests.is_empty(), "no browser tests found in browser-tests/tests/*.test.mjs");
-    step::run(
-        Command::new("node")
-            .arg("--test")
-            .args(&tests)
-            .current_dir(&dir)
-            .env("BOOK_DIR", site)
-            .env("CHROMIUM", &chromium),
-    )?;
-    Ok(true)
+    let mut node = Command::new("node");
+    node.current_dir(&dir).env("BOOK_DIR", site).env("CHROMIUM", &chromium);
+    Ok(Some(node))
 }
 
 /// `npm ci` when node_modules is missing or was installed from another lock file.

@@ -13,6 +13,13 @@ use crate::diagnostic::Problem;
 
 pub const OPEN: &str = "{{#example";
 
+/// `{{#runnable-examples}}`: the playground page's index of every browser-capable example,
+/// grouped by the chapter that shows it.
+pub const RUNNABLE_INDEX: &str = "{{#runnable-examples}}";
+
+/// How each directive this preprocessor handles begins.
+pub const OPENINGS: [&str; 2] = [OPEN, "{{#runnable-examples"];
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Directive {
     pub id: String,

@@ -81,6 +81,15 @@ pub struct ChapterText {
     pub content: String,
 }
 
+/// Where the book shows an example: the first chapter whose page has its directive.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Usage {
+    pub id: String,
+    pub chapter: String,
+    /// The chapter's page, relative to the site root (`processes.html`).
+    pub href: String,
+}
+
 /// The state of one build: configuration, the examples manifest (loaded on first use) and the
 /// highlighter.
 pub struct Session {
@@ -89,12 +98,14 @@ pub struct Session {
     src_dir: PathBuf,
     manifest: OnceLock<Result<Manifest, String>>,
     highlighter: Highlighter,
+    /// Which chapter shows which example, for `{{#runnable-examples}}`; set by `process_book`.
+    usages: OnceLock<Vec<Usage>>,
 }
 
 impl Session {
     pub fn new(config: Config, html: bool, src_dir: PathBuf) -> Self {
         let highlighter = Highlighter::new(if html { config.cache_dir.clone() } else { None });
-        Session { config, html, src_dir, manifest: OnceLock::new(), highlighter }
+        Session { config, html, src_dir, manifest: OnceLock::new(), highlighter, usages: OnceLock::new() }
     }
 
     /// A session configured from `[preprocessor.examples]` for this run's renderer.
@@ -111,8 +122,32 @@ impl Session {
         ))
     }
 
+    /// Records which chapter shows which example (the first wins), for the playground index.
+    /// `process_book` calls it; a second call is ignored.
+    pub fn set_usages(&self, usages: Vec<Usage>) {
+        let _ = self.usages.set(usages);
+    }
+
     /// Rewrites every chapter (in parallel); all problems of all chapters are reported together.
     pub fn process_book(&self, mut book: Book) -> Result<Book, Diagnostics> {
+        let mut usages: Vec<Usage> = Vec::new();
+        book.for_each_chapter_mut(|chapter| {
+            let Some(path) = &chapter.path else { return };
+            let href = path.with_extension("html").to_string_lossy().replace('\\', "/");
+            for found in markdown::scan(&chapter.content) {
+                if let Found::Directive { text, .. } = found
+                    && let Ok(directive) = directive::parse(&text)
+                    && !usages.iter().any(|usage| usage.id == directive.id)
+                {
+                    usages.push(Usage {
+                        id: directive.id,
+                        chapter: chapter.name.clone(),
+                        href: href.clone(),
+                    });
+                }
+            }
+        });
+        self.set_usages(usages);
         let mut chapters = Vec::new();
         book.for_each_chapter_mut(|chapter| {
             let source = chapter.source_path.as_ref().map(|p| self.src_dir.join(p));
@@ -254,7 +289,12 @@ impl Session {
             }
             Found::Directive { range, text } => {
                 let prefix = markdown::continuation_prefix(content, range.start);
-                let body = self.example(text, chapter, &prefix).map_err(|p| (p, None))?;
+                let body = if text.starts_with(directive::OPEN) {
+                    self.example(text, chapter, &prefix)
+                } else {
+                    self.runnable_index(text, chapter)
+                }
+                .map_err(|p| (p, None))?;
                 // End the HTML block with a blank line inside the same container.
                 let ends_line = content[range.clone()].ends_with('\n');
                 Ok(Some(if ends_line { format!("{body}\n{}\n", prefix.trim_end()) } else { body }))
@@ -269,6 +309,47 @@ impl Session {
             })
             .as_ref()
             .map_err(|message| Problem::new(message.clone()))
+    }
+
+    /// `{{#runnable-examples}}`: every browser-capable example, grouped by the chapter that
+    /// shows it (in book order), then those no chapter shows yet.
+    fn runnable_index(&self, text: &str, chapter: &ChapterText) -> Result<String, Problem> {
+        if text != directive::RUNNABLE_INDEX {
+            return Err(Problem::new("`{{#runnable-examples}}` takes no options")
+                .hint("write exactly `{{#runnable-examples}}`"));
+        }
+        let manifest = self.manifest()?;
+        let runnable: Vec<&manifest::Entry> =
+            manifest.all().into_iter().filter(|entry| entry.native_only.is_none()).collect();
+        let usages = self.usages.get().map(Vec::as_slice).unwrap_or_default();
+        // A missing verified output is reported where a chapter shows the example; here the
+        // playground just has nothing to compare with.
+        let outputs: std::collections::HashMap<&str, Option<String>> = runnable
+            .iter()
+            .map(|entry| (entry.id.as_str(), manifest.read(&entry.expected).as_ref().as_ref().ok().cloned()))
+            .collect();
+        let mut groups: Vec<render::IndexGroup> = Vec::new();
+        for usage in usages {
+            let Some(entry) = runnable.iter().find(|entry| entry.id == usage.id) else { continue };
+            let item = (*entry, outputs[entry.id.as_str()].as_deref());
+            match groups.iter_mut().find(|group| group.chapter == Some(usage.chapter.as_str())) {
+                Some(group) => group.examples.push(item),
+                None => groups.push(render::IndexGroup {
+                    chapter: Some(&usage.chapter),
+                    href: Some(&usage.href),
+                    examples: vec![item],
+                }),
+            }
+        }
+        let unshown: Vec<_> = runnable
+            .iter()
+            .filter(|entry| !usages.iter().any(|usage| usage.id == entry.id))
+            .map(|entry| (*entry, outputs[entry.id.as_str()].as_deref()))
+            .collect();
+        if !unshown.is_empty() {
+            groups.push(render::IndexGroup { chapter: None, href: None, examples: unshown });
+        }
+        Ok(render::runnable_index(&groups, &chapter.root))
     }
 
     fn example(&self, text: &str, chapter: &ChapterText, prefix: &str) -> Result<String, Problem> {
@@ -311,6 +392,7 @@ impl Session {
             output,
             source_href: fill(&self.config.source_url),
             playground_href: fill(&self.config.playground_url),
+            simulation: entry.simulation.as_deref().and_then(|id| manifest.get(id)),
         };
         Ok(if self.html { view.html() } else { view.markdown(prefix) })
     }

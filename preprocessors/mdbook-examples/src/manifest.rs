@@ -22,6 +22,9 @@ pub struct Entry {
     pub input_help: String,
     /// Why the example cannot run in a browser; `None` when it can.
     pub native_only: Option<String>,
+    /// For a native-only example: a browser-capable example of the same idea to link to.
+    #[serde(default)]
+    pub simulation: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -54,6 +57,18 @@ impl Manifest {
     pub fn from_entries(entries: Vec<Entry>, workspace: &Path) -> Self {
         let entries = entries.into_iter().map(|entry| (entry.id.clone(), entry)).collect();
         Manifest { entries, workspace: workspace.to_path_buf(), files: Mutex::default() }
+    }
+
+    /// The entry for `id`, if it is registered.
+    pub fn get(&self, id: &str) -> Option<&Entry> {
+        self.entries.get(id)
+    }
+
+    /// Every entry, ordered by id.
+    pub fn all(&self) -> Vec<&Entry> {
+        let mut entries: Vec<&Entry> = self.entries.values().collect();
+        entries.sort_by(|a, b| a.id.cmp(&b.id));
+        entries
     }
 
     /// The entry for `id`, or the problem to report: unknown id (with a suggestion), or an

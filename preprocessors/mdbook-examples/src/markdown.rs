@@ -5,7 +5,7 @@ use std::ops::Range;
 
 use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
 
-use crate::directive::OPEN;
+use crate::directive::OPENINGS;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Found {
@@ -121,17 +121,25 @@ fn alone_on_its_line(content: &str, start: usize) -> Option<Found> {
     }
     let line_end = content[start..].find('\n').map_or(content.len(), |i| start + i);
     let text = content[start..line_end].trim_end();
-    if !text.ends_with("}}") || text[OPEN.len()..].contains(OPEN) {
+    if !text.ends_with("}}") || openings_in(&text[3..]).next().is_some() {
         return None;
     }
     let end = if line_end < content.len() { line_end + 1 } else { line_end };
     Some(Found::Directive { range: start..end, text: text.to_string() })
 }
 
-/// Offsets of `{{#example` in `content[range]` that are not escaped with a backslash.
+/// Offsets in `text` where one of the directives begins, in order.
+fn openings_in(text: &str) -> impl Iterator<Item = usize> + '_ {
+    text.match_indices("{{#")
+        .map(|(i, _)| i)
+        .filter(move |&i| OPENINGS.iter().any(|open| text[i..].starts_with(open)))
+}
+
+/// Offsets of directive openings in `content[range]` that are not escaped with a backslash.
 fn unescaped_openings(content: &str, range: Range<usize>) -> impl Iterator<Item = usize> + '_ {
-    let slice = &content[range.clone()];
-    slice.match_indices(OPEN).map(move |(i, _)| range.start + i).filter(|&at| !content[..at].ends_with('\\'))
+    openings_in(&content[range.clone()])
+        .map(move |i| range.start + i)
+        .filter(|&at| !content[..at].ends_with('\\'))
 }
 
 /// From a stray opening to the end of its directive (or its line).

@@ -15,6 +15,19 @@ pub fn code_block(language_name: &str, lines: &[String]) -> String {
     )
 }
 
+/// A line of an example's output that hides what follows until the reader asks ("predict,
+/// then reveal"); the examples crate's `REVEAL_MARKER`.
+pub const REVEAL_MARKER: &str = "--- answer ---";
+
+/// The output before a [`REVEAL_MARKER`] line, and what follows it, if there is one.
+pub fn split_answer(output: &str) -> (&str, Option<&str>) {
+    let marker = format!("\n{REVEAL_MARKER}\n");
+    match output.find(&marker) {
+        Some(at) => (&output[..at], Some(&output[at + marker.len()..])),
+        None => (output, None),
+    }
+}
+
 /// Everything a rendered example needs.
 pub struct ExampleView<'a> {
     pub entry: &'a Entry,
@@ -27,6 +40,8 @@ pub struct ExampleView<'a> {
     /// Link to the source file.
     pub source_href: String,
     pub playground_href: String,
+    /// For a native-only example, the browser simulation to link to.
+    pub simulation: Option<&'a Entry>,
 }
 
 impl ExampleView<'_> {
@@ -75,17 +90,36 @@ impl ExampleView<'_> {
             ));
         }
         if self.directive.output {
+            let (shown, answer) = split_answer(self.output);
             html.push_str(&format!(
-                "<div class=\"bf-example-output\"><div class=\"bf-label\">Output <span class=\"bf-verified\" title=\"cargo test ran this example and compared its output with {expected}\">✓ verified by <code>cargo test</code></span></div><pre class=\"bf-io\"><code class=\"language-text\">{output}</code></pre></div>",
+                "<div class=\"bf-example-output\"><div class=\"bf-label\">Output <span class=\"bf-verified\" title=\"cargo test ran this example and compared its output with {expected}\">✓ verified by <code>cargo test</code></span></div><pre class=\"bf-io\"><code class=\"language-text\">{output}</code></pre>",
                 expected = escape(&entry.expected),
-                output = escape(self.output.trim_end_matches('\n')),
+                output = escape(shown.trim_end_matches('\n')),
             ));
+            if let Some(answer) = answer {
+                html.push_str(&format!(
+                    "<details class=\"bf-answer\"><summary>Reveal the answer</summary><pre class=\"bf-io\"><code class=\"language-text\">{}</code></pre></details>",
+                    escape(answer.trim_end_matches('\n'))
+                ));
+            }
+            html.push_str("</div>");
         }
         match &entry.native_only {
-            Some(reason) => html.push_str(&format!(
-                "<p class=\"bf-native-only\">Runs only natively (not in the browser): {}</p>",
-                escape(reason)
-            )),
+            Some(reason) => {
+                html.push_str(&format!(
+                    "<p class=\"bf-native-only\">Runs only natively (not in the browser): {}.",
+                    escape(reason.trim_end_matches('.'))
+                ));
+                if let Some(simulation) = self.simulation {
+                    html.push_str(&format!(
+                        " Try the simulation of the same idea: <a class=\"bf-simulation-link\" href=\"{href}#example={sim_id}\">{title}</a>.",
+                        href = escape(&self.playground_href),
+                        sim_id = escape(&simulation.id),
+                        title = escape(&simulation.title),
+                    ));
+                }
+                html.push_str("</p>");
+            }
             None => html.push_str(&format!(
                 "<div class=\"bf-run\" hidden data-example-id=\"{id}\" data-default-input=\"{input}\" data-input-help=\"{help}\"><button type=\"button\" class=\"bf-run-button\">Run</button> <a class=\"bf-open-playground\" href=\"{href}#example={id}\">Open in playground</a></div>",
                 input = escape(&entry.default_input),
@@ -127,5 +161,73 @@ impl ExampleView<'_> {
             out.push_str(line);
         }
         out
+    }
+}
+
+/// One chapter's group on the playground page.
+pub struct IndexGroup<'a> {
+    /// The chapter's name, or `None` for examples no page shows.
+    pub chapter: Option<&'a str>,
+    /// Link to the chapter's page, relative to the site root.
+    pub href: Option<&'a str>,
+    /// Each runnable example with its verified output, if it has one.
+    pub examples: Vec<(&'a Entry, Option<&'a str>)>,
+}
+
+/// The playground page's index (`{{#runnable-examples}}`): links grouped by chapter, plus the
+/// same data as JSON for `theme/playground.js`, which builds the editor around it.
+pub fn runnable_index(groups: &[IndexGroup], root: &str) -> String {
+    let mut html = String::from(
+        "<div class=\"bf-playground\" id=\"bf-playground\"><nav class=\"bf-pg-index\" aria-label=\"Runnable examples by chapter\">",
+    );
+    let mut data = Vec::new();
+    for group in groups {
+        let chapter = group.chapter.unwrap_or("Not shown in a chapter yet");
+        html.push_str("<section class=\"bf-pg-chapter\"><h3 class=\"bf-pg-chapter-title\">");
+        match group.href {
+            Some(href) => html.push_str(&format!(
+                "<a href=\"{}{}\">{}</a>",
+                escape(root),
+                escape(href),
+                escape(chapter)
+            )),
+            None => html.push_str(&escape(chapter)),
+        }
+        html.push_str("</h3><ul>");
+        for (entry, verified) in &group.examples {
+            html.push_str(&format!(
+                "<li><a class=\"bf-pg-link\" href=\"#example={id}\" data-example-id=\"{id}\">{title}</a></li>",
+                id = escape(&entry.id),
+                title = escape(&entry.title),
+            ));
+            data.push(serde_json::json!({
+                "id": entry.id,
+                "title": entry.title,
+                "chapter": chapter,
+                "chapter_href": group.href,
+                "default_input": entry.default_input,
+                "input_help": entry.input_help,
+                "verified": verified,
+            }));
+        }
+        html.push_str("</ul></section>");
+    }
+    html.push_str("</nav><noscript><p class=\"bf-error\">The playground needs JavaScript and WebAssembly.</p></noscript>");
+    // `<` is escaped so no string in the data can end the script element.
+    let json = serde_json::to_string(&data).expect("index data serialises").replace('<', "\\u003c");
+    html.push_str(&format!(
+        "<script type=\"application/json\" id=\"bf-playground-data\">{json}</script></div>"
+    ));
+    html
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_the_answer_at_the_marker_line_only() {
+        assert_eq!(split_answer("q\n--- answer ---\na\n"), ("q", Some("a\n")));
+        assert_eq!(split_answer("q\nnot --- answer --- here\n"), ("q\nnot --- answer --- here\n", None));
     }
 }

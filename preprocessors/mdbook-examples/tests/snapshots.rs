@@ -43,6 +43,25 @@ fn directive_caption() {
     )));
 }
 
+#[test]
+fn runnable_index_groups_by_chapter() {
+    let session = session(true);
+    session.set_usages(vec![mdbook_examples::Usage {
+        id: "demo::hello".into(),
+        chapter: "Greetings <&> more".into(),
+        href: "part/greetings.html".into(),
+    }]);
+    let html = session.process_chapter(&common::chapter("# Playground\n\n{{#runnable-examples}}\n")).unwrap();
+    expect_file!["snapshots/runnable-index.html"].assert_eq(&readable(&html));
+    // The native-only example is not listed; the data is one JSON array in a script element.
+    assert!(!html.contains("demo::server"));
+    let json = html.split("id=\"bf-playground-data\">").nth(1).unwrap().split("</script>").next().unwrap();
+    let data: serde_json::Value = serde_json::from_str(json).unwrap();
+    assert_eq!(data[0]["id"], "demo::hello");
+    assert_eq!(data[0]["chapter_href"], "part/greetings.html");
+    assert!(data[0]["verified"].as_str().unwrap().starts_with("Hello"));
+}
+
 const CHAPTER: &str = include_str!("snapshots/chapter.md");
 
 #[test]
