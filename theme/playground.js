@@ -18,62 +18,75 @@
     const RUN_TIMEOUT_MS = 10000;
     const SVG = "http://www.w3.org/2000/svg";
 
-    // ---- The worker ---------------------------------------------------------------------------
+    // ---- The workers: one per WebAssembly module ---------------------------------------------
 
-    const timings = { instantiateMs: null, runs: [] };
-    let worker = null;
+    // `simulations` (src/generated/playground/) or `sql` (src/generated/playground_sql/).
+    const timings = { instantiateMs: {}, runs: [] };
+    const workers = new Map();
     let nextSeq = 1;
-    const pending = new Map();
 
-    function failPending(message) {
-        for (const { resolve, timer } of pending.values()) {
-            clearTimeout(timer);
-            resolve({ ok: false, error: message });
+    class ModuleWorker {
+        constructor(module) {
+            this.module = module;
+            this.pending = new Map();
+            this.start();
         }
-        pending.clear();
-    }
 
-    function startWorker() {
-        worker = new Worker(`${ROOT}assets/playground-worker.js`, { type: "module" });
-        worker.onmessage = (event) => {
-            const reply = event.data;
-            if (reply.op === "ready") {
-                timings.instantiateMs = reply.instantiateMs;
-                return;
+        start() {
+            this.worker = new Worker(`${ROOT}assets/playground-worker.js?module=${encodeURIComponent(this.module)}`, { type: "module" });
+            this.worker.onmessage = (event) => {
+                const reply = event.data;
+                if (reply.op === "ready") {
+                    timings.instantiateMs[this.module] = reply.instantiateMs;
+                    return;
+                }
+                const waiting = this.pending.get(reply.seq);
+                if (!waiting) return;
+                this.pending.delete(reply.seq);
+                clearTimeout(waiting.timer);
+                if (reply.crashed) this.worker = null; // it closed itself; the next run starts a new one
+                waiting.resolve(reply);
+            };
+            this.worker.onerror = (event) => {
+                event.preventDefault();
+                this.worker = null;
+                this.failPending(`Could not start the playground (${this.module}): ${event.message || "the worker script or its WebAssembly failed to load"}`);
+            };
+        }
+
+        failPending(message) {
+            for (const { resolve, timer } of this.pending.values()) {
+                clearTimeout(timer);
+                resolve({ ok: false, error: message });
             }
-            const waiting = pending.get(reply.seq);
-            if (!waiting) return;
-            pending.delete(reply.seq);
-            clearTimeout(waiting.timer);
-            if (reply.crashed) worker = null; // it closed itself; the next run starts a new one
-            waiting.resolve(reply);
-        };
-        worker.onerror = (event) => {
-            event.preventDefault();
-            worker = null;
-            failPending(`Could not start the playground (${ROOT}assets/playground-worker.js): ${event.message || "the script or its WebAssembly failed to load"}`);
-        };
+            this.pending.clear();
+        }
+
+        request(message) {
+            if (!this.worker) this.start();
+            const seq = nextSeq++;
+            return new Promise((resolve) => {
+                const timer = setTimeout(() => {
+                    this.pending.delete(seq);
+                    this.worker?.terminate();
+                    this.worker = null;
+                    this.failPending("Stopped: another run was cancelled with it.");
+                    resolve({ ok: false, error: `Stopped after ${RUN_TIMEOUT_MS / 1000} s without an answer. Try a smaller input.` });
+                }, RUN_TIMEOUT_MS);
+                this.pending.set(seq, { resolve, timer });
+                this.worker.postMessage({ seq, ...message });
+            });
+        }
     }
 
-    function request(message) {
-        if (!worker) startWorker();
-        const seq = nextSeq++;
-        return new Promise((resolve) => {
-            const timer = setTimeout(() => {
-                pending.delete(seq);
-                worker?.terminate();
-                worker = null;
-                failPending("Stopped: another run was cancelled with it.");
-                resolve({ ok: false, error: `Stopped after ${RUN_TIMEOUT_MS / 1000} s without an answer. Try a smaller input.` });
-            }, RUN_TIMEOUT_MS);
-            pending.set(seq, { resolve, timer });
-            worker.postMessage({ seq, ...message });
-        });
+    function workerFor(module = "simulations") {
+        if (!workers.has(module)) workers.set(module, new ModuleWorker(module));
+        return workers.get(module);
     }
 
-    async function runExample(id, input) {
+    async function runExample(id, input, module) {
         const started = performance.now();
-        const reply = await request({ op: "run", id, input });
+        const reply = await workerFor(module).request({ op: "run", id, input });
         reply.totalMs = performance.now() - started;
         return reply;
     }
@@ -82,10 +95,8 @@
     window.bfPlayground = {
         timings,
         run: runExample,
-        panic: (message) => request({ op: "panic", message }),
-        preload: () => {
-            if (!worker) startWorker();
-        },
+        panic: (message, module) => workerFor(module).request({ op: "panic", message }),
+        preload: (module) => workerFor(module),
     };
 
     // ---- Small helpers -------------------------------------------------------------------------
@@ -319,6 +330,7 @@
 
     function attachInline(runDiv) {
         const id = runDiv.dataset.exampleId;
+        const module = runDiv.dataset.module || "simulations";
         const defaultInput = runDiv.dataset.defaultInput ?? "";
         const figure = runDiv.closest("figure.bf-example");
         // The verified output, with its answer part (in <details>) put back after the marker.
@@ -357,7 +369,7 @@
             runButton.textContent = "Running…";
             const input = editor.textarea.value;
             const clicked = performance.now();
-            const reply = await runExample(id, input);
+            const reply = await runExample(id, input, module);
             result.show(reply, { verified, edited: input !== defaultInput });
             timings.runs.push({ id, ms: performance.now() - clicked, wasmMs: reply.ms ?? null });
             runButton.disabled = false;
@@ -429,7 +441,7 @@
             history.replaceState(null, "", currentHash());
             permalink.setAttribute("href", currentHash());
             const clicked = performance.now();
-            const reply = await runExample(example.id, input);
+            const reply = await runExample(example.id, input, example.module);
             if (example === current) result.show(reply, { verified: example.verified, edited: input !== example.default_input });
             timings.runs.push({ id: example.id, ms: performance.now() - clicked, wasmMs: reply.ms ?? null });
             runButton.disabled = false;
@@ -443,7 +455,6 @@
             if (id) load(id, params.get("input"), { focus });
         }
         window.addEventListener("hashchange", () => fromHash({ focus: true }));
-        window.bfPlayground.preload();
         fromHash();
     }
 

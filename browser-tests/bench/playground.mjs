@@ -36,7 +36,7 @@ try {
     await run.locator('button.bf-run-button').click();
     await waitForRun(page, `div.bf-run[data-example-id="${firstId}"] .bf-result`, undefined);
     report.first_run_ms = await page.evaluate(() => window.bfPlayground.timings.runs.at(-1).ms);
-    report.instantiate_ms = await page.evaluate(() => window.bfPlayground.timings.instantiateMs);
+    report.instantiate_ms = await page.evaluate(() => window.bfPlayground.timings.instantiateMs.simulations);
 
     // Warm runs of every example on the playground page.
     await page.goto(`${server.origin}/playground.html#example=${encodeURIComponent(runnable[0])}`, { waitUntil: 'networkidle' });

@@ -18,6 +18,9 @@ pub mod networking;
 pub mod processes;
 pub mod registry;
 pub mod rng;
+pub mod sharding;
+#[cfg(feature = "sqlite")]
+pub mod sql;
 
 pub use figure::Figure;
 pub use registry::{Example, InputError, REVEAL_MARKER, Runs};

@@ -83,24 +83,59 @@ impl fmt::Display for InputError {
 impl std::error::Error for InputError {}
 
 /// Every example of the book, in reading order.
+///
+/// Native-only examples carry `#[cfg(not(target_family = "wasm"))]`, so the WebAssembly
+/// module does not link code the browser can never run (a test checks the attribute is there).
 pub const ALL: &[Example] = &[
+    #[cfg(not(target_family = "wasm"))]
     crate::processes::threads_share::EXAMPLE,
+    #[cfg(not(target_family = "wasm"))]
     crate::processes::race_refused::EXAMPLE,
+    #[cfg(not(target_family = "wasm"))]
     crate::processes::wordcount::EXAMPLE,
+    #[cfg(not(target_family = "wasm"))]
     crate::processes::crash::EXAMPLE,
     crate::processes::scheduler::EXAMPLE,
     crate::processes::scheduler::PREDICT,
     crate::processes::amdahl::EXAMPLE,
+    #[cfg(not(target_family = "wasm"))]
     crate::networking::tcp_echo::EXAMPLE,
+    #[cfg(not(target_family = "wasm"))]
     crate::networking::udp_exchange::EXAMPLE,
+    #[cfg(not(target_family = "wasm"))]
     crate::networking::http_server::EXAMPLE,
     crate::networking::http_parser::EXAMPLE,
     crate::networking::http_errors::EXAMPLE,
     crate::networking::tcp_link::EXAMPLE,
     crate::networking::hol_race::EXAMPLE,
+    crate::sharding::hash::EXAMPLE,
+    crate::sharding::moved_keys::EXAMPLE,
+    crate::sharding::vnode_spread::EXAMPLE,
+    crate::sharding::partitioning::EXAMPLE,
+    crate::sharding::ring::EXAMPLE,
+    crate::sharding::replication::EXAMPLE,
+    crate::sharding::quorum::EXAMPLE,
+    crate::sharding::elastic::EXAMPLE,
 ];
+
+/// The SQL examples, on a real SQLite: only in builds with the `sqlite` feature (the native
+/// tests and the SQL wasm module), so the simulation module stays small.
+#[cfg(feature = "sqlite")]
+pub const SQLITE: &[Example] = crate::sql::ALL;
+#[cfg(not(feature = "sqlite"))]
+pub const SQLITE: &[Example] = &[];
+
+/// Every example of this build: [`ALL`], then [`SQLITE`].
+pub fn every() -> impl Iterator<Item = &'static Example> {
+    ALL.iter().chain(SQLITE)
+}
+
+/// Whether the example needs the SQL wasm module (SQLite) rather than the simulation module.
+pub fn needs_sqlite(id: &str) -> bool {
+    SQLITE.iter().any(|example| example.id == id)
+}
 
 /// Looks an example up by id.
 pub fn find(id: &str) -> Option<&'static Example> {
-    ALL.iter().find(|example| example.id == id)
+    every().find(|example| example.id == id)
 }

@@ -16,8 +16,7 @@ fn blessing() -> bool {
 
 /// The registry as the preprocessor reads it: `examples/manifest.json`.
 fn manifest() -> String {
-    let examples: Vec<serde_json::Value> = examples::registry::ALL
-        .iter()
+    let examples: Vec<serde_json::Value> = examples::registry::every()
         .map(|example| {
             serde_json::json!({
                 "id": example.id,
@@ -35,6 +34,7 @@ fn manifest() -> String {
                     examples::Runs::NativeOnly { simulation, .. } => simulation,
                 },
                 "figure": example.figure.is_some(),
+                "module": if examples::registry::needs_sqlite(example.id) { "sql" } else { "simulations" },
             })
         })
         .collect();
@@ -65,7 +65,7 @@ fn manifest_matches_the_registry() {
 fn every_example_matches_its_verified_output() {
     let bless = blessing();
     let mut failures = String::new();
-    for example in examples::registry::ALL {
+    for example in examples::registry::every() {
         let path = expected_dir().join(example.expected_file_name());
         let actual = match (example.run)(example.default_input) {
             Ok(output) => output,
@@ -109,7 +109,7 @@ fn every_example_matches_its_verified_output() {
 
 #[test]
 fn no_expected_file_is_orphaned() {
-    let known: Vec<String> = examples::registry::ALL.iter().map(|e| e.expected_file_name()).collect();
+    let known: Vec<String> = examples::registry::every().map(|e| e.expected_file_name()).collect();
     for entry in std::fs::read_dir(expected_dir()).unwrap() {
         let name = entry.unwrap().file_name().to_string_lossy().into_owned();
         assert!(known.contains(&name), "examples/expected/{name} belongs to no registered example");
@@ -118,7 +118,7 @@ fn no_expected_file_is_orphaned() {
 
 #[test]
 fn ids_are_unique() {
-    let mut ids: Vec<&str> = examples::registry::ALL.iter().map(|e| e.id).collect();
+    let mut ids: Vec<&str> = examples::registry::every().map(|e| e.id).collect();
     ids.sort_unstable();
     let before = ids.len();
     ids.dedup();
@@ -127,7 +127,7 @@ fn ids_are_unique() {
 
 #[test]
 fn every_figure_can_be_drawn() {
-    for example in examples::registry::ALL {
+    for example in examples::registry::every() {
         if let Some(figure) = example.figure {
             let figure = figure(example.default_input)
                 .unwrap_or_else(|err| panic!("{}: figure rejects the default input: {err}", example.id));
@@ -140,7 +140,7 @@ fn every_figure_can_be_drawn() {
 
 #[test]
 fn native_only_examples_link_to_a_browser_simulation() {
-    for example in examples::registry::ALL {
+    for example in examples::registry::every() {
         if let examples::Runs::NativeOnly { reason, simulation } = example.runs {
             assert!(!reason.trim().is_empty(), "{}: give the reason it runs only natively", example.id);
             assert!(!reason.contains('\n'), "{}: the reason is shown in one line", example.id);
@@ -154,6 +154,30 @@ fn native_only_examples_link_to_a_browser_simulation() {
                 );
             }
         }
+    }
+}
+
+#[test]
+fn native_only_examples_are_left_out_of_wasm_builds() {
+    let registry =
+        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/registry.rs")).unwrap();
+    for example in examples::registry::every() {
+        if example.runs_in_browser() {
+            continue;
+        }
+        // examples/src/processes/crash.rs -> crate::processes::crash::
+        let module =
+            example.file.trim_start_matches("examples/src/").trim_end_matches(".rs").replace('/', "::");
+        let entry = registry
+            .lines()
+            .position(|line| line.trim().starts_with(&format!("crate::{module}::")))
+            .unwrap_or_else(|| panic!("{}: no entry `crate::{module}::…` in registry.rs", example.id));
+        let attribute = registry.lines().nth(entry.wrapping_sub(1)).unwrap_or_default().trim();
+        assert_eq!(
+            attribute, "#[cfg(not(target_family = \"wasm\"))]",
+            "{}: runs only natively, so its entry in ALL needs this attribute to keep it out of the wasm module",
+            example.id
+        );
     }
 }
 

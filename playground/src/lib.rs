@@ -17,8 +17,7 @@ struct ExampleInfo {
 /// The examples that can run here, as JSON: `[{id, title, default_input, input_help}]`.
 #[wasm_bindgen]
 pub fn examples() -> String {
-    let list: Vec<ExampleInfo> = examples::registry::ALL
-        .iter()
+    let list: Vec<ExampleInfo> = examples::registry::every()
         .filter(|example| example.runs_in_browser())
         .map(|example| ExampleInfo {
             id: example.id,

@@ -1,27 +1,34 @@
 // Backend Fundamentals: runs the examples' WebAssembly off the page's main thread.
 //
-// theme/playground.js starts this worker on the first Run (or when the playground page opens)
-// and talks to it with messages:
+// theme/playground.js starts one worker per module, naming it in the URL:
+// `playground-worker.js?module=simulations` (src/generated/playground/) or `?module=sql`
+// (src/generated/playground_sql/, SQLite and the SQL examples). Messages:
 //   → {seq, op: "run", id, input}      ← {seq, ok: true, output, figure, ms} or {seq, ok: false, error}
 //   → {seq, op: "panic", message}       (tests only: panics inside the module)
 // A panic traps the module (the wasm profile aborts on panic). The Rust panic hook hands the
 // message over first; the worker reports it with `crashed: true` and closes, and the page starts
 // a fresh worker for the next run. A run that never ends is stopped by the page's timeout.
 
-import init, { run, figure, panic_for_tests } from "../generated/playground/playground.js";
+const ARTIFACTS = { simulations: "playground", sql: "playground_sql" };
 
 let panicMessage = null;
 globalThis.bfPlaygroundPanic = (message) => {
     panicMessage = message;
 };
 
+const moduleName = new URL(import.meta.url).searchParams.get("module") ?? "simulations";
 const loadStarted = performance.now();
-const ready = init({ module_or_path: new URL("../generated/playground/playground_bg.wasm", import.meta.url) }).then(
-    () => {
-        const instantiateMs = performance.now() - loadStarted;
-        self.postMessage({ op: "ready", instantiateMs });
-    },
-);
+
+async function load() {
+    const artifact = ARTIFACTS[moduleName];
+    if (!artifact) throw new Error(`unknown playground module "${moduleName}"`);
+    const base = new URL(`../generated/${artifact}/`, import.meta.url);
+    const bindings = await import(new URL(`${artifact}.js`, base).href);
+    await bindings.default({ module_or_path: new URL(`${artifact}_bg.wasm`, base) });
+    self.postMessage({ op: "ready", module: moduleName, instantiateMs: performance.now() - loadStarted });
+    return bindings;
+}
+const ready = load();
 
 function describe(error) {
     if (typeof error === "string") return error;
@@ -31,21 +38,22 @@ function describe(error) {
 
 self.onmessage = async (event) => {
     const { seq, op } = event.data;
+    let wasm;
     try {
-        await ready;
+        wasm = await ready;
     } catch (error) {
-        self.postMessage({ seq, ok: false, error: `Could not load the WebAssembly module: ${describe(error)}` });
+        self.postMessage({ seq, ok: false, error: `Could not load the WebAssembly module (${moduleName}): ${describe(error)}` });
         return;
     }
     const started = performance.now();
     try {
         if (op === "panic") {
-            panic_for_tests(event.data.message);
+            wasm.panic_for_tests(event.data.message);
             self.postMessage({ seq, ok: false, error: "panic_for_tests returned without panicking" });
             return;
         }
-        const output = run(event.data.id, event.data.input);
-        const drawing = figure(event.data.id, event.data.input);
+        const output = wasm.run(event.data.id, event.data.input);
+        const drawing = wasm.figure(event.data.id, event.data.input);
         self.postMessage({
             seq,
             ok: true,

@@ -94,15 +94,19 @@ const WASM_GZIP_BUDGET: u64 = 150 * 1024;
 /// the first Run on a page, and the Run -> output latency of every browser-capable example.
 fn playground_figures(table: &mut Table) -> anyhow::Result<()> {
     let site = step("build the site into book/ for the browser figures", book::build_all)?;
-    let wasm = crate::wasm::out_dir().join("playground_bg.wasm");
-    let raw = std::fs::metadata(&wasm).with_context(|| format!("reading {}", wasm.display()))?.len();
-    let gzipped = gzip_size(&wasm)?;
-    table.note(format!(
-        "playground wasm: {} raw, {} gzipped (budget <= {} gzipped)",
-        kib(raw),
-        kib(gzipped),
-        kib(WASM_GZIP_BUDGET)
-    ));
+    for (module, budget) in [
+        (crate::wasm::SIMULATIONS, format!("budget <= {} gzipped", kib(WASM_GZIP_BUDGET))),
+        (crate::wasm::SQL, "SQLite and the SQL examples; only pages with SQL fetch it".to_string()),
+    ] {
+        let wasm = module.wasm_file();
+        let raw = std::fs::metadata(&wasm).with_context(|| format!("reading {}", wasm.display()))?.len();
+        table.note(format!(
+            "{} wasm: {} raw, {} gzipped ({budget})",
+            module.package,
+            kib(raw),
+            kib(gzip_size(&wasm)?)
+        ));
+    }
     let Some(mut node) = crate::browser::node_with_chromium(
         &site,
         "BROWSER FIGURES SKIPPED: instantiate time and Run latency were not measured.",

@@ -15,30 +15,70 @@ use crate::tools;
 /// Cargo profile for the wasm build (see the workspace Cargo.toml).
 const PROFILE: &str = "wasm";
 
-/// Where the web-ready module lands: `src/generated/playground/` (copied into the site by mdBook).
-pub fn out_dir() -> PathBuf {
-    project::generated_dir().join("playground")
+/// One WebAssembly module of the site.
+#[derive(Debug, Clone, Copy)]
+pub struct Module {
+    /// The cdylib crate it is built from.
+    pub package: &'static str,
+    /// File stem of the crate's `.wasm` (the package name with `-` as `_`).
+    pub artifact: &'static str,
 }
 
-/// Compiles `playground` for wasm32 and writes `playground.js` + `playground_bg.wasm`.
-pub fn build() -> anyhow::Result<PathBuf> {
+/// The simulations and every other browser-capable example without SQL.
+pub const SIMULATIONS: Module = Module { package: "playground", artifact: "playground" };
+/// The same plus SQLite and the SQL examples; fetched only by pages with SQL.
+pub const SQL: Module = Module { package: "playground-sql", artifact: "playground_sql" };
+
+impl Module {
+    /// Where its web-ready files land: `src/generated/<artifact>/` (copied into the site by
+    /// mdBook): `<artifact>.js` and `<artifact>_bg.wasm`.
+    pub fn out_dir(self) -> PathBuf {
+        project::generated_dir().join(self.artifact)
+    }
+
+    pub fn wasm_file(self) -> PathBuf {
+        self.out_dir().join(format!("{}_bg.wasm", self.artifact))
+    }
+}
+
+/// Builds both modules. They are built by separate cargo runs: one run would unify the
+/// features of `examples`, and the simulation module would carry SQLite too.
+pub fn build() -> anyhow::Result<()> {
     tools::ensure_wasm_target()?;
-    step("cargo build -p playground (wasm32, profile `wasm`)", || {
-        step::run(project::cargo().args([
-            "build",
-            "--quiet",
-            "--package",
-            "playground",
-            "--lib",
-            "--target",
-            tools::WASM_TARGET,
-            "--profile",
-            PROFILE,
-        ]))
+    let sqlite_source =
+        step("find the SQLite source (libsqlite3-sys's bundled sqlite3/)", sqlite_source_dir)?;
+    step("check clang and llvm-ar (they compile SQLite to wasm32)", check_c_toolchain)?;
+    for module in [SIMULATIONS, SQL] {
+        build_module(module, &sqlite_source)?;
+    }
+    Ok(())
+}
+
+fn build_module(module: Module, sqlite_source: &std::path::Path) -> anyhow::Result<()> {
+    step(&format!("cargo build -p {} (wasm32, profile `{PROFILE}`)", module.package), || {
+        step::run(
+            project::cargo()
+                .args([
+                    "build",
+                    "--quiet",
+                    "--package",
+                    module.package,
+                    "--lib",
+                    "--target",
+                    tools::WASM_TARGET,
+                ])
+                .args(["--profile", PROFILE])
+                // One SQLite for both targets: sqlite-wasm-rs compiles the very source that
+                // libsqlite3-sys bundles for the native tests.
+                .env("SQLITE_WASM_RS_SOURCE_DIR", sqlite_source),
+        )
     })?;
-    let input = project::target_dir().join(tools::WASM_TARGET).join(PROFILE).join("playground.wasm");
-    let out = out_dir();
-    step("wasm-bindgen (library, --target web)", || {
+    let input = project::target_dir()
+        .join(tools::WASM_TARGET)
+        .join(PROFILE)
+        .join(format!("{}.wasm", module.artifact));
+    let out = module.out_dir();
+    step(&format!("wasm-bindgen {} (library, --target web)", module.artifact), || {
         std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
         wasm_bindgen_cli_support::Bindgen::new()
             .input_path(&input)
@@ -46,8 +86,43 @@ pub fn build() -> anyhow::Result<PathBuf> {
             .typescript(false)
             .generate(&out)
             .with_context(|| format!("generating bindings for {}", input.display()))
-    })?;
-    Ok(out)
+    })
+}
+
+/// `<libsqlite3-sys>/sqlite3`, from `cargo metadata`: the amalgamation the native build uses.
+fn sqlite_source_dir() -> anyhow::Result<PathBuf> {
+    let metadata = step::output(project::cargo().args(["metadata", "--format-version", "1", "--locked"]))?;
+    let metadata: serde_json::Value = serde_json::from_str(&metadata).context("reading `cargo metadata`")?;
+    let manifest = metadata["packages"]
+        .as_array()
+        .and_then(|packages| packages.iter().find(|p| p["name"] == "libsqlite3-sys"))
+        .and_then(|package| package["manifest_path"].as_str())
+        .context("libsqlite3-sys is not in `cargo metadata` (is rusqlite still a dependency of examples?)")?;
+    let dir = std::path::Path::new(manifest).parent().context("manifest path has a parent")?.join("sqlite3");
+    anyhow::ensure!(
+        dir.join("sqlite3.c").is_file() && dir.join("sqlite3.h").is_file(),
+        "no sqlite3.c and sqlite3.h in {}",
+        dir.display()
+    );
+    Ok(dir)
+}
+
+/// sqlite-wasm-rs compiles SQLite's C with clang for wasm32 and archives it with llvm-ar.
+fn check_c_toolchain() -> anyhow::Result<()> {
+    let mut missing = Vec::new();
+    for (tool, package) in [("clang", "clang"), ("llvm-ar", "llvm")] {
+        let found =
+            std::process::Command::new(tool).arg("--version").output().is_ok_and(|out| out.status.success());
+        if !found {
+            missing.push(format!("`{tool}` is not on PATH (Debian: apt-get install {package})"));
+        }
+    }
+    anyhow::ensure!(
+        missing.is_empty(),
+        "the SQL playground compiles SQLite's C source to WebAssembly, which needs clang and llvm-ar:\n  {}",
+        missing.join("\n  ")
+    );
+    Ok(())
 }
 
 #[cfg(test)]

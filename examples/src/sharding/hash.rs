@@ -149,11 +149,8 @@ fn run(input: &str) -> Result<String, InputError> {
         ("FNV-1a only ", arc_counts(SPREAD_KEYS, SPREAD_ARCS, |k| fnv1a64(k.as_bytes()))),
         ("with fmix64 ", arc_counts(SPREAD_KEYS, SPREAD_ARCS, key_hash)),
     ] {
-        let _ = writeln!(
-            out,
-            "  {label} fewest {min:>5}, most {max:>5}: max/mean {:.3}",
-            f64::from(max) / mean
-        );
+        let _ =
+            writeln!(out, "  {label} fewest {min:>5}, most {max:>5}: max/mean {:.3}", f64::from(max) / mean);
     }
     Ok(out)
 }
@@ -199,11 +196,11 @@ mod tests {
 
     #[test]
     fn bad_input_names_its_line() {
-        assert_eq!(run("shards = 0").unwrap_err().to_string(), "input line 1: 0 is out of range (from 1 to 1000000)");
         assert_eq!(
-            run("nodes = A A").unwrap_err().to_string(),
-            "input line 1: node `A` is listed twice"
+            run("shards = 0").unwrap_err().to_string(),
+            "input line 1: 0 is out of range (from 1 to 1000000)"
         );
+        assert_eq!(run("nodes = A A").unwrap_err().to_string(), "input line 1: node `A` is listed twice");
         let many: String = (0..21).map(|i| format!("key = k{i}\n")).collect();
         assert_eq!(run(&many).unwrap_err().to_string(), "input line 21: at most 20 `key` lines");
     }

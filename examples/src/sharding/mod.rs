@@ -33,7 +33,8 @@ pub(crate) fn percent(part: f64, whole: f64) -> String {
 pub(crate) fn names(entry: &Entry<'_>, max: usize, what: &str) -> Result<Vec<String>, InputError> {
     let mut out: Vec<String> = Vec::new();
     for word in entry.value.split_whitespace() {
-        let valid = word.len() <= 12 && word.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        let valid =
+            word.len() <= 12 && word.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
         if !valid {
             return Err(InputError::at_line(
                 entry.line,
@@ -49,7 +50,10 @@ pub(crate) fn names(entry: &Entry<'_>, max: usize, what: &str) -> Result<Vec<Str
         out.push(word.to_string());
     }
     if out.is_empty() {
-        return Err(InputError::at_line(entry.line, format!("`{}` needs at least one {what} name", entry.key)));
+        return Err(InputError::at_line(
+            entry.line,
+            format!("`{}` needs at least one {what} name", entry.key),
+        ));
     }
     Ok(out)
 }

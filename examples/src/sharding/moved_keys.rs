@@ -92,10 +92,7 @@ fn run(input: &str) -> Result<String, InputError> {
         let line = params.one("vnodes")?.or(params.one("nodes")?).map_or(0, |e| e.line);
         return Err(InputError::at_line(
             line,
-            format!(
-                "{} nodes x {vnodes} virtual nodes is more than {MAX_TOKENS} tokens; use fewer",
-                n + 1
-            ),
+            format!("{} nodes x {vnodes} virtual nodes is more than {MAX_TOKENS} tokens; use fewer", n + 1),
         ));
     }
 
@@ -110,10 +107,8 @@ fn run(input: &str) -> Result<String, InputError> {
         "           hash mod N                              consistent hashing (moved, all to the new node)"
     );
     let v = if vnodes == 1 { "1 vnode".to_string() } else { format!("{vnodes} vnodes") };
-    let _ = writeln!(
-        out,
-        "N -> N+1   moved   to new node  between old  N/(N+1)   1 vnode  {v:>11}   1/(N+1)"
-    );
+    let _ =
+        writeln!(out, "N -> N+1   moved   to new node  between old  N/(N+1)   1 vnode  {v:>11}   1/(N+1)");
     for &n in &sizes {
         let m = moves_mod_n(&hashes, u64::from(n));
         let one = moves_ring(&positions, n, 1);
@@ -186,6 +181,9 @@ mod tests {
             run("nodes = 1 2 3 4 5 6 7 8 9").unwrap_err().to_string(),
             "input line 1: at most 8 cluster sizes"
         );
-        assert_eq!(run("keys = 0").unwrap_err().to_string(), "input line 1: 0 is out of range (from 1 to 200000)");
+        assert_eq!(
+            run("keys = 0").unwrap_err().to_string(),
+            "input line 1: 0 is out of range (from 1 to 200000)"
+        );
     }
 }

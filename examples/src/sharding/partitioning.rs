@@ -36,7 +36,7 @@ seed = 7
 ";
 
 pub const MAX_PARTITIONS: u64 = 64;
-pub const MAX_ROWS: u64 = 1_000_000;
+pub const MAX_ROWS: u64 = 500_000;
 
 // ANCHOR: example
 /// Range partitioning: `bounds[i]` is the last id of partition `i`; the last partition is open
@@ -71,7 +71,17 @@ const HOT_ACCOUNT: u64 = 42;
 fn run(input: &str) -> Result<String, InputError> {
     let params = Params::parse(
         input,
-        &["partitions", "existing", "inserts", "range_query", "writes", "accounts", "hot_share", "salt", "seed"],
+        &[
+            "partitions",
+            "existing",
+            "inserts",
+            "range_query",
+            "writes",
+            "accounts",
+            "hot_share",
+            "salt",
+            "seed",
+        ],
     )?;
     let p: u64 = params.number_or("partitions", 2, MAX_PARTITIONS, 4)?;
     let existing: u64 = params.number_or("existing", p, MAX_ROWS, 100_000)?;
@@ -176,7 +186,11 @@ fn run(input: &str) -> Result<String, InputError> {
     let sub_partitions = {
         let mut seen = vec![false; p as usize];
         for s in 0..salt {
-            let key = if salt > 1 { format!("account:{HOT_ACCOUNT}#{s}") } else { format!("account:{HOT_ACCOUNT}") };
+            let key = if salt > 1 {
+                format!("account:{HOT_ACCOUNT}#{s}")
+            } else {
+                format!("account:{HOT_ACCOUNT}")
+            };
             seen[shard_of(&key, p) as usize] = true;
         }
         seen.iter().filter(|s| **s).count()
@@ -244,7 +258,13 @@ mod tests {
             run("range_query = 10 5").unwrap_err().to_string(),
             "input line 1: expected `range_query = FROM TO` with FROM <= TO, at most 100000 ids"
         );
-        assert_eq!(run("partitions = 1").unwrap_err().to_string(), "input line 1: 1 is out of range (from 2 to 64)");
-        assert_eq!(run("hot_share = 2").unwrap_err().to_string(), "input line 1: 2 is out of range (from 0 to 1)");
+        assert_eq!(
+            run("partitions = 1").unwrap_err().to_string(),
+            "input line 1: 1 is out of range (from 2 to 64)"
+        );
+        assert_eq!(
+            run("hot_share = 2").unwrap_err().to_string(),
+            "input line 1: 2 is out of range (from 0 to 1)"
+        );
     }
 }

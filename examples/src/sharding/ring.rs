@@ -28,11 +28,11 @@ pub const EXAMPLE: Example = Example {
 };
 
 const DEFAULT_INPUT: &str = "\
-# Three nodes with four virtual nodes each; every key is stored on two nodes.
+# Three nodes with eight virtual nodes each; every key is stored on two nodes.
 nodes = A B C
-vnodes = 4
+vnodes = 8
 replication = 2
-keys = 12
+keys = 20
 # A fourth node joins, then B leaves.
 op = add D
 op = remove B
@@ -179,7 +179,10 @@ fn parse(input: &str) -> Result<Setup, InputError> {
                 let check = crate::input::Entry { line: entry.line, key: "op", value: name };
                 let name = super::names(&check, 1, "node")?.remove(0);
                 if present.contains(&name) {
-                    return Err(InputError::at_line(entry.line, format!("node `{name}` is already on the ring")));
+                    return Err(InputError::at_line(
+                        entry.line,
+                        format!("node `{name}` is already on the ring"),
+                    ));
                 }
                 if present.len() == MAX_NODES {
                     return Err(InputError::at_line(entry.line, format!("at most {MAX_NODES} nodes")));
@@ -370,7 +373,8 @@ fn figure(input: &str) -> Result<Figure, InputError> {
     let mut keys = Vec::new();
     for key in &setup.keys {
         let position = ring_position(key);
-        let primaries: Vec<&str> = states.iter().map(|(_, ring)| ring.preference_list(position, 1)[0]).collect();
+        let primaries: Vec<&str> =
+            states.iter().map(|(_, ring)| ring.preference_list(position, 1)[0]).collect();
         let moved = primaries.iter().any(|p| *p != primaries[0]);
         let start = pct(u64::from(position)).min(99.4);
         let kind = if moved { SpanKind::Lost } else { SpanKind::Busy };
@@ -386,11 +390,8 @@ fn figure(input: &str) -> Result<Figure, InputError> {
             let end = u64::from(token.position);
             let start = if n == 1 { end } else { u64::from(tokens[(i + n - 1) % n].position) };
             // The arc (start, end], split in two where it wraps past 2^32.
-            let pieces: Vec<(u64, u64)> = if n == 1 || start >= end {
-                vec![(start, RING), (0, end)]
-            } else {
-                vec![(start, end)]
-            };
+            let pieces: Vec<(u64, u64)> =
+                if n == 1 || start >= end { vec![(start, RING), (0, end)] } else { vec![(start, end)] };
             for (rank, node) in ring.preference_list(token.position, rf).into_iter().enumerate() {
                 let (kind, text) = if rank == 0 {
                     (SpanKind::Busy, format!("{}#{}", token.node, token.vnode))
@@ -469,9 +470,9 @@ mod tests {
 
     #[test]
     fn adding_a_node_moves_keys_only_to_it_and_removing_it_moves_them_back() {
-        let before = ring(&["A", "B", "C"], 16);
+        let before = ring(&["A", "B", "C"], 64);
         let mut after = before.clone();
-        after.add_node("D", 16);
+        after.add_node("D", 64);
         let mut moved = 0;
         for i in 0..5000 {
             let p = ring_position(&format!("user:{i}"));
@@ -490,15 +491,15 @@ mod tests {
     #[test]
     fn the_default_run_reports_moves_to_the_new_node() {
         let out = run(DEFAULT_INPUT).unwrap();
-        assert!(out.contains("== add D (4 virtual nodes) =="), "{out}");
+        assert!(out.contains("== add D (8 virtual nodes) =="), "{out}");
         assert!(out.contains("== remove B =="), "{out}");
         // Adding D moves primaries only to D; removing B moves them only away from B.
         let add = out.split("== add D").nth(1).unwrap().split("== remove B").next().unwrap();
-        for line in add.lines().filter(|l| l.contains("primary ")) {
+        for line in add.lines().filter(|l| l.contains("primary ") && l.contains(" -> ")) {
             assert!(line.contains("-> D"), "{line}");
         }
         let remove = out.split("== remove B ==").nth(1).unwrap();
-        for line in remove.lines().filter(|l| l.contains("primary ")) {
+        for line in remove.lines().filter(|l| l.contains("primary ") && l.contains(" -> ")) {
             assert!(line.contains("primary B ->"), "{line}");
         }
     }
@@ -529,7 +530,10 @@ mod tests {
             ("nodes = A B\nop = add A", "input line 2: node `A` is already on the ring"),
             ("nodes = A B\nop = remove C", "input line 2: node `C` is not on the ring"),
             ("nodes = A\nop = remove A", "input line 2: cannot remove the last node"),
-            ("nodes = A\nop = grow A", "input line 2: expected `op = add NAME`, `op = add NAME VNODES` or `op = remove NAME`"),
+            (
+                "nodes = A\nop = grow A",
+                "input line 2: expected `op = add NAME`, `op = add NAME VNODES` or `op = remove NAME`",
+            ),
             ("nodes = A\nvnodes = 65", "input line 2: 65 is out of range (from 1 to 64)"),
             ("nodes = A\nkeys = 101", "input line 2: 101 is out of range (from 1 to 100)"),
             ("nodes = A\nop = add B 0", "input line 2: 0 is out of range (from 1 to 64)"),

@@ -99,14 +99,14 @@ fn run(input: &str) -> Result<String, InputError> {
         modulo[(key_hash(name) % u64::from(nodes)) as usize] += 1;
     }
     let line = |out: &mut String, label: &str, s: Spread, expected: &str| {
-        let _ = writeln!(
-            out,
+        let row = format!(
             "{label:<18} {:>7} {:>7}  {:>8.3}  {:>11.1}%  {expected:>9}",
             s.fewest,
             s.most,
             s.max_over_mean,
             100.0 * s.sd_over_mean
         );
+        let _ = writeln!(out, "{}", row.trim_end());
     };
     line(&mut out, &format!("hash mod {nodes}"), spread(&modulo), "");
     for &v in &rows {
@@ -154,6 +154,9 @@ mod tests {
             run("nodes = 100\nvnodes = 1 1000").unwrap_err().to_string(),
             "input line 2: 100 nodes x 1000 virtual nodes is more than 50000 tokens; use fewer"
         );
-        assert_eq!(run("nodes = 1").unwrap_err().to_string(), "input line 1: 1 is out of range (from 2 to 100)");
+        assert_eq!(
+            run("nodes = 1").unwrap_err().to_string(),
+            "input line 1: 1 is out of range (from 2 to 100)"
+        );
     }
 }

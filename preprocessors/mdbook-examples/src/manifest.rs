@@ -25,6 +25,17 @@ pub struct Entry {
     /// For a native-only example: a browser-capable example of the same idea to link to.
     #[serde(default)]
     pub simulation: Option<String>,
+    /// Which WebAssembly module runs it in the browser (`"sql"` for SQLite examples); `None`
+    /// means the default module.
+    #[serde(default)]
+    pub module: Option<String>,
+}
+
+impl Entry {
+    /// The WebAssembly module that runs the example (`"simulations"` unless the manifest says).
+    pub fn module(&self) -> &str {
+        self.module.as_deref().unwrap_or("simulations")
+    }
 }
 
 #[derive(Deserialize)]

@@ -121,10 +121,11 @@ impl ExampleView<'_> {
                 html.push_str("</p>");
             }
             None => html.push_str(&format!(
-                "<div class=\"bf-run\" hidden data-example-id=\"{id}\" data-default-input=\"{input}\" data-input-help=\"{help}\"><button type=\"button\" class=\"bf-run-button\">Run</button> <a class=\"bf-open-playground\" href=\"{href}#example={id}\">Open in playground</a></div>",
+                "<div class=\"bf-run\" hidden data-example-id=\"{id}\" data-module=\"{module}\" data-default-input=\"{input}\" data-input-help=\"{help}\"><button type=\"button\" class=\"bf-run-button\">Run</button> <a class=\"bf-open-playground\" href=\"{href}#example={id}\">Open in playground</a></div>",
                 input = escape(&entry.default_input),
                 help = escape(&entry.input_help),
                 href = escape(&self.playground_href),
+                module = escape(entry.module()),
             )),
         }
         html.push_str("</figure>");
@@ -207,6 +208,7 @@ pub fn runnable_index(groups: &[IndexGroup], root: &str) -> String {
                 "chapter_href": group.href,
                 "default_input": entry.default_input,
                 "input_help": entry.input_help,
+                "module": entry.module(),
                 "verified": verified,
             }));
         }
