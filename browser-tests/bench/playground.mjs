@@ -61,6 +61,7 @@ try {
             wasm_ms: times.map((t) => t.wasmMs),
         };
     }
+    report.instantiate_sql_ms = await page.evaluate(() => window.bfPlayground.timings.instantiateMs.sql ?? null);
     await context.close();
 } finally {
     await browser.close();

@@ -14,6 +14,7 @@
 
 pub mod figure;
 pub mod input;
+pub mod isolation;
 pub mod networking;
 pub mod processes;
 pub mod registry;

@@ -124,6 +124,9 @@ fn playground_figures(table: &mut Table) -> anyhow::Result<()> {
     if let Some(instantiate) = ms(&report["instantiate_ms"]) {
         table.row("wasm fetch + compile + instantiate (worker)", &[instantiate]);
     }
+    if let Some(instantiate) = ms(&report["instantiate_sql_ms"]) {
+        table.row("SQL module fetch + compile + instantiate", &[instantiate]);
+    }
     if let Some(first) = ms(&report["first_run_ms"]) {
         table.row("first Run on a page (worker + wasm + run)", &[first]);
     }

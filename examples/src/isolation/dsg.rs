@@ -194,6 +194,12 @@ fn installed(history: &History) -> BTreeMap<i64, Vec<Installed>> {
     out
 }
 
+/// Each installed version with the value before it (`None` before the row's first version:
+/// an insert changes which rows match just as an update or a delete does).
+fn with_previous(list: &[Installed]) -> impl Iterator<Item = (Option<i64>, Installed)> + '_ {
+    list.iter().enumerate().map(|(i, v)| (if i == 0 { None } else { list[i - 1].value }, *v))
+}
+
 fn value_text(value: Option<i64>) -> String {
     value.map_or("deleted".to_string(), |v| v.to_string())
 }
@@ -268,13 +274,15 @@ pub fn analyse(history: &History) -> Analysis {
         if read.predicate {
             for (id, list) in &installed {
                 let seen = read.seen.get(id).copied();
-                for pair in list.windows(2) {
-                    let (before, after) = (pair[0], pair[1]);
+                for (before, after) in with_previous(list) {
                     let matches = |v: Option<i64>| v.is_some_and(|v| read.filter.matches(*id, v));
-                    if after.creator == reader || matches(before.value) == matches(after.value) {
+                    if after.creator == reader || after.creator == INITIAL || matches(before) == matches(after.value) {
                         continue;
                     }
-                    let change = format!("row {id} {} -> {}", value_text(before.value), value_text(after.value));
+                    let change = match before {
+                        None => format!("row {id} inserted as {}", value_text(after.value)),
+                        Some(_) => format!("row {id} {} -> {}", value_text(before), value_text(after.value)),
+                    };
                     let condition = read.filter.sql().unwrap_or_else(|| "true".to_string());
                     if seen.is_some_and(|s| after.index <= s) {
                         let why = format!("{}'s `{condition}` (step {}) saw {change}", labels[reader], read.step + 1);
@@ -451,11 +459,12 @@ fn many_preceders(history: &History, installed: &BTreeMap<i64, Vec<Installed>>, 
         let mut set = BTreeSet::new();
         for (id, list) in installed {
             let Some(&seen) = read.seen.get(id) else { continue };
-            for pair in list.windows(2) {
-                let after = pair[1];
+            // (A row the read did not see at all had no version before it: nothing precedes.)
+            for (before, after) in with_previous(list) {
                 if after.index <= seen
                     && after.creator != read.tx
-                    && both(*id, pair[0].value) != both(*id, after.value)
+                    && after.creator != INITIAL
+                    && both(*id, before) != both(*id, after.value)
                 {
                     set.insert(after.creator);
                 }

@@ -795,6 +795,20 @@ mod tests {
         assert!(run.outcomes.iter().all(|o| !o.lost || o.done.is_none()), "{}", report(&c, &run));
     }
 
+    /// The numbers the chapter quotes for its "Things to try".
+    #[test]
+    fn the_chapter_numbers_hold() {
+        let text = |setting: &str, value: &str| run(&with(setting, value)).unwrap();
+        assert!(run(DEFAULT_INPUT).unwrap().contains("mean time to confirm 2.0 ms"));
+        assert!(text("mode", "semisync").contains("mean time to confirm 22.0 ms"));
+        assert!(text("mode", "sync").contains("mean time to confirm 47.7 ms"));
+        assert!(run(DEFAULT_INPUT).unwrap().contains("mean latency 2.0 ms"));
+        assert!(
+            text("read_from", "follower_lsn")
+                .contains("1 stale (read-your-writes violated); mean latency 16.6 ms")
+        );
+    }
+
     #[test]
     fn synchronous_writes_wait_for_the_slowest_follower() {
         let timing = |mode: &str| {

@@ -1,0 +1,14 @@
+//! Chapter "Isolation levels and their anomalies".
+//!
+//! * `script`: the statement language (interleaved SQL, one session per line);
+//! * `engine`: an MVCC engine with read uncommitted, read committed, snapshot isolation
+//!   (repeatable read) and serializable snapshot isolation, modelled on PostgreSQL;
+//! * `dsg`: Adya's direct serialization graph of a run, which names the anomaly;
+//! * `hermitage`: Martin Kleppmann's Hermitage cases as data, with the published results;
+//! * `trace`: what a run produced, shared with the test against the real PostgreSQL and MariaDB.
+
+pub mod dsg;
+pub mod engine;
+pub mod hermitage;
+pub mod script;
+pub mod trace;
