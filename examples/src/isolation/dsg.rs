@@ -20,8 +20,36 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
-use super::engine::{History, INITIAL, ReadEvent, Status, TxId};
+use super::engine::{History, INITIAL, ReadEvent, Status, TxId, run};
 use super::script::Predicate;
+use super::trace::render;
+use crate::registry::{Example, InputError, Runs};
+
+pub const EXAMPLE: Example = Example {
+    id: "isolation::dsg",
+    title: "Naming the anomaly: the serialization graph of a run",
+    file: file!(),
+    default_input: "case = G2-two-edges\nlevel = repeatable read\n",
+    input_help: super::setup::HELP,
+    runs: Runs::Everywhere,
+    run: graph,
+    figure: None,
+};
+
+fn graph(input: &str) -> Result<String, InputError> {
+    let setup = super::setup::read(input, true)?;
+    let run = run(&setup.script, setup.level)?;
+    let analysis = analyse(&run.history);
+    let mut out = format!("at {}:\n", setup.level);
+    out.push_str(&render(&run.script, &run.trace, ""));
+    out.push_str("\nedges between committed transactions:\n");
+    for line in analysis.edge_lines() {
+        let _ = writeln!(out, "  {line}");
+    }
+    out.push('\n');
+    out.push_str(&analysis.summary());
+    Ok(out)
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Phenomenon {
@@ -70,16 +98,16 @@ impl Phenomenon {
     /// What it is called in everyday terms.
     pub fn plain(self) -> &'static str {
         match self {
-            Phenomenon::G0 => "dirty write (write cycle)",
-            Phenomenon::G1a => "aborted read (dirty read)",
-            Phenomenon::G1b => "intermediate read (dirty read)",
+            Phenomenon::G0 => "dirty write",
+            Phenomenon::G1a => "aborted read",
+            Phenomenon::G1b => "intermediate read",
             Phenomenon::G1c => "circular information flow",
             Phenomenon::Otv => "observed transaction vanishes",
-            Phenomenon::Pmp => "predicate-many-preceders (phantom)",
+            Phenomenon::Pmp => "predicate-many-preceders",
             Phenomenon::LostUpdate => "lost update",
-            Phenomenon::GSingle => "single anti-dependency cycle (read skew)",
-            Phenomenon::G2Item => "item anti-dependency cycle (write skew)",
-            Phenomenon::G2 => "anti-dependency cycle over a predicate (write skew with phantoms)",
+            Phenomenon::GSingle => "read skew",
+            Phenomenon::G2Item => "write skew",
+            Phenomenon::G2 => "write skew on a predicate",
         }
     }
 }
@@ -146,9 +174,14 @@ impl Analysis {
         if self.findings.is_empty() {
             let order = self.serial_order.as_ref().map(|o| o.join(", ")).unwrap_or_default();
             if order.is_empty() {
-                out.push_str("no anomaly: no transaction committed after reading or writing anything shared\n");
+                out.push_str(
+                    "no anomaly: no transaction committed after reading or writing anything shared\n",
+                );
             } else {
-                let _ = writeln!(out, "no anomaly: the committed transactions are equivalent to running {order} one after another");
+                let _ = writeln!(
+                    out,
+                    "no anomaly: the committed transactions are equivalent to running {order} one after another"
+                );
             }
         }
         for finding in &self.findings {
@@ -220,7 +253,13 @@ pub fn analyse(history: &History) -> Analysis {
     // ww: consecutive installed versions of a row.
     for (id, list) in &installed {
         for pair in list.windows(2) {
-            let why = format!("row {id}: {} then {}", value_text(pair[0].value), value_text(pair[1].value));
+            let why = format!(
+                "row {id}: {} wrote {}, then {} wrote {}",
+                labels[pair[0].creator],
+                value_text(pair[0].value),
+                labels[pair[1].creator],
+                value_text(pair[1].value)
+            );
             add(pair[0].creator, pair[1].creator, EdgeKind::Ww, why);
         }
     }
@@ -258,7 +297,12 @@ pub fn analyse(history: &History) -> Analysis {
                     ),
                 });
             }
-            add(writer, reader, EdgeKind::Wr, format!("{} read row {id} = {shown} (step {})", labels[reader], read.step + 1));
+            add(
+                writer,
+                reader,
+                EdgeKind::Wr,
+                format!("{} read row {id} = {shown} (step {})", labels[reader], read.step + 1),
+            );
             if let Some(next) = list.iter().find(|v| v.index > index && v.creator != writer) {
                 let why = format!(
                     "{} read row {id} = {shown} (step {}), {} wrote {} over it",
@@ -276,7 +320,10 @@ pub fn analyse(history: &History) -> Analysis {
                 let seen = read.seen.get(id).copied();
                 for (before, after) in with_previous(list) {
                     let matches = |v: Option<i64>| v.is_some_and(|v| read.filter.matches(*id, v));
-                    if after.creator == reader || after.creator == INITIAL || matches(before) == matches(after.value) {
+                    if after.creator == reader
+                        || after.creator == INITIAL
+                        || matches(before) == matches(after.value)
+                    {
                         continue;
                     }
                     let change = match before {
@@ -285,7 +332,11 @@ pub fn analyse(history: &History) -> Analysis {
                     };
                     let condition = read.filter.sql().unwrap_or_else(|| "true".to_string());
                     if seen.is_some_and(|s| after.index <= s) {
-                        let why = format!("{}'s `{condition}` (step {}) saw {change}", labels[reader], read.step + 1);
+                        let why = format!(
+                            "{}'s `{condition}` (step {}) saw {change}",
+                            labels[reader],
+                            read.step + 1
+                        );
                         add(after.creator, reader, EdgeKind::Wr, why);
                     } else {
                         let why = format!(
@@ -380,7 +431,11 @@ fn cycles(
 
 /// P4: Ti read a version of a row, Tj installed a newer one, then Ti installed one over Tj's,
 /// never having seen Tj's value.
-fn lost_updates(history: &History, installed: &BTreeMap<i64, Vec<Installed>>, labels: &[String]) -> Vec<Finding> {
+fn lost_updates(
+    history: &History,
+    installed: &BTreeMap<i64, Vec<Installed>>,
+    labels: &[String],
+) -> Vec<Finding> {
     let mut out = Vec::new();
     for read in &history.reads {
         let reader = read.tx;
@@ -428,7 +483,9 @@ fn vanished(history: &History, installed: &BTreeMap<i64, Vec<Installed>>, labels
             for later in reads[a..].iter().filter(|r| r.tx == first.tx) {
                 for &y in later.returned.iter().filter(|&&y| y != x) {
                     let index = later.seen[&y];
-                    if let Some(theirs) = installed[&y].iter().find(|v| v.creator == writer && v.index > index) {
+                    if let Some(theirs) =
+                        installed[&y].iter().find(|v| v.creator == writer && v.index > index)
+                    {
                         out.push(Finding {
                             phenomenon: Phenomenon::Otv,
                             witness: format!(
@@ -454,7 +511,11 @@ fn vanished(history: &History, installed: &BTreeMap<i64, Vec<Installed>>, labels
 
 /// PMP: two predicate reads of one transaction whose conditions overlap see different sets of
 /// transactions that changed which rows match the overlap.
-fn many_preceders(history: &History, installed: &BTreeMap<i64, Vec<Installed>>, labels: &[String]) -> Vec<Finding> {
+fn many_preceders(
+    history: &History,
+    installed: &BTreeMap<i64, Vec<Installed>>,
+    labels: &[String],
+) -> Vec<Finding> {
     let preceders = |read: &ReadEvent, both: &dyn Fn(i64, Option<i64>) -> bool| -> BTreeSet<TxId> {
         let mut set = BTreeSet::new();
         for (id, list) in installed {

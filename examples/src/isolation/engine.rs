@@ -31,9 +31,37 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
+use std::fmt::Write as _;
+
 use super::script::{Expr, Level, Predicate, Script, Statement, Step};
-use super::trace::{Cause, Failure, Response, Start, StepRecord, Trace};
-use crate::registry::InputError;
+use super::trace::{Cause, Failure, Response, Start, StepRecord, Trace, rows_text};
+use crate::registry::{Example, InputError, Runs};
+
+pub const EXAMPLE: Example = Example {
+    id: "isolation::levels",
+    title: "One script at all four isolation levels",
+    file: file!(),
+    default_input: ON_CALL,
+    input_help: "your own lines `T1: statement` (or `case = NAME` for one of Hermitage's cases) and \
+                 optional `rows = 1:10 2:20`; the example runs every level",
+    runs: Runs::Everywhere,
+    run: levels,
+    figure: None,
+};
+
+const ON_CALL: &str = "\
+# Two doctors on call (value 1). Each checks that the other one is on call, then leaves.
+rows = 1:1 2:1
+T1: begin
+T2: begin
+T1: select * from test where value = 1
+T2: select * from test where value = 1
+T1: update test set value = 0 where id = 1
+T2: update test set value = 0 where id = 2
+T1: commit
+T2: commit
+T3: select * from test where value = 1
+";
 
 /// A transaction, by index; 0 is the transaction that loaded the initial rows.
 pub type TxId = usize;
@@ -254,7 +282,8 @@ pub fn run(script: &Script, level: Level) -> Result<Run, InputError> {
         .rows
         .iter()
         .filter_map(|(&id, chain)| {
-            let newest = chain.iter().rev().find(|v| matches!(engine.txs[v.creator].status, Status::Committed(_)))?;
+            let newest =
+                chain.iter().rev().find(|v| matches!(engine.txs[v.creator].status, Status::Committed(_)))?;
             newest.value.map(|value| (id, value))
         })
         .collect();
@@ -429,7 +458,10 @@ impl Engine<'_> {
         if level >= Level::RepeatableRead && self.txs[tx].snapshot.is_none() {
             self.txs[tx].snapshot = Some(self.commit_seq);
             self.txs[tx].ssi.last_commit_before_snapshot = self.ssi_seq;
-            self.note(format!("{} takes its snapshot: it will see what had committed by now", self.label(tx)));
+            self.note(format!(
+                "{} takes its snapshot: it will see what had committed by now",
+                self.label(tx)
+            ));
         }
     }
 
@@ -460,8 +492,12 @@ impl Engine<'_> {
         let snapshot = self.statement_snapshot(tx);
         match statement {
             Statement::Select { filter, for_update: false } => self.select(tx, i, filter, snapshot),
-            Statement::Select { filter, for_update: true } => self.start_rows(tx, i, RowWork::Lock, filter, snapshot),
-            Statement::Update { set, filter } => self.start_rows(tx, i, RowWork::Update(set), filter, snapshot),
+            Statement::Select { filter, for_update: true } => {
+                self.start_rows(tx, i, RowWork::Lock, filter, snapshot)
+            }
+            Statement::Update { set, filter } => {
+                self.start_rows(tx, i, RowWork::Update(set), filter, snapshot)
+            }
             Statement::Delete { filter } => self.start_rows(tx, i, RowWork::Delete, filter, snapshot),
             Statement::Insert { rows } => self.continue_insert(tx, i, rows, 0),
             _ => unreachable!("not a query"),
@@ -472,7 +508,15 @@ impl Engine<'_> {
     /// records the read for the serialization graph (a `select` also reads the rows it returns;
     /// a write reads each row when it writes it) and, for a serializable transaction, checks
     /// for rw-conflicts with writes it cannot see and registers its predicate.
-    fn scan(&mut self, tx: TxId, i: usize, filter: &Predicate, snapshot: u64, dirty: bool, select: bool) -> Result<Vec<(i64, i64)>, Failure> {
+    fn scan(
+        &mut self,
+        tx: TxId,
+        i: usize,
+        filter: &Predicate,
+        snapshot: u64,
+        dirty: bool,
+        select: bool,
+    ) -> Result<Vec<(i64, i64)>, Failure> {
         let mut seen = BTreeMap::new();
         let mut matched = Vec::new();
         for (&id, chain) in &self.rows {
@@ -509,7 +553,8 @@ impl Engine<'_> {
             Err(failure) => return Outcome::Done(Err(failure)),
         };
         let scan = self.reads.len() - 1;
-        let work = Work::Rows { kind, filter, snapshot, scan, candidates, next: 0, count: 0, locked: Vec::new() };
+        let work =
+            Work::Rows { kind, filter, snapshot, scan, candidates, next: 0, count: 0, locked: Vec::new() };
         self.continue_work(tx, i, work)
     }
 
@@ -793,7 +838,11 @@ impl Engine<'_> {
         //    transaction that committed before it.
         let mut pattern = None;
         if committed(writer) && w.conflict_out {
-            pattern = Some(format!("{} -rw-> {} -rw-> (committed earlier)", self.label(reader), self.label(writer)));
+            pattern = Some(format!(
+                "{} -rw-> {} -rw-> (committed earlier)",
+                self.label(reader),
+                self.label(writer)
+            ));
         }
         // 2. reader -> writer -> T2 where T2 prepared before the others could.
         if pattern.is_none() {
@@ -856,7 +905,10 @@ impl Engine<'_> {
     /// itself) with T1 and T2 still running, T2, the pivot, must not commit after it.
     fn ssi_pre_commit(&mut self, tx: TxId) -> Result<(), Failure> {
         if self.txs[tx].ssi.doomed {
-            self.note(format!("{} was chosen to break a dangerous structure: its commit fails", self.label(tx)));
+            self.note(format!(
+                "{} was chosen to break a dangerous structure: its commit fails",
+                self.label(tx)
+            ));
             return Err(Failure::Serialization(Cause::RwDependencies));
         }
         let near: Vec<TxId> = self.conflicts.iter().filter(|&&(_, w)| w == tx).map(|&(r, _)| r).collect();
@@ -918,6 +970,71 @@ impl Engine<'_> {
         }
     }
     // ANCHOR_END: ssi
+}
+
+// ANCHOR: levels
+/// Runs the script at every level and puts the results side by side.
+fn levels(input: &str) -> Result<String, InputError> {
+    let setup = super::setup::read(input, false)?;
+    let script = &setup.script;
+    let runs: Vec<Run> = Level::ALL.iter().map(|&level| run(script, level)).collect::<Result<_, _>>()?;
+    let mut out = format!("table before: {}\n\n", rows_text(&script.rows));
+    for (i, step) in script.steps.iter().enumerate() {
+        let _ = writeln!(out, "{:>2} T{} {}", i + 1, step.session, step.text());
+    }
+    let _ = write!(out, "\nstep  ");
+    for level in Level::ALL {
+        let _ = write!(out, "{:<19}", level.sql());
+    }
+    out.truncate(out.trim_end_matches(' ').len());
+    out.push('\n');
+    for (i, step) in script.steps.iter().enumerate() {
+        let _ = write!(out, "{:>4}  ", i + 1);
+        for run in &runs {
+            let record = &run.trace.steps[i];
+            let waited = if record.start == Start::Ran { "" } else { "⧗ " };
+            let cell = match &record.result {
+                Some(result) => compact(&step.statement, result),
+                None => "never finished".to_string(),
+            };
+            let _ = write!(out, "{:<19}", format!("{waited}{cell}"));
+        }
+        out.truncate(out.trim_end_matches(' ').len());
+        out.push('\n');
+    }
+    out.push_str("(⧗: waited for a row lock, or behind a statement that did)\n\ntable after:\n");
+    for (level, run) in Level::ALL.iter().zip(&runs) {
+        let _ = writeln!(out, "  {:<18}{}", level.sql(), rows_text(&run.final_rows));
+    }
+    out.push_str("\nanomalies (from the serialization graph):\n");
+    for (level, run) in Level::ALL.iter().zip(&runs) {
+        let analysis = super::dsg::analyse(&run.history);
+        let found: Vec<String> = analysis
+            .findings
+            .iter()
+            .map(|f| format!("{} ({})", f.phenomenon.name(), f.phenomenon.plain()))
+            .collect();
+        let text = if found.is_empty() { "none".to_string() } else { found.join(", ") };
+        let _ = writeln!(out, "  {:<18}{text}", level.sql());
+    }
+    Ok(out)
+}
+// ANCHOR_END: levels
+
+/// A result in at most 17 characters.
+fn compact(statement: &Statement, result: &Result<Response, Failure>) -> String {
+    let text = match result {
+        Ok(Response::Rows(rows)) if rows.is_empty() => "(none)".to_string(),
+        Ok(Response::Rows(rows)) => {
+            rows.iter().map(|(id, v)| format!("{id}={v}")).collect::<Vec<_>>().join(" ")
+        }
+        Err(Failure::Serialization(_)) => "ERROR 40001".to_string(),
+        Err(Failure::Deadlock) => "ERROR deadlock".to_string(),
+        Err(Failure::Ignored) => "ignored".to_string(),
+        Ok(Response::RolledBack) => "ROLLBACK".to_string(),
+        other => super::trace::describe(statement, other),
+    };
+    if text.chars().count() > 17 { format!("{}…", text.chars().take(16).collect::<String>()) } else { text }
 }
 
 #[cfg(test)]
@@ -1044,8 +1161,21 @@ mod tests {
     }
 
     #[test]
+    fn the_levels_example_shows_write_skew_until_serializable() {
+        let text = levels(EXAMPLE.default_input).unwrap();
+        let after: Vec<&str> = text.lines().skip_while(|l| *l != "table after:").skip(1).take(4).collect();
+        assert_eq!(after[2], "  repeatable read   1 => 0, 2 => 0", "{text}");
+        assert_eq!(after[3], "  serializable      1 => 0, 2 => 1", "{text}");
+        assert!(text.contains("repeatable read   G2-item"), "{text}");
+        assert!(text.lines().last().unwrap().ends_with("serializable      none"), "{text}");
+    }
+
+    #[test]
     fn autocommit_statements_commit_on_their_own() {
-        let run = run_text("T1: update test set value = 7 where id = 2\nT2: select * from test", Level::Serializable);
+        let run = run_text(
+            "T1: update test set value = 7 where id = 2\nT2: select * from test",
+            Level::Serializable,
+        );
         assert_eq!(results(&run)[1], "1 => 10, 2 => 7");
         assert_eq!(run.history.txs[1].label, "T1");
         assert!(matches!(run.history.txs[1].status, Status::Committed(1)));

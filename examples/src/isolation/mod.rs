@@ -5,10 +5,15 @@
 //!   (repeatable read) and serializable snapshot isolation, modelled on PostgreSQL;
 //! * `dsg`: Adya's direct serialization graph of a run, which names the anomaly;
 //! * `hermitage`: Martin Kleppmann's Hermitage cases as data, with the published results;
-//! * `trace`: what a run produced, shared with the test against the real PostgreSQL and MariaDB.
+//! * `trace`: what a run produced, shared with the test against the real PostgreSQL and MariaDB;
+//! * `observed`: what those servers did, as recorded by that test.
 
 pub mod dsg;
 pub mod engine;
 pub mod hermitage;
+pub mod observed;
 pub mod script;
+pub mod setup;
+pub mod stepper;
+pub mod table;
 pub mod trace;

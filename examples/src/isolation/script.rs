@@ -93,9 +93,9 @@ impl Level {
             .map(|w| w.to_ascii_lowercase())
             .collect();
         let joined = words.join(" ");
-        Level::ALL.into_iter().find(|level| {
-            joined == level.sql() || joined.eq_ignore_ascii_case(level.abbreviation())
-        })
+        Level::ALL
+            .into_iter()
+            .find(|level| joined == level.sql() || joined.eq_ignore_ascii_case(level.abbreviation()))
     }
 }
 
@@ -273,7 +273,10 @@ impl Statement {
     pub fn is_query(&self) -> bool {
         matches!(
             self,
-            Statement::Select { .. } | Statement::Insert { .. } | Statement::Update { .. } | Statement::Delete { .. }
+            Statement::Select { .. }
+                | Statement::Insert { .. }
+                | Statement::Update { .. }
+                | Statement::Delete { .. }
         )
     }
 }
@@ -330,7 +333,10 @@ pub fn parse_steps(input: &str, line_offset: usize) -> Result<Vec<Step>, InputEr
             continue;
         }
         if steps.len() == MAX_STATEMENTS {
-            return Err(InputError::at_line(line, format!("at most {MAX_STATEMENTS} statements in a script")));
+            return Err(InputError::at_line(
+                line,
+                format!("at most {MAX_STATEMENTS} statements in a script"),
+            ));
         }
         let (name, body) = text.split_once(':').expect("checked by is_statement_line");
         let session: usize = name[1..].trim().parse().unwrap_or(0);
@@ -382,7 +388,9 @@ fn check_transactions(steps: &[Step]) -> Result<(), InputError> {
             (Statement::SetIsolation(_), None) => {
                 return Err(InputError::at_line(
                     step.line,
-                    format!("`set transaction` sets the level of an open transaction: add `{name}: begin` before it"),
+                    format!(
+                        "`set transaction` sets the level of an open transaction: add `{name}: begin` before it"
+                    ),
                 ));
             }
             (Statement::SetIsolation(_), Some(true)) => {
@@ -434,8 +442,13 @@ fn tokenize(text: &str) -> Result<Vec<Token>, String> {
                 i += 1;
             }
             tokens.push(Token::Word(chars[start..i].iter().collect::<String>().to_ascii_lowercase()));
-        } else if c.is_ascii_digit() || (c == '-' && chars.get(i + 1).is_some_and(|d| d.is_ascii_digit())
-            && !matches!(tokens.last(), Some(Token::Number(_)) | Some(Token::Word(_)) | Some(Token::Symbol(")"))))
+        } else if c.is_ascii_digit()
+            || (c == '-'
+                && chars.get(i + 1).is_some_and(|d| d.is_ascii_digit())
+                && !matches!(
+                    tokens.last(),
+                    Some(Token::Number(_)) | Some(Token::Word(_)) | Some(Token::Symbol(")"))
+                ))
         {
             let start = i;
             i += 1;
@@ -618,7 +631,12 @@ impl Parser {
             Some(Token::Symbol("<=")) => CmpOp::Le,
             Some(Token::Symbol(">")) => CmpOp::Gt,
             Some(Token::Symbol(">=")) => CmpOp::Ge,
-            other => return Err(format!("expected a comparison (= <> < <= > >=) or `in`, found {}", describe(other))),
+            other => {
+                return Err(format!(
+                    "expected a comparison (= <> < <= > >=) or `in`, found {}",
+                    describe(other)
+                ));
+            }
         };
         Ok(Predicate::Compare { column, modulo, op, right: self.number()? })
     }
@@ -759,9 +777,9 @@ pub fn parse_statement(text: &str) -> Result<Statement, String> {
 pub fn parse_rows(text: &str, line: usize) -> Result<Vec<(i64, i64)>, InputError> {
     let mut rows: Vec<(i64, i64)> = Vec::new();
     for word in text.split([' ', ',']).filter(|w| !w.is_empty()) {
-        let (id, value) = word
-            .split_once(':')
-            .ok_or_else(|| InputError::at_line(line, format!("`{word}`: write a row as `id:value`, e.g. `1:10`")))?;
+        let (id, value) = word.split_once(':').ok_or_else(|| {
+            InputError::at_line(line, format!("`{word}`: write a row as `id:value`, e.g. `1:10`"))
+        })?;
         let id = crate::input::parse_number(id.trim(), line, -MAX_NUMBER, MAX_NUMBER)?;
         let value = crate::input::parse_number(value.trim(), line, -MAX_NUMBER, MAX_NUMBER)?;
         if rows.iter().any(|(other, _)| *other == id) {
@@ -819,7 +837,10 @@ mod tests {
         assert_eq!(p.sql("test"), "select * from test where (id = 1 or id = 2) and value >= 10");
         let Statement::Select { filter, .. } = p else { panic!() };
         assert!(filter.matches(2, 20) && !filter.matches(3, 30) && !filter.matches(1, 5));
-        assert!(Predicate::Compare { column: Column::Value, modulo: Some(3), op: CmpOp::Eq, right: 0 }.matches(9, 42));
+        assert!(
+            Predicate::Compare { column: Column::Value, modulo: Some(3), op: CmpOp::Eq, right: 0 }
+                .matches(9, 42)
+        );
     }
 
     #[test]
@@ -829,8 +850,14 @@ mod tests {
             ("update test set id = 3", "only `value` can be updated (`set value = …`), found `id`"),
             ("select * from test where value % 0 = 1", "`% 0`: the divisor must be a positive number"),
             ("select * from test where name = 1", "expected the column `id` or `value`, found `name`"),
-            ("begin isolation level snapshot", "`snapshot` is not an isolation level (read uncommitted, read committed, repeatable read, serializable)"),
-            ("drop table test", "unknown statement `drop`: use begin, set transaction isolation level, select, insert, update, delete, commit or rollback"),
+            (
+                "begin isolation level snapshot",
+                "`snapshot` is not an isolation level (read uncommitted, read committed, repeatable read, serializable)",
+            ),
+            (
+                "drop table test",
+                "unknown statement `drop`: use begin, set transaction isolation level, select, insert, update, delete, commit or rollback",
+            ),
             ("commit now", "unexpected `now` after the end of the statement"),
             ("select * from test where id = 1 $", "unexpected character `$`"),
         ];
@@ -842,17 +869,24 @@ mod tests {
     #[test]
     fn script_errors_name_their_line() {
         let err = parse_steps("T1: begin\nT1: begin", 0).unwrap_err();
-        assert_eq!(err.to_string(), "input line 2: T1 already has an open transaction: `commit` or `rollback` it first");
+        assert_eq!(
+            err.to_string(),
+            "input line 2: T1 already has an open transaction: `commit` or `rollback` it first"
+        );
         let err = parse_steps("T2: commit", 4).unwrap_err();
         assert_eq!(err.line, Some(5));
-        let err = parse_steps("T1: begin\nT1: select * from test\nT1: set isolation serializable", 0).unwrap_err();
+        let err =
+            parse_steps("T1: begin\nT1: select * from test\nT1: set isolation serializable", 0).unwrap_err();
         assert!(err.to_string().starts_with("input line 3: T1 already ran a query"), "{err}");
         let err = parse_steps("T0: begin", 0).unwrap_err();
         assert_eq!(err.to_string(), "input line 1: session `T0`: use T1 to T9");
         let err = parse_steps("T1: selct * from test", 0).unwrap_err();
         assert!(err.to_string().starts_with("input line 1: unknown statement `selct`"), "{err}");
         assert_eq!(parse_rows("1:10 2:20", 1).unwrap(), vec![(1, 10), (2, 20)]);
-        assert_eq!(parse_rows("1:10 1:20", 7).unwrap_err().to_string(), "input line 7: row id 1 is given twice");
+        assert_eq!(
+            parse_rows("1:10 1:20", 7).unwrap_err().to_string(),
+            "input line 7: row id 1 is given twice"
+        );
     }
 
     #[test]

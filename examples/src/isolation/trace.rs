@@ -104,7 +104,9 @@ pub fn describe(statement: &Statement, result: &Result<Response, Failure>) -> St
 
 pub fn failure_text(failure: &Failure) -> String {
     match failure {
-        Failure::Serialization(Cause::ConcurrentUpdate) => "ERROR serialization failure: concurrent update".to_string(),
+        Failure::Serialization(Cause::ConcurrentUpdate) => {
+            "ERROR serialization failure: concurrent update".to_string()
+        }
         Failure::Serialization(Cause::RwDependencies) => {
             "ERROR serialization failure: read/write dependencies".to_string()
         }
@@ -131,6 +133,17 @@ const SQL_WIDTH: usize = 46;
 /// The trace as text: one line per step, and under a step the statements that finished during
 /// it after waiting. `indent` goes before every line.
 pub fn render(script: &Script, trace: &Trace, indent: &str) -> String {
+    render_with_notes(script, trace, indent, &|_| Vec::new())
+}
+
+/// Like [`render`], with `notes(step)` (explanations of what happened during that step)
+/// printed under each step, before the statements that finished during it.
+pub fn render_with_notes(
+    script: &Script,
+    trace: &Trace,
+    indent: &str,
+    notes: &dyn Fn(usize) -> Vec<String>,
+) -> String {
     let mut out = String::new();
     for (i, (step, record)) in script.steps.iter().zip(&trace.steps).enumerate() {
         let status = match (record.start, record.finished_at) {
@@ -139,6 +152,9 @@ pub fn render(script: &Script, trace: &Trace, indent: &str) -> String {
             _ => "blocked".to_string(),
         };
         let _ = writeln!(out, "{indent}{:>2} T{} {:<SQL_WIDTH$} {status}", i + 1, step.session, step.text());
+        for note in notes(i) {
+            let _ = writeln!(out, "{indent}      · {note}");
+        }
         for (j, (earlier, other)) in script.steps.iter().zip(&trace.steps).enumerate() {
             if j < i && other.finished_at == Some(i) {
                 let text = format!("↳ step {}: {}", j + 1, earlier.text());
@@ -154,7 +170,12 @@ pub fn render(script: &Script, trace: &Trace, indent: &str) -> String {
     }
     for (j, (step, record)) in script.steps.iter().zip(&trace.steps).enumerate() {
         if record.finished_at.is_none() {
-            let _ = writeln!(out, "{indent}   T{} step {} never finished: still waiting at the end", step.session, j + 1);
+            let _ = writeln!(
+                out,
+                "{indent}   T{} step {} never finished: still waiting at the end",
+                step.session,
+                j + 1
+            );
         }
     }
     out

@@ -357,12 +357,21 @@ fn write_moves(out: &mut String, keys: &[String], before: &Ring, after: &Ring, r
     );
 }
 
-/// The drawing: one lane per node and state, its primary arcs (busy) and the arcs it holds a
+/// The drawing: one lane per node and state (`A · start`, `A · +D`, …; only the first and the
+/// last state when there are more than three), its primary arcs (busy) and the arcs it holds a
 /// copy of (wait), on an axis of 0–100% of the ring; a first lane shows where the keys sit,
 /// those that ever change primary in the "lost" colour.
 fn figure(input: &str) -> Result<Figure, InputError> {
     let setup = parse(input)?;
-    let mut states = states(&setup);
+    // Short labels for the lanes: "start", then "+D" or "-B" for each op.
+    let short: Vec<String> = std::iter::once("start".to_string())
+        .chain(setup.ops.iter().map(|op| match op {
+            Op::Add { node, .. } => format!("+{node}"),
+            Op::Remove { node } => format!("-{node}"),
+        }))
+        .collect();
+    let mut states: Vec<(String, Ring)> =
+        states(&setup).into_iter().zip(short).map(|((_, ring), label)| (label, ring)).collect();
     if states.len() > 3 {
         let last = states.pop().expect("more than three states");
         states.truncate(1);
@@ -512,7 +521,7 @@ mod tests {
         assert_eq!(unit, "% of ring");
         assert_eq!(lanes[0].name, "keys");
         // Primary arcs of every state add up to 100% of the ring.
-        for state in ["start", "remove B"] {
+        for state in ["start", "-B"] {
             let total: f64 = lanes
                 .iter()
                 .filter(|lane| lane.name.ends_with(state))
