@@ -17,8 +17,24 @@ pub const OPEN: &str = "{{#example";
 /// grouped by the chapter that shows it.
 pub const RUNNABLE_INDEX: &str = "{{#runnable-examples}}";
 
+/// `{{#quiz quizzes/<chapter>.toml}}`: a chapter's self-check quiz.
+pub const QUIZ: &str = "{{#quiz ";
+
+/// `{{#quiz-review}}`: every question of the book, for the review page.
+pub const QUIZ_REVIEW: &str = "{{#quiz-review}}";
+
 /// How each directive this preprocessor handles begins.
-pub const OPENINGS: [&str; 2] = [OPEN, "{{#runnable-examples"];
+pub const OPENINGS: [&str; 3] = [OPEN, "{{#runnable-examples", "{{#quiz"];
+
+/// The quiz file a `{{#quiz …}}` directive names, relative to the book's `src/`.
+pub fn quiz_path(text: &str) -> Result<&str, Problem> {
+    let path = text.strip_prefix(QUIZ).and_then(|rest| rest.strip_suffix("}}")).map(str::trim).unwrap_or("");
+    if path.is_empty() || path.contains(char::is_whitespace) || !path.ends_with(".toml") {
+        return Err(Problem::new("a quiz directive names one `.toml` file")
+            .hint("write `{{#quiz quizzes/<chapter>.toml}}`, with the path relative to src/"));
+    }
+    Ok(path)
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Directive {

@@ -205,14 +205,23 @@ fn track_open_spans(html: &str, open: &mut Vec<String>) {
 
 /// 128-bit FNV-1a over the cache version, syntax and code: stable across builds and Rust versions.
 fn cache_key(syntax: &str, code: &str) -> u128 {
+    fnv1a128(CACHE_VERSION.to_le_bytes().iter().chain(syntax.as_bytes()).chain(&[0]).chain(code.as_bytes()))
+}
+
+/// 128-bit FNV-1a: a stable hash (unlike `std`'s hashers, the same on every build).
+pub fn fnv1a128<'a>(bytes: impl IntoIterator<Item = &'a u8>) -> u128 {
     const PRIME: u128 = 0x0000000001000000000000000000013B;
     let mut hash: u128 = 0x6c62272e07bb014262b821756295c58d;
-    for byte in CACHE_VERSION.to_le_bytes().iter().chain(syntax.as_bytes()).chain(&[0]).chain(code.as_bytes())
-    {
+    for byte in bytes {
         hash ^= u128::from(*byte);
         hash = hash.wrapping_mul(PRIME);
     }
     hash
+}
+
+/// The low 64 bits of [`fnv1a128`], for short stable ids.
+pub fn fnv1a64(bytes: &[u8]) -> u64 {
+    fnv1a128(bytes) as u64
 }
 
 /// HTML-escapes text for element content and attribute values.

@@ -16,13 +16,14 @@ pub mod directive;
 pub mod highlight;
 pub mod manifest;
 pub mod markdown;
+pub mod quiz;
 pub mod render;
 
 use std::io::{Read, Write};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
@@ -34,6 +35,7 @@ use crate::diagnostic::{Diagnostic, Diagnostics, Problem, SourceMap};
 use crate::highlight::{Highlighter, Language};
 use crate::manifest::Manifest;
 use crate::markdown::Found;
+use crate::quiz::Quiz;
 use crate::render::ExampleView;
 
 pub struct Examples;
@@ -81,6 +83,19 @@ pub struct ChapterText {
     pub content: String,
 }
 
+/// Why a directive could not be replaced: a problem in the chapter (at the directive, or at a
+/// narrower range of it), or problems placed in another file (a quiz's TOML).
+enum Failure {
+    Here(Problem, Option<Range<usize>>),
+    Elsewhere(Vec<Diagnostic>),
+}
+
+impl Failure {
+    fn here(problem: Problem) -> Self {
+        Failure::Here(problem, None)
+    }
+}
+
 /// Where the book shows an example: the first chapter whose page has its directive.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Usage {
@@ -100,12 +115,34 @@ pub struct Session {
     highlighter: Highlighter,
     /// Which chapter shows which example, for `{{#runnable-examples}}`; set by `process_book`.
     usages: OnceLock<Vec<Usage>>,
+    /// Every `{{#quiz …}}` of the book in order, for `{{#quiz-review}}`; set by `process_book`.
+    quizzes: OnceLock<Vec<QuizUsage>>,
+    /// Quiz files read so far, by path relative to `src/`.
+    quiz_files: std::sync::Mutex<std::collections::HashMap<String, Arc<Result<Quiz, Vec<Diagnostic>>>>>,
+}
+
+/// A chapter's quiz: which chapter, its page, and the file.
+#[derive(Debug, Clone)]
+pub struct QuizUsage {
+    pub chapter: String,
+    pub href: String,
+    /// Relative to `src/`.
+    pub path: String,
 }
 
 impl Session {
     pub fn new(config: Config, html: bool, src_dir: PathBuf) -> Self {
         let highlighter = Highlighter::new(if html { config.cache_dir.clone() } else { None });
-        Session { config, html, src_dir, manifest: OnceLock::new(), highlighter, usages: OnceLock::new() }
+        Session {
+            config,
+            html,
+            src_dir,
+            manifest: OnceLock::new(),
+            highlighter,
+            usages: OnceLock::new(),
+            quizzes: OnceLock::new(),
+            quiz_files: std::sync::Mutex::default(),
+        }
     }
 
     /// A session configured from `[preprocessor.examples]` for this run's renderer.
@@ -131,23 +168,34 @@ impl Session {
     /// Rewrites every chapter (in parallel); all problems of all chapters are reported together.
     pub fn process_book(&self, mut book: Book) -> Result<Book, Diagnostics> {
         let mut usages: Vec<Usage> = Vec::new();
+        let mut quizzes: Vec<QuizUsage> = Vec::new();
         book.for_each_chapter_mut(|chapter| {
             let Some(path) = &chapter.path else { return };
             let href = path.with_extension("html").to_string_lossy().replace('\\', "/");
             for found in markdown::scan(&chapter.content) {
-                if let Found::Directive { text, .. } = found
-                    && let Ok(directive) = directive::parse(&text)
-                    && !usages.iter().any(|usage| usage.id == directive.id)
+                let Found::Directive { text, .. } = found else { continue };
+                if let Ok(directive) = directive::parse(&text) {
+                    if !usages.iter().any(|usage| usage.id == directive.id) {
+                        usages.push(Usage {
+                            id: directive.id,
+                            chapter: chapter.name.clone(),
+                            href: href.clone(),
+                        });
+                    }
+                } else if text.starts_with(directive::QUIZ)
+                    && let Ok(quiz_path) = directive::quiz_path(&text)
                 {
-                    usages.push(Usage {
-                        id: directive.id,
+                    quizzes.push(QuizUsage {
                         chapter: chapter.name.clone(),
                         href: href.clone(),
+                        path: quiz_path.to_string(),
                     });
                 }
             }
         });
         self.set_usages(usages);
+        let duplicates = self.duplicate_question_ids(&quizzes);
+        let _ = self.quizzes.set(quizzes);
         let mut chapters = Vec::new();
         book.for_each_chapter_mut(|chapter| {
             let source = chapter.source_path.as_ref().map(|p| self.src_dir.join(p));
@@ -171,8 +219,22 @@ impl Session {
                 }
             }
         }
+        problems.extend(duplicates);
         if !problems.is_empty() {
             return Err(Diagnostics(problems));
+        }
+        if self.html {
+            self.write_anki_tsv().map_err(|message| {
+                Diagnostics(vec![Diagnostic {
+                    file: "src/generated/quizzes.tsv".into(),
+                    line: 1,
+                    column: 1,
+                    source_line: String::new(),
+                    width: 1,
+                    message,
+                    hint: None,
+                }])
+            })?;
         }
         let mut processed = processed.into_iter();
         book.for_each_chapter_mut(|chapter| {
@@ -238,7 +300,10 @@ impl Session {
                     copied_up_to = range.end;
                 }
                 Ok(None) => {}
-                Err((problem, at)) => problems.push(locate(chapter, at.unwrap_or(range), problem)),
+                Err(Failure::Here(problem, at)) => {
+                    problems.push(locate(chapter, at.unwrap_or(range), problem))
+                }
+                Err(Failure::Elsewhere(found)) => problems.extend(found),
             }
         }
         if !problems.is_empty() {
@@ -249,25 +314,22 @@ impl Session {
     }
 
     /// The text that replaces `found`, `None` to leave it, or a problem with a narrower range.
-    fn replacement(
-        &self,
-        found: &Found,
-        chapter: &ChapterText,
-    ) -> Result<Option<String>, (Problem, Option<Range<usize>>)> {
+    fn replacement(&self, found: &Found, chapter: &ChapterText) -> Result<Option<String>, Failure> {
         let content = &chapter.content;
         match found {
-            Found::Stray { .. } => Err((
-                Problem::new("an example directive must stand alone in its paragraph")
-                    .hint("put `{{#example …}}` on a line of its own, with blank lines around it;\nto show the directive itself, escape it as `\\{{#example …}}` or put it in `code`"),
+            Found::Stray { .. } => Err(Failure::Here(
+                Problem::new("a directive must stand alone in its paragraph")
+                    .hint("put `{{#example …}}` (or `{{#quiz …}}`) on a line of its own, with blank lines around it;\nto show the directive itself, escape it as `\\{{#example …}}` or put it in `code`"),
                 None,
             )),
             Found::Fence { range, info, code } => {
                 let info_range = range.start..range.start + content[range.start..].find('\n').unwrap_or(0);
-                let language = highlight::language(info).map_err(|p| (p, Some(info_range.clone())))?;
+                let language =
+                    highlight::language(info).map_err(|p| Failure::Here(p, Some(info_range.clone())))?;
                 if let Language::Syntax { name, .. } = language
                     && self.config.forbid_fences.iter().any(|forbidden| forbidden == name)
                 {
-                    return Err((
+                    return Err(Failure::Here(
                         Problem::new(format!("`{name}` code may not be pasted into a chapter"))
                             .hint("write it in the examples crate, register it, and show it with `{{#example …}}`,\nso `cargo test` compiles and runs what the page shows"),
                         Some(info_range),
@@ -290,11 +352,14 @@ impl Session {
             Found::Directive { range, text } => {
                 let prefix = markdown::continuation_prefix(content, range.start);
                 let body = if text.starts_with(directive::OPEN) {
-                    self.example(text, chapter, &prefix)
+                    self.example(text, chapter, &prefix).map_err(Failure::here)?
+                } else if text.starts_with("{{#quiz-review") {
+                    self.quiz_review(text, chapter)?
+                } else if text.starts_with("{{#quiz") {
+                    self.quiz(text, chapter)?
                 } else {
-                    self.runnable_index(text, chapter)
-                }
-                .map_err(|p| (p, None))?;
+                    self.runnable_index(text, chapter).map_err(Failure::here)?
+                };
                 // End the HTML block with a blank line inside the same container.
                 let ends_line = content[range.clone()].ends_with('\n');
                 Ok(Some(if ends_line { format!("{body}\n{}\n", prefix.trim_end()) } else { body }))
@@ -350,6 +415,162 @@ impl Session {
             groups.push(render::IndexGroup { chapter: None, href: None, examples: unshown });
         }
         Ok(render::runnable_index(&groups, &chapter.root))
+    }
+
+    /// A quiz file (path relative to `src/`), read and checked once per build.
+    fn load_quiz(&self, path: &str) -> Arc<Result<Quiz, Vec<Diagnostic>>> {
+        let mut files = self.quiz_files.lock().expect("quiz cache lock");
+        Arc::clone(files.entry(path.to_string()).or_insert_with(|| {
+            let display = display_path(&self.src_dir, Some(Path::new(path)), path);
+            Arc::new(match std::fs::read_to_string(self.src_dir.join(path)) {
+                Ok(text) => Quiz::parse(&display, text),
+                Err(err) => Err(vec![Diagnostic {
+                    file: display.clone(),
+                    line: 1,
+                    column: 1,
+                    source_line: String::new(),
+                    width: 1,
+                    message: format!("cannot read the quiz file: {err}"),
+                    hint: Some("the path in `{{#quiz …}}` is relative to the book's src/ folder".into()),
+                }]),
+            })
+        }))
+    }
+
+    /// Question ids must be unique across the book (progress is stored by id).
+    fn duplicate_question_ids(&self, quizzes: &[QuizUsage]) -> Vec<Diagnostic> {
+        let mut seen: Vec<(String, Arc<Result<Quiz, Vec<Diagnostic>>>)> = Vec::new();
+        let mut problems = Vec::new();
+        for usage in quizzes {
+            if seen.iter().any(|(path, _)| *path == usage.path) {
+                continue;
+            }
+            let loaded = self.load_quiz(&usage.path);
+            if let Ok(quiz) = loaded.as_ref() {
+                for question in &quiz.questions {
+                    let earlier = seen.iter().find_map(|(_, other)| {
+                        other
+                            .as_ref()
+                            .as_ref()
+                            .ok()
+                            .filter(|o| o.questions.iter().any(|q| q.id == question.id))
+                    });
+                    if let Some(other) = earlier {
+                        problems.push(quiz.duplicate_across_files(question, other));
+                    }
+                }
+            }
+            seen.push((usage.path.clone(), loaded));
+        }
+        problems
+    }
+
+    /// `{{#quiz quizzes/<chapter>.toml}}`.
+    fn quiz(&self, text: &str, chapter: &ChapterText) -> Result<String, Failure> {
+        let path = directive::quiz_path(text).map_err(Failure::here)?;
+        let loaded = self.load_quiz(path);
+        let quiz = loaded.as_ref().as_ref().map_err(|found| Failure::Elsewhere(found.clone()))?;
+        let questions = self.render_questions(quiz, None)?;
+        Ok(render::quiz(path, &questions, &chapter.root))
+    }
+
+    /// `{{#quiz-review}}`: every quiz of the book, in book order, for the review page.
+    fn quiz_review(&self, text: &str, chapter: &ChapterText) -> Result<String, Failure> {
+        if text != directive::QUIZ_REVIEW {
+            return Err(Failure::here(
+                Problem::new("`{{#quiz-review}}` takes no options").hint("write exactly `{{#quiz-review}}`"),
+            ));
+        }
+        let mut sections = Vec::new();
+        for usage in self.quizzes.get().map(Vec::as_slice).unwrap_or_default() {
+            let loaded = self.load_quiz(&usage.path);
+            let quiz = loaded.as_ref().as_ref().map_err(|found| Failure::Elsewhere(found.clone()))?;
+            sections.push((usage, self.render_questions(quiz, Some(usage))?));
+        }
+        Ok(render::quiz_review(&sections, &chapter.root))
+    }
+
+    /// Each question with its Markdown rendered to HTML (code highlighted).
+    fn render_questions(
+        &self,
+        quiz: &Quiz,
+        usage: Option<&QuizUsage>,
+    ) -> Result<Vec<render::QuestionView>, Failure> {
+        let html = |markdown: &str| self.markdown_to_html(markdown, &quiz.display_path);
+        let mut views = Vec::new();
+        for question in &quiz.questions {
+            let (options, answer_html, accepted) = match &question.kind {
+                quiz::Kind::MultipleChoice { answers, distractors } => {
+                    let options = quiz::shuffled_options(&question.id, answers, distractors)
+                        .into_iter()
+                        .map(|(text, right)| Ok((render::strip_paragraph(&html(&text)?), right)))
+                        .collect::<Result<Vec<_>, Failure>>()?;
+                    let answer = answers.iter().map(|a| html(a)).collect::<Result<Vec<_>, _>>()?.join("");
+                    (options, answer, Vec::new())
+                }
+                quiz::Kind::ShortAnswer { answer, alternatives } => {
+                    let accepted =
+                        std::iter::once(answer).chain(alternatives).map(|a| quiz::normalise(a)).collect();
+                    (Vec::new(), html(answer)?, accepted)
+                }
+            };
+            views.push(render::QuestionView {
+                id: question.id.clone(),
+                chapter: usage.map(|u| u.chapter.clone()),
+                chapter_href: usage.map(|u| u.href.clone()),
+                prompt_html: html(&question.prompt)?,
+                options,
+                accepted,
+                answer_html,
+                context_html: question.context.as_deref().map(html).transpose()?,
+            });
+        }
+        Ok(views)
+    }
+
+    /// Markdown from a quiz file as HTML, its code fences highlighted like a chapter's.
+    fn markdown_to_html(&self, markdown: &str, file: &str) -> Result<String, Failure> {
+        let piece = ChapterText {
+            display_path: file.to_string(),
+            source_file: None,
+            root: String::new(),
+            content: markdown.to_string(),
+        };
+        let processed = self.process_chapter(&piece).map_err(Failure::Elsewhere)?;
+        let mut html = String::new();
+        pulldown_cmark::html::push_html(
+            &mut html,
+            pulldown_cmark::Parser::new_ext(&processed, markdown::options()),
+        );
+        Ok(html)
+    }
+
+    /// Writes every question of the book as Anki-importable TSV to `src/generated/quizzes.tsv`
+    /// (mdBook then copies it into the site; the review page links it). The file is rewritten
+    /// only when its content changes, so `mdbook serve` does not see a change on every build.
+    fn write_anki_tsv(&self) -> Result<(), String> {
+        let Some(quizzes) = self.quizzes.get() else { return Ok(()) };
+        if quizzes.is_empty() {
+            return Ok(());
+        }
+        let mut tsv = String::from("#separator:tab\n#html:true\n#tags column:3\n");
+        for usage in quizzes {
+            let loaded = self.load_quiz(&usage.path);
+            let Ok(quiz) = loaded.as_ref() else { continue };
+            let tag = Path::new(&usage.path)
+                .file_stem()
+                .map_or("quiz".into(), |s| s.to_string_lossy().into_owned());
+            for question in &quiz.questions {
+                tsv.push_str(&render::anki_row(question, &tag));
+            }
+        }
+        let path = self.src_dir.join("generated").join("quizzes.tsv");
+        if std::fs::read_to_string(&path).is_ok_and(|old| old == tsv) {
+            return Ok(());
+        }
+        std::fs::create_dir_all(path.parent().expect("has a parent"))
+            .and_then(|()| std::fs::write(&path, tsv))
+            .map_err(|err| format!("cannot write {}: {err}", path.display()))
     }
 
     fn example(&self, text: &str, chapter: &ChapterText, prefix: &str) -> Result<String, Problem> {

@@ -26,7 +26,7 @@ impl Found {
 }
 
 /// mdBook 0.5's parser options (admonitions on, as by default).
-fn options() -> Options {
+pub fn options() -> Options {
     Options::ENABLE_TABLES
         | Options::ENABLE_FOOTNOTES
         | Options::ENABLE_STRIKETHROUGH

@@ -223,6 +223,115 @@ pub fn runnable_index(groups: &[IndexGroup], root: &str) -> String {
     html
 }
 
+/// A quiz question ready for the page: its Markdown already rendered to HTML.
+pub struct QuestionView {
+    pub id: String,
+    /// Set on the review page: the chapter the question belongs to, and its page.
+    pub chapter: Option<String>,
+    pub chapter_href: Option<String>,
+    pub prompt_html: String,
+    /// Multiple choice: each option's HTML and whether it is right, in their shown order.
+    pub options: Vec<(String, bool)>,
+    /// Short answer: the accepted answers, normalised.
+    pub accepted: Vec<String>,
+    pub answer_html: String,
+    pub context_html: Option<String>,
+}
+
+/// `<p>x</p>` as `x`, for options shown inline.
+pub fn strip_paragraph(html: &str) -> String {
+    let trimmed = html.trim();
+    match trimmed.strip_prefix("<p>").and_then(|rest| rest.strip_suffix("</p>")) {
+        Some(inner) if !inner.contains("<p>") => inner.to_string(),
+        _ => trimmed.to_string(),
+    }
+}
+
+/// One question. Without JavaScript it reads as the prompt, the options and the answer folded
+/// in `<details>`; `theme/quiz.js` turns it into a form.
+fn question_html(question: &QuestionView) -> String {
+    let kind = if question.options.is_empty() { "short" } else { "choice" };
+    let mut html = format!(
+        "<div class=\"bf-question\" id=\"quiz-{id}\" data-question-id=\"{id}\" data-kind=\"{kind}\"",
+        id = escape(&question.id)
+    );
+    if let Some(chapter) = &question.chapter {
+        html.push_str(&format!(" data-chapter=\"{}\"", escape(chapter)));
+    }
+    if kind == "short" {
+        let accepted = serde_json::to_string(&question.accepted).expect("strings serialise");
+        html.push_str(&format!(" data-accepted=\"{}\"", escape(&accepted)));
+    }
+    html.push_str(&format!("><div class=\"bf-prompt\">{}</div>", question.prompt_html));
+    if !question.options.is_empty() {
+        html.push_str("<ul class=\"bf-options\">");
+        for (option, right) in &question.options {
+            html.push_str(&format!("<li data-correct=\"{right}\">{option}</li>"));
+        }
+        html.push_str("</ul>");
+    }
+    html.push_str(&format!(
+        "<details class=\"bf-quiz-answer\"><summary>Answer</summary><div class=\"bf-quiz-answer-body\"><div class=\"bf-right-answer\">{}</div>{}</div></details></div>",
+        question.answer_html,
+        question.context_html.as_deref().map(|c| format!("<div class=\"bf-context\">{c}</div>")).unwrap_or_default()
+    ));
+    html
+}
+
+/// `{{#quiz …}}`: the chapter's questions.
+pub fn quiz(path: &str, questions: &[QuestionView], root: &str) -> String {
+    let mut html =
+        format!("<section class=\"bf-quiz\" data-quiz=\"{}\" data-root=\"{}\">", escape(path), escape(root));
+    for question in questions {
+        html.push_str(&question_html(question));
+    }
+    html.push_str("</section>");
+    html.replace('\n', "&#10;")
+}
+
+/// `{{#quiz-review}}`: every quiz of the book, with a link to the Anki file.
+pub fn quiz_review(sections: &[(&crate::QuizUsage, Vec<QuestionView>)], root: &str) -> String {
+    let mut html = format!(
+        "<div class=\"bf-review\" data-root=\"{root}\"><p class=\"bf-review-export\">All questions as an <a href=\"{root}generated/quizzes.tsv\" download>Anki-importable file (TSV)</a>: in Anki, File → Import, fields separated by tabs, HTML allowed; the third column holds the chapter as a tag.</p>",
+        root = escape(root)
+    );
+    for (usage, questions) in sections {
+        html.push_str(&format!(
+            "<section class=\"bf-quiz bf-review-chapter\" data-quiz=\"{path}\" data-chapter=\"{chapter}\"><h3><a href=\"{root}{href}\">{chapter}</a></h3>",
+            path = escape(&usage.path),
+            chapter = escape(&usage.chapter),
+            root = escape(root),
+            href = escape(&usage.href),
+        ));
+        for question in questions {
+            html.push_str(&question_html(question));
+        }
+        html.push_str("</section>");
+    }
+    html.push_str("</div>");
+    html.replace('\n', "&#10;")
+}
+
+/// One Anki row: front (prompt and options), back (answer and context), tag.
+pub fn anki_row(question: &crate::quiz::Question, tag: &str) -> String {
+    let field = |text: &str| escape(text.trim()).replace('\t', " ").replace('\n', "<br>");
+    let mut front = field(&question.prompt);
+    let mut back = String::new();
+    match &question.kind {
+        crate::quiz::Kind::MultipleChoice { answers, distractors } => {
+            for (option, _) in crate::quiz::shuffled_options(&question.id, answers, distractors) {
+                front.push_str(&format!("<br>• {}", field(&option)));
+            }
+            back.push_str(&answers.iter().map(|a| field(a)).collect::<Vec<_>>().join("<br>"));
+        }
+        crate::quiz::Kind::ShortAnswer { answer, .. } => back.push_str(&field(answer)),
+    }
+    if let Some(context) = &question.context {
+        back.push_str(&format!("<br><br>{}", field(context)));
+    }
+    format!("{front}\t{back}\t{tag}\n")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

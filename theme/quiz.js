@@ -1,0 +1,252 @@
+// Backend Fundamentals: self-check quizzes and the review page, without a framework.
+//
+// The preprocessor writes each question as readable HTML (prompt, options, the answer folded in
+// <details>), so a page without JavaScript still shows questions and answers. This script turns
+// each `.bf-question` into a small form: answer, Check, see why, Try again. Progress is kept in
+// localStorage per book and question id; the review page (`.bf-review`) puts due questions
+// first and counts what is mastered per chapter.
+
+(() => {
+    "use strict";
+
+    const ROOT = typeof path_to_root === "string" ? path_to_root : "";
+    // The site's root path names the book, so two books on one host keep separate progress.
+    const BOOK = new URL(ROOT || "./", location.href).pathname;
+    const DAY_MS = 24 * 60 * 60 * 1000;
+
+    const key = (id) => `bf-quiz:v1:${BOOK}:${id}`;
+
+    function load(id) {
+        try {
+            return JSON.parse(localStorage.getItem(key(id)));
+        } catch {
+            return null;
+        }
+    }
+
+    function save(id, state) {
+        try {
+            localStorage.setItem(key(id), JSON.stringify(state));
+        } catch {
+            // Storage full or disabled: the quiz still works for this visit.
+        }
+    }
+
+    function forget(id) {
+        try {
+            localStorage.removeItem(key(id));
+        } catch {
+            // Nothing stored.
+        }
+    }
+
+    function record(id, right) {
+        const state = load(id) ?? { attempts: 0, streak: 0 };
+        state.attempts += 1;
+        state.last = Date.now();
+        state.right = right;
+        state.streak = right ? state.streak + 1 : 0;
+        save(id, state);
+        return state;
+    }
+
+    // A simple spaced-repetition schedule: after n right answers in a row, the question is due
+    // again after 2^(n-1) days. Lower rank = review sooner.
+    function dueRank(state, now = Date.now()) {
+        if (!state) return 1; // never answered
+        if (!state.right) return 0; // wrong last time
+        const interval = DAY_MS * 2 ** Math.max(0, state.streak - 1);
+        return now - state.last >= interval ? 2 : 3;
+    }
+
+    const mastered = (state) => Boolean(state?.right && state.streak >= 2);
+
+    function el(tag, attributes = {}, ...children) {
+        const node = document.createElement(tag);
+        for (const [name, value] of Object.entries(attributes)) {
+            if (name === "text") node.textContent = value;
+            else if (value !== false && value !== null && value !== undefined) node.setAttribute(name, value === true ? "" : value);
+        }
+        node.append(...children);
+        return node;
+    }
+
+    const normalise = (text) => text.trim().split(/\s+/).join(" ").toLowerCase();
+
+    function describe(state) {
+        if (!state) return "";
+        const when = new Date(state.last).toLocaleDateString();
+        const tries = state.attempts === 1 ? "1 attempt" : `${state.attempts} attempts`;
+        return `Last answer: ${state.right ? "right" : "wrong"} (${when}, ${tries}).`;
+    }
+
+    let formCount = 0;
+
+    function attachQuestion(question, onChange) {
+        const id = question.dataset.questionId;
+        const kind = question.dataset.kind;
+        const prompt = question.querySelector(".bf-prompt");
+        const details = question.querySelector("details.bf-quiz-answer");
+        prompt.id = `bf-prompt-${++formCount}`;
+        const form = el("form", { class: "bf-quiz-form", role: "group", "aria-labelledby": prompt.id });
+        const inputs = [];
+        if (kind === "choice") {
+            const options = question.querySelector("ul.bf-options");
+            const items = [...options.children];
+            const rightCount = items.filter((li) => li.dataset.correct === "true").length;
+            const type = rightCount > 1 ? "checkbox" : "radio";
+            if (rightCount > 1) form.append(el("p", { class: "bf-quiz-hint", text: `Pick ${rightCount}.` }));
+            const list = el("ul", { class: "bf-choices" });
+            items.forEach((li, index) => {
+                const input = el("input", { type, name: `bf-q-${formCount}`, value: String(index) });
+                input.dataset.correct = li.dataset.correct;
+                inputs.push(input);
+                const label = el("label", {}, input, " ");
+                label.append(...li.childNodes);
+                list.append(el("li", {}, label));
+            });
+            options.remove();
+            form.append(list);
+        } else {
+            const input = el("input", { type: "text", class: "bf-short-input", autocomplete: "off", spellcheck: "false", "aria-label": "Your answer" });
+            inputs.push(input);
+            form.append(el("label", { class: "bf-short-label" }, "Your answer: ", input));
+        }
+        const check = el("button", { type: "submit", class: "bf-check-button", text: "Check" });
+        const retry = el("button", { type: "button", class: "bf-retry-button", text: "Try again", hidden: true });
+        const feedback = el("p", { class: "bf-feedback", role: "status", "aria-live": "polite" });
+        const previous = el("p", { class: "bf-previous" });
+        form.append(el("div", { class: "bf-quiz-actions" }, check, retry), feedback);
+        question.insertBefore(form, details);
+        question.append(previous);
+        details.hidden = true;
+
+        function answeredRight() {
+            if (kind === "choice") return inputs.every((input) => input.checked === (input.dataset.correct === "true"));
+            const accepted = JSON.parse(question.dataset.accepted || "[]");
+            return accepted.includes(normalise(inputs[0].value));
+        }
+
+        function refresh() {
+            const state = load(id);
+            question.dataset.state = state ? (state.right ? "right" : "wrong") : "new";
+            previous.textContent = describe(state);
+        }
+
+        form.addEventListener("submit", (event) => {
+            event.preventDefault();
+            const answered = kind === "choice" ? inputs.some((input) => input.checked) : inputs[0].value.trim() !== "";
+            if (!answered) {
+                feedback.className = "bf-feedback";
+                feedback.textContent = kind === "choice" ? "Pick an option first." : "Type an answer first.";
+                return;
+            }
+            const right = answeredRight();
+            record(id, right);
+            feedback.className = `bf-feedback ${right ? "bf-right" : "bf-wrong"}`;
+            feedback.textContent = right ? "Right." : "Not quite. Here is the answer and why:";
+            for (const input of inputs) input.disabled = true;
+            check.hidden = true;
+            retry.hidden = false;
+            details.hidden = false;
+            details.open = true;
+            refresh();
+            onChange?.();
+            retry.focus();
+        });
+
+        retry.addEventListener("click", () => {
+            for (const input of inputs) {
+                input.disabled = false;
+                input.checked = false;
+                if (input.type === "text") input.value = "";
+            }
+            feedback.textContent = "";
+            details.open = false;
+            details.hidden = true;
+            check.hidden = false;
+            retry.hidden = true;
+            inputs[0].focus();
+        });
+
+        refresh();
+        return { id, refresh };
+    }
+
+    function attachQuiz(section) {
+        const questions = [...section.querySelectorAll(".bf-question")].map((q) => attachQuestion(q));
+        const reset = el("button", { type: "button", class: "bf-quiz-reset", text: "Forget my answers to this quiz" });
+        reset.addEventListener("click", () => {
+            for (const question of questions) {
+                forget(question.id);
+                question.refresh();
+            }
+        });
+        section.append(el("div", { class: "bf-quiz-toolbar" }, reset));
+    }
+
+    function attachReview(review) {
+        const sections = [...review.querySelectorAll("section.bf-review-chapter")];
+        const chapters = sections.map((section) => ({
+            name: section.dataset.chapter,
+            link: section.querySelector("h3 a").cloneNode(true),
+            questions: [...section.querySelectorAll(".bf-question")],
+        }));
+        const all = chapters.flatMap((chapter, c) =>
+            chapter.questions.map((node, i) => ({ node, chapter, order: c * 1000 + i, view: null })),
+        );
+        for (const item of all) {
+            item.view = attachQuestion(item.node, () => summarise());
+            item.node.prepend(el("p", { class: "bf-question-chapter" }, item.chapter.link.cloneNode(true)));
+        }
+        const select = el("select", { id: "bf-review-filter" }, el("option", { value: "", text: "All chapters" }));
+        for (const chapter of chapters) select.append(el("option", { value: chapter.name, text: chapter.name }));
+        const summary = el("table", { class: "bf-review-summary" });
+        const list = el("div", { class: "bf-review-list" });
+        const reorder = el("button", { type: "button", class: "bf-review-reorder", text: "Put due questions first again" });
+        review.append(
+            el("div", { class: "bf-review-controls" }, el("label", { for: "bf-review-filter", text: "Chapter: " }), select, " ", reorder),
+            summary,
+            list,
+        );
+        for (const section of sections) section.remove();
+
+        function summarise() {
+            summary.replaceChildren(el("tr", {}, el("th", { text: "chapter" }), el("th", { text: "mastered" }), el("th", { text: "due" })));
+            for (const chapter of chapters) {
+                const states = chapter.questions.map((node) => load(node.dataset.questionId));
+                const done = states.filter(mastered).length;
+                const due = states.filter((state) => dueRank(state) <= 2).length;
+                summary.append(
+                    el("tr", { "data-chapter": chapter.name }, el("td", {}, chapter.link.cloneNode(true)), el("td", { text: `${done} of ${states.length}` }), el("td", { text: String(due) })),
+                );
+            }
+        }
+
+        function order() {
+            const now = Date.now();
+            const sorted = [...all].sort((a, b) => dueRank(load(a.view.id), now) - dueRank(load(b.view.id), now) || a.order - b.order);
+            list.replaceChildren(...sorted.map((item) => item.node));
+            filter();
+        }
+
+        function filter() {
+            for (const item of all) item.node.hidden = select.value !== "" && item.chapter.name !== select.value;
+        }
+
+        select.addEventListener("change", filter);
+        reorder.addEventListener("click", order);
+        summarise();
+        order();
+    }
+
+    function start() {
+        for (const review of document.querySelectorAll(".bf-review")) attachReview(review);
+        for (const section of document.querySelectorAll("section.bf-quiz")) {
+            if (!section.closest(".bf-review")) attachQuiz(section);
+        }
+    }
+
+    if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+    else start();
+})();
