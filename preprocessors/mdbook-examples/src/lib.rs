@@ -118,8 +118,11 @@ pub struct Session {
     /// Every `{{#quiz …}}` of the book in order, for `{{#quiz-review}}`; set by `process_book`.
     quizzes: OnceLock<Vec<QuizUsage>>,
     /// Quiz files read so far, by path relative to `src/`.
-    quiz_files: std::sync::Mutex<std::collections::HashMap<String, Arc<Result<Quiz, Vec<Diagnostic>>>>>,
+    quiz_files: std::sync::Mutex<std::collections::HashMap<String, LoadedQuiz>>,
 }
+
+/// A quiz file as read: the quiz, or every problem in it. Shared by the chapters that use it.
+type LoadedQuiz = Arc<Result<Quiz, Vec<Diagnostic>>>;
 
 /// A chapter's quiz: which chapter, its page, and the file.
 #[derive(Debug, Clone)]
@@ -418,7 +421,7 @@ impl Session {
     }
 
     /// A quiz file (path relative to `src/`), read and checked once per build.
-    fn load_quiz(&self, path: &str) -> Arc<Result<Quiz, Vec<Diagnostic>>> {
+    fn load_quiz(&self, path: &str) -> LoadedQuiz {
         let mut files = self.quiz_files.lock().expect("quiz cache lock");
         Arc::clone(files.entry(path.to_string()).or_insert_with(|| {
             let display = display_path(&self.src_dir, Some(Path::new(path)), path);
@@ -439,7 +442,7 @@ impl Session {
 
     /// Question ids must be unique across the book (progress is stored by id).
     fn duplicate_question_ids(&self, quizzes: &[QuizUsage]) -> Vec<Diagnostic> {
-        let mut seen: Vec<(String, Arc<Result<Quiz, Vec<Diagnostic>>>)> = Vec::new();
+        let mut seen: Vec<(String, LoadedQuiz)> = Vec::new();
         let mut problems = Vec::new();
         for usage in quizzes {
             if seen.iter().any(|(path, _)| *path == usage.path) {
