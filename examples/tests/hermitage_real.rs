@@ -495,8 +495,12 @@ fn line_diff(expected: &str, actual: &str) -> String {
 }
 
 fn loud_warning(server: Server, error: &str) {
+    use std::io::Write as _;
     let variable = if server == Server::Postgres { "BF_POSTGRES" } else { "BF_MARIADB" };
-    eprintln!(
+    // Written to the process's stderr directly: the test harness hides `eprintln!` of a
+    // passing test, and this must be seen.
+    let _ = write!(
+        std::io::stderr(),
         "\n\
          ************************************************************************\n\
          *  hermitage_real: {} was NOT reachable, so its half of this test\n\
@@ -608,8 +612,8 @@ fn hermitage_cases_on_real_servers() {
         std::fs::write(&path, &text).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
     } else if text != on_disk {
         failures.push_str(&format!(
-            "{} differs from what the servers did:\n{}\nIf the servers are right (a new version?), run with \
-             EXAMPLES_BLESS=1 (cargo xtask bless) and review the diff.\n",
+            "{} differs from what the servers did:\n{}\nIf the servers are right (a new version?), run \
+             `EXAMPLES_BLESS=1 cargo test -p examples --test hermitage_real` and review the diff.\n",
             path.display(),
             line_diff(&on_disk, &text)
         ));

@@ -901,6 +901,7 @@ impl Engine<'_> {
         Ok(())
     }
 
+    // ANCHOR: ssi_commit
     /// At commit: if `tx` is the last transaction of T1 -rw-> T2 -rw-> tx (T1 may be tx
     /// itself) with T1 and T2 still running, T2, the pivot, must not commit after it.
     fn ssi_pre_commit(&mut self, tx: TxId) -> Result<(), Failure> {
@@ -937,6 +938,7 @@ impl Engine<'_> {
         self.txs[tx].ssi.prepare = Some(self.ssi_seq);
         Ok(())
     }
+    // ANCHOR_END: ssi_commit
 
     /// After commit: PostgreSQL's bookkeeping (remember a conflict out to an earlier-committed
     /// transaction as a flag, drop conflicts that can no longer matter).

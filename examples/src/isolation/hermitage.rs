@@ -17,9 +17,25 @@
 //! Whether an anomaly happened is decided from what the transactions observed (`check`), so the
 //! same function judges the engine's runs and the runs on the real servers.
 
+use std::fmt::Write as _;
+
 use super::dsg::Phenomenon;
+use super::engine::run;
+use super::observed::{Observations, Server};
 use super::script::{DEFAULT_ROWS, Level, Script, Statement, parse_steps};
 use super::trace::{Response, Start, Trace};
+use crate::registry::{Example, InputError, Runs};
+
+pub const TABLE: Example = Example {
+    id: "isolation::anomaly_table",
+    title: "Hermitage's anomalies at each level: the engine, PostgreSQL 15 and MariaDB 10.11",
+    file: file!(),
+    default_input: "",
+    input_help: "no input: the engine runs every case now; the servers' columns come from what the test recorded",
+    runs: Runs::Everywhere,
+    run: table,
+    figure: None,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
@@ -427,7 +443,7 @@ T1: select * from test where value % 3 = 0",
     Case {
         name: "G2-two-edges",
         class: "G2",
-        title: "two anti-dependencies and a read-only transaction (Fekete et al. 2005)",
+        title: "two anti-dependencies and a read-only transaction (Fekete, O'Neil and O'Neil)",
         looks_like: "T3 sees T2's change but not T1's, T1 did not see T2's, and all three commit",
         script: "\
 T1: begin
@@ -452,6 +468,90 @@ T1: commit",
 fn value(rows: &[(i64, i64)], id: i64) -> Option<i64> {
     rows.iter().find(|(i, _)| *i == id).map(|(_, v)| *v)
 }
+
+// ANCHOR: table
+fn table(input: &str) -> Result<String, InputError> {
+    if let Some((line, _)) =
+        input.lines().enumerate().find(|(_, l)| !l.trim().is_empty() && !l.trim().starts_with('#'))
+    {
+        return Err(InputError::at_line(line + 1, "this example takes no input"));
+    }
+    let observed = Observations::checked_in();
+    let version = |s: Server| observed.version(s).unwrap_or("?").to_string();
+    let (pg, maria) = (version(Server::Postgres), version(Server::Mariadb));
+    let recorded = |server: Server, case: &Case, level: Level| -> Option<Verdict> {
+        observed.get(server, case.name, level).map(|r| r.verdict)
+    };
+
+    let mut out = String::from("✓ prevented, — anomaly. eng: this chapter's engine; ");
+    let _ = writeln!(out, "PG: PostgreSQL {pg}; Ma: MariaDB {maria} (both as recorded).");
+    out.push_str("* MariaDB differs from Hermitage's published MySQL/InnoDB result.\n\n");
+    let _ = write!(out, "{:<22}", "");
+    for level in Level::ALL {
+        let _ = write!(out, "{:<18}", level.sql());
+    }
+    out.truncate(out.trim_end().len());
+    let _ = write!(out, "\n{:<22}", "case");
+    for _ in Level::ALL {
+        let _ = write!(out, "{:<18}", "eng PG  Ma");
+    }
+    out.truncate(out.trim_end().len());
+    out.push('\n');
+    let mark = |v: Option<Verdict>| v.map_or("?", Verdict::mark);
+    let (mut engine_ok, mut engine_ru_ok, mut pg_ok, mut pg_ru_ok, mut maria_same) = (0, 0, 0, 0, 0);
+    let mut differences = Vec::new();
+    for case in CASES {
+        let script = case.parse();
+        let _ = write!(out, "{:<22}", case.name);
+        for level in Level::ALL {
+            let engine = case.verdict(&script, &run(&script, level)?.trace);
+            let (p, m) = (recorded(Server::Postgres, case, level), recorded(Server::Mariadb, case, level));
+            let star = if m.is_some() && m != case.published_mysql(level) { "*" } else { " " };
+            let _ = write!(out, "{:<4}{:<4}{}{star}        ", engine.mark(), mark(p), mark(m));
+            match level {
+                Level::ReadUncommitted => {
+                    engine_ru_ok += usize::from(Some(engine) == case.published_mysql(level));
+                    pg_ru_ok += usize::from(
+                        p.is_some() && p == recorded(Server::Postgres, case, Level::ReadCommitted),
+                    );
+                }
+                _ => {
+                    engine_ok += usize::from(Some(engine) == case.published_postgres(level));
+                    pg_ok += usize::from(p == Some(engine));
+                }
+            }
+            if star == "*" {
+                differences.push(format!(
+                    "{} at {level}: Hermitage's MySQL {}, MariaDB {}",
+                    case.name,
+                    mark(case.published_mysql(level)),
+                    mark(m)
+                ));
+            } else if m.is_some() {
+                maria_same += 1;
+            }
+        }
+        out.truncate(out.trim_end().len());
+        out.push('\n');
+    }
+    let n = CASES.len();
+    let _ = writeln!(out, "\ncomputed now, from the same data (cells that agree):");
+    let lines = [
+        ("the engine and Hermitage's PostgreSQL results, RC to SER".to_string(), engine_ok, 3 * n),
+        ("the engine's RU (dirty reads) and Hermitage's MySQL RU".to_string(), engine_ru_ok, n),
+        (format!("PostgreSQL {pg} and the engine, RC to SER"), pg_ok, 3 * n),
+        (format!("PostgreSQL {pg}'s RU and its RC"), pg_ru_ok, n),
+        (format!("MariaDB {maria} and Hermitage's MySQL 5.6 results"), maria_same, 4 * n),
+    ];
+    for (what, agree, of) in lines {
+        let _ = writeln!(out, "  {what:<58}{agree:>2} of {of}");
+    }
+    for difference in differences {
+        let _ = writeln!(out, "  * {difference}");
+    }
+    Ok(out)
+}
+// ANCHOR_END: table
 
 /// A script and what happened when it ran, with the questions the checks ask.
 pub struct Observed<'a> {
@@ -597,5 +697,14 @@ mod tests {
                 assert!(marks.windows(2).all(|w| !(w[0] == Verdict::Prevented && w[1] == Verdict::Anomaly)));
             }
         }
+    }
+
+    #[test]
+    fn the_table_has_every_case_and_takes_no_input() {
+        let text = table("").unwrap();
+        for case in CASES {
+            assert!(text.lines().any(|l| l.starts_with(case.name)), "{}", case.name);
+        }
+        assert_eq!(table("case = P4").unwrap_err().to_string(), "input line 1: this example takes no input");
     }
 }

@@ -15,5 +15,4 @@ pub mod observed;
 pub mod script;
 pub mod setup;
 pub mod stepper;
-pub mod table;
 pub mod trace;

@@ -8,8 +8,23 @@
 
 use std::fmt::Write as _;
 
+use super::engine::run;
 use super::hermitage::Verdict;
 use super::script::Level;
+use super::setup;
+use super::trace::render;
+use crate::registry::{Example, InputError, Runs};
+
+pub const OBSERVED: Example = Example {
+    id: "isolation::observed",
+    title: "One case, three runs: the engine, PostgreSQL and MariaDB",
+    file: file!(),
+    default_input: "case = P4\nlevel = repeatable read\n",
+    input_help: "`case = NAME` (one of Hermitage's) and `level = LEVEL`",
+    runs: Runs::Everywhere,
+    run: observed,
+    figure: None,
+};
 
 /// The recorded observations, as checked in.
 pub const FILE: &str = include_str!("../../data/hermitage-observed.txt");
@@ -63,8 +78,9 @@ pub struct Observations {
 
 const HEADER: &str = "\
 # Hermitage's cases (Martin Kleppmann, https://github.com/ept/hermitage, CC BY 4.0) run on real
-# servers by examples/tests/hermitage_real.rs. Written by that test when EXAMPLES_BLESS=1 (as
-# `cargo xtask bless` sets it); read by the isolation chapter's examples. Do not edit by hand.
+# servers by examples/tests/hermitage_real.rs, which compares what it observes with this file.
+# Rewrite it with `EXAMPLES_BLESS=1 cargo test -p examples --test hermitage_real`; read by the
+# isolation chapter's examples. Do not edit by hand.
 ";
 
 impl Observations {
@@ -135,6 +151,45 @@ impl Observations {
     }
 }
 
+// ANCHOR: observed
+fn observed(input: &str) -> Result<String, InputError> {
+    let setup = setup::read(input, true)?;
+    let Some(case) = setup.case else {
+        return Err(InputError::new(
+            "name one of Hermitage's cases with `case = …`: the servers ran only those",
+        ));
+    };
+    let level = setup.level;
+    let script = case.parse();
+    let engine = run(&script, level)?;
+    let observations = Observations::checked_in();
+    let mut out = format!("Hermitage case {} ({}) at {level}\n", case.name, case.title);
+    let _ = writeln!(out, "the anomaly would look like this: {}\n", case.looks_like);
+    let _ = writeln!(out, "this chapter's engine: {}", case.verdict(&script, &engine.trace).word());
+    out.push_str(&render(&script, &engine.trace, "    "));
+    for server in Server::ALL {
+        let version = observations.version(server).unwrap_or("?");
+        match observations.get(server, case.name, level) {
+            Some(r) => {
+                let _ = writeln!(out, "\n{} {version}, as recorded: {}", server.name(), r.verdict.word());
+                out.push_str(&r.trace);
+            }
+            None => {
+                let _ = writeln!(out, "\n{} {version}: not recorded", server.name());
+            }
+        }
+    }
+    let published = |v: Option<Verdict>| v.map_or("no result", Verdict::word);
+    let _ = writeln!(
+        out,
+        "\nHermitage published: PostgreSQL {}, MySQL/InnoDB {}.",
+        published(case.published_postgres(level)),
+        published(case.published_mysql(level))
+    );
+    Ok(out)
+}
+// ANCHOR_END: observed
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -158,5 +213,17 @@ mod tests {
     #[test]
     fn the_checked_in_file_parses() {
         let _ = Observations::checked_in();
+    }
+
+    #[test]
+    fn observed_needs_a_case() {
+        assert!(
+            observed("T1: begin\nT1: commit")
+                .unwrap_err()
+                .to_string()
+                .contains("name one of Hermitage's cases")
+        );
+        let text = observed(OBSERVED.default_input).unwrap();
+        assert!(text.contains("PostgreSQL") && text.contains("MariaDB"), "{text}");
     }
 }

@@ -36,6 +36,8 @@ pub const PREDICT: Example = Example {
     figure: None,
 };
 
+// ANCHOR: example
+/// One script at one level: run it on the engine, then explain it.
 fn stepper(input: &str) -> Result<String, InputError> {
     let setup = setup::read(input, true)?;
     let run = run(&setup.script, setup.level)?;
@@ -47,6 +49,7 @@ fn figure(input: &str) -> Result<Figure, InputError> {
     let run = run(&setup.script, setup.level)?;
     Ok(draw(&setup, &run))
 }
+// ANCHOR_END: example
 
 // ANCHOR: predict
 fn predict(input: &str) -> Result<String, InputError> {
