@@ -328,6 +328,8 @@
 
     // ---- Inline: under each runnable example ----------------------------------------------------
 
+    let editorCount = 0;
+
     function attachInline(runDiv) {
         const id = runDiv.dataset.exampleId;
         const module = runDiv.dataset.module || "simulations";
@@ -351,7 +353,7 @@
             onInput: () => openLink.setAttribute("href", playgroundBase + hashFor(id, editor.textarea.value, defaultInput)),
         });
         editor.root.hidden = true;
-        editor.root.id = `bf-editor-${id.replace(/::/g, "-")}`;
+        editor.root.id = `bf-editor-${++editorCount}`; // an example may appear more than once
         editToggle.setAttribute("aria-controls", editor.root.id);
         editToggle.addEventListener("click", () => {
             const open = editor.root.hidden;

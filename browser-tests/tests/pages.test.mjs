@@ -27,6 +27,9 @@ describe('every page', () => {
                 assert.deepEqual(offOrigin, [], `${path} requested other origins`);
                 assert.deepEqual(errors, [], `${path} raised script errors`);
 
+                // mdBook's print.html calls window.print() on load, which in headless Chromium
+                // stalls the page's further loading; the chapters' own pages cover its diagrams.
+                if (path === 'print.html') return;
                 const fetchedMermaid = requests.some((url) => url.endsWith(MERMAID_SCRIPT));
                 assert.equal(fetchedMermaid, hasDiagram,
                     hasDiagram ? `${path} has a diagram but did not fetch mermaid` : `${path} has no diagram but fetched mermaid`);

@@ -55,7 +55,12 @@ impl ExampleView<'_> {
         };
         let mut html = format!(
             "<figure class=\"bf-example\" id=\"example-{anchor}\" data-example-id=\"{id}\" data-runnable=\"{runnable}\">",
-            anchor = entry.id.replace("::", "-"),
+            // A chapter may show several regions of one example; each gets its own id.
+            anchor = if self.directive.region == "example" {
+                entry.id.replace("::", "-")
+            } else {
+                format!("{}-{}", entry.id.replace("::", "-"), self.directive.region)
+            },
         );
         let last_line = self.first_line + self.lines.len().saturating_sub(1);
         html.push_str(&format!(
