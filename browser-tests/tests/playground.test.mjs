@@ -10,7 +10,9 @@ import { join } from 'node:path';
 import { BOOK_DIR, htmlPages, openRecorded, useBookAndBrowser } from '../lib/harness.mjs';
 
 const WORKSPACE = join(BOOK_DIR, '..');
-const WASM = /\/generated\/playground\/playground_bg\.wasm$/;
+const WASM = /\/generated\/playground(_sql)?\/playground(_sql)?_bg\.wasm$/;
+/** The wasm file that runs an example: the SQL module for SQL examples. */
+const wasmFor = (example) => (example.module === 'sql' ? /\/playground_sql_bg\.wasm$/ : /\/playground_bg\.wasm$/);
 
 const env = useBookAndBrowser();
 
@@ -90,7 +92,7 @@ test('every browser-capable example runs from its page with its verified output'
                     assert.equal(trimEnd(await output.locator('details.bf-answer code').textContent()), trimEnd(answer));
                 }
             }
-            assert.ok(requests.some((url) => WASM.test(url)), 'Run did not load the wasm');
+            assert.ok(requests.some((url) => wasmFor(example).test(url)), `${example.id}: Run did not load its wasm module`);
             assertSameOrigin(requests, env.server.origin);
             assert.deepEqual(errors, [], `errors on ${pages.get(example.id)}`);
         } finally {
