@@ -101,15 +101,7 @@
 
     // ---- Small helpers -------------------------------------------------------------------------
 
-    function el(tag, attributes = {}, ...children) {
-        const node = document.createElement(tag);
-        for (const [key, value] of Object.entries(attributes)) {
-            if (key === "text") node.textContent = value;
-            else if (value !== false && value !== null && value !== undefined) node.setAttribute(key, value === true ? "" : value);
-        }
-        node.append(...children);
-        return node;
-    }
+    const { el } = window.bfDom;
 
     // Input help is one line with `code` spans.
     function helpLine(text) {

@@ -61,15 +61,7 @@
 
     const mastered = (state) => Boolean(state?.right && state.streak >= 2);
 
-    function el(tag, attributes = {}, ...children) {
-        const node = document.createElement(tag);
-        for (const [name, value] of Object.entries(attributes)) {
-            if (name === "text") node.textContent = value;
-            else if (value !== false && value !== null && value !== undefined) node.setAttribute(name, value === true ? "" : value);
-        }
-        node.append(...children);
-        return node;
-    }
+    const { el } = window.bfDom;
 
     const normalise = (text) => text.trim().split(/\s+/).join(" ").toLowerCase();
 
