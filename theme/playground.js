@@ -84,11 +84,14 @@
         return workers.get(module);
     }
 
-    async function runExample(id, input, module) {
-        const started = performance.now();
-        const reply = await workerFor(module).request({ op: "run", id, input });
-        reply.totalMs = performance.now() - started;
-        return reply;
+    const runExample = (id, input, module) => workerFor(module).request({ op: "run", id, input });
+
+    /** Runs an example, hands the reply to `show`, and records click → shown for the bench. */
+    async function runAndShow(id, input, module, show) {
+        const clicked = performance.now();
+        const reply = await runExample(id, input, module);
+        show(reply);
+        timings.runs.push({ id, ms: performance.now() - clicked, wasmMs: reply.ms ?? null });
     }
 
     // For the browser tests and `cargo xtask bench`.
@@ -96,7 +99,6 @@
         timings,
         run: runExample,
         panic: (message, module) => workerFor(module).request({ op: "panic", message }),
-        preload: (module) => workerFor(module),
     };
 
     // ---- Small helpers -------------------------------------------------------------------------
@@ -362,10 +364,7 @@
             runButton.disabled = true;
             runButton.textContent = "Running…";
             const input = editor.textarea.value;
-            const clicked = performance.now();
-            const reply = await runExample(id, input, module);
-            result.show(reply, { verified, edited: input !== defaultInput });
-            timings.runs.push({ id, ms: performance.now() - clicked, wasmMs: reply.ms ?? null });
+            await runAndShow(id, input, module, (reply) => result.show(reply, { verified, edited: input !== defaultInput }));
             runButton.disabled = false;
             runButton.textContent = "Run";
             busy = false;
@@ -434,10 +433,9 @@
             const input = editor.textarea.value;
             history.replaceState(null, "", currentHash());
             permalink.setAttribute("href", currentHash());
-            const clicked = performance.now();
-            const reply = await runExample(example.id, input, example.module);
-            if (example === current) result.show(reply, { verified: example.verified, edited: input !== example.default_input });
-            timings.runs.push({ id: example.id, ms: performance.now() - clicked, wasmMs: reply.ms ?? null });
+            await runAndShow(example.id, input, example.module, (reply) => {
+                if (example === current) result.show(reply, { verified: example.verified, edited: input !== example.default_input });
+            });
             runButton.disabled = false;
             busy = false;
         }

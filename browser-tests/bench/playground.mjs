@@ -6,7 +6,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BOOK_DIR, launchChromium, serveBook } from '../lib/harness.mjs';
+import { BOOK_DIR, launchChromium, serveBook, waitForNewRun } from '../lib/harness.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 30);
 const manifest = JSON.parse(await readFile(join(BOOK_DIR, '..', 'examples/manifest.json'), 'utf8'));
@@ -16,16 +16,6 @@ const server = await serveBook();
 const browser = await launchChromium();
 const report = { runs_per_example: RUNS, first_run_ms: null, instantiate_ms: null, examples: {} };
 
-async function waitForRun(page, selector, previous) {
-    await page.waitForFunction(
-        ([sel, prev]) => {
-            const runs = document.querySelector(sel)?.dataset.runs;
-            return runs !== undefined && runs !== prev;
-        },
-        [selector, previous],
-    );
-}
-
 try {
     // First Run on the page that shows the first example: everything a reader waits for.
     const context = await browser.newContext();
@@ -34,25 +24,25 @@ try {
     const firstId = 'processes::amdahl';
     const run = page.locator(`div.bf-run[data-example-id="${firstId}"]`);
     await run.locator('button.bf-run-button').click();
-    await waitForRun(page, `div.bf-run[data-example-id="${firstId}"] .bf-result`, undefined);
+    await waitForNewRun(page, `div.bf-run[data-example-id="${firstId}"] .bf-result`, undefined);
     report.first_run_ms = await page.evaluate(() => window.bfPlayground.timings.runs.at(-1).ms);
     report.instantiate_ms = await page.evaluate(() => window.bfPlayground.timings.instantiateMs.simulations);
 
     // Warm runs of every example on the playground page.
     await page.goto(`${server.origin}/playground.html#example=${encodeURIComponent(runnable[0])}`, { waitUntil: 'networkidle' });
-    await waitForRun(page, '.bf-pg-main .bf-result', undefined);
+    await waitForNewRun(page, '.bf-pg-main .bf-result', undefined);
     for (const id of runnable) {
         // Changing the hash loads the example and runs it once; wait for that run.
         const loaded = await page.evaluate(() => document.querySelector('.bf-pg-main .bf-result').dataset.runs);
         await page.evaluate((hash) => {
             location.hash = hash;
         }, `example=${encodeURIComponent(id)}`);
-        if (id !== runnable[0]) await waitForRun(page, '.bf-pg-main .bf-result', loaded);
+        if (id !== runnable[0]) await waitForNewRun(page, '.bf-pg-main .bf-result', loaded);
         const times = [];
         for (let i = 0; i < RUNS; i++) {
             const before = await page.evaluate(() => document.querySelector('.bf-pg-main .bf-result').dataset.runs);
             await page.locator('.bf-pg-main button.bf-run-button').click();
-            await waitForRun(page, '.bf-pg-main .bf-result', before);
+            await waitForNewRun(page, '.bf-pg-main .bf-result', before);
             times.push(await page.evaluate(() => window.bfPlayground.timings.runs.at(-1)));
         }
         report.examples[id] = {

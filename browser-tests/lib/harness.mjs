@@ -125,3 +125,38 @@ export function useBookAndBrowser() {
     });
     return env;
 }
+
+/**
+ * Waits until the playground result at `selector` shows a run newer than `previous` (the
+ * `data-runs` counter theme/playground.js increments on every result).
+ */
+export async function waitForNewRun(page, selector, previous) {
+    await page.waitForFunction(
+        ([sel, prev]) => {
+            const runs = document.querySelector(sel)?.dataset.runs;
+            return runs !== undefined && runs !== prev;
+        },
+        [selector, previous],
+    );
+}
+
+/**
+ * Presses Run under the first figure of example `id` on `page`, after typing `input` into its
+ * editor when given, and returns the result: state (`ok`/`error`), status line and output.
+ */
+export async function runInline(page, id, input) {
+    const run = page.locator(`div.bf-run[data-example-id="${id}"]`).first();
+    if (input !== undefined) {
+        if (!(await run.locator('textarea.bf-input').isVisible())) await run.locator('button.bf-edit-button').click();
+        await run.locator('textarea.bf-input').fill(input);
+    }
+    const result = run.locator('.bf-result');
+    const before = await result.getAttribute('data-runs');
+    await run.locator('button.bf-run-button').click();
+    await waitForNewRun(page, `div.bf-run[data-example-id="${id}"] .bf-result`, before);
+    return {
+        state: await result.getAttribute('data-state'),
+        status: (await result.locator('.bf-status').textContent()).trim(),
+        output: await result.locator('.bf-run-output code').textContent(),
+    };
+}

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BOOK_DIR, htmlPages, openRecorded, useBookAndBrowser } from '../lib/harness.mjs';
+import { BOOK_DIR, htmlPages, openRecorded, runInline, useBookAndBrowser, waitForNewRun } from '../lib/harness.mjs';
 
 const WORKSPACE = join(BOOK_DIR, '..');
 const WASM = /\/generated\/playground(_sql)?\/playground(_sql)?_bg\.wasm$/;
@@ -44,26 +44,6 @@ const trimEnd = (text) => text.replace(/\n+$/, '');
 function assertSameOrigin(requests, origin) {
     const foreign = requests.filter((url) => !url.startsWith(origin) && !url.startsWith('data:') && !url.startsWith('blob:'));
     assert.deepEqual(foreign, [], 'requests to another origin');
-}
-
-async function runInline(page, id) {
-    const run = page.locator(`div.bf-run[data-example-id="${id}"]`).first();
-    const result = run.locator('.bf-result');
-    const before = await result.getAttribute('data-runs');
-    await run.locator('button.bf-run-button').click();
-    await page.waitForFunction(
-        ([selector, previous]) => {
-            const node = document.querySelector(selector);
-            return node && node.dataset.runs && node.dataset.runs !== previous;
-        },
-        [`div.bf-run[data-example-id="${id}"] .bf-result`, before],
-    );
-    return {
-        state: await result.getAttribute('data-state'),
-        status: (await result.locator('.bf-status').textContent()).trim(),
-        output: await result.locator('.bf-run-output code').textContent(),
-        run,
-    };
 }
 
 test('every browser-capable example runs from its page with its verified output', async () => {
@@ -126,10 +106,7 @@ test('bad input shows a readable error, a panic shows its message, and the next 
         // Ctrl+Enter in the input runs it.
         const before = await run.locator('.bf-result').getAttribute('data-runs');
         await textarea.press('Control+Enter');
-        await page.waitForFunction(
-            ([id, previous]) => document.querySelector(`div.bf-run[data-example-id="${id}"] .bf-result`)?.dataset.runs !== previous,
-            [example.id, before],
-        );
+        await waitForNewRun(page, `div.bf-run[data-example-id="${example.id}"] .bf-result`, before);
         result = {
             state: await run.locator('.bf-result').getAttribute('data-state'),
             output: await run.locator('.bf-run-output code').textContent(),

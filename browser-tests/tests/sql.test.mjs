@@ -6,35 +6,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BOOK_DIR, htmlPages, openRecorded, useBookAndBrowser } from '../lib/harness.mjs';
+import { BOOK_DIR, htmlPages, openRecorded, runInline as run, useBookAndBrowser } from '../lib/harness.mjs';
 
 const SQL_WASM = /\/generated\/playground_sql\/playground_sql_bg\.wasm$/;
 const SIM_WASM = /\/generated\/playground\/playground_bg\.wasm$/;
 const PAGE = 'how-this-book-works.html';
 
 const env = useBookAndBrowser();
-
-async function run(page, id, input) {
-    const box = page.locator(`div.bf-run[data-example-id="${id}"]`).first();
-    if (input !== undefined) {
-        if (!(await box.locator('textarea.bf-input').isVisible())) await box.locator('button.bf-edit-button').click();
-        await box.locator('textarea.bf-input').fill(input);
-    }
-    const before = await box.locator('.bf-result').getAttribute('data-runs');
-    await box.locator('button.bf-run-button').click();
-    await page.waitForFunction(
-        ([id, previous]) => {
-            const runs = document.querySelector(`div.bf-run[data-example-id="${id}"] .bf-result`)?.dataset.runs;
-            return runs !== undefined && runs !== previous;
-        },
-        [id, before],
-    );
-    return {
-        state: await box.locator('.bf-result').getAttribute('data-state'),
-        status: (await box.locator('.bf-status').textContent()).trim(),
-        output: await box.locator('.bf-run-output code').textContent(),
-    };
-}
 
 test('only pages with SQL fetch the SQL module, and only on Run', async () => {
     for (const page of await htmlPages()) {

@@ -165,14 +165,13 @@ fn run_chunk(
             Ok(None) => return Ok(Stop::No),
             Err(err @ rusqlite::Error::SqlInputError { .. }) => {
                 // SQLite could not parse the next statement, so we cannot tell where it ends:
-                // show the line it failed on, and stop.
-                let at = match &err {
-                    rusqlite::Error::SqlInputError { sql, offset, .. } => {
-                        chunk.sql.len().saturating_sub(sql.len()) + usize::try_from(*offset).unwrap_or(0)
-                    }
-                    _ => searched_from,
-                }
-                .min(chunk.sql.len());
+                // show the line it failed on, and stop. `sql` is the rest of the chunk from
+                // the failed statement on; `offset` is the error's position in it.
+                let rusqlite::Error::SqlInputError { sql, offset, .. } = &err else {
+                    unreachable!("matched above")
+                };
+                let at = (chunk.sql.len().saturating_sub(sql.len()) + usize::try_from(*offset).unwrap_or(0))
+                    .min(chunk.sql.len());
                 let line_start = chunk.sql[..at].rfind('\n').map_or(0, |i| i + 1);
                 let line_end = chunk.sql[at..].find('\n').map_or(chunk.sql.len(), |i| at + i);
                 let line_no = chunk.line + chunk.sql[..at].matches('\n').count();

@@ -19,6 +19,21 @@ pub struct Diagnostic {
     pub hint: Option<String>,
 }
 
+impl Diagnostic {
+    /// A problem with a whole file (one that cannot be read or written), placed at its start.
+    pub fn whole_file(file: impl Into<String>, problem: Problem) -> Self {
+        Diagnostic {
+            file: file.into(),
+            line: 1,
+            column: 1,
+            source_line: String::new(),
+            width: 1,
+            message: problem.message,
+            hint: problem.hint,
+        }
+    }
+}
+
 /// The short form of a problem before it is placed in a file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {

@@ -228,15 +228,7 @@ impl Session {
         }
         if self.html {
             self.write_anki_tsv().map_err(|message| {
-                Diagnostics(vec![Diagnostic {
-                    file: "src/generated/quizzes.tsv".into(),
-                    line: 1,
-                    column: 1,
-                    source_line: String::new(),
-                    width: 1,
-                    message,
-                    hint: None,
-                }])
+                Diagnostics(vec![Diagnostic::whole_file("src/generated/quizzes.tsv", Problem::new(message))])
             })?;
         }
         let mut processed = processed.into_iter();
@@ -427,15 +419,11 @@ impl Session {
             let display = display_path(&self.src_dir, Some(Path::new(path)), path);
             Arc::new(match std::fs::read_to_string(self.src_dir.join(path)) {
                 Ok(text) => Quiz::parse(&display, text),
-                Err(err) => Err(vec![Diagnostic {
-                    file: display.clone(),
-                    line: 1,
-                    column: 1,
-                    source_line: String::new(),
-                    width: 1,
-                    message: format!("cannot read the quiz file: {err}"),
-                    hint: Some("the path in `{{#quiz …}}` is relative to the book's src/ folder".into()),
-                }]),
+                Err(err) => Err(vec![Diagnostic::whole_file(
+                    display.clone(),
+                    Problem::new(format!("cannot read the quiz file: {err}"))
+                        .hint("the path in `{{#quiz …}}` is relative to the book's src/ folder"),
+                )]),
             })
         }))
     }

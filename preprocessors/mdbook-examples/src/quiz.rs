@@ -80,34 +80,29 @@ enum OneOrMany {
     Many(Vec<String>),
 }
 
-/// A problem at a byte range of the quiz file.
-fn at(range: Range<usize>, problem: Problem) -> (Range<usize>, Problem) {
-    (range, problem)
-}
-
 /// Parses and checks one quiz file; problems carry byte ranges of `text`.
 fn parse_questions(text: &str) -> Result<Vec<Question>, Vec<(Range<usize>, Problem)>> {
     let file: File = toml::from_str(text).map_err(|err| {
         let span = err.span().unwrap_or(0..0);
         let message = err.message().trim().to_string();
-        vec![at(span, Problem::new(message).hint(
+        vec![(span, Problem::new(message).hint(
             "a quiz is a list of `[[questions]]` with `type`, `prompt.prompt`, `answer.answer` and optional `id`, `prompt.distractors`, `answer.alternatives`, `context`",
         ))]
     })?;
     let mut problems = Vec::new();
     let mut questions: Vec<Question> = Vec::new();
     if file.questions.is_empty() {
-        problems.push(at(0..0, Problem::new("the quiz has no questions")));
+        problems.push((0..0, Problem::new("the quiz has no questions")));
     }
     for raw in file.questions {
         let start = raw.span();
         let raw = raw.into_inner();
         if raw.prompt.prompt.get_ref().trim().is_empty() {
-            problems.push(at(raw.prompt.prompt.span(), Problem::new("empty prompt")));
+            problems.push((raw.prompt.prompt.span(), Problem::new("empty prompt")));
         }
         let (id, id_span) = match &raw.id {
             Some(id) if id.get_ref().trim().is_empty() => {
-                problems.push(at(id.span(), Problem::new("empty id")));
+                problems.push((id.span(), Problem::new("empty id")));
                 continue;
             }
             Some(id) => (id.get_ref().trim().to_string(), id.span()),
@@ -115,7 +110,7 @@ fn parse_questions(text: &str) -> Result<Vec<Question>, Vec<(Range<usize>, Probl
         };
         if let Some(first) = questions.iter().find(|q| q.id == id) {
             let (line, _) = SourceMap::new(text).position(first.id_span.start);
-            problems.push(at(
+            problems.push((
                 id_span.clone(),
                 Problem::new(format!("duplicate question id `{id}`"))
                     .hint(format!("line {line} already uses it; ids must be unique across the book")),
@@ -126,12 +121,12 @@ fn parse_questions(text: &str) -> Result<Vec<Question>, Vec<(Range<usize>, Probl
             OneOrMany::Many(answers) => answers.clone(),
         };
         if answers.is_empty() || answers.iter().any(|a| a.trim().is_empty()) {
-            problems.push(at(raw.answer.answer.span(), Problem::new("empty answer")));
+            problems.push((raw.answer.answer.span(), Problem::new("empty answer")));
         }
         let kind = match raw.kind.get_ref().as_str() {
             "MultipleChoice" => {
                 if let Some(alternatives) = &raw.answer.alternatives {
-                    problems.push(at(
+                    problems.push((
                         alternatives.span(),
                         Problem::new("`answer.alternatives` is for ShortAnswer questions"),
                     ));
@@ -140,7 +135,7 @@ fn parse_questions(text: &str) -> Result<Vec<Question>, Vec<(Range<usize>, Probl
                     raw.prompt.distractors.as_ref().map(|d| d.get_ref().clone()).unwrap_or_default();
                 if distractors.is_empty() {
                     let span = raw.prompt.distractors.as_ref().map_or(raw.kind.span(), |d| d.span());
-                    problems.push(at(
+                    problems.push((
                         span,
                         Problem::new(
                             "a MultipleChoice question needs `prompt.distractors` (the wrong options)",
@@ -151,13 +146,13 @@ fn parse_questions(text: &str) -> Result<Vec<Question>, Vec<(Range<usize>, Probl
             }
             "ShortAnswer" => {
                 if let Some(distractors) = &raw.prompt.distractors {
-                    problems.push(at(
+                    problems.push((
                         distractors.span(),
                         Problem::new("`prompt.distractors` is for MultipleChoice questions"),
                     ));
                 }
                 if answers.len() != 1 {
-                    problems.push(at(
+                    problems.push((
                         raw.answer.answer.span(),
                         Problem::new("a ShortAnswer question has one answer")
                             .hint("list other accepted spellings in `answer.alternatives`"),
@@ -167,7 +162,7 @@ fn parse_questions(text: &str) -> Result<Vec<Question>, Vec<(Range<usize>, Probl
                 Kind::ShortAnswer { answer: answers.into_iter().next().unwrap_or_default(), alternatives }
             }
             other => {
-                problems.push(at(
+                problems.push((
                     raw.kind.span(),
                     Problem::new(format!("unknown question type `{other}`"))
                         .hint("this book supports `MultipleChoice` and `ShortAnswer`"),
