@@ -20,7 +20,7 @@
 
     // ---- The workers: one per WebAssembly module ---------------------------------------------
 
-    // `simulations` (src/generated/playground/) or `sql` (src/generated/playground_sql/).
+    // One per chapter (`processes`, `networking`, …) and `sql`: src/generated/playground_<name>/.
     const timings = { instantiateMs: {}, runs: [] };
     const workers = new Map();
     let nextSeq = 1;
@@ -79,7 +79,7 @@
         }
     }
 
-    function workerFor(module = "simulations") {
+    function workerFor(module) {
         if (!workers.has(module)) workers.set(module, new ModuleWorker(module));
         return workers.get(module);
     }
@@ -326,7 +326,7 @@
 
     function attachInline(runDiv) {
         const id = runDiv.dataset.exampleId;
-        const module = runDiv.dataset.module || "simulations";
+        const module = runDiv.dataset.module;
         const defaultInput = runDiv.dataset.defaultInput ?? "";
         const figure = runDiv.closest("figure.bf-example");
         // The verified output, with its answer part (in <details>) put back after the marker.

@@ -1,5 +1,5 @@
-// `cargo xtask bench`'s browser figures: how long the playground's WebAssembly takes to
-// instantiate, the first Run on a chapter page (worker start, fetch, instantiate, run), and the
+// `cargo xtask bench`'s browser figures: how long each of the playground's WebAssembly modules
+// takes to instantiate, the first Run on a chapter page (worker start, fetch, instantiate, run), and the
 // Run -> output latency of every browser-capable example once the module is loaded, measured
 // inside the page (theme/playground.js records each run from click to rendered result).
 // Prints one JSON object on stdout.
@@ -26,7 +26,6 @@ try {
     await run.locator('button.bf-run-button').click();
     await waitForNewRun(page, `div.bf-run[data-example-id="${firstId}"] .bf-result`, undefined);
     report.first_run_ms = await page.evaluate(() => window.bfPlayground.timings.runs.at(-1).ms);
-    report.instantiate_ms = await page.evaluate(() => window.bfPlayground.timings.instantiateMs.simulations);
 
     // Warm runs of every example on the playground page.
     await page.goto(`${server.origin}/playground.html#example=${encodeURIComponent(runnable[0])}`, { waitUntil: 'networkidle' });
@@ -51,7 +50,8 @@ try {
             wasm_ms: times.map((t) => t.wasmMs),
         };
     }
-    report.instantiate_sql_ms = await page.evaluate(() => window.bfPlayground.timings.instantiateMs.sql ?? null);
+    // Each module was started once on this page (a fresh page, so none is cached in memory).
+    report.instantiate_ms = await page.evaluate(() => window.bfPlayground.timings.instantiateMs);
     await context.close();
 } finally {
     await browser.close();

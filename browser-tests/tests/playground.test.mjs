@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { BOOK_DIR, htmlPages, openRecorded, runInline, useBookAndBrowser, waitForNewRun } from '../lib/harness.mjs';
 
 const WORKSPACE = join(BOOK_DIR, '..');
-const WASM = /\/generated\/playground(_sql)?\/playground(_sql)?_bg\.wasm$/;
-/** The wasm file that runs an example: the SQL module for SQL examples. */
-const wasmFor = (example) => (example.module === 'sql' ? /\/playground_sql_bg\.wasm$/ : /\/playground_bg\.wasm$/);
+const WASM = /\/generated\/playground_([a-z0-9_]+)\/playground_\1_bg\.wasm$/;
+/** The modules whose wasm files were fetched, by name (`processes`, `sql`, …). */
+const modulesFetched = (requests) => [...new Set(requests.map((url) => WASM.exec(url)?.[1]).filter(Boolean))];
 
 const env = useBookAndBrowser();
 
@@ -72,7 +72,8 @@ test('every browser-capable example runs from its page with its verified output'
                     assert.equal(trimEnd(await output.locator('details.bf-answer code').textContent()), trimEnd(answer));
                 }
             }
-            assert.ok(requests.some((url) => wasmFor(example).test(url)), `${example.id}: Run did not load its wasm module`);
+            // One module per chapter: Run loads the example's own module and no other.
+            assert.deepEqual(modulesFetched(requests), [example.module], `${example.id}: Run loaded the wrong wasm modules`);
             assertSameOrigin(requests, env.server.origin);
             assert.deepEqual(errors, [], `errors on ${pages.get(example.id)}`);
         } finally {

@@ -2,7 +2,7 @@
 //!
 //! An example is a plain function `fn(&str) -> Result<String, InputError>`: it takes its input
 //! (a scenario, parameters, SQL) as text and returns the output the book shows. Each one is
-//! listed once in [`registry::ALL`]; from there
+//! listed once, in its chapter's `EXAMPLES` (gathered in [`registry::GROUPS`]); from there
 //!
 //! * `cargo test -p examples` runs it on its default input and compares the result with
 //!   `examples/expected/<id>.out`,
@@ -14,11 +14,15 @@
 
 pub mod figure;
 pub mod input;
+#[cfg(feature = "isolation")]
 pub mod isolation;
+#[cfg(feature = "networking")]
 pub mod networking;
+#[cfg(feature = "processes")]
 pub mod processes;
 pub mod registry;
 pub mod rng;
+#[cfg(feature = "sharding")]
 pub mod sharding;
 #[cfg(feature = "sqlite")]
 pub mod sql;

@@ -82,63 +82,47 @@ impl fmt::Display for InputError {
 
 impl std::error::Error for InputError {}
 
-/// Every example of the book, in reading order.
+/// The examples of one chapter, and the WebAssembly module of the playground that carries them.
 ///
-/// Native-only examples carry `#[cfg(not(target_family = "wasm"))]`, so the WebAssembly
-/// module does not link code the browser can never run (a test checks the attribute is there).
-pub const ALL: &[Example] = &[
-    #[cfg(not(target_family = "wasm"))]
-    crate::processes::threads_share::EXAMPLE,
-    #[cfg(not(target_family = "wasm"))]
-    crate::processes::race_refused::EXAMPLE,
-    #[cfg(not(target_family = "wasm"))]
-    crate::processes::wordcount::EXAMPLE,
-    #[cfg(not(target_family = "wasm"))]
-    crate::processes::crash::EXAMPLE,
-    crate::processes::scheduler::EXAMPLE,
-    crate::processes::scheduler::PREDICT,
-    crate::processes::amdahl::EXAMPLE,
-    #[cfg(not(target_family = "wasm"))]
-    crate::networking::tcp_echo::EXAMPLE,
-    #[cfg(not(target_family = "wasm"))]
-    crate::networking::udp_exchange::EXAMPLE,
-    #[cfg(not(target_family = "wasm"))]
-    crate::networking::http_server::EXAMPLE,
-    crate::networking::http_parser::EXAMPLE,
-    crate::networking::http_errors::EXAMPLE,
-    crate::networking::tcp_link::EXAMPLE,
-    crate::networking::hol_race::EXAMPLE,
-    crate::isolation::engine::EXAMPLE,
-    crate::isolation::dsg::EXAMPLE,
-    crate::isolation::hermitage::TABLE,
-    crate::isolation::observed::OBSERVED,
-    crate::isolation::stepper::EXAMPLE,
-    crate::isolation::stepper::PREDICT,
-    crate::sharding::hash::EXAMPLE,
-    crate::sharding::moved_keys::EXAMPLE,
-    crate::sharding::vnode_spread::EXAMPLE,
-    crate::sharding::partitioning::EXAMPLE,
-    crate::sharding::ring::EXAMPLE,
-    crate::sharding::replication::EXAMPLE,
-    crate::sharding::quorum::EXAMPLE,
-    crate::sharding::elastic::EXAMPLE,
-];
-
-/// The SQL examples, on a real SQLite: only in builds with the `sqlite` feature (the native
-/// tests and the SQL wasm module), so the simulation module stays small.
-#[cfg(feature = "sqlite")]
-pub const SQLITE: &[Example] = crate::sql::ALL;
-#[cfg(not(feature = "sqlite"))]
-pub const SQLITE: &[Example] = &[];
-
-/// Every example of this build: [`ALL`], then [`SQLITE`].
-pub fn every() -> impl Iterator<Item = &'static Example> {
-    ALL.iter().chain(SQLITE)
+/// Each chapter has its own module (`playground/modules/<module>/`), so a page downloads only
+/// the code of its own examples; the SQL examples of every chapter share the `sql` module,
+/// which carries SQLite.
+#[derive(Debug, Clone, Copy)]
+pub struct Group {
+    /// Name of the wasm module: `playground/modules/<module>/` builds it.
+    pub module: &'static str,
+    /// The chapter's examples, in reading order. Native-only ones carry
+    /// `#[cfg(not(target_family = "wasm"))]`, so no wasm module links code the browser can
+    /// never run (a test checks the attribute is there).
+    pub examples: &'static [Example],
 }
 
-/// Whether the example needs the SQL wasm module (SQLite) rather than the simulation module.
-pub fn needs_sqlite(id: &str) -> bool {
-    SQLITE.iter().any(|example| example.id == id)
+/// Every group of this build, in reading order. A chapter is compiled only with its cargo
+/// feature: the native tests build them all, each wasm module only its own.
+pub const GROUPS: &[Group] = &[
+    #[cfg(feature = "processes")]
+    Group { module: "processes", examples: crate::processes::EXAMPLES },
+    #[cfg(feature = "networking")]
+    Group { module: "networking", examples: crate::networking::EXAMPLES },
+    #[cfg(feature = "isolation")]
+    Group { module: "isolation", examples: crate::isolation::EXAMPLES },
+    #[cfg(feature = "sharding")]
+    Group { module: "sharding", examples: crate::sharding::EXAMPLES },
+    #[cfg(feature = "sqlite")]
+    Group { module: "sql", examples: crate::sql::EXAMPLES },
+];
+
+/// Every example of this build, in reading order.
+pub fn every() -> impl Iterator<Item = &'static Example> {
+    GROUPS.iter().flat_map(|group| group.examples)
+}
+
+/// The wasm module that runs example `id`, if it is in this build.
+pub fn module_of(id: &str) -> Option<&'static str> {
+    GROUPS
+        .iter()
+        .find(|group| group.examples.iter().any(|example| example.id == id))
+        .map(|group| group.module)
 }
 
 /// Looks an example up by id.

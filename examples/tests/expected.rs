@@ -34,12 +34,12 @@ fn manifest() -> String {
                     examples::Runs::NativeOnly { simulation, .. } => simulation,
                 },
                 "figure": example.figure.is_some(),
-                "module": if examples::registry::needs_sqlite(example.id) { "sql" } else { "simulations" },
+                "module": examples::registry::module_of(example.id),
             })
         })
         .collect();
     let doc = serde_json::json!({
-        "comment": "Written by `cargo xtask bless` from examples::registry::ALL; checked by `cargo test -p examples`. Read by the mdbook-examples preprocessor.",
+        "comment": "Written by `cargo xtask bless` from examples::registry::GROUPS; checked by `cargo test -p examples`. Read by the mdbook-examples preprocessor.",
         "examples": examples,
     });
     serde_json::to_string_pretty(&doc).unwrap() + "\n"
@@ -56,7 +56,7 @@ fn manifest_matches_the_registry() {
     let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(
         on_disk == current,
-        "examples/manifest.json is out of date with examples::registry::ALL:\n{}\nRun `cargo xtask bless`.",
+        "examples/manifest.json is out of date with examples::registry::GROUPS:\n{}\nRun `cargo xtask bless`.",
         line_diff(&on_disk, &current)
     );
 }
@@ -159,23 +159,24 @@ fn native_only_examples_link_to_a_browser_simulation() {
 
 #[test]
 fn native_only_examples_are_left_out_of_wasm_builds() {
-    let registry =
-        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/registry.rs")).unwrap();
     for example in examples::registry::every() {
         if example.runs_in_browser() {
             continue;
         }
-        // examples/src/processes/crash.rs -> crate::processes::crash::
-        let module =
-            example.file.trim_start_matches("examples/src/").trim_end_matches(".rs").replace('/', "::");
-        let entry = registry
+        // examples/src/processes/crash.rs: the entry `crash::…` in examples/src/processes/mod.rs
+        let path = example.file.trim_start_matches("examples/");
+        let (chapter, file) = path.rsplit_once('/').unwrap();
+        let list_file = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(chapter).join("mod.rs");
+        let list = std::fs::read_to_string(&list_file).unwrap();
+        let module = file.trim_end_matches(".rs");
+        let entry = list
             .lines()
-            .position(|line| line.trim().starts_with(&format!("crate::{module}::")))
-            .unwrap_or_else(|| panic!("{}: no entry `crate::{module}::…` in registry.rs", example.id));
-        let attribute = registry.lines().nth(entry.wrapping_sub(1)).unwrap_or_default().trim();
+            .position(|line| line.trim().starts_with(&format!("{module}::")))
+            .unwrap_or_else(|| panic!("{}: no entry `{module}::…` in {}", example.id, list_file.display()));
+        let attribute = list.lines().nth(entry.wrapping_sub(1)).unwrap_or_default().trim();
         assert_eq!(
             attribute, "#[cfg(not(target_family = \"wasm\"))]",
-            "{}: runs only natively, so its entry in ALL needs this attribute to keep it out of the wasm module",
+            "{}: runs only natively, so its entry in EXAMPLES needs this attribute to keep it out of the wasm module",
             example.id
         );
     }

@@ -1,7 +1,7 @@
 //! The WebAssembly face of the `examples` crate.
 //!
 //! It writes no example logic of its own: [`run`] looks the id up in
-//! [`examples::registry::ALL`] and calls the very function that `cargo test` ran.
+//! [`examples::registry::GROUPS`] and calls the very function that `cargo test` ran.
 
 use serde::Serialize;
 use wasm_bindgen::prelude::*;

@@ -1,27 +1,26 @@
 // Backend Fundamentals: runs the examples' WebAssembly off the page's main thread.
 //
 // theme/playground.js starts one worker per module, naming it in the URL:
-// `playground-worker.js?module=simulations` (src/generated/playground/) or `?module=sql`
-// (src/generated/playground_sql/, SQLite and the SQL examples). Messages:
+// `playground-worker.js?module=<name>` loads src/generated/playground_<name>/, built by xtask
+// from playground/modules/<name>/ (one module per chapter; `sql` has SQLite and the SQL
+// examples of every chapter). Messages:
 //   → {seq, op: "run", id, input}      ← {seq, ok: true, output, figure, ms} or {seq, ok: false, error}
 //   → {seq, op: "panic", message}       (tests only: panics inside the module)
 // A panic traps the module (the wasm profile aborts on panic). The Rust panic hook hands the
 // message over first; the worker reports it with `crashed: true` and closes, and the page starts
 // a fresh worker for the next run. A run that never ends is stopped by the page's timeout.
 
-const ARTIFACTS = { simulations: "playground", sql: "playground_sql" };
-
 let panicMessage = null;
 globalThis.bfPlaygroundPanic = (message) => {
     panicMessage = message;
 };
 
-const moduleName = new URL(import.meta.url).searchParams.get("module") ?? "simulations";
+const moduleName = new URL(import.meta.url).searchParams.get("module") ?? "";
 const loadStarted = performance.now();
 
 async function load() {
-    const artifact = ARTIFACTS[moduleName];
-    if (!artifact) throw new Error(`unknown playground module "${moduleName}"`);
+    if (!/^[a-z][a-z0-9_]*$/.test(moduleName)) throw new Error(`no playground module is called "${moduleName}"`);
+    const artifact = `playground_${moduleName}`;
     const base = new URL(`../generated/${artifact}/`, import.meta.url);
     const bindings = await import(new URL(`${artifact}.js`, base).href);
     await bindings.default({ module_or_path: new URL(`${artifact}_bg.wasm`, base) });

@@ -15,70 +15,86 @@ use crate::tools;
 /// Cargo profile for the wasm build (see the workspace Cargo.toml).
 const PROFILE: &str = "wasm";
 
-/// One WebAssembly module of the site.
-#[derive(Debug, Clone, Copy)]
+/// One WebAssembly module of the site: the cdylib crate `playground/modules/<name>/`.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Module {
-    /// The cdylib crate it is built from.
-    pub package: &'static str,
-    /// File stem of the crate's `.wasm` (the package name with `-` as `_`).
-    pub artifact: &'static str,
+    /// As the examples manifest and the page name it (`data-module`): `processes`, `sql`, …
+    pub name: String,
 }
 
-/// The simulations and every other browser-capable example without SQL.
-pub const SIMULATIONS: Module = Module { package: "playground", artifact: "playground" };
-/// The same plus SQLite and the SQL examples; fetched only by pages with SQL.
-pub const SQL: Module = Module { package: "playground-sql", artifact: "playground_sql" };
+/// Modules that are not a chapter's simulations. Only `sql`, which carries SQLite, is exempt
+/// from the simulation size budget.
+pub const SQL: &str = "sql";
 
 impl Module {
-    /// Where its web-ready files land: `src/generated/<artifact>/` (copied into the site by
-    /// mdBook): `<artifact>.js` and `<artifact>_bg.wasm`.
-    pub fn out_dir(self) -> PathBuf {
-        project::generated_dir().join(self.artifact)
+    /// The cdylib crate it is built from.
+    pub fn package(&self) -> String {
+        format!("playground-{}", self.name)
     }
 
-    pub fn wasm_file(self) -> PathBuf {
-        self.out_dir().join(format!("{}_bg.wasm", self.artifact))
+    /// File stem of the crate's `.wasm` and of its bindings.
+    pub fn artifact(&self) -> String {
+        format!("playground_{}", self.name)
+    }
+
+    /// Where its web-ready files land: `src/generated/<artifact>/` (copied into the site by
+    /// mdBook): `<artifact>.js` and `<artifact>_bg.wasm`. `src/assets/playground-worker.js`
+    /// loads them by the same rule.
+    pub fn out_dir(&self) -> PathBuf {
+        project::generated_dir().join(self.artifact())
+    }
+
+    pub fn wasm_file(&self) -> PathBuf {
+        self.out_dir().join(format!("{}_bg.wasm", self.artifact()))
     }
 }
 
-/// Builds both modules. They are built by separate cargo runs: one run would unify the
-/// features of `examples`, and the simulation module would carry SQLite too.
+/// Every module: one per folder of `playground/modules/`, in name order.
+pub fn modules() -> anyhow::Result<Vec<Module>> {
+    let dir = project::root().join("playground/modules");
+    let mut modules = Vec::new();
+    for entry in std::fs::read_dir(&dir).with_context(|| format!("listing {}", dir.display()))? {
+        let entry = entry.with_context(|| format!("listing {}", dir.display()))?;
+        if entry.path().join("Cargo.toml").is_file() {
+            let name =
+                entry.file_name().into_string().map_err(|name| anyhow::anyhow!("{name:?} is not UTF-8"))?;
+            modules.push(Module { name });
+        }
+    }
+    modules.sort_by(|a, b| a.name.cmp(&b.name));
+    anyhow::ensure!(!modules.is_empty(), "no module crates in {}", dir.display());
+    Ok(modules)
+}
+
+/// Builds every module. Each is built by a cargo run of its own: one run would unify the
+/// features of `examples`, and every module would carry every chapter (and SQLite).
 pub fn build() -> anyhow::Result<()> {
     tools::ensure_wasm_target()?;
     let sqlite_source =
         step("find the SQLite source (libsqlite3-sys's bundled sqlite3/)", sqlite_source_dir)?;
     step("check clang and llvm-ar (they compile SQLite to wasm32)", check_c_toolchain)?;
-    for module in [SIMULATIONS, SQL] {
-        build_module(module, &sqlite_source)?;
+    for module in modules()? {
+        build_module(&module, &sqlite_source)?;
     }
     Ok(())
 }
 
-fn build_module(module: Module, sqlite_source: &std::path::Path) -> anyhow::Result<()> {
-    step(&format!("cargo build -p {} (wasm32, profile `{PROFILE}`)", module.package), || {
+fn build_module(module: &Module, sqlite_source: &std::path::Path) -> anyhow::Result<()> {
+    let package = module.package();
+    let artifact = module.artifact();
+    step(&format!("cargo build -p {package} (wasm32, profile `{PROFILE}`)"), || {
         step::run(
             project::cargo()
-                .args([
-                    "build",
-                    "--quiet",
-                    "--package",
-                    module.package,
-                    "--lib",
-                    "--target",
-                    tools::WASM_TARGET,
-                ])
+                .args(["build", "--quiet", "--package", &package, "--lib", "--target", tools::WASM_TARGET])
                 .args(["--profile", PROFILE])
                 // One SQLite for both targets: sqlite-wasm-rs compiles the very source that
                 // libsqlite3-sys bundles for the native tests.
                 .env("SQLITE_WASM_RS_SOURCE_DIR", sqlite_source),
         )
     })?;
-    let input = project::target_dir()
-        .join(tools::WASM_TARGET)
-        .join(PROFILE)
-        .join(format!("{}.wasm", module.artifact));
+    let input = project::target_dir().join(tools::WASM_TARGET).join(PROFILE).join(format!("{artifact}.wasm"));
     let out = module.out_dir();
-    step(&format!("wasm-bindgen {} (library, --target web)", module.artifact), || {
+    step(&format!("wasm-bindgen {artifact} (library, --target web)"), || {
         std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
         wasm_bindgen_cli_support::Bindgen::new()
             .input_path(&input)

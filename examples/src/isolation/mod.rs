@@ -16,3 +16,13 @@ pub mod script;
 pub mod setup;
 pub mod stepper;
 pub mod trace;
+
+/// The chapter's examples, in reading order (registered in [`crate::registry::GROUPS`]).
+pub const EXAMPLES: &[crate::registry::Example] = &[
+    engine::EXAMPLE,
+    dsg::EXAMPLE,
+    hermitage::TABLE,
+    observed::OBSERVED,
+    stepper::EXAMPLE,
+    stepper::PREDICT,
+];

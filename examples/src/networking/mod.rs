@@ -11,3 +11,17 @@ pub mod http_server;
 pub mod tcp_echo;
 pub mod tcp_link;
 pub mod udp_exchange;
+
+/// The chapter's examples, in reading order (registered in [`crate::registry::GROUPS`]).
+pub const EXAMPLES: &[crate::registry::Example] = &[
+    #[cfg(not(target_family = "wasm"))]
+    tcp_echo::EXAMPLE,
+    #[cfg(not(target_family = "wasm"))]
+    udp_exchange::EXAMPLE,
+    #[cfg(not(target_family = "wasm"))]
+    http_server::EXAMPLE,
+    http_parser::EXAMPLE,
+    http_errors::EXAMPLE,
+    tcp_link::EXAMPLE,
+    hol_race::EXAMPLE,
+];

@@ -20,6 +20,18 @@ pub mod replication;
 pub mod ring;
 pub mod vnode_spread;
 
+/// The chapter's examples, in reading order (registered in [`crate::registry::GROUPS`]).
+pub const EXAMPLES: &[crate::registry::Example] = &[
+    hash::EXAMPLE,
+    moved_keys::EXAMPLE,
+    vnode_spread::EXAMPLE,
+    partitioning::EXAMPLE,
+    ring::EXAMPLE,
+    replication::EXAMPLE,
+    quorum::EXAMPLE,
+    elastic::EXAMPLE,
+];
+
 use crate::input::Entry;
 use crate::registry::InputError;
 

@@ -73,7 +73,7 @@ sql_example!(LOCKING, "sql::locking", "locking.sql", "Two sessions, one database
 sql_example!(RUNAWAY, "sql::runaway", "runaway.sql", "A query without an end, stopped by a progress handler");
 
 /// Every SQL example, in reading order.
-pub const ALL: &[Example] = &[SCHEMA, JOIN, TRANSFER, LOCKING, RUNAWAY];
+pub const EXAMPLES: &[Example] = &[SCHEMA, JOIN, TRANSFER, LOCKING, RUNAWAY];
 
 #[cfg(test)]
 mod tests {
@@ -87,7 +87,7 @@ mod tests {
     #[test]
     fn every_file_named_by_an_example_exists() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
-        for example in ALL {
+        for example in EXAMPLES {
             assert!(root.join(example.file).is_file(), "{} names {}", example.id, example.file);
         }
     }

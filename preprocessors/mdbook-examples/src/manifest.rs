@@ -25,17 +25,9 @@ pub struct Entry {
     /// For a native-only example: a browser-capable example of the same idea to link to.
     #[serde(default)]
     pub simulation: Option<String>,
-    /// Which WebAssembly module runs it in the browser (`"sql"` for SQLite examples); `None`
-    /// means the default module.
-    #[serde(default)]
-    pub module: Option<String>,
-}
-
-impl Entry {
-    /// The WebAssembly module that runs the example (`"simulations"` unless the manifest says).
-    pub fn module(&self) -> &str {
-        self.module.as_deref().unwrap_or("simulations")
-    }
+    /// Which WebAssembly module runs it in the browser: its chapter's (`playground/modules/`),
+    /// `"sql"` for SQLite examples.
+    pub module: String,
 }
 
 #[derive(Deserialize)]
@@ -54,7 +46,7 @@ impl Manifest {
     pub fn load(path: &Path, workspace: &Path) -> anyhow::Result<Self> {
         let text = std::fs::read_to_string(path).map_err(|err| {
             anyhow::anyhow!(
-                "cannot read the examples manifest {}: {err}\n  = help: `cargo xtask bless` writes it from examples::registry::ALL",
+                "cannot read the examples manifest {}: {err}\n  = help: `cargo xtask bless` writes it from examples::registry::GROUPS",
                 path.display()
             )
         })?;
@@ -91,7 +83,7 @@ impl Manifest {
         if let Some(place) = self.find_unregistered(id) {
             return Err(Problem::new(format!("example `{id}` is not covered by any test"))
                 .hint(format!(
-                    "it is defined at {place} but is not listed in examples::registry::ALL, so `cargo test` never runs it;\nadd it to ALL, then run `cargo xtask bless`"
+                    "it is defined at {place} but is not listed in its chapter's EXAMPLES (examples::registry::GROUPS), so `cargo test` never runs it;\nadd it there, then run `cargo xtask bless`"
                 )));
         }
         let mut known: Vec<&str> = self.entries.keys().map(String::as_str).collect();

@@ -130,7 +130,7 @@ impl ExampleView<'_> {
                 input = escape(&entry.default_input),
                 help = escape(&entry.input_help),
                 href = escape(&self.playground_href),
-                module = escape(entry.module()),
+                module = escape(&entry.module),
             )),
         }
         html.push_str("</figure>");
@@ -213,7 +213,7 @@ pub fn runnable_index(groups: &[IndexGroup], root: &str) -> String {
                 "chapter_href": group.href,
                 "default_input": entry.default_input,
                 "input_help": entry.input_help,
-                "module": entry.module(),
+                "module": entry.module,
                 "verified": verified,
             }));
         }
