@@ -97,7 +97,7 @@ test('bad input shows a readable error, a panic shows its message, and the next 
         assert.match(result.status, /input line 1|unknown key|expected/i, `not a readable error: ${result.status}`);
 
         // A panic traps the module; the page reports it and starts a fresh worker.
-        const reply = await page.evaluate(() => window.bfPlayground.panic('deliberate test panic'));
+        const reply = await page.evaluate((module) => window.bfPlayground.panic('deliberate test panic', module), example.module);
         assert.equal(reply.ok, false);
         assert.equal(reply.crashed, true);
         assert.match(reply.error, /deliberate test panic/);
