@@ -3,13 +3,15 @@
 //! both of SQLite's journal modes.
 //!
 //! The killed writer is a child process (`acid-child`, `src/bin/acid_child.rs`). It commits
-//! some rows, then writes many more in an open transaction, with a page cache so small that
-//! SQLite must spill the uncommitted pages to the files (the rollback journal and the database
-//! file in DELETE mode, the WAL in WAL mode). It says so on stdout and waits; the parent reads
-//! that line, looks at the files, and kills it. No sleeping: the kill comes after the writes.
+//! some rows, says so on stdout and waits for a line on stdin; the parent looks at the files
+//! and answers. The child then writes many more rows in an open transaction, with a page cache
+//! so small that SQLite must spill the uncommitted pages to the files (the rollback journal and
+//! the database file in DELETE mode, the WAL in WAL mode), says so, and waits again; the parent
+//! reads that line, looks at the files, and kills it. No sleeping: each step waits for the
+//! other side's line, so the kill always comes after the writes.
 
 use std::fs;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, Command, ExitCode, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -80,7 +82,7 @@ fn kill_a_writer(db: &Path, mode: &str, rows: u32, out: &mut String) -> Result<(
     let wal = side_file(db, "-wal");
     let mut child = Command::new(sibling_program("acid-child")?)
         .args([db.as_os_str(), mode.as_ref(), rows.to_string().as_ref()])
-        .stdin(Stdio::piped()) // kept open: the child waits on it until it is killed
+        .stdin(Stdio::piped()) // "go on" after the first commit; then kept open until the kill
         .stdout(Stdio::piped())
         .spawn()
         .map_err(|e| format!("starting acid-child: {e}"))?;
@@ -89,6 +91,8 @@ fn kill_a_writer(db: &Path, mode: &str, rows: u32, out: &mut String) -> Result<(
     let committed_line = read_line(&mut lines, &mut child)?; // after its first COMMIT
     out.push_str(&format!("   child: {committed_line}\n"));
     let (db_at_commit, wal_at_commit) = (read(db), read(&wal));
+    let mut go = child.stdin.take().expect("stdin is piped"); // kept open until the kill
+    go.write_all(b"go\n").map_err(|e| format!("telling the child to go on: {e}"))?;
     let open_line = read_line(&mut lines, &mut child)?; // its second transaction is still open
     out.push_str(&format!("   child: {open_line}\n"));
     match mode {
@@ -163,6 +167,10 @@ fn child_work(db: &Path, mode: &str, rows: &str) -> Result<(), String> {
     ))
     .map_err(|e| format!("the committed transaction: {e}"))?;
     println!("committed {COMMITTED_ROWS} rows");
+    // Wait for the parent to look at the files before going on.
+    let mut stdin = std::io::stdin().lock();
+    let mut go = String::new();
+    stdin.read_line(&mut go).map_err(|e| format!("reading stdin: {e}"))?;
     conn.execute_batch(&format!(
         "BEGIN;
          WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {rows})
@@ -172,7 +180,7 @@ fn child_work(db: &Path, mode: &str, rows: &str) -> Result<(), String> {
     println!("wrote {rows} more rows in an open transaction, no COMMIT");
     // Wait for the kill. If the parent goes away instead, stdin ends and so does this process,
     // still without COMMIT.
-    let _ = std::io::stdin().read(&mut [0u8; 1]);
+    let _ = stdin.read(&mut [0u8; 1]);
     Err("stdin closed before the kill".to_string())
 }
 // ANCHOR_END: child

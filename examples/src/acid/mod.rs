@@ -92,4 +92,3 @@ pub const EXAMPLES: &[Example] = &[
     durability::EXAMPLE,
     wal::EXAMPLE,
 ];
-
