@@ -22,7 +22,6 @@ pub mod isolation;
 pub mod networking;
 #[cfg(feature = "processes")]
 pub mod processes;
-#[cfg(not(target_family = "wasm"))]
 pub mod programs;
 pub mod registry;
 pub mod rng;

@@ -239,6 +239,7 @@ impl Outcome {
     }
 }
 
+// ANCHOR: example
 /// Runs `events` under `policy`, then crashes and recovers. Errors name the event (0-based).
 pub fn simulate(policy: Policy, events: &[Event], crash: Crash) -> Result<Outcome, (usize, String)> {
     let mut log = Log::default();
@@ -333,6 +334,8 @@ pub fn simulate(policy: Policy, events: &[Event], crash: Crash) -> Result<Outcom
         surviving: surviving.len(),
     })
 }
+
+// ANCHOR_END: example
 
 /// The transaction `tx`, created at its first event; an error once it has ended.
 fn open_transaction(
