@@ -12,6 +12,8 @@
 //!
 //! Modules follow the book's chapters.
 
+#[cfg(feature = "sqlite")]
+pub mod acid;
 pub mod figure;
 pub mod input;
 #[cfg(feature = "isolation")]
@@ -20,6 +22,7 @@ pub mod isolation;
 pub mod networking;
 #[cfg(feature = "processes")]
 pub mod processes;
+pub mod programs;
 pub mod registry;
 pub mod rng;
 #[cfg(feature = "sharding")]

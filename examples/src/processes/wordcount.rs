@@ -163,24 +163,9 @@ pub fn parse_counts(text: &str) -> Result<Counts, String> {
     Ok(counts)
 }
 
-/// The `processes-child` program, built by Cargo next to the running executable (a test
-/// binary runs from `target/<profile>/deps/`, the programs sit in `target/<profile>/`).
+/// The `processes-child` program, built by Cargo next to the running executable.
 pub fn child_program() -> Result<PathBuf, String> {
-    let exe = std::env::current_exe().map_err(|e| format!("finding the running executable: {e}"))?;
-    let mut dir = exe.parent().ok_or("the running executable has no directory")?.to_path_buf();
-    if dir.file_name().is_some_and(|name| name == "deps") {
-        dir.pop();
-    }
-    let program = dir.join(format!("processes-child{}", std::env::consts::EXE_SUFFIX));
-    if program.is_file() {
-        Ok(program)
-    } else {
-        Err(format!(
-            "the child program {} is missing: build it with `cargo build -p examples --bins` \
-             (`cargo test -p examples` builds it too)",
-            program.display()
-        ))
-    }
+    crate::programs::sibling_program("processes-child")
 }
 
 fn run(input: &str) -> Result<String, InputError> {

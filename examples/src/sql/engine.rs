@@ -238,7 +238,7 @@ fn run_statement(session: &Session, mut statement: rusqlite::Statement<'_>, out:
             Ok(_) => {
                 let changed = session.conn.changes();
                 let verb = statement.expanded_sql().unwrap_or_default();
-                if changes_rows(&verb) {
+                if changes_rows(strip_comments(&verb)) {
                     let s = if changed == 1 { "" } else { "s" };
                     writeln!(out, "{changed} row{s} changed").unwrap();
                 } else {
@@ -446,6 +446,13 @@ mod tests {
         let out = run(SETUP, "A: BEGIN;\nA: UPDATE t SET score = 0 WHERE id = 1;\nB: SELECT score FROM t WHERE id = 1;\nA: ROLLBACK;\nB: SELECT score FROM t WHERE id = 1;").unwrap();
         assert!(out.contains("B> SELECT score FROM t WHERE id = 1;\nError: database is locked\n"), "{out}");
         assert!(out.ends_with(" score\n-------\n   9.5\n(1 row)\n"), "{out}");
+    }
+
+    #[test]
+    fn a_comment_before_a_write_does_not_hide_its_row_count() {
+        let out = run(SETUP, "SELECT 1 AS one; -- a trailing comment\nUPDATE t SET score = 0 WHERE id > 1;")
+            .unwrap();
+        assert!(out.ends_with("sqlite> UPDATE t SET score = 0 WHERE id > 1;\n2 rows changed\n"), "{out}");
     }
 
     #[test]
