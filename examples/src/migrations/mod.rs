@@ -8,6 +8,7 @@
 //! * `lock_trap`: what a real PostgreSQL 15 did when an `ALTER TABLE` queued behind a reader
 //!   (recorded by `examples/tests/migrations_real.rs`, shown natively only).
 
+pub mod expand_contract;
 pub mod runner;
 
 use crate::registry::{Example, Runs};
@@ -25,4 +26,4 @@ pub const SQLITE_ALTER: Example = Example {
 };
 
 /// The chapter's examples, in reading order (registered in [`crate::registry::GROUPS`]).
-pub const EXAMPLES: &[crate::registry::Example] = &[runner::EXAMPLE, SQLITE_ALTER];
+pub const EXAMPLES: &[crate::registry::Example] = &[runner::EXAMPLE, SQLITE_ALTER, expand_contract::EXAMPLE];
