@@ -9,6 +9,8 @@
 //!   (recorded by `examples/tests/migrations_real.rs`, shown natively only).
 
 pub mod expand_contract;
+#[cfg(not(target_family = "wasm"))]
+pub mod lock_trap;
 pub mod runner;
 
 use crate::registry::{Example, Runs};
@@ -26,4 +28,10 @@ pub const SQLITE_ALTER: Example = Example {
 };
 
 /// The chapter's examples, in reading order (registered in [`crate::registry::GROUPS`]).
-pub const EXAMPLES: &[crate::registry::Example] = &[runner::EXAMPLE, SQLITE_ALTER, expand_contract::EXAMPLE];
+pub const EXAMPLES: &[crate::registry::Example] = &[
+    runner::EXAMPLE,
+    SQLITE_ALTER,
+    expand_contract::EXAMPLE,
+    #[cfg(not(target_family = "wasm"))]
+    lock_trap::EXAMPLE,
+];
