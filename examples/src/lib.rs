@@ -18,6 +18,8 @@ pub mod figure;
 pub mod input;
 #[cfg(feature = "isolation")]
 pub mod isolation;
+#[cfg(feature = "sqlite")]
+pub mod migrations;
 #[cfg(feature = "networking")]
 pub mod networking;
 #[cfg(feature = "processes")]

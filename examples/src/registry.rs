@@ -112,6 +112,8 @@ pub const GROUPS: &[Group] = &[
     Group { module: "sql", examples: crate::sql::EXAMPLES },
     #[cfg(feature = "sqlite")]
     Group { module: "sql", examples: crate::acid::EXAMPLES },
+    #[cfg(feature = "sqlite")]
+    Group { module: "sql", examples: crate::migrations::EXAMPLES },
 ];
 
 /// Every example of this build, in reading order.

@@ -115,6 +115,15 @@ pub fn bless() -> anyhow::Result<()> {
                 .env("EXAMPLES_BLESS", "1"),
         )
     })?;
+    // What the real PostgreSQL does when a migration's ALTER TABLE meets the lock queue (the
+    // migrations chapter prints it).
+    step("run the migration lock trap on the real PostgreSQL and rewrite examples/data/", || {
+        step::run(
+            project::cargo()
+                .args(["test", "--quiet", "--package", "examples", "--test", "migrations_real"])
+                .env("EXAMPLES_BLESS", "1"),
+        )
+    })?;
     // Show the reviewer what blessing changed; git may be absent in an exported tree.
     let _ = Command::new("git")
         .current_dir(project::root())

@@ -34,15 +34,17 @@ const MAX_VALUE_CHARS: usize = 60;
 /// connection of the process that opens the same name.
 static NEXT_DATABASE: AtomicU64 = AtomicU64::new(1);
 
-/// One connection with its runaway-statement guard.
-struct Session {
+/// One connection with its runaway-statement guard (public so that other chapters' SQL
+/// examples, such as the migration runner, open and print the same way).
+pub struct Session {
     name: char,
-    conn: Connection,
-    progress: Arc<AtomicU64>,
+    pub conn: Connection,
+    /// Progress-handler calls since the last reset; store 0 before each statement.
+    pub progress: Arc<AtomicU64>,
 }
 
 impl Session {
-    fn open(name: char, uri: &str) -> Result<Self, InputError> {
+    pub fn open(name: char, uri: &str) -> Result<Self, InputError> {
         let flags =
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_URI;
         let mut conn = Connection::open_with_flags(uri, flags)
@@ -231,7 +233,7 @@ fn echo(out: &mut String, prompt: &str, text: &str) {
     }
 }
 
-fn run_statement(session: &Session, mut statement: rusqlite::Statement<'_>, out: &mut String) {
+pub fn run_statement(session: &Session, mut statement: rusqlite::Statement<'_>, out: &mut String) {
     let columns: Vec<String> = statement.column_names().map(str::to_string).collect();
     if columns.is_empty() {
         match statement.raw_execute() {
@@ -280,7 +282,7 @@ fn changes_rows(sql: &str) -> bool {
 }
 
 /// SQLite's message; for an interrupted statement, why it was interrupted.
-fn message(err: &rusqlite::Error) -> String {
+pub fn message(err: &rusqlite::Error) -> String {
     if let rusqlite::Error::SqliteFailure(code, _) = err
         && code.code == rusqlite::ErrorCode::OperationInterrupted
     {
