@@ -18,6 +18,8 @@ pub mod input;
 pub mod isolation;
 #[cfg(feature = "networking")]
 pub mod networking;
+#[cfg(feature = "sqlite")]
+pub mod orm;
 #[cfg(feature = "processes")]
 pub mod processes;
 pub mod registry;

@@ -110,6 +110,8 @@ pub const GROUPS: &[Group] = &[
     Group { module: "sharding", examples: crate::sharding::EXAMPLES },
     #[cfg(feature = "sqlite")]
     Group { module: "sql", examples: crate::sql::EXAMPLES },
+    #[cfg(feature = "sqlite")]
+    Group { module: "sql", examples: crate::orm::EXAMPLES },
 ];
 
 /// Every example of this build, in reading order.
