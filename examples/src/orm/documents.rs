@@ -21,7 +21,7 @@ pub const EXAMPLE: Example = Example {
     file: file!(),
     default_input: "authors = 3\nposts per author = 3\ncomments per post = 2\ncomment bytes = 40\n",
     input_help: "`authors = N` (1–100), `posts per author = K` (1–200), `comments per post = C` (0–100), \
-                 `comment bytes = B` (1–2000, the length of each comment's text)",
+                 `comment bytes = B` (1–2000, each comment's text); N×K×C×B at most 4,000,000",
     runs: Runs::Everywhere,
     run,
     figure: None,
@@ -52,6 +52,9 @@ pub fn bson_size(value: &Value) -> usize {
     }
 }
 // ANCHOR_END: bson
+
+/// The most comment text one run builds (each model holds a copy): about 4 MB.
+const MAX_COMMENT_TEXT: usize = 4_000_000;
 
 /// What the reader chose.
 #[derive(Debug, Clone, Copy)]
@@ -278,6 +281,13 @@ fn run(input: &str) -> Result<String, InputError> {
         comments: params.number_or("comments per post", 0, 100, 2)?,
         comment_bytes: params.number_or("comment bytes", 1, 2_000, 40)?,
     };
+    let text_bytes =
+        shape.authors as usize * shape.posts as usize * shape.comments as usize * shape.comment_bytes;
+    if text_bytes > MAX_COMMENT_TEXT {
+        return Err(InputError::new(format!(
+            "authors × posts × comments × comment bytes is {text_bytes}; at most {MAX_COMMENT_TEXT} keeps the run small"
+        )));
+    }
     let mut models = [embedded(&shape), referenced(&shape, false), referenced(&shape, true)];
     let mut out = String::new();
     show(&mut out, "embedded: authors document 1", &models[0].authors[0]);
@@ -401,5 +411,10 @@ mod tests {
     fn bad_input_names_its_line() {
         assert_eq!(run("authors = 0").unwrap_err().line, Some(1));
         assert_eq!(run("authors = 2\ncomment bytes = lots").unwrap_err().line, Some(2));
+        assert!(
+            run("authors = 100\nposts per author = 200\ncomments per post = 100\ncomment bytes = 2000")
+                .is_err()
+        );
+        assert!(run("posts per author = 200\ncomment bytes = 2000").is_ok());
     }
 }
