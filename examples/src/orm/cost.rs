@@ -40,7 +40,7 @@ fn millis(params: &Params, key: &str, default: f64) -> Result<f64, InputError> {
     }
 }
 
-// ANCHOR: model
+// ANCHOR: example
 /// What one strategy cost: counted from its query log, and the model's estimate.
 struct Cost {
     queries: usize,
@@ -56,7 +56,7 @@ impl Cost {
         self.queries as f64 * round_trip_ms + self.rows as f64 * per_row_ms
     }
 }
-// ANCHOR_END: model
+// ANCHOR_END: example
 
 fn shorten(sql: &str) -> String {
     if sql.chars().count() <= SHOWN_CHARS {

@@ -80,7 +80,7 @@ fn post_body(shape: &Shape, i: u32, j: u32, post_id: u32) -> Value {
     json!({ "_id": post_id, "title": post_title(&author_name(i), j), "likes": likes(i, j), "comments": comments })
 }
 
-// ANCHOR: models
+// ANCHOR: example
 /// A collection: documents, in insertion order.
 type Collection = Vec<Value>;
 
@@ -126,7 +126,7 @@ fn referenced(shape: &Shape, copy_name: bool) -> Model {
     let name = if copy_name { "with name copy" } else { "referenced" };
     Model { name, authors, posts }
 }
-// ANCHOR_END: models
+// ANCHOR_END: example
 
 /// What a page or an update cost: queries sent, documents read or written, their BSON bytes.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]

@@ -330,6 +330,7 @@ pub fn print_graph(out: &mut String, graph: &[AuthorWithPosts]) {
     }
 }
 
+// ANCHOR: example
 fn run(input: &str) -> Result<String, InputError> {
     let params = Params::parse(input, &["authors"])?;
     let authors: u32 = params.number_or("authors", 0, MAX_PRINTED_AUTHORS, 4)?;
@@ -356,6 +357,7 @@ fn run(input: &str) -> Result<String, InputError> {
     print_graph(&mut out, &results[0]);
     Ok(out)
 }
+// ANCHOR_END: example
 
 #[cfg(test)]
 mod tests {
