@@ -22,6 +22,8 @@ pub mod isolation;
 pub mod migrations;
 #[cfg(feature = "networking")]
 pub mod networking;
+#[cfg(feature = "sqlite")]
+pub mod orm;
 #[cfg(feature = "processes")]
 pub mod processes;
 pub mod programs;

@@ -113,6 +113,8 @@ pub const GROUPS: &[Group] = &[
     #[cfg(feature = "sqlite")]
     Group { module: "sql", examples: crate::acid::EXAMPLES },
     #[cfg(feature = "sqlite")]
+    Group { module: "sql", examples: crate::orm::EXAMPLES },
+    #[cfg(feature = "sqlite")]
     Group { module: "sql", examples: crate::migrations::EXAMPLES },
 ];
 
