@@ -51,6 +51,12 @@ impl Session {
             .map_err(|err| InputError::new(format!("cannot open the database: {err}")))?;
         conn.busy_timeout(std::time::Duration::ZERO)
             .map_err(|err| InputError::new(format!("cannot set the busy timeout: {err}")))?;
+        // libsqlite3-sys builds the native SQLite with foreign keys on by default
+        // (SQLITE_DEFAULT_FOREIGN_KEYS=1); sqlite-wasm-rs keeps SQLite's documented default, off.
+        // Say it explicitly so both targets behave alike: scripts that want foreign keys enforced
+        // run `PRAGMA foreign_keys = ON`, as they must on a stock SQLite.
+        conn.pragma_update(None, "foreign_keys", false)
+            .map_err(|err| InputError::new(format!("cannot set foreign_keys: {err}")))?;
         let progress = Arc::new(AtomicU64::new(0));
         let counter = Arc::clone(&progress);
         conn.progress_handler(
@@ -382,6 +388,19 @@ mod tests {
 
     const SETUP: &str = "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, score REAL);
         INSERT INTO t VALUES (1, 'ada', 9.5), (2, 'linus', NULL), (3, 'grace', 10);";
+
+    /// Natively libsqlite3-sys turns foreign keys on by default, in wasm they are off: the
+    /// engine must pick one so both targets print the same thing.
+    #[test]
+    fn foreign_keys_start_off_as_in_stock_sqlite() {
+        let setup =
+            "CREATE TABLE p (id INTEGER PRIMARY KEY); CREATE TABLE c (p_id INTEGER REFERENCES p (id));";
+        let out =
+            run(setup, "INSERT INTO c VALUES (7);\nPRAGMA foreign_keys = ON;\nINSERT INTO c VALUES (8);\n")
+                .unwrap();
+        assert!(out.contains("INSERT INTO c VALUES (7);\n1 row changed"), "{out}");
+        assert!(out.contains("FOREIGN KEY constraint failed"), "{out}");
+    }
 
     #[test]
     fn prints_rows_as_a_table_and_counts_changes() {
