@@ -96,13 +96,7 @@ fn run(input: &str) -> Result<String, InputError> {
         graphs.push(load(&mut db)?);
         debug_assert_eq!(db.queries, expected_queries(name, authors as usize));
         let cost = Cost { queries: db.queries, rows: db.rows, values: db.values };
-        let _ = writeln!(
-            out,
-            "{name}: {}, {}, {} received",
-            super::count(cost.queries, "query", "queries"),
-            super::count(cost.rows, "row", "rows"),
-            super::count(cost.values, "value", "values")
-        );
+        let _ = writeln!(out, "{name}: {}", db.traffic());
         for sql in db.log.iter().take(SHOWN_STATEMENTS) {
             let _ = writeln!(out, "  {}", shorten(sql));
         }

@@ -193,6 +193,16 @@ impl Db {
         Ok(db)
     }
 
+    /// `queries, rows, values received` as the examples print it.
+    pub fn traffic(&self) -> String {
+        format!(
+            "{}, {}, {} received",
+            super::count(self.queries, "query", "queries"),
+            super::count(self.rows, "row", "rows"),
+            super::count(self.values, "value", "values")
+        )
+    }
+
     /// Forgets the log and the counters (after a warm-up, say).
     pub fn reset_counters(&mut self) {
         self.log.clear();
@@ -339,13 +349,7 @@ fn run(input: &str) -> Result<String, InputError> {
     for (name, load) in STRATEGIES {
         let mut db = Db::seeded(authors, posts_mod_3)?;
         let graph = load(&mut db)?;
-        let _ = writeln!(
-            out,
-            "{name}: {}, {}, {} received",
-            super::count(db.queries, "query", "queries"),
-            super::count(db.rows, "row", "rows"),
-            super::count(db.values, "value", "values")
-        );
+        let _ = writeln!(out, "{name}: {}", db.traffic());
         for sql in &db.log {
             let _ = writeln!(out, "  {sql}");
         }
