@@ -229,15 +229,27 @@ impl<'a> Store<'a> {
     }
 
     /// Sends a request to every node in `targets` at the start of step `step` and returns the
-    /// answers in arrival order with their arrival times; draws the arrows.
+    /// answers in arrival order with their arrival times; draws the arrows, including the
+    /// requests to the `unreachable` nodes, which are lost.
     fn round_trip(
         &mut self,
         step: usize,
         client: usize,
         targets: &[usize],
+        unreachable: &[usize],
         label: &str,
     ) -> Vec<(usize, f64)> {
         let start = step as f64 * STEP_MS;
+        for &node in unreachable {
+            let to = self.party(node);
+            self.messages.push(Message {
+                from: client,
+                to,
+                sent: start,
+                arrived: None,
+                label: label.to_string(),
+            });
+        }
         let mut answers = Vec::new();
         for &node in targets {
             let there = start + self.rng.range(1, 3) as f64;
@@ -288,17 +300,7 @@ impl<'a> Store<'a> {
             }
         }
         let label = format!("put {key}={value} t{}", version.timestamp);
-        for &node in &out.unreachable {
-            let start = step as f64 * STEP_MS;
-            self.messages.push(Message {
-                from: client,
-                to: self.party(node),
-                sent: start,
-                arrived: None,
-                label: label.clone(),
-            });
-        }
-        let answers = self.round_trip(step, client, &targets, &label);
+        let answers = self.round_trip(step, client, &targets, &out.unreachable, &label);
         for &(node, _) in &answers {
             if node < n {
                 self.apply(node, key, &version);
@@ -333,17 +335,7 @@ impl<'a> Store<'a> {
             let spares: Vec<usize> = (n..cfg.nodes()).filter(|&s| self.reachable(client, s)).collect();
             targets.extend(spares.into_iter().take(n - targets.len().min(n)));
         }
-        for &node in &out.unreachable {
-            let start = step as f64 * STEP_MS;
-            self.messages.push(Message {
-                from: client,
-                to: self.party(node),
-                sent: start,
-                arrived: None,
-                label: format!("get {key}"),
-            });
-        }
-        let answers = self.round_trip(step, client, &targets, &format!("get {key}"));
+        let answers = self.round_trip(step, client, &targets, &out.unreachable, &format!("get {key}"));
         out.answers = answers.iter().map(|&(node, _)| (node, self.get(node, key).cloned())).collect();
         out.ok = answers.len() >= cfg.r;
         if !out.ok {
