@@ -9,10 +9,10 @@
 
 use std::collections::BTreeMap;
 use std::fmt::{self, Write as _};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 
 use crate::registry::{Example, InputError, Runs};
-use crate::sql::engine::{Session, message, run_statement};
+use crate::sql::engine::{Session, message, new_database_uri, run_statement};
 
 pub const EXAMPLE: Example = Example {
     id: "migrations::runner",
@@ -197,9 +197,6 @@ enum Bookkeeping {
     Forget,
 }
 
-/// Gives each runner its own memdb database name.
-static NEXT_DATABASE: AtomicU64 = AtomicU64::new(1);
-
 /// A database, its history table, and a command counter.
 pub struct Runner {
     session: Session,
@@ -210,8 +207,7 @@ pub struct Runner {
 impl Runner {
     /// A fresh, empty database with the history table.
     pub fn new() -> Result<Self, InputError> {
-        let uri = format!("file:/bf-migrations-{}?vfs=memdb", NEXT_DATABASE.fetch_add(1, Ordering::Relaxed));
-        let session = Session::open('A', &uri)?;
+        let session = Session::open('A', &new_database_uri("migrations"))?;
         session
             .conn
             .execute_batch(&format!(

@@ -8,9 +8,8 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::sync::atomic::{AtomicU64, Ordering};
 
-use rusqlite::{Connection, OpenFlags, Row};
+use rusqlite::{Connection, Row};
 
 use crate::input::Params;
 use crate::registry::{Example, InputError, Runs};
@@ -106,9 +105,6 @@ pub const SELECT_POSTS_OF_AUTHORS: &str = "SELECT id, author_id, title, likes FR
 pub const MAX_IDS_PER_QUERY: usize = 500;
 // ANCHOR_END: queries
 
-/// Gives each database its own `memdb` name: two runs never share data.
-static NEXT_DATABASE: AtomicU64 = AtomicU64::new(1);
-
 /// Turns a SQLite error into the example's error, saying what was being done.
 fn sql_error(doing: &str) -> impl Fn(rusqlite::Error) -> InputError + '_ {
     move |err| InputError::new(format!("{doing}: {err}"))
@@ -160,10 +156,7 @@ impl Db {
 impl Db {
     /// An empty database with the chapter's schema.
     pub fn open() -> Result<Self, InputError> {
-        let uri = format!("file:/bf-orm-{}?vfs=memdb", NEXT_DATABASE.fetch_add(1, Ordering::Relaxed));
-        let flags =
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_URI;
-        let conn = Connection::open_with_flags(&uri, flags).map_err(sql_error("opening the database"))?;
+        let conn = crate::sql::engine::connect(&crate::sql::engine::new_database_uri("orm"))?;
         conn.execute_batch(SCHEMA).map_err(sql_error("creating the schema"))?;
         Ok(Db { conn, log: Vec::new(), queries: 0, rows: 0, values: 0 })
     }

@@ -43,20 +43,35 @@ pub struct Session {
     pub progress: Arc<AtomicU64>,
 }
 
+/// A new, empty database in memory, shared by every connection opened on the URI (SQLite's
+/// `memdb` VFS, which locks between connections natively and in wasm alike). `name` only makes
+/// the URI readable.
+pub fn new_database_uri(name: &str) -> String {
+    format!("file:/bf-{name}-{}?vfs=memdb", NEXT_DATABASE.fetch_add(1, Ordering::Relaxed))
+}
+
+/// A connection to `uri` as every SQL example opens one: URI file names, no waiting for locks
+/// (a browser page cannot sleep), foreign keys as a stock SQLite has them.
+pub fn connect(uri: &str) -> Result<Connection, InputError> {
+    let flags =
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_URI;
+    let conn = Connection::open_with_flags(uri, flags)
+        .map_err(|err| InputError::new(format!("cannot open the database: {err}")))?;
+    conn.busy_timeout(std::time::Duration::ZERO)
+        .map_err(|err| InputError::new(format!("cannot set the busy timeout: {err}")))?;
+    // libsqlite3-sys builds the native SQLite with foreign keys on by default
+    // (SQLITE_DEFAULT_FOREIGN_KEYS=1); sqlite-wasm-rs keeps SQLite's documented default, off.
+    // Say it explicitly so both targets behave alike: scripts that want foreign keys enforced
+    // run `PRAGMA foreign_keys = ON`, as they must on a stock SQLite.
+    conn.pragma_update(None, "foreign_keys", false)
+        .map_err(|err| InputError::new(format!("cannot set foreign_keys: {err}")))?;
+    Ok(conn)
+}
+
 impl Session {
+    /// A [`connect`]ion with the runaway-statement guard.
     pub fn open(name: char, uri: &str) -> Result<Self, InputError> {
-        let flags =
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_URI;
-        let mut conn = Connection::open_with_flags(uri, flags)
-            .map_err(|err| InputError::new(format!("cannot open the database: {err}")))?;
-        conn.busy_timeout(std::time::Duration::ZERO)
-            .map_err(|err| InputError::new(format!("cannot set the busy timeout: {err}")))?;
-        // libsqlite3-sys builds the native SQLite with foreign keys on by default
-        // (SQLITE_DEFAULT_FOREIGN_KEYS=1); sqlite-wasm-rs keeps SQLite's documented default, off.
-        // Say it explicitly so both targets behave alike: scripts that want foreign keys enforced
-        // run `PRAGMA foreign_keys = ON`, as they must on a stock SQLite.
-        conn.pragma_update(None, "foreign_keys", false)
-            .map_err(|err| InputError::new(format!("cannot set foreign_keys: {err}")))?;
+        let mut conn = connect(uri)?;
         let progress = Arc::new(AtomicU64::new(0));
         let counter = Arc::clone(&progress);
         conn.progress_handler(
@@ -125,7 +140,7 @@ fn is_blank_sql(sql: &str) -> bool {
 pub fn run(setup: &str, script: &str) -> Result<String, InputError> {
     let chunks = chunks(script)?;
     let two_sessions = chunks.iter().any(|chunk| chunk.session.is_some());
-    let uri = format!("file:/bf-sql-{}?vfs=memdb", NEXT_DATABASE.fetch_add(1, Ordering::Relaxed));
+    let uri = new_database_uri("sql");
     let first = Session::open('A', &uri)?;
     first
         .conn
