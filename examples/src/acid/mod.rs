@@ -13,29 +13,12 @@ pub mod durability;
 pub mod wal;
 
 use crate::registry::{Example, Runs};
-use crate::sql::{engine, statements};
+use crate::sql::{engine, sql_example, statements};
 
 /// The schema and data every SQL example of the chapter starts from.
 pub const BANK: &str = statements(include_str!("bank.sql"));
 
 const SQL_INPUT_HELP: &str = "SQL statements separated by `;` (SQLite dialect), run on the bank of `bank.sql`; `--` starts a comment. In a two-session script, start each line with `A:` or `B:`.";
-
-/// A SQL example of this chapter: `$file` (in this folder) is its default input, run after
-/// [`BANK`]. (`crate::sql`'s own macro names files in the `sql/` folder.)
-macro_rules! bank_example {
-    ($name:ident, $id:literal, $file:literal, $title:literal) => {
-        pub const $name: Example = Example {
-            id: $id,
-            title: $title,
-            file: concat!("examples/src/acid/", $file),
-            default_input: statements(include_str!($file)),
-            input_help: SQL_INPUT_HELP,
-            runs: Runs::Everywhere,
-            run: |input| engine::run(BANK, input),
-            figure: None,
-        };
-    };
-}
 
 /// The schema itself: the page shows `bank.sql`; the input lists what is in it.
 pub const SCHEMA: Example = Example {
@@ -49,35 +32,50 @@ pub const SCHEMA: Example = Example {
     figure: None,
 };
 
-bank_example!(
+sql_example!(
     TRANSFER,
     "acid::transfer",
+    "acid",
     "transfer.sql",
-    "An atomic transfer: rolled back on error, committed whole"
+    "An atomic transfer: rolled back on error, committed whole",
+    setup: BANK,
+    help: SQL_INPUT_HELP
 );
-bank_example!(
+sql_example!(
     IGNORED_ERROR,
     "acid::ignored_error",
+    "acid",
     "ignored_error.sql",
-    "Commit after an ignored error: half a transfer"
+    "Commit after an ignored error: half a transfer",
+    setup: BANK,
+    help: SQL_INPUT_HELP
 );
-bank_example!(
+sql_example!(
     SAVEPOINT,
     "acid::savepoint",
+    "acid",
     "savepoint.sql",
-    "Savepoints: undo one step, keep the transaction"
+    "Savepoints: undo one step, keep the transaction",
+    setup: BANK,
+    help: SQL_INPUT_HELP
 );
-bank_example!(
+sql_example!(
     INVARIANTS,
     "acid::invariants",
+    "acid",
     "invariants.sql",
-    "What constraints enforce, and what they cannot"
+    "What constraints enforce, and what they cannot",
+    setup: BANK,
+    help: SQL_INPUT_HELP
 );
-bank_example!(
+sql_example!(
     ONE_WRITER,
     "acid::one_writer",
+    "acid",
     "one_writer.sql",
-    "Two writers on SQLite: one write lock, \"database is locked\""
+    "Two writers on SQLite: one write lock, \"database is locked\"",
+    setup: BANK,
+    help: SQL_INPUT_HELP
 );
 
 /// The chapter's examples, in reading order (registered in [`crate::registry::GROUPS`]).

@@ -40,20 +40,24 @@ pub const fn statements(file: &'static str) -> &'static str {
     body
 }
 
+/// A SQL example: `$file`, a `.sql` file in `examples/src/$dir/` wrapped in ANCHOR lines, is its
+/// default input, which runs after the setup SQL `$setup`. Invoke it from a module in that
+/// folder: `include_str!` finds the file next to the invoking source file.
 macro_rules! sql_example {
-    ($name:ident, $id:literal, $file:literal, $title:literal) => {
-        pub const $name: Example = Example {
+    ($name:ident, $id:literal, $dir:literal, $file:literal, $title:literal, setup: $setup:path, help: $help:path) => {
+        pub const $name: $crate::registry::Example = $crate::registry::Example {
             id: $id,
             title: $title,
-            file: concat!("examples/src/sql/", $file),
-            default_input: statements(include_str!($file)),
-            input_help: INPUT_HELP,
-            runs: Runs::Everywhere,
-            run: |input| engine::run(SHOP, input),
+            file: concat!("examples/src/", $dir, "/", $file),
+            default_input: $crate::sql::statements(include_str!($file)),
+            input_help: $help,
+            runs: $crate::registry::Runs::Everywhere,
+            run: |input| $crate::sql::engine::run($setup, input),
             figure: None,
         };
     };
 }
+pub(crate) use sql_example;
 
 /// The shared schema itself: the page shows `shop.sql`; the input lists what is in it.
 pub const SCHEMA: Example = Example {
@@ -67,10 +71,42 @@ pub const SCHEMA: Example = Example {
     figure: None,
 };
 
-sql_example!(JOIN, "sql::join", "join.sql", "A JOIN, GROUP BY and a query plan on real SQLite");
-sql_example!(TRANSFER, "sql::transfer", "transfer.sql", "A transfer that fails half-way and is rolled back");
-sql_example!(LOCKING, "sql::locking", "locking.sql", "Two sessions, one database: SQLite's single writer");
-sql_example!(RUNAWAY, "sql::runaway", "runaway.sql", "A query without an end, stopped by a progress handler");
+sql_example!(
+    JOIN,
+    "sql::join",
+    "sql",
+    "join.sql",
+    "A JOIN, GROUP BY and a query plan on real SQLite",
+    setup: SHOP,
+    help: INPUT_HELP
+);
+sql_example!(
+    TRANSFER,
+    "sql::transfer",
+    "sql",
+    "transfer.sql",
+    "A transfer that fails half-way and is rolled back",
+    setup: SHOP,
+    help: INPUT_HELP
+);
+sql_example!(
+    LOCKING,
+    "sql::locking",
+    "sql",
+    "locking.sql",
+    "Two sessions, one database: SQLite's single writer",
+    setup: SHOP,
+    help: INPUT_HELP
+);
+sql_example!(
+    RUNAWAY,
+    "sql::runaway",
+    "sql",
+    "runaway.sql",
+    "A query without an end, stopped by a progress handler",
+    setup: SHOP,
+    help: INPUT_HELP
+);
 
 /// Every SQL example, in reading order.
 pub const EXAMPLES: &[Example] = &[SCHEMA, JOIN, TRANSFER, LOCKING, RUNAWAY];
