@@ -15,8 +15,29 @@ pub enum Runs {
     NativeOnly { reason: &'static str, simulation: Option<&'static str> },
 }
 
-/// Draws a simulation's run: the same input as `run`, the result as a [`Figure`].
-pub type FigureFn = fn(&str) -> Result<Figure, InputError>;
+/// What an example computes from its input.
+#[derive(Debug, Clone, Copy)]
+pub enum Run {
+    /// Text only: the output the book shows.
+    Text(fn(&str) -> Result<String, InputError>),
+    /// A simulation: its text and its drawing, from one computation.
+    Drawn(fn(&str) -> Result<Drawn, InputError>),
+}
+
+/// What a simulation returns: the text the book shows and the same run as a [`Figure`] (a
+/// timeline, a sequence diagram), which the playground draws.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Drawn {
+    pub text: String,
+    pub figure: Figure,
+}
+
+/// One run of an example: its text, and its drawing when it is a simulation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Output {
+    pub text: String,
+    pub figure: Option<Figure>,
+}
 
 /// One registered example.
 #[derive(Debug, Clone, Copy)]
@@ -32,11 +53,9 @@ pub struct Example {
     /// One line on what the input means, shown next to the playground's editor.
     pub input_help: &'static str,
     pub runs: Runs,
-    /// The example itself: input text in, the output the book shows out.
-    pub run: fn(&str) -> Result<String, InputError>,
-    /// For simulations: the same run as data the playground draws (a timeline, a sequence
-    /// diagram). `None` for examples whose text output says it all.
-    pub figure: Option<FigureFn>,
+    /// The example itself: input text in, the output the book shows out (and, for a
+    /// simulation, its drawing).
+    pub run: Run,
 }
 
 impl Example {
@@ -47,6 +66,22 @@ impl Example {
 
     pub fn runs_in_browser(&self) -> bool {
         matches!(self.runs, Runs::Everywhere)
+    }
+
+    /// Runs the example once on `input`: its text and, for a simulation, its drawing.
+    pub fn output(&self, input: &str) -> Result<Output, InputError> {
+        match self.run {
+            Run::Text(run) => Ok(Output { text: run(input)?, figure: None }),
+            Run::Drawn(run) => {
+                let Drawn { text, figure } = run(input)?;
+                Ok(Output { text, figure: Some(figure) })
+            }
+        }
+    }
+
+    /// Whether its output comes with a drawing.
+    pub fn has_figure(&self) -> bool {
+        matches!(self.run, Run::Drawn(_))
     }
 }
 

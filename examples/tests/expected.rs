@@ -33,7 +33,7 @@ fn manifest() -> String {
                     examples::Runs::Everywhere => None,
                     examples::Runs::NativeOnly { simulation, .. } => simulation,
                 },
-                "figure": example.figure.is_some(),
+                "figure": example.has_figure(),
                 "module": examples::registry::module_of(example.id),
             })
         })
@@ -67,8 +67,8 @@ fn every_example_matches_its_verified_output() {
     let mut failures = String::new();
     for example in examples::registry::every() {
         let path = expected_dir().join(example.expected_file_name());
-        let actual = match (example.run)(example.default_input) {
-            Ok(output) => output,
+        let actual = match example.output(example.default_input) {
+            Ok(output) => output.text,
             Err(err) => {
                 writeln!(failures, "{}: its default input is rejected: {err}", example.id).unwrap();
                 continue;
@@ -127,13 +127,14 @@ fn ids_are_unique() {
 
 #[test]
 fn every_figure_can_be_drawn() {
-    for example in examples::registry::every() {
-        if let Some(figure) = example.figure {
-            let figure = figure(example.default_input)
-                .unwrap_or_else(|err| panic!("{}: figure rejects the default input: {err}", example.id));
-            if let Err(problem) = figure.validate() {
-                panic!("{}: its figure cannot be drawn: {problem}", example.id);
-            }
+    for example in examples::registry::every().filter(|example| example.has_figure()) {
+        let output = example
+            .output(example.default_input)
+            .unwrap_or_else(|err| panic!("{}: its default input is rejected: {err}", example.id));
+        if let Some(figure) = output.figure
+            && let Err(problem) = figure.validate()
+        {
+            panic!("{}: its figure cannot be drawn: {problem}", example.id);
         }
     }
 }

@@ -20,7 +20,7 @@ use rusqlite::Connection;
 
 use crate::input::Params;
 use crate::programs::sibling_program;
-use crate::registry::{Example, InputError, Runs};
+use crate::registry::{Example, InputError, Run, Runs};
 
 pub const EXAMPLE: Example = Example {
     id: "acid::durability",
@@ -32,8 +32,7 @@ pub const EXAMPLE: Example = Example {
         reason: "it writes database files and kills a child process, which the browser playground cannot do",
         simulation: Some("acid::wal_crash"),
     },
-    run,
-    figure: None,
+    run: Run::Text(run),
 };
 
 /// Rows the child commits before it starts the transaction that will be killed.

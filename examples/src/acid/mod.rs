@@ -12,7 +12,7 @@
 pub mod durability;
 pub mod wal;
 
-use crate::registry::{Example, Runs};
+use crate::registry::{Example, Run, Runs};
 use crate::sql::{engine, sql_example, statements};
 
 /// The schema and data every SQL example of the chapter starts from.
@@ -28,8 +28,7 @@ pub const SCHEMA: Example = Example {
     default_input: "SELECT * FROM accounts;\nSELECT count(*) AS transfers FROM transfers;\n",
     input_help: SQL_INPUT_HELP,
     runs: Runs::Everywhere,
-    run: |input| engine::run(BANK, input),
-    figure: None,
+    run: Run::Text(|input| engine::run(BANK, input)),
 };
 
 sql_example!(

@@ -19,7 +19,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use crate::figure::{Figure, Lane, Span, SpanKind};
-use crate::registry::{Example, InputError, Runs};
+use crate::registry::{Drawn, Example, InputError, Run, Runs};
 
 pub const EXAMPLE: Example = Example {
     id: "acid::wal_crash",
@@ -28,9 +28,13 @@ pub const EXAMPLE: Example = Example {
     default_input: DEFAULT_INPUT,
     input_help: "`policy = fsync-on-commit | no-fsync | async-commit | group-commit`, `group = K`; then one event a line: `T1 set key = 5`, `T1 commit`, `T1 rollback`, `walwriter`, `fsync`, `writeback`; last `crash process` or `crash power`",
     runs: Runs::Everywhere,
-    run,
-    figure: Some(figure),
+    run: Run::Drawn(run_and_draw),
 };
+
+/// The text and the drawing, each from a simulation of its own.
+fn run_and_draw(input: &str) -> Result<Drawn, InputError> {
+    Ok(Drawn { text: run(input)?, figure: figure(input)? })
+}
 
 const DEFAULT_INPUT: &str = "\
 # fsync-on-commit | no-fsync | async-commit | group-commit (with group = K)

@@ -23,7 +23,7 @@ use std::fmt::Write as _;
 use super::engine::{History, INITIAL, ReadEvent, Status, TxId, run};
 use super::script::Predicate;
 use super::trace::render;
-use crate::registry::{Example, InputError, Runs};
+use crate::registry::{Example, InputError, Run, Runs};
 
 pub const EXAMPLE: Example = Example {
     id: "isolation::dsg",
@@ -32,8 +32,7 @@ pub const EXAMPLE: Example = Example {
     default_input: "case = G2-two-edges\nlevel = repeatable read\n",
     input_help: super::setup::HELP,
     runs: Runs::Everywhere,
-    run: graph,
-    figure: None,
+    run: Run::Text(graph),
 };
 
 fn graph(input: &str) -> Result<String, InputError> {

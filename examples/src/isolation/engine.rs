@@ -35,7 +35,7 @@ use std::fmt::Write as _;
 
 use super::script::{Expr, Level, Predicate, Script, Statement, Step};
 use super::trace::{Cause, Failure, Response, Start, StepRecord, Trace, rows_text};
-use crate::registry::{Example, InputError, Runs};
+use crate::registry::{self, Example, InputError, Runs};
 
 pub const EXAMPLE: Example = Example {
     id: "isolation::levels",
@@ -45,8 +45,7 @@ pub const EXAMPLE: Example = Example {
     input_help: "your own lines `T1: statement` (or `case = NAME` for one of Hermitage's cases) and \
                  optional `rows = 1:10 2:20`; the example runs every level",
     runs: Runs::Everywhere,
-    run: levels,
-    figure: None,
+    run: registry::Run::Text(levels),
 };
 
 const ON_CALL: &str = "\

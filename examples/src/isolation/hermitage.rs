@@ -24,7 +24,7 @@ use super::engine::run;
 use super::observed::{Observations, Server};
 use super::script::{DEFAULT_ROWS, Level, Script, Statement, parse_steps};
 use super::trace::{Response, Start, Trace};
-use crate::registry::{Example, InputError, Runs};
+use crate::registry::{Example, InputError, Run, Runs};
 
 pub const TABLE: Example = Example {
     id: "isolation::anomaly_table",
@@ -33,8 +33,7 @@ pub const TABLE: Example = Example {
     default_input: "",
     input_help: "no input: the engine runs every case now; the servers' columns come from what the test recorded",
     runs: Runs::Everywhere,
-    run: table,
-    figure: None,
+    run: Run::Text(table),
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -13,7 +13,7 @@ use super::hermitage::Verdict;
 use super::script::Level;
 use super::setup;
 use super::trace::render;
-use crate::registry::{Example, InputError, Runs};
+use crate::registry::{Example, InputError, Run, Runs};
 
 pub const OBSERVED: Example = Example {
     id: "isolation::observed",
@@ -22,8 +22,7 @@ pub const OBSERVED: Example = Example {
     default_input: "case = P4\nlevel = repeatable read\n",
     input_help: "`case = NAME` (one of Hermitage's) and `level = LEVEL`",
     runs: Runs::Everywhere,
-    run: observed,
-    figure: None,
+    run: Run::Text(observed),
 };
 
 /// The recorded observations, as checked in.

@@ -12,7 +12,7 @@ use super::script::Statement;
 use super::setup::{self, Setup};
 use super::trace::{Cause, Failure, Response, Start, render_with_notes, rows_text};
 use crate::figure::{Figure, Lane, Span, SpanKind};
-use crate::registry::{Example, InputError, REVEAL_MARKER, Runs};
+use crate::registry::{self, Drawn, Example, InputError, REVEAL_MARKER, Runs};
 
 pub const EXAMPLE: Example = Example {
     id: "isolation::stepper",
@@ -21,9 +21,13 @@ pub const EXAMPLE: Example = Example {
     default_input: "case = P4\nlevel = read committed\n",
     input_help: setup::HELP,
     runs: Runs::Everywhere,
-    run: stepper,
-    figure: Some(figure),
+    run: registry::Run::Drawn(run_and_draw),
 };
+
+/// The text and the drawing, each from a simulation of its own.
+fn run_and_draw(input: &str) -> Result<Drawn, InputError> {
+    Ok(Drawn { text: stepper(input)?, figure: figure(input)? })
+}
 
 pub const PREDICT: Example = Example {
     id: "isolation::stepper_predict",
@@ -32,8 +36,7 @@ pub const PREDICT: Example = Example {
     default_input: "case = G2-item\nlevel = repeatable read\n",
     input_help: setup::HELP,
     runs: Runs::Everywhere,
-    run: predict,
-    figure: None,
+    run: registry::Run::Text(predict),
 };
 
 // ANCHOR: example

@@ -11,7 +11,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::runner::{Migration, Runner};
 use crate::input::Params;
-use crate::registry::{Example, InputError, Runs};
+use crate::registry::{Example, InputError, Run, Runs};
 
 pub const EXAMPLE: Example = Example {
     id: "migrations::expand_contract",
@@ -20,8 +20,7 @@ pub const EXAMPLE: Example = Example {
     default_input: "users = 7\nbatch = 3\nplan = both\n",
     input_help: "`users = N` rows to start with (1 to 200), `batch = N` rows per backfill batch (1 to 1000), `plan = expand-contract | naive | both`",
     runs: Runs::Everywhere,
-    run,
-    figure: None,
+    run: Run::Text(run),
 };
 
 // ANCHOR: apps

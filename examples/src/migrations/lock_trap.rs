@@ -6,7 +6,7 @@
 //! saw with `examples/data/migrations-lock-trap.txt` (`EXAMPLES_BLESS=1` rewrites it). This
 //! example prints that file, so the page shows what the server did, not what we expect of it.
 
-use crate::registry::{Example, InputError, Runs};
+use crate::registry::{Example, InputError, Run, Runs};
 
 pub const EXAMPLE: Example = Example {
     id: "migrations::lock_trap",
@@ -18,8 +18,7 @@ pub const EXAMPLE: Example = Example {
         reason: "it needs a PostgreSQL server; the page shows what the server did when the test last ran",
         simulation: Some("migrations::runner"),
     },
-    run,
-    figure: None,
+    run: Run::Text(run),
 };
 
 /// What `examples/tests/migrations_real.rs` observed, as checked in.

@@ -13,7 +13,7 @@ pub mod expand_contract;
 pub mod lock_trap;
 pub mod runner;
 
-use crate::registry::{Example, Runs};
+use crate::registry::{Example, Run, Runs};
 
 /// SQLite's `ALTER TABLE`: what it can do in place, and the rebuild for everything else.
 pub const SQLITE_ALTER: Example = Example {
@@ -23,8 +23,7 @@ pub const SQLITE_ALTER: Example = Example {
     default_input: crate::sql::statements(include_str!("sqlite_alter.sql")),
     input_help: "SQL statements separated by `;` (SQLite dialect), run on the shop database of the SQL examples.",
     runs: Runs::Everywhere,
-    run: |input| crate::sql::engine::run(crate::sql::SHOP, input),
-    figure: None,
+    run: Run::Text(|input| crate::sql::engine::run(crate::sql::SHOP, input)),
 };
 
 /// The chapter's examples, in reading order (registered in [`crate::registry::GROUPS`]).

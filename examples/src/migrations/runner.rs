@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::fmt::{self, Write as _};
 use std::sync::atomic::Ordering;
 
-use crate::registry::{Example, InputError, Runs};
+use crate::registry::{Example, InputError, Run, Runs};
 use crate::sql::engine::{Session, message, new_database_uri, run_statement};
 
 pub const EXAMPLE: Example = Example {
@@ -21,8 +21,7 @@ pub const EXAMPLE: Example = Example {
     default_input: DEFAULT_INPUT,
     input_help: "Files: `-- migrate: VERSION NAME`, `-- up`, `-- down` and their SQL. Commands: `> up [N]`, `> down [N]`, `> status`, `> sql STATEMENTS`, `> delete VERSION`.",
     runs: Runs::Everywhere,
-    run,
-    figure: None,
+    run: Run::Text(run),
 };
 
 const DEFAULT_INPUT: &str = "\

@@ -14,7 +14,7 @@ use std::collections::{BinaryHeap, VecDeque};
 
 use crate::figure::{Figure, Lane, Span, SpanKind};
 use crate::input::Params;
-use crate::registry::{Example, InputError, Runs};
+use crate::registry::{Drawn, Example, InputError, Run, Runs};
 use crate::rng::Rng;
 
 pub const EXAMPLE: Example = Example {
@@ -35,9 +35,13 @@ resource = analytics.js 30\n",
     input_help: "`loss` (0 to 0.5 per packet), `rtt` (ms), `bandwidth` (Mbit/s), `seed`, `connections` \
                  (HTTP/1.1 connections per host), `html` (KB), then `resource = NAME KB` lines",
     runs: Runs::Everywhere,
-    run,
-    figure: Some(figure),
+    run: Run::Drawn(run_and_draw),
 };
+
+/// The text and the drawing, each from a simulation of its own.
+fn run_and_draw(input: &str) -> Result<Drawn, InputError> {
+    Ok(Drawn { text: run(input)?, figure: figure(input)? })
+}
 
 /// Payload of one packet (QUIC's minimum datagram size, RFC 9000 §14.1; TCP would carry a bit more).
 pub const PACKET: u64 = 1_200;

@@ -2,7 +2,7 @@
 //! with, and the line and column of the first byte that is wrong.
 
 use super::http_parser::{Parsed, crlf, parse_request};
-use crate::registry::{Example, InputError, Runs};
+use crate::registry::{Example, InputError, Run, Runs};
 
 pub const EXAMPLE: Example = Example {
     id: "networking::http_errors",
@@ -19,8 +19,7 @@ pub const EXAMPLE: Example = Example {
 ---\nGET / HTTP/2.0\nHost: example.com\n\n",
     input_help: "raw requests separated by lines `---`; each line break stands for CRLF",
     runs: Runs::Everywhere,
-    run,
-    figure: None,
+    run: Run::Text(run),
 };
 
 // ANCHOR: example

@@ -5,7 +5,7 @@
 //! `http_server` reads from its sockets: [`parse_request`] takes the bytes received so far and
 //! says "complete, this many bytes", "incomplete, read more", or exactly what is wrong and where.
 
-use crate::registry::{Example, InputError, Runs};
+use crate::registry::{Example, InputError, Run, Runs};
 
 pub const EXAMPLE: Example = Example {
     id: "networking::http_parser",
@@ -36,8 +36,7 @@ hello\n\
     input_help: "one or more raw HTTP/1.1 requests, one after another as on a connection; each line \
                  break stands for CRLF (so it counts 2 bytes in a body), an empty line ends the fields",
     runs: Runs::Everywhere,
-    run,
-    figure: None,
+    run: Run::Text(run),
 };
 
 /// Longest request line we read. RFC 9112 §3 recommends supporting at least 8000 octets.

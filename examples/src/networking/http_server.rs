@@ -9,7 +9,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use super::http_parser::{Parsed, Request, parse_request};
 use super::tcp_echo::{TIMEOUT, accept};
 use crate::input::Params;
-use crate::registry::{Example, InputError, Runs};
+use crate::registry::{Example, InputError, Run, Runs};
 
 pub const EXAMPLE: Example = Example {
     id: "networking::http_server",
@@ -21,8 +21,7 @@ pub const EXAMPLE: Example = Example {
         reason: "a web page cannot listen on a TCP port",
         simulation: Some("networking::http_parser"),
     },
-    run,
-    figure: None,
+    run: Run::Text(run),
 };
 
 // ANCHOR: example

@@ -6,7 +6,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::input::Params;
-use crate::registry::{Example, InputError, Runs};
+use crate::registry::{Example, InputError, Run, Runs};
 
 pub const EXAMPLE: Example = Example {
     id: "networking::tcp_echo",
@@ -18,8 +18,7 @@ pub const EXAMPLE: Example = Example {
         reason: "a web page cannot open raw TCP sockets",
         simulation: Some("networking::tcp_link"),
     },
-    run,
-    figure: None,
+    run: Run::Text(run),
 };
 
 /// No socket operation in this chapter may block longer than this: a test can never hang.

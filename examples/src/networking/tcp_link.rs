@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use crate::figure::{Figure, Message, Note};
 use crate::input::Params;
-use crate::registry::{Example, InputError, Runs};
+use crate::registry::{Drawn, Example, InputError, Run, Runs};
 use crate::rng::Rng;
 
 pub const EXAMPLE: Example = Example {
@@ -22,9 +22,13 @@ pub const EXAMPLE: Example = Example {
                  client to server), `cwnd` (initial window, segments), `rwnd` (receive window, segments), \
                  `msl` (ms; TIME_WAIT lasts 2 × msl)",
     runs: Runs::Everywhere,
-    run,
-    figure: Some(figure),
+    run: Run::Drawn(run_and_draw),
 };
+
+/// The text and the drawing, each from a simulation of its own.
+fn run_and_draw(input: &str) -> Result<Drawn, InputError> {
+    Ok(Drawn { text: run(input)?, figure: figure(input)? })
+}
 
 /// Bytes of data in a full segment (a typical Ethernet MSS is 1460; round numbers read better).
 pub const MSS: u32 = 1000;

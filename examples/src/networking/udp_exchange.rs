@@ -6,7 +6,7 @@ use std::net::{SocketAddr, UdpSocket};
 use std::time::Duration;
 
 use crate::input::Params;
-use crate::registry::{Example, InputError, Runs};
+use crate::registry::{Example, InputError, Run, Runs};
 
 pub const EXAMPLE: Example = Example {
     id: "networking::udp_exchange",
@@ -18,8 +18,7 @@ pub const EXAMPLE: Example = Example {
         reason: "a web page cannot open raw UDP sockets",
         simulation: Some("networking::tcp_link"),
     },
-    run,
-    figure: None,
+    run: Run::Text(run),
 };
 
 /// How long a read waits for a datagram that should come.

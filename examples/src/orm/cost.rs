@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use super::mapper::{Db, STRATEGIES, expected_queries};
 use crate::input::{Params, parse_number};
-use crate::registry::{Example, InputError, Runs};
+use crate::registry::{Example, InputError, Run, Runs};
 
 pub const EXAMPLE: Example = Example {
     id: "orm::n_plus_one",
@@ -17,8 +17,7 @@ pub const EXAMPLE: Example = Example {
     input_help: "`authors = N` (0–1000), `posts per author = K` (0–100, N×K ≤ 50,000), `strategy = lazy|join|batched|all`, \
                  `round trip = T ms` (per query), `per row = T ms` (decoding and mapping one row)",
     runs: Runs::Everywhere,
-    run,
-    figure: None,
+    run: Run::Text(run),
 };
 
 const MAX_AUTHORS: u32 = 1_000;

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use super::mapper::{author_name, likes, post_title};
 use crate::input::Params;
-use crate::registry::{Example, InputError, Runs};
+use crate::registry::{Example, InputError, Run, Runs};
 
 pub const EXAMPLE: Example = Example {
     id: "orm::documents",
@@ -23,8 +23,7 @@ pub const EXAMPLE: Example = Example {
     input_help: "`authors = N` (1–100), `posts per author = K` (1–200), `comments per post = C` (0–100), \
                  `comment bytes = B` (1–2000, each comment's text); N×K×C×B at most 4,000,000",
     runs: Runs::Everywhere,
-    run,
-    figure: None,
+    run: Run::Text(run),
 };
 
 /// MongoDB's maximum BSON document size: 16 MiB.

@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 
 use super::mapper::{Db, posts_mod_3};
 use crate::input::Params;
-use crate::registry::{Example, InputError, Runs};
+use crate::registry::{Example, InputError, Run, Runs};
 
 pub const EXAMPLE: Example = Example {
     id: "orm::lost_update",
@@ -20,8 +20,7 @@ pub const EXAMPLE: Example = Example {
     default_input: "requests = 2\n",
     input_help: "`requests = R` (1–10): R requests each add one like to post 1; all read before any writes",
     runs: Runs::Everywhere,
-    run,
-    figure: None,
+    run: Run::Text(run),
 };
 
 // ANCHOR: example

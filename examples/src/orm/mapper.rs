@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 use rusqlite::{Connection, Row};
 
 use crate::input::Params;
-use crate::registry::{Example, InputError, Runs};
+use crate::registry::{Example, InputError, Run, Runs};
 
 /// The chapter's schema: authors, posts, and the index on `posts.author_id`.
 pub const SCHEMA: &str = include_str!("schema.sql");
@@ -27,8 +27,7 @@ pub const EXAMPLE: Example = Example {
     default_input: "authors = 4\n",
     input_help: "`authors = N` (0 to 20): author i gets i mod 3 posts, so every third author has none",
     runs: Runs::Everywhere,
-    run,
-    figure: None,
+    run: Run::Text(run),
 };
 
 // ANCHOR: entities

@@ -2,7 +2,7 @@
 //! with SQLite's query plans with and without the index on `posts.author_id`.
 
 use super::mapper::{self, SCHEMA};
-use crate::registry::{Example, Runs};
+use crate::registry::{Example, Run, Runs};
 use crate::sql::{engine, statements};
 
 /// Authors in the SQL example's database (with [`mapper::posts_mod_3`] posts each).
@@ -16,8 +16,7 @@ pub const EXAMPLE: Example = Example {
     input_help: "SQL statements separated by `;` (SQLite dialect) on the tables `authors (id, name)` and \
                  `posts (id, author_id, title, likes, version)`; `--` starts a comment.",
     runs: Runs::Everywhere,
-    run: |input| engine::run(&setup(), input),
-    figure: None,
+    run: Run::Text(|input| engine::run(&setup(), input)),
 };
 
 /// The schema plus the same seed data as the mapper's example, as SQL.
@@ -63,7 +62,7 @@ mod tests {
 
     #[test]
     fn the_plans_use_the_index_and_scan_without_it() {
-        let out = (EXAMPLE.run)(EXAMPLE.default_input).unwrap();
+        let out = EXAMPLE.output(EXAMPLE.default_input).unwrap().text;
         let before_drop = out.split("DROP INDEX").next().unwrap();
         let after_drop = out.split("DROP INDEX").nth(1).unwrap();
         assert!(before_drop.contains("SEARCH posts USING INDEX posts_by_author (author_id=?)"), "{out}");

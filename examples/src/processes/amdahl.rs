@@ -1,7 +1,7 @@
 //! Amdahl's law: how much faster N cores make a job whose serial part stays serial.
 
 use crate::input::Params;
-use crate::registry::{Example, InputError, Runs};
+use crate::registry::{Example, InputError, Run, Runs};
 
 pub const EXAMPLE: Example = Example {
     id: "processes::amdahl",
@@ -10,8 +10,7 @@ pub const EXAMPLE: Example = Example {
     default_input: "parallel = 0.95\ncores = 1 2 4 8 16 64 1024\n",
     input_help: "`parallel = P` (fraction of the work that parallelises, 0 to 1) and `cores = N N …`",
     runs: Runs::Everywhere,
-    run,
-    figure: None,
+    run: Run::Text(run),
 };
 
 // ANCHOR: example

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 
 use crate::processes::wordcount::child_program;
-use crate::registry::{Example, InputError, Runs};
+use crate::registry::{Example, InputError, Run, Runs};
 
 pub const EXAMPLE: Example = Example {
     id: "processes::crash",
@@ -21,8 +21,7 @@ pub const EXAMPLE: Example = Example {
         reason: "it starts child processes and threads, which the browser playground does not have",
         simulation: Some("processes::scheduler"),
     },
-    run,
-    figure: None,
+    run: Run::Text(run),
 };
 
 // ANCHOR: example

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use crate::registry::{Example, InputError, Runs};
+use crate::registry::{Example, InputError, Run, Runs};
 
 pub const EXAMPLE: Example = Example {
     id: "processes::race_refused",
@@ -18,8 +18,7 @@ pub const EXAMPLE: Example = Example {
         reason: "it runs the Rust compiler, which the browser does not have",
         simulation: None,
     },
-    run,
-    figure: None,
+    run: Run::Text(run),
 };
 
 // ANCHOR: example

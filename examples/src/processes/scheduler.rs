@@ -20,7 +20,7 @@ use std::fmt::Write as _;
 
 use crate::figure::{Figure, Lane, Span, SpanKind};
 use crate::input::{Entry, Params};
-use crate::registry::{Example, InputError, REVEAL_MARKER, Runs};
+use crate::registry::{Drawn, Example, InputError, REVEAL_MARKER, Run, Runs};
 use crate::rng::Rng;
 
 pub const EXAMPLE: Example = Example {
@@ -32,9 +32,13 @@ pub const EXAMPLE: Example = Example {
                  `switch_thread = N`, `switch_process = N`, one `task = A [in PROCESS] [at T] cpu N io N cpu N …` \
                  per task; or `mode = predict` with `seed = N` for a generated problem",
     runs: Runs::Everywhere,
-    run,
-    figure: Some(figure),
+    run: Run::Drawn(run_and_draw),
 };
+
+/// The text and the drawing, each from a simulation of its own.
+fn run_and_draw(input: &str) -> Result<Drawn, InputError> {
+    Ok(Drawn { text: run(input)?, figure: figure(input)? })
+}
 
 /// The same simulation with a generated problem: the page runs it without its output, so the
 /// answer stays hidden until the reader asks; no figure, which would give the answer away.
@@ -45,8 +49,7 @@ pub const PREDICT: Example = Example {
     default_input: "mode = predict\nseed = 5\n",
     input_help: "`mode = predict` and `seed = N`: every seed generates another problem",
     runs: Runs::Everywhere,
-    run,
-    figure: None,
+    run: Run::Text(run),
 };
 
 const DEFAULT_INPUT: &str = "\

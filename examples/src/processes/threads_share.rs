@@ -7,7 +7,7 @@ use std::sync::{Arc, Barrier, Mutex};
 use std::thread;
 
 use crate::input::Params;
-use crate::registry::{Example, InputError, Runs};
+use crate::registry::{Example, InputError, Run, Runs};
 
 pub const EXAMPLE: Example = Example {
     id: "processes::threads_share",
@@ -19,8 +19,7 @@ pub const EXAMPLE: Example = Example {
         reason: "it starts real OS threads, which the browser playground does not have",
         simulation: Some("processes::scheduler"),
     },
-    run,
-    figure: None,
+    run: Run::Text(run),
 };
 
 // ANCHOR: example

@@ -8,7 +8,7 @@ use std::process::{Command, ExitCode, Stdio};
 use std::thread;
 
 use crate::input::Params;
-use crate::registry::{Example, InputError, Runs};
+use crate::registry::{Example, InputError, Run, Runs};
 use crate::rng::Rng;
 
 pub const EXAMPLE: Example = Example {
@@ -21,8 +21,7 @@ pub const EXAMPLE: Example = Example {
         reason: "it starts threads and child processes, which the browser playground does not have",
         simulation: Some("processes::scheduler"),
     },
-    run,
-    figure: None,
+    run: Run::Text(run),
 };
 
 /// The generated text's words, most frequent first.

@@ -29,7 +29,7 @@ use std::fmt::Write as _;
 use super::hash::key_hash;
 use crate::figure::{Figure, Lane, Span, SpanKind};
 use crate::input::Params;
-use crate::registry::{Example, InputError, Runs};
+use crate::registry::{Drawn, Example, InputError, Run, Runs};
 
 pub const EXAMPLE: Example = Example {
     id: "sharding::elastic",
@@ -39,9 +39,13 @@ pub const EXAMPLE: Example = Example {
     input_help: "`nodes = n1 n2 n3`, `primaries = P`, `replicas = R`, `docs = N` (doc-1 … doc-N), then one \
                  `op = …` per step: `stop n2 [n3 …]`, `start n2`, `add n4`, `replicas R`, `split P`",
     runs: Runs::Everywhere,
-    run,
-    figure: Some(figure),
+    run: Run::Drawn(run_and_draw),
 };
+
+/// The text and the drawing, each from a simulation of its own.
+fn run_and_draw(input: &str) -> Result<Drawn, InputError> {
+    Ok(Drawn { text: run(input)?, figure: figure(input)? })
+}
 
 const DEFAULT_INPUT: &str = "\
 nodes = n1 n2 n3

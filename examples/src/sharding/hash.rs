@@ -12,7 +12,7 @@
 use std::fmt::Write as _;
 
 use crate::input::Params;
-use crate::registry::{Example, InputError, Runs};
+use crate::registry::{Example, InputError, Run, Runs};
 
 pub const EXAMPLE: Example = Example {
     id: "sharding::hash",
@@ -23,8 +23,7 @@ pub const EXAMPLE: Example = Example {
     input_help: "`shards = N` (for hash mod N), one `key = TEXT` per key (up to 20), `nodes = A B …` and \
                  `vnodes = N` (virtual-node names to place on the ring)",
     runs: Runs::Everywhere,
-    run,
-    figure: None,
+    run: Run::Text(run),
 };
 
 // ANCHOR: example

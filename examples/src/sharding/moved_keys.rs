@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use super::hash::{key_hash, ring_position};
 use super::ring::Ring;
 use crate::input::Params;
-use crate::registry::{Example, InputError, Runs};
+use crate::registry::{Example, InputError, Run, Runs};
 
 pub const EXAMPLE: Example = Example {
     id: "sharding::moved_keys",
@@ -20,8 +20,7 @@ pub const EXAMPLE: Example = Example {
     input_help: "`keys = K` (user:0 … user:K-1), `nodes = N N …` (cluster sizes before the new node joins), \
                  `vnodes = V` (tokens per node on the ring)",
     runs: Runs::Everywhere,
-    run,
-    figure: None,
+    run: Run::Text(run),
 };
 
 pub const MAX_KEYS: u32 = 200_000;

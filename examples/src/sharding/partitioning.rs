@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use super::hash::shard_of;
 use crate::input::Params;
-use crate::registry::{Example, InputError, Runs};
+use crate::registry::{Example, InputError, Run, Runs};
 use crate::rng::Rng;
 
 pub const EXAMPLE: Example = Example {
@@ -17,8 +17,7 @@ pub const EXAMPLE: Example = Example {
                  `range_query = FROM TO` (order ids), `writes = N`, `accounts = N`, `hot_share = 0…1` (share \
                  of writes to account:42), `salt = S` (sub-keys for the hot key), `seed = N`",
     runs: Runs::Everywhere,
-    run,
-    figure: None,
+    run: Run::Text(run),
 };
 
 const DEFAULT_INPUT: &str = "\

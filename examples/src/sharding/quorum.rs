@@ -23,7 +23,7 @@ use std::fmt::Write as _;
 
 use crate::figure::{Figure, Message, Note};
 use crate::input::{Entry, Params};
-use crate::registry::{Example, InputError, Runs};
+use crate::registry::{Drawn, Example, InputError, Run, Runs};
 use crate::rng::Rng;
 
 pub const EXAMPLE: Example = Example {
@@ -36,9 +36,13 @@ pub const EXAMPLE: Example = Example {
                  `c1 write KEY VALUE`, `c1 read KEY`, `crash A`, `recover A`, `partition c1 A | c2 B C D`, \
                  `heal`, `c2 clock -15`",
     runs: Runs::Everywhere,
-    run,
-    figure: Some(figure),
+    run: Run::Drawn(run_and_draw),
 };
+
+/// The text and the drawing, each from a simulation of its own.
+fn run_and_draw(input: &str) -> Result<Drawn, InputError> {
+    Ok(Drawn { text: run(input)?, figure: figure(input)? })
+}
 
 const DEFAULT_INPUT: &str = "\
 replicas = A B C

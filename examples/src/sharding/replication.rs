@@ -24,7 +24,7 @@ use std::fmt::Write as _;
 
 use crate::figure::{Figure, Message, Note};
 use crate::input::Params;
-use crate::registry::{Example, InputError, Runs};
+use crate::registry::{self, Drawn, Example, InputError, Runs};
 use crate::rng::Rng;
 
 pub const EXAMPLE: Example = Example {
@@ -37,9 +37,13 @@ pub const EXAMPLE: Example = Example {
                  to applying it), `seed = N`, then one `op = TIME write KEY VALUE`, `op = TIME read KEY` or \
                  `op = TIME failover` per line, times in ms, in order",
     runs: Runs::Everywhere,
-    run,
-    figure: Some(figure),
+    run: registry::Run::Drawn(run_and_draw),
 };
+
+/// The text and the drawing, each from a simulation of its own.
+fn run_and_draw(input: &str) -> Result<Drawn, InputError> {
+    Ok(Drawn { text: run(input)?, figure: figure(input)? })
+}
 
 const DEFAULT_INPUT: &str = "\
 mode = async

@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 use super::hash::{ring_percent, ring_position};
 use crate::figure::{Figure, Lane, Span, SpanKind};
 use crate::input::Params;
-use crate::registry::{Example, InputError, Runs};
+use crate::registry::{Drawn, Example, InputError, Run, Runs};
 
 pub const EXAMPLE: Example = Example {
     id: "sharding::ring",
@@ -23,9 +23,13 @@ pub const EXAMPLE: Example = Example {
                  `keys = N` (user:1 … user:N) or `keys = alice bob …`, then one `op = add NAME [VNODES]` or \
                  `op = remove NAME` per change",
     runs: Runs::Everywhere,
-    run,
-    figure: Some(figure),
+    run: Run::Drawn(run_and_draw),
 };
+
+/// The text and the drawing, each from a simulation of its own.
+fn run_and_draw(input: &str) -> Result<Drawn, InputError> {
+    Ok(Drawn { text: run(input)?, figure: figure(input)? })
+}
 
 const DEFAULT_INPUT: &str = "\
 # Three nodes with eight virtual nodes each; every key is stored on two nodes.

@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use super::hash::{key_hash, ring_position};
 use super::ring::Ring;
 use crate::input::Params;
-use crate::registry::{Example, InputError, Runs};
+use crate::registry::{Example, InputError, Run, Runs};
 
 pub const EXAMPLE: Example = Example {
     id: "sharding::vnode_spread",
@@ -19,8 +19,7 @@ pub const EXAMPLE: Example = Example {
     default_input: "nodes = 10\nkeys = 100000\nvnodes = 1 4 16 64 256\n",
     input_help: "`nodes = N`, `keys = K` (user:0 … user:K-1), `vnodes = V V …` (tokens per node, one row each)",
     runs: Runs::Everywhere,
-    run,
-    figure: None,
+    run: Run::Text(run),
 };
 
 pub const MAX_NODES: u32 = 100;

@@ -8,7 +8,7 @@
 
 pub mod engine;
 
-use crate::registry::{Example, Runs};
+use crate::registry::{Example, Run, Runs};
 
 /// The schema and data every SQL example starts from.
 pub const SHOP: &str = include_str!("shop.sql");
@@ -52,8 +52,7 @@ macro_rules! sql_example {
             default_input: $crate::sql::statements(include_str!($file)),
             input_help: $help,
             runs: $crate::registry::Runs::Everywhere,
-            run: |input| $crate::sql::engine::run($setup, input),
-            figure: None,
+            run: $crate::registry::Run::Text(|input| $crate::sql::engine::run($setup, input)),
         };
     };
 }
@@ -67,8 +66,7 @@ pub const SCHEMA: Example = Example {
     default_input: "SELECT * FROM customers;\nSELECT * FROM accounts;\nSELECT * FROM orders;\n",
     input_help: INPUT_HELP,
     runs: Runs::Everywhere,
-    run: |input| engine::run(SHOP, input),
-    figure: None,
+    run: Run::Text(|input| engine::run(SHOP, input)),
 };
 
 sql_example!(
