@@ -2,37 +2,77 @@
 //!
 //! An example is a plain function `fn(&str) -> Result<String, InputError>`: it takes its input
 //! (a scenario, parameters, SQL) as text and returns the output the book shows. Each one is
-//! listed once, in its chapter's `EXAMPLES` (gathered in [`registry::GROUPS`]); from there
+//! listed once, in its chapter's `EXAMPLES`, and each chapter once, in the list below
+//! ([`registry::CHAPTERS`]); from there
 //!
 //! * `cargo test -p examples` runs it on its default input and compares the result with
 //!   `examples/expected/<id>.out`,
 //! * the `mdbook-examples` preprocessor shows its source and that verified output in the page,
 //! * the `playground` crate compiles the very same function to WebAssembly when it can run in a
-//!   browser.
+//!   browser, in one module per chapter that `cargo xtask` derives from this list.
 //!
 //! Modules follow the book's chapters.
 
-#[cfg(feature = "sqlite")]
-pub mod acid;
 pub mod figure;
 pub mod input;
-#[cfg(feature = "isolation")]
-pub mod isolation;
-#[cfg(feature = "sqlite")]
-pub mod migrations;
-#[cfg(feature = "networking")]
-pub mod networking;
-#[cfg(feature = "sqlite")]
-pub mod orm;
-#[cfg(feature = "processes")]
-pub mod processes;
 pub mod programs;
 pub mod registry;
 pub mod rng;
-#[cfg(feature = "sharding")]
-pub mod sharding;
-#[cfg(feature = "sqlite")]
-pub mod sql;
 
 pub use figure::Figure;
 pub use registry::{Example, InputError, REVEAL_MARKER, Runs};
+
+/// The one list of chapters: `module "page.md"` declares the examples module
+/// `examples/src/<module>/` (which ends with its `EXAMPLES`) and the page under `src/` that
+/// teaches them. Its browser-capable examples get a WebAssembly module of their own, named
+/// after the examples module. A chapter marked `(sqlite)` runs SQL: it is compiled only with
+/// the `sqlite` feature and its examples share the `sql` WebAssembly module, which carries
+/// SQLite.
+///
+/// Adding a chapter adds one line here; the native test `tests/wiring.rs` checks that its page,
+/// its quiz and its examples agree with this line.
+macro_rules! chapters {
+    ($($module:ident $page:literal $(($sqlite:ident))?,)*) => {
+        $( chapters!(@module $module $(, $sqlite)?); )*
+        chapters!(@list [] $($module $page $(($sqlite))?,)*);
+    };
+    (@module $module:ident) => { pub mod $module; };
+    (@module $module:ident, sqlite) => { #[cfg(feature = "sqlite")] pub mod $module; };
+    // The list is built one chapter at a time, so that a SQL chapter's entry carries its `cfg`.
+    (@list [$($done:tt)*] $module:ident $page:literal, $($rest:tt)*) => {
+        chapters!(@list [$($done)*
+            registry::Chapter {
+                name: stringify!($module),
+                page: $page,
+                wasm_module: stringify!($module),
+                examples: $module::EXAMPLES,
+            },
+        ] $($rest)*);
+    };
+    (@list [$($done:tt)*] $module:ident $page:literal (sqlite), $($rest:tt)*) => {
+        chapters!(@list [$($done)*
+            #[cfg(feature = "sqlite")]
+            registry::Chapter {
+                name: stringify!($module),
+                page: $page,
+                wasm_module: registry::SQL_MODULE,
+                examples: $module::EXAMPLES,
+            },
+        ] $($rest)*);
+    };
+    (@list [$($done:tt)*]) => {
+        /// Every chapter with examples in this build, in the order of the list.
+        pub const CHAPTERS: &[registry::Chapter] = &[$($done)*];
+    };
+}
+
+chapters! {
+    processes "processes-threads-cores.md",
+    networking "tcp-udp-http.md",
+    isolation "isolation-levels.md",
+    sharding "sharding-replicas.md",
+    sql "how-this-book-works.md" (sqlite),
+    acid "acid-transactions.md" (sqlite),
+    orm "orm-odm.md" (sqlite),
+    migrations "schema-migrations.md" (sqlite),
+}

@@ -117,53 +117,35 @@ impl fmt::Display for InputError {
 
 impl std::error::Error for InputError {}
 
-/// The examples of one chapter, and the WebAssembly module of the playground that carries them.
-///
-/// Each chapter has its own module (`playground/modules/<module>/`), so a page downloads only
-/// the code of its own examples; the SQL examples of every chapter share the `sql` module,
-/// which carries SQLite.
+/// One chapter: its examples and where they are shown and run. Written once, as a line of the
+/// list in `examples/src/lib.rs` ([`crate::CHAPTERS`]).
 #[derive(Debug, Clone, Copy)]
-pub struct Group {
-    /// Name of the wasm module: `playground/modules/<module>/` builds it.
-    pub module: &'static str,
+pub struct Chapter {
+    /// The examples module, `examples/src/<name>/`; every example id starts with `<name>::`.
+    pub name: &'static str,
+    /// The page that teaches the chapter, relative to the book's `src/`.
+    pub page: &'static str,
+    /// The WebAssembly module that runs its browser-capable examples: the chapter's own
+    /// (`name`), or [`SQL_MODULE`] for a chapter whose examples run SQL.
+    pub wasm_module: &'static str,
     /// The chapter's examples, in reading order. Native-only ones carry
     /// `#[cfg(not(target_family = "wasm"))]`, so no wasm module links code the browser can
     /// never run (a test checks the attribute is there).
     pub examples: &'static [Example],
 }
 
-/// Every group of this build, in reading order. A chapter is compiled only with its cargo
-/// feature: the native tests build them all, each wasm module only its own.
-pub const GROUPS: &[Group] = &[
-    #[cfg(feature = "processes")]
-    Group { module: "processes", examples: crate::processes::EXAMPLES },
-    #[cfg(feature = "networking")]
-    Group { module: "networking", examples: crate::networking::EXAMPLES },
-    #[cfg(feature = "isolation")]
-    Group { module: "isolation", examples: crate::isolation::EXAMPLES },
-    #[cfg(feature = "sharding")]
-    Group { module: "sharding", examples: crate::sharding::EXAMPLES },
-    #[cfg(feature = "sqlite")]
-    Group { module: "sql", examples: crate::sql::EXAMPLES },
-    #[cfg(feature = "sqlite")]
-    Group { module: "sql", examples: crate::acid::EXAMPLES },
-    #[cfg(feature = "sqlite")]
-    Group { module: "sql", examples: crate::orm::EXAMPLES },
-    #[cfg(feature = "sqlite")]
-    Group { module: "sql", examples: crate::migrations::EXAMPLES },
-];
+/// The WebAssembly module that carries SQLite and the SQL examples of every chapter: one
+/// download serves all database chapters.
+pub const SQL_MODULE: &str = "sql";
 
-/// Every example of this build, in reading order.
+/// Every example of this build, in the order of the chapter list.
 pub fn every() -> impl Iterator<Item = &'static Example> {
-    GROUPS.iter().flat_map(|group| group.examples)
+    crate::CHAPTERS.iter().flat_map(|chapter| chapter.examples)
 }
 
-/// The wasm module that runs example `id`, if it is in this build.
-pub fn module_of(id: &str) -> Option<&'static str> {
-    GROUPS
-        .iter()
-        .find(|group| group.examples.iter().any(|example| example.id == id))
-        .map(|group| group.module)
+/// The chapter that lists example `id`, if it is in this build.
+pub fn chapter_of(id: &str) -> Option<&'static Chapter> {
+    crate::CHAPTERS.iter().find(|chapter| chapter.examples.iter().any(|example| example.id == id))
 }
 
 /// Looks an example up by id.

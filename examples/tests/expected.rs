@@ -1,23 +1,74 @@
-//! Runs every registered example on its default input and compares the result with
-//! `examples/expected/<id>.out`, and checks `examples/manifest.json` (what the preprocessor
-//! knows of the registry) against the registry. `cargo xtask bless` sets `EXAMPLES_BLESS=1` to
-//! rewrite them; nothing else writes those files.
+//! One test per registered example: it runs on its default input, its output equals
+//! `examples/expected/<id>.out`, and its figure (if any) can be drawn. Plus the checks on the
+//! registry as a whole: `examples/manifest.json` (what the preprocessor and xtask know of the
+//! registry) matches it, no expected file is orphaned, ids are unique, native-only examples are
+//! kept out of wasm builds and link to a simulation.
+//!
+//! The harness is libtest-mimic, so the examples run in parallel and `cargo test -p examples
+//! --test expected -- <id>` runs one. `cargo xtask bless` sets `EXAMPLES_BLESS=1` to rewrite
+//! the expected files and the manifest; nothing else writes them.
 
-use std::fmt::Write as _;
 use std::path::PathBuf;
+
+use examples::{Example, Runs};
+use libtest_mimic::{Arguments, Failed, Trial};
+use test_support::{blessing, line_diff};
+
+fn main() {
+    let args = Arguments::from_args();
+    let mut trials: Vec<Trial> = examples::registry::every()
+        .map(|example| Trial::test(example.id, move || verified_output(example)))
+        .collect();
+    trials.extend([
+        Trial::test("registry::manifest_matches_the_registry", manifest_matches_the_registry),
+        Trial::test("registry::no_expected_file_is_orphaned", no_expected_file_is_orphaned),
+        Trial::test("registry::ids_are_unique", ids_are_unique),
+        Trial::test(
+            "registry::native_only_examples_link_to_a_browser_simulation",
+            native_only_examples_link_to_a_browser_simulation,
+        ),
+        Trial::test(
+            "registry::native_only_examples_are_left_out_of_wasm_builds",
+            native_only_examples_are_left_out_of_wasm_builds,
+        ),
+    ]);
+    libtest_mimic::run(&args, trials).exit();
+}
 
 fn expected_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("expected")
 }
 
-fn blessing() -> bool {
-    std::env::var_os("EXAMPLES_BLESS").is_some_and(|v| v == "1")
+/// The example on its default input: the output the page shows, and a drawable figure.
+fn verified_output(example: &Example) -> Result<(), Failed> {
+    let output = example
+        .output(example.default_input)
+        .map_err(|err| format!("its default input is rejected: {err}"))?;
+    if let Some(figure) = &output.figure {
+        figure.validate().map_err(|problem| format!("its figure cannot be drawn: {problem}"))?;
+    }
+    let path = expected_dir().join(example.expected_file_name());
+    if blessing() {
+        return std::fs::write(&path, &output.text)
+            .map_err(|e| format!("writing {}: {e}", path.display()).into());
+    }
+    match std::fs::read_to_string(&path) {
+        Ok(expected) if expected == output.text => Ok(()),
+        Ok(expected) => Err(format!(
+            "the output differs from {}:\n{}\nIf the new output is right, run `cargo xtask bless` and review the diff.",
+            path.display(),
+            line_diff(&expected, &output.text)
+        )
+        .into()),
+        Err(err) => Err(format!("no verified output at {} ({err}); run `cargo xtask bless`", path.display()).into()),
+    }
 }
 
-/// The registry as the preprocessor reads it: `examples/manifest.json`.
+/// The registry as the preprocessor and xtask read it: `examples/manifest.json`.
 fn manifest() -> String {
     let examples: Vec<serde_json::Value> = examples::registry::every()
         .map(|example| {
+            let chapter = examples::registry::chapter_of(example.id).expect("every example is in a chapter");
             serde_json::json!({
                 "id": example.id,
                 "title": example.title,
@@ -26,190 +77,110 @@ fn manifest() -> String {
                 "default_input": example.default_input,
                 "input_help": example.input_help,
                 "native_only": match example.runs {
-                    examples::Runs::Everywhere => None,
-                    examples::Runs::NativeOnly { reason, .. } => Some(reason),
+                    Runs::Everywhere => None,
+                    Runs::NativeOnly { reason, .. } => Some(reason),
                 },
                 "simulation": match example.runs {
-                    examples::Runs::Everywhere => None,
-                    examples::Runs::NativeOnly { simulation, .. } => simulation,
+                    Runs::Everywhere => None,
+                    Runs::NativeOnly { simulation, .. } => simulation,
                 },
                 "figure": example.has_figure(),
-                "module": examples::registry::module_of(example.id),
+                "module": chapter.wasm_module,
             })
         })
         .collect();
     let doc = serde_json::json!({
-        "comment": "Written by `cargo xtask bless` from examples::registry::GROUPS; checked by `cargo test -p examples`. Read by the mdbook-examples preprocessor.",
+        "comment": "Written by `cargo xtask bless` from the chapter list (examples::CHAPTERS); checked by `cargo test -p examples`. Read by the mdbook-examples preprocessor, and by xtask, which builds a WebAssembly module for each `module` named here.",
         "examples": examples,
     });
-    serde_json::to_string_pretty(&doc).unwrap() + "\n"
+    serde_json::to_string_pretty(&doc).expect("the manifest serialises") + "\n"
 }
 
-#[test]
-fn manifest_matches_the_registry() {
+fn manifest_matches_the_registry() -> Result<(), Failed> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("manifest.json");
     let current = manifest();
     if blessing() {
-        std::fs::write(&path, current).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
-        return;
+        return std::fs::write(&path, current).map_err(|e| format!("writing {}: {e}", path.display()).into());
     }
     let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        on_disk == current,
-        "examples/manifest.json is out of date with examples::registry::GROUPS:\n{}\nRun `cargo xtask bless`.",
+    if on_disk == current {
+        return Ok(());
+    }
+    Err(format!(
+        "examples/manifest.json is out of date with the chapter list (examples::CHAPTERS):\n{}\nRun `cargo xtask bless`.",
         line_diff(&on_disk, &current)
-    );
+    )
+    .into())
 }
 
-#[test]
-fn every_example_matches_its_verified_output() {
-    let bless = blessing();
-    let mut failures = String::new();
-    for example in examples::registry::every() {
-        let path = expected_dir().join(example.expected_file_name());
-        let actual = match example.output(example.default_input) {
-            Ok(output) => output.text,
-            Err(err) => {
-                writeln!(failures, "{}: its default input is rejected: {err}", example.id).unwrap();
-                continue;
-            }
-        };
-        if bless {
-            std::fs::write(&path, &actual).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
-            continue;
-        }
-        match std::fs::read_to_string(&path) {
-            Ok(expected) if expected == actual => {}
-            Ok(expected) => {
-                writeln!(
-                    failures,
-                    "{} differs from {}:\n{}",
-                    example.id,
-                    path.display(),
-                    line_diff(&expected, &actual)
-                )
-                .unwrap();
-            }
-            Err(err) => {
-                writeln!(
-                    failures,
-                    "{}: no verified output at {} ({err}); run `cargo xtask bless`",
-                    example.id,
-                    path.display()
-                )
-                .unwrap();
-            }
+fn no_expected_file_is_orphaned() -> Result<(), Failed> {
+    let known: Vec<String> = examples::registry::every().map(Example::expected_file_name).collect();
+    let dir = expected_dir();
+    let mut orphans = Vec::new();
+    for entry in std::fs::read_dir(&dir).map_err(|e| format!("listing {}: {e}", dir.display()))? {
+        let name = entry.map_err(|e| e.to_string())?.file_name().to_string_lossy().into_owned();
+        if !known.contains(&name) {
+            orphans.push(format!("examples/expected/{name}"));
         }
     }
-    assert!(
-        failures.is_empty(),
-        "\n{failures}\nIf the new output is right, run `cargo xtask bless` and review the diff."
-    );
-}
-
-#[test]
-fn no_expected_file_is_orphaned() {
-    let known: Vec<String> = examples::registry::every().map(|e| e.expected_file_name()).collect();
-    for entry in std::fs::read_dir(expected_dir()).unwrap() {
-        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
-        assert!(known.contains(&name), "examples/expected/{name} belongs to no registered example");
+    if orphans.is_empty() {
+        return Ok(());
     }
+    Err(format!("belong to no registered example: {}", orphans.join(", ")).into())
 }
 
-#[test]
-fn ids_are_unique() {
+fn ids_are_unique() -> Result<(), Failed> {
     let mut ids: Vec<&str> = examples::registry::every().map(|e| e.id).collect();
     ids.sort_unstable();
-    let before = ids.len();
-    ids.dedup();
-    assert_eq!(before, ids.len(), "two examples share an id");
-}
-
-#[test]
-fn every_figure_can_be_drawn() {
-    for example in examples::registry::every().filter(|example| example.has_figure()) {
-        let output = example
-            .output(example.default_input)
-            .unwrap_or_else(|err| panic!("{}: its default input is rejected: {err}", example.id));
-        if let Some(figure) = output.figure
-            && let Err(problem) = figure.validate()
-        {
-            panic!("{}: its figure cannot be drawn: {problem}", example.id);
-        }
+    match ids.windows(2).find(|pair| pair[0] == pair[1]) {
+        Some(pair) => Err(format!("two examples share the id `{}`", pair[0]).into()),
+        None => Ok(()),
     }
 }
 
-#[test]
-fn native_only_examples_link_to_a_browser_simulation() {
+fn native_only_examples_link_to_a_browser_simulation() -> Result<(), Failed> {
     for example in examples::registry::every() {
-        if let examples::Runs::NativeOnly { reason, simulation } = example.runs {
-            assert!(!reason.trim().is_empty(), "{}: give the reason it runs only natively", example.id);
-            assert!(!reason.contains('\n'), "{}: the reason is shown in one line", example.id);
-            if let Some(target) = simulation {
-                let found = examples::registry::find(target)
-                    .unwrap_or_else(|| panic!("{}: simulation `{target}` is not registered", example.id));
-                assert!(
-                    found.runs_in_browser(),
-                    "{}: simulation `{target}` cannot run in a browser",
-                    example.id
-                );
+        let Runs::NativeOnly { reason, simulation } = example.runs else { continue };
+        if reason.trim().is_empty() {
+            return Err(format!("{}: give the reason it runs only natively", example.id).into());
+        }
+        if reason.contains('\n') {
+            return Err(format!("{}: the reason is shown in one line", example.id).into());
+        }
+        if let Some(target) = simulation {
+            let found = examples::registry::find(target)
+                .ok_or_else(|| format!("{}: simulation `{target}` is not registered", example.id))?;
+            if !found.runs_in_browser() {
+                return Err(format!("{}: simulation `{target}` cannot run in a browser", example.id).into());
             }
         }
     }
+    Ok(())
 }
 
-#[test]
-fn native_only_examples_are_left_out_of_wasm_builds() {
-    for example in examples::registry::every() {
-        if example.runs_in_browser() {
-            continue;
-        }
+fn native_only_examples_are_left_out_of_wasm_builds() -> Result<(), Failed> {
+    for example in examples::registry::every().filter(|example| !example.runs_in_browser()) {
         // examples/src/processes/crash.rs: the entry `crash::…` in examples/src/processes/mod.rs
         let path = example.file.trim_start_matches("examples/");
-        let (chapter, file) = path.rsplit_once('/').unwrap();
+        let (chapter, file) =
+            path.rsplit_once('/').ok_or_else(|| format!("{}: odd file {path}", example.id))?;
         let list_file = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(chapter).join("mod.rs");
-        let list = std::fs::read_to_string(&list_file).unwrap();
+        let list = std::fs::read_to_string(&list_file)
+            .map_err(|e| format!("reading {}: {e}", list_file.display()))?;
         let module = file.trim_end_matches(".rs");
-        let entry = list
-            .lines()
-            .position(|line| line.trim().starts_with(&format!("{module}::")))
-            .unwrap_or_else(|| panic!("{}: no entry `{module}::…` in {}", example.id, list_file.display()));
-        let attribute = list.lines().nth(entry.wrapping_sub(1)).unwrap_or_default().trim();
-        assert_eq!(
-            attribute, "#[cfg(not(target_family = \"wasm\"))]",
-            "{}: runs only natively, so its entry in EXAMPLES needs this attribute to keep it out of the wasm module",
-            example.id
-        );
-    }
-}
-
-/// A small line diff: `-` lines only in the expected file, `+` lines only in the new output.
-fn line_diff(expected: &str, actual: &str) -> String {
-    let (old, new): (Vec<&str>, Vec<&str>) = (expected.lines().collect(), actual.lines().collect());
-    // Longest common subsequence table; outputs are short.
-    let mut lcs = vec![vec![0usize; new.len() + 1]; old.len() + 1];
-    for i in (0..old.len()).rev() {
-        for j in (0..new.len()).rev() {
-            lcs[i][j] =
-                if old[i] == new[j] { lcs[i + 1][j + 1] + 1 } else { lcs[i + 1][j].max(lcs[i][j + 1]) };
+        let lines: Vec<&str> = list.lines().map(str::trim).collect();
+        let entry = lines
+            .iter()
+            .position(|line| line.starts_with(&format!("{module}::")))
+            .ok_or_else(|| format!("{}: no entry `{module}::…` in {}", example.id, list_file.display()))?;
+        let attribute = if entry == 0 { "" } else { lines[entry - 1] };
+        if attribute != "#[cfg(not(target_family = \"wasm\"))]" {
+            return Err(format!(
+                "{}: runs only natively, so its entry in EXAMPLES needs #[cfg(not(target_family = \"wasm\"))] to keep it out of the wasm module",
+                example.id
+            )
+            .into());
         }
     }
-    let (mut i, mut j, mut out) = (0, 0, String::new());
-    while i < old.len() || j < new.len() {
-        if i < old.len() && j < new.len() && old[i] == new[j] {
-            writeln!(out, "   {}", old[i]).unwrap();
-            i += 1;
-            j += 1;
-        } else if j < new.len() && (i == old.len() || lcs[i][j + 1] >= lcs[i + 1][j]) {
-            writeln!(out, "  +{}", new[j]).unwrap();
-            j += 1;
-        } else {
-            writeln!(out, "  -{}", old[i]).unwrap();
-            i += 1;
-        }
-    }
-    if expected.ends_with('\n') != actual.ends_with('\n') {
-        out.push_str("  (the final newline differs)\n");
-    }
-    out
+    Ok(())
 }

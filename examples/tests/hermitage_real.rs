@@ -18,8 +18,9 @@
 //!
 //! Servers: `BF_POSTGRES` (a libpq-style connection string, default
 //! `host=127.0.0.1 port=5432 user=postgres dbname=test`) and `BF_MARIADB` (a URL, default
-//! `mysql://root@127.0.0.1:3306/test`). A server that cannot be reached fails the test when
-//! `CI=true`; otherwise the test says loudly on stderr that it did not run, and passes.
+//! `mysql://root@127.0.0.1:3306/test`). A server that cannot be reached fails the test in
+//! CI (`test_support::in_ci`: `CI=true` or `CI=1`); otherwise it says loudly on stderr that
+//! it did not run, and passes.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -471,52 +472,17 @@ fn data_file() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data").join("hermitage-observed.txt")
 }
 
-fn line_diff(expected: &str, actual: &str) -> String {
-    let (e, a): (Vec<&str>, Vec<&str>) = (expected.lines().collect(), actual.lines().collect());
-    let mut out = String::new();
-    for i in 0..e.len().max(a.len()) {
-        match (e.get(i), a.get(i)) {
-            (Some(x), Some(y)) if x == y => {}
-            (x, y) => {
-                out.push_str(&format!(
-                    "line {}:\n  - {}\n  + {}\n",
-                    i + 1,
-                    x.unwrap_or(&"(none)"),
-                    y.unwrap_or(&"(none)")
-                ));
-                if out.len() > 6_000 {
-                    out.push_str("  …\n");
-                    break;
-                }
-            }
-        }
-    }
-    out
-}
-
-fn loud_warning(server: Server, error: &str) {
-    use std::io::Write as _;
+fn skipped(server: Server, error: &str) {
     let variable = if server == Server::Postgres { "BF_POSTGRES" } else { "BF_MARIADB" };
-    // Written to the process's stderr directly: the test harness hides `eprintln!` of a
-    // passing test, and this must be seen.
-    let _ = write!(
-        std::io::stderr(),
-        "\n\
-         ************************************************************************\n\
-         *  hermitage_real: {} was NOT reachable, so its half of this test\n\
-         *  did NOT run. Nothing was checked against the real {}.\n\
-         *  error: {error}\n\
-         *  Start the server, or point {variable} at one. With CI=true this fails.\n\
-         ************************************************************************\n",
-        server.name(),
-        server.name()
+    test_support::skip_or_fail(
+        &format!("hermitage_real: Hermitage's cases on the real {}", server.name()),
+        &format!("{} is not reachable: {error}", server.name()),
+        &format!("Start the server, or point {variable} at one."),
     );
 }
-
 #[test]
 fn hermitage_cases_on_real_servers() {
-    let ci = std::env::var("CI").is_ok_and(|v| v == "true");
-    let bless = std::env::var("EXAMPLES_BLESS").is_ok_and(|v| v == "1");
+    let bless = test_support::blessing();
     let handles: Vec<(Server, JoinHandle<Result<ServerRun, String>>)> =
         Server::ALL.into_iter().map(|s| (s, thread::spawn(move || run_server(s)))).collect();
     let mut runs: BTreeMap<Server, ServerRun> = BTreeMap::new();
@@ -525,8 +491,7 @@ fn hermitage_cases_on_real_servers() {
             Ok(run) => {
                 runs.insert(server, run);
             }
-            Err(error) if ci => panic!("{} is not reachable and CI=true: {error}", server.name()),
-            Err(error) => loud_warning(server, &error),
+            Err(error) => skipped(server, &error),
         }
     }
     if runs.is_empty() {
@@ -547,7 +512,7 @@ fn hermitage_cases_on_real_servers() {
                     failures.push_str(&format!(
                         "PostgreSQL differs from the engine on {} at {level}:\n{}\n",
                         case.name,
-                        line_diff(&model, &real)
+                        test_support::line_diff(&model, &real)
                     ));
                 }
                 let verdict = case.verdict(script, trace);
@@ -615,7 +580,7 @@ fn hermitage_cases_on_real_servers() {
             "{} differs from what the servers did:\n{}\nIf the servers are right (a new version?), run \
              `EXAMPLES_BLESS=1 cargo test -p examples --test hermitage_real` and review the diff.\n",
             path.display(),
-            line_diff(&on_disk, &text)
+            test_support::line_diff(&on_disk, &text)
         ));
     }
     assert!(failures.is_empty(), "\n{failures}");

@@ -1,53 +1,97 @@
 //! The WebAssembly face of the `examples` crate.
 //!
-//! It writes no example logic of its own: [`run`] looks the id up in
-//! [`examples::registry::GROUPS`] and calls the very function that `cargo test` ran.
+//! It writes no example logic of its own. Each WebAssembly module of the site is a cdylib crate
+//! that `cargo xtask` generates with one line, `playground::wasm_module!("<name>");`, whose
+//! exported `run` looks an id up among the examples of that module's chapters and calls the
+//! very function that `cargo test` ran.
+//!
+//! A module carries only its own chapters' code. The chapters it serves are chosen at compile
+//! time ([`select`]), so the module refers to no other chapter's examples and the linker drops
+//! their code; no chapter needs a cargo feature of its own.
 
+use examples::{Example, Figure, Runs};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
+/// For [`wasm_module!`], which expands in the generated module crates.
+#[doc(hidden)]
+pub use wasm_bindgen;
+
+/// The examples a module can run: for each chapter of [`examples::CHAPTERS`], its examples if
+/// the chapter belongs to the module, else none.
+pub type Selection = [&'static [Example]; examples::CHAPTERS.len()];
+
+/// The chapters of WebAssembly module `module`, chosen at compile time. A module name that no
+/// chapter uses fails the build.
+pub const fn select(module: &str) -> Selection {
+    let mut selection: Selection = [&[]; examples::CHAPTERS.len()];
+    let mut found = false;
+    let mut i = 0;
+    while i < examples::CHAPTERS.len() {
+        if same_str(examples::CHAPTERS[i].wasm_module, module) {
+            selection[i] = examples::CHAPTERS[i].examples;
+            found = true;
+        }
+        i += 1;
+    }
+    assert!(found, "no chapter in examples::CHAPTERS runs in this WebAssembly module");
+    selection
+}
+
+const fn same_str(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// The exports of one WebAssembly module: `run(id, input)` for the browser-capable examples
+/// of the chapters whose `wasm_module` is `$module`.
+#[macro_export]
+macro_rules! wasm_module {
+    ($module:literal) => {
+        static SELECTION: $crate::Selection = $crate::select($module);
+
+        /// Runs example `id` on `input`: JSON `{"output": text, "figure": drawing or null}`,
+        /// from one computation, or a readable error (unknown id, native-only example, bad input).
+        #[$crate::wasm_bindgen::prelude::wasm_bindgen(wasm_bindgen = $crate::wasm_bindgen)]
+        pub fn run(id: &str, input: &str) -> Result<String, String> {
+            $crate::run(&SELECTION, id, input)
+        }
+    };
+}
+
+/// What one run sends to the page.
 #[derive(Serialize)]
-struct ExampleInfo {
-    id: &'static str,
-    title: &'static str,
-    default_input: &'static str,
-    input_help: &'static str,
+struct Reply<'a> {
+    output: &'a str,
+    figure: Option<&'a Figure>,
 }
 
-/// The examples that can run here, as JSON: `[{id, title, default_input, input_help}]`.
-#[wasm_bindgen]
-pub fn examples() -> String {
-    let list: Vec<ExampleInfo> = examples::registry::every()
-        .filter(|example| example.runs_in_browser())
-        .map(|example| ExampleInfo {
-            id: example.id,
-            title: example.title,
-            default_input: example.default_input,
-            input_help: example.input_help,
-        })
-        .collect();
-    serde_json::to_string(&list).expect("example metadata serialises")
+/// Runs example `id` of `selection` on `input`; the module's `run` export.
+pub fn run(selection: &Selection, id: &str, input: &str) -> Result<String, String> {
+    let example = browser_example(selection, id)?;
+    let output = example.output(input).map_err(|err| err.to_string())?;
+    let reply = Reply { output: &output.text, figure: output.figure.as_ref() };
+    serde_json::to_string(&reply)
+        .map_err(|err| format!("`{id}`: its output cannot be sent to the page: {err}"))
 }
 
-/// Runs example `id` on `input`. Errors (unknown id, native-only example, bad input) come
-/// back as a readable message.
-#[wasm_bindgen]
-pub fn run(id: &str, input: &str) -> Result<String, String> {
-    (browser_example(id)?.run)(input).map_err(|err| err.to_string())
-}
-
-/// The run of example `id` on `input` as a drawing (JSON of [`examples::Figure`]), or `None`
-/// for examples that only print text.
-#[wasm_bindgen]
-pub fn figure(id: &str, input: &str) -> Result<Option<String>, String> {
-    let Some(figure) = browser_example(id)?.figure else { return Ok(None) };
-    let figure = figure(input).map_err(|err| err.to_string())?;
-    Ok(Some(serde_json::to_string(&figure).expect("figures serialise")))
-}
-
-fn browser_example(id: &str) -> Result<&'static examples::Example, String> {
-    let example = examples::registry::find(id).ok_or_else(|| format!("no example `{id}`"))?;
-    if let examples::Runs::NativeOnly { reason, .. } = example.runs {
+fn browser_example(selection: &Selection, id: &str) -> Result<&'static Example, String> {
+    let example = selection
+        .iter()
+        .flat_map(|examples| examples.iter())
+        .find(|example| example.id == id)
+        .ok_or_else(|| format!("no example `{id}` in this module"))?;
+    if let Runs::NativeOnly { reason, .. } = example.runs {
         return Err(format!("`{id}` runs only natively: {reason}"));
     }
     Ok(example)
@@ -79,20 +123,80 @@ pub fn panic_for_tests(message: &str) {
 mod tests {
     use super::*;
 
+    /// Every wasm module the chapter list names.
+    fn modules() -> Vec<&'static str> {
+        let mut modules: Vec<&str> = examples::CHAPTERS.iter().map(|chapter| chapter.wasm_module).collect();
+        modules.sort_unstable();
+        modules.dedup();
+        modules
+    }
+
     #[test]
-    fn lists_only_browser_examples_and_runs_them() {
-        let list: Vec<serde_json::Value> = serde_json::from_str(&examples()).unwrap();
-        assert!(!list.is_empty());
-        for entry in list {
-            let id = entry["id"].as_str().unwrap();
-            let example = examples::registry::find(id).unwrap();
-            assert!(example.runs_in_browser());
-            assert_eq!(
-                run(id, example.default_input),
-                (example.run)(example.default_input).map_err(|e| e.to_string())
-            );
+    fn a_module_selects_exactly_its_own_chapters() {
+        for module in modules() {
+            let selection = select(module);
+            for (chapter, selected) in examples::CHAPTERS.iter().zip(selection) {
+                let expected: &[Example] = if chapter.wasm_module == module { chapter.examples } else { &[] };
+                assert_eq!(
+                    selected.iter().map(|e| e.id).collect::<Vec<_>>(),
+                    expected.iter().map(|e| e.id).collect::<Vec<_>>(),
+                    "module `{module}`, chapter `{}`",
+                    chapter.name
+                );
+            }
         }
-        assert!(run("no::such", "").unwrap_err().contains("no example"));
-        assert!(figure("no::such", "").unwrap_err().contains("no example"));
+    }
+
+    #[test]
+    fn run_replies_with_the_examples_own_output_and_figure() {
+        let mut ran = 0;
+        for module in modules() {
+            let selection = select(module);
+            for example in selection.iter().flat_map(|examples| examples.iter()) {
+                if !example.runs_in_browser() {
+                    let refused = run(&selection, example.id, example.default_input).unwrap_err();
+                    assert!(refused.contains("runs only natively"), "{}: {refused}", example.id);
+                    continue;
+                }
+                let reply: serde_json::Value =
+                    serde_json::from_str(&run(&selection, example.id, example.default_input).unwrap())
+                        .unwrap();
+                let direct = example.output(example.default_input).unwrap();
+                assert_eq!(reply["output"], direct.text.as_str(), "{}", example.id);
+                // Both sides through the same JSON text, so that floats compare digit for digit.
+                let figure: serde_json::Value =
+                    serde_json::from_str(&serde_json::to_string(&direct.figure).unwrap()).unwrap();
+                assert_eq!(reply["figure"], figure, "{}", example.id);
+                ran += 1;
+            }
+        }
+        assert!(ran > 0, "no browser-capable example ran");
+    }
+
+    #[test]
+    fn a_module_does_not_run_another_modules_examples() {
+        let other = examples::CHAPTERS.iter().find(|chapter| chapter.wasm_module != "processes").unwrap();
+        let id = other.examples[0].id;
+        let refused = run(&select("processes"), id, "").unwrap_err();
+        assert_eq!(refused, format!("no example `{id}` in this module"));
+        assert!(run(&select("processes"), "no::such", "").unwrap_err().contains("no example `no::such`"));
+    }
+
+    #[test]
+    fn bad_input_is_a_readable_error() {
+        let selection = select("processes");
+        let error = run(&selection, "processes::scheduler", "cores = many\n").unwrap_err();
+        assert!(error.starts_with("input line 1:"), "{error}");
+    }
+
+    // The macro expands natively too (the generated crates expand it for wasm32).
+    mod expanded {
+        crate::wasm_module!("networking");
+
+        #[test]
+        fn the_macro_exports_run_for_its_module() {
+            assert!(run("networking::http_parser", "GET / HTTP/1.1\nHost: h\n\n").is_ok());
+            assert!(run("processes::scheduler", "").unwrap_err().contains("no example"));
+        }
     }
 }

@@ -2,8 +2,8 @@
 //
 // theme/playground.js starts one worker per module, naming it in the URL:
 // `playground-worker.js?module=<name>` loads src/generated/playground_<name>/, built by xtask
-// from playground/modules/<name>/ (one module per chapter; `sql` has SQLite and the SQL
-// examples of every chapter). Messages:
+// from the chapter list (one module per chapter; `sql` has SQLite and the SQL examples of every
+// chapter). Messages:
 //   → {seq, op: "run", id, input}      ← {seq, ok: true, output, figure, ms} or {seq, ok: false, error}
 //   → {seq, op: "panic", message}       (tests only: panics inside the module)
 // A panic traps the module (the wasm profile aborts on panic). The Rust panic hook hands the
@@ -51,15 +51,9 @@ self.onmessage = async (event) => {
             self.postMessage({ seq, ok: false, error: "panic_for_tests returned without panicking" });
             return;
         }
-        const output = wasm.run(event.data.id, event.data.input);
-        const drawing = wasm.figure(event.data.id, event.data.input);
-        self.postMessage({
-            seq,
-            ok: true,
-            output,
-            figure: drawing === undefined || drawing === null ? null : JSON.parse(drawing),
-            ms: performance.now() - started,
-        });
+        // One call: the text and the drawing come from one run of the example.
+        const { output, figure } = JSON.parse(wasm.run(event.data.id, event.data.input));
+        self.postMessage({ seq, ok: true, output, figure, ms: performance.now() - started });
     } catch (error) {
         if (error instanceof WebAssembly.RuntimeError) {
             const message = panicMessage ?? describe(error);

@@ -87,30 +87,12 @@ pub fn run(runs: u32) -> anyhow::Result<()> {
 
 /// Latency budget for Run -> output once the module is loaded (issue 4).
 const RUN_LATENCY_BUDGET_MS: f64 = 50.0;
-/// Size budget for each simulation module (every module but `sql`), gzipped (issue 4).
-const WASM_GZIP_BUDGET: u64 = 150 * 1024;
-
 /// The playground's WebAssembly: its size raw and gzipped, and (in Chromium) instantiate time,
 /// the first Run on a page, and the Run -> output latency of every browser-capable example.
 fn playground_figures(table: &mut Table) -> anyhow::Result<()> {
     let site = step("build the site into book/ for the browser figures", book::build_all)?;
-    for module in crate::wasm::modules()? {
-        let wasm = module.wasm_file();
-        let raw = std::fs::metadata(&wasm).with_context(|| format!("reading {}", wasm.display()))?.len();
-        let gzipped = gzip_size(&wasm)?;
-        let verdict = if module.name == crate::wasm::SQL {
-            "SQLite and the SQL examples; only pages with SQL fetch it".to_string()
-        } else if gzipped <= WASM_GZIP_BUDGET {
-            format!("within the budget of {} gzipped", kib(WASM_GZIP_BUDGET))
-        } else {
-            format!("OVER the budget of {} gzipped", kib(WASM_GZIP_BUDGET))
-        };
-        table.note(format!(
-            "{} wasm: {} raw, {} gzipped ({verdict})",
-            module.package(),
-            kib(raw),
-            kib(gzipped)
-        ));
+    for size in crate::wasm::sizes(&crate::wasm::modules()?)? {
+        table.note(format!("wasm module {}", size.describe()));
     }
     let Some(mut node) = crate::browser::node_with_chromium(
         &site,
@@ -153,21 +135,6 @@ fn playground_figures(table: &mut Table) -> anyhow::Result<()> {
         ));
     }
     Ok(())
-}
-
-/// Size of `file` after `gzip -9`, as a static host would serve it compressed.
-fn gzip_size(file: &Path) -> anyhow::Result<u64> {
-    let out = Command::new("gzip")
-        .args(["-9", "--stdout"])
-        .arg(file)
-        .output()
-        .context("running gzip (Debian package `gzip`)")?;
-    anyhow::ensure!(out.status.success(), "gzip failed on {}", file.display());
-    Ok(out.stdout.len() as u64)
-}
-
-fn kib(bytes: u64) -> String {
-    format!("{:.1} KiB", bytes as f64 / 1024.0)
 }
 
 struct Restore {

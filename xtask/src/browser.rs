@@ -12,11 +12,16 @@ use crate::book;
 use crate::project;
 use crate::step::{self, in_ci, loud_warning, step};
 use crate::tools;
+use crate::wasm;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 
 pub fn test_all() -> anyhow::Result<()> {
     let started = std::time::Instant::now();
+    // Tests that cannot run here (no server, no tool) append a line to this file; they are
+    // repeated at the end, where they cannot be missed.
+    let skipped_log = project::target_dir().join("skipped-checks.txt");
+    let _ = std::fs::remove_file(&skipped_log);
     step("cargo fmt --check", || step::run(project::cargo().args(["fmt", "--all", "--check"])))?;
     step("cargo clippy --all-targets -- -D warnings", || {
         step::run(project::cargo().args([
@@ -32,17 +37,59 @@ pub fn test_all() -> anyhow::Result<()> {
     // The preprocessor's end-to-end tests drive the pinned mdbook, so install it first.
     step("pinned tools (mdbook, mdbook-mermaid)", tools::ensure_book_tools)?;
     step("cargo test --workspace", || {
-        step::run(project::cargo().args(["test", "--workspace"]).env("MDBOOK", tools::MDBOOK.binary()?))
+        step::run(
+            project::cargo()
+                .args(["test", "--workspace"])
+                .env("MDBOOK", tools::MDBOOK.binary()?)
+                .env(test_support::SKIPPED_LOG, &skipped_log),
+        )
     })?;
     let site = book::build_all()?;
+    step("WebAssembly module sizes against their budgets", || {
+        for size in wasm::check_sizes(&wasm::modules()?)? {
+            eprintln!("    {}", size.describe());
+        }
+        Ok(())
+    })?;
+    let fuzzed = step("fuzz every browser-capable example in its WebAssembly module (Node)", || fuzz(&site))?;
     let ran_browser_tests = step("browser tests (Playwright + Debian Chromium)", || browser_tests(&site))?;
     eprintln!("\nall checks passed in {}", step::format_duration(started.elapsed()));
+    let mut reminders = Vec::new();
+    if let Ok(skipped) = std::fs::read_to_string(&skipped_log) {
+        reminders.extend(skipped.lines().map(|line| format!("SKIPPED: {line}")));
+    }
+    if !fuzzed {
+        reminders.push("SKIPPED: the wasm fuzz run (no node; see above).".to_string());
+    }
     if !ran_browser_tests {
-        loud_warning(&[
-            "REMINDER: the browser tests did NOT run (see above); this run proves less than CI's.",
-        ]);
+        reminders.push("SKIPPED: the browser tests (see above).".to_string());
+    }
+    if !reminders.is_empty() {
+        let mut lines = vec!["REMINDER: these checks did NOT run; this run proves less than CI's."];
+        lines.extend(reminders.iter().map(String::as_str));
+        loud_warning(&lines);
     }
     Ok(())
+}
+
+/// Throws mutated inputs at every browser-capable example in the very modules the site ships
+/// (`browser-tests/fuzz/wasm-fuzz.mjs`); a trap fails. Returns false when node is missing
+/// outside CI.
+fn fuzz(site: &Path) -> anyhow::Result<bool> {
+    if step::output(Command::new("node").arg("--version")).is_err() {
+        if in_ci() {
+            bail!("node is not on PATH, and this is CI (install: apt-get install nodejs)");
+        }
+        loud_warning(&["WASM FUZZ SKIPPED: node is not on PATH (install: apt-get install nodejs)."]);
+        return Ok(false);
+    }
+    step::run(
+        Command::new("node")
+            .arg(browser_tests_dir().join("fuzz").join("wasm-fuzz.mjs"))
+            .current_dir(project::root())
+            .env("BOOK_DIR", site),
+    )?;
+    Ok(true)
 }
 
 /// Runs the browser tests; returns false when they were skipped outside CI.

@@ -51,10 +51,7 @@ pub fn describe(cmd: &Command) -> String {
     words.join(" ")
 }
 
-/// True when running under CI (`CI=true`), where skipped checks become failures.
-pub fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|value| value == "true" || value == "1")
-}
+pub use test_support::in_ci;
 
 /// Prints a hard-to-miss warning block.
 pub fn loud_warning(lines: &[&str]) {

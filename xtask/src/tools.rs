@@ -23,6 +23,18 @@ pub const MDBOOK_MERMAID: Tool = Tool { krate: "mdbook-mermaid", version: "0.17.
 
 pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
+/// An npm package installed with `npm install --prefix` into the tool cache.
+pub struct NpmTool {
+    pub package: &'static str,
+    pub version: &'static str,
+    /// The command it provides, from its `node_modules/.bin/`.
+    pub command: &'static str,
+}
+
+/// wasm-opt shrinks the playground's modules. Debian's binaryen 108 emits modules that
+/// Chromium rejects; npm's build of 132 does not.
+pub const WASM_OPT: NpmTool = NpmTool { package: "binaryen", version: "132.0.0", command: "wasm-opt" };
+
 impl Tool {
     fn dir(&self) -> anyhow::Result<PathBuf> {
         Ok(cache_dir()?.join(format!("{}-{}", self.krate, self.version)))
@@ -128,6 +140,56 @@ pub fn mermaid_js() -> anyhow::Result<PathBuf> {
     }
     std::fs::rename(&scratch, asset.parent().expect("asset has a folder"))?;
     Ok(asset)
+}
+
+/// The pinned wasm-opt, installed into the tool cache on first use.
+pub fn ensure_wasm_opt() -> anyhow::Result<PathBuf> {
+    WASM_OPT.ensure()
+}
+
+impl NpmTool {
+    fn dir(&self) -> anyhow::Result<PathBuf> {
+        Ok(cache_dir()?.join(format!("{}-{}", self.package, self.version)))
+    }
+
+    /// Installs the package unless this exact version is already in the cache; returns its command.
+    pub fn ensure(&self) -> anyhow::Result<PathBuf> {
+        let binary = self.dir()?.join("node_modules").join(".bin").join(self.command);
+        if binary.is_file() {
+            eprintln!("    {} {} already installed at {}", self.package, self.version, binary.display());
+            return Ok(binary);
+        }
+        let label =
+            format!("install npm {}@{} (for {}; once per machine)", self.package, self.version, self.command);
+        step(&label, || {
+            let scratch = cache_dir()?.join(format!("{}-{}.partial", self.package, self.version));
+            if scratch.exists() {
+                std::fs::remove_dir_all(&scratch)
+                    .with_context(|| format!("removing {}", scratch.display()))?;
+            }
+            std::fs::create_dir_all(&scratch)?;
+            step::run(
+                Command::new("npm")
+                    .args(["install", "--no-audit", "--no-fund", "--save-exact", "--prefix"])
+                    .arg(&scratch)
+                    .arg(format!("{}@{}", self.package, self.version)),
+            )
+            .context("npm is needed to install wasm-opt (Debian: apt-get install nodejs npm)")?;
+            let final_dir = self.dir()?;
+            if final_dir.exists() {
+                std::fs::remove_dir_all(&final_dir)?;
+            }
+            std::fs::rename(&scratch, &final_dir)
+                .with_context(|| format!("moving {} to {}", scratch.display(), final_dir.display()))
+        })?;
+        anyhow::ensure!(
+            binary.is_file(),
+            "npm installed {} but {} is missing",
+            self.package,
+            binary.display()
+        );
+        Ok(binary)
+    }
 }
 
 /// Adds the wasm target through rustup when it is missing.

@@ -77,7 +77,7 @@ sql_example!(
     help: SQL_INPUT_HELP
 );
 
-/// The chapter's examples, in reading order (registered in [`crate::registry::GROUPS`]).
+/// The chapter's examples, in reading order (the chapter is a line of [`crate::CHAPTERS`]).
 pub const EXAMPLES: &[Example] = &[
     SCHEMA,
     TRANSFER,

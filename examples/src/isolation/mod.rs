@@ -17,7 +17,7 @@ pub mod setup;
 pub mod stepper;
 pub mod trace;
 
-/// The chapter's examples, in reading order (registered in [`crate::registry::GROUPS`]).
+/// The chapter's examples, in reading order (the chapter is a line of [`crate::CHAPTERS`]).
 pub const EXAMPLES: &[crate::registry::Example] = &[
     engine::EXAMPLE,
     dsg::EXAMPLE,

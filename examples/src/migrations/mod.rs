@@ -26,7 +26,7 @@ pub const SQLITE_ALTER: Example = Example {
     run: Run::Text(|input| crate::sql::engine::run(crate::sql::SHOP, input)),
 };
 
-/// The chapter's examples, in reading order (registered in [`crate::registry::GROUPS`]).
+/// The chapter's examples, in reading order (the chapter is a line of [`crate::CHAPTERS`]).
 pub const EXAMPLES: &[crate::registry::Example] = &[
     runner::EXAMPLE,
     SQLITE_ALTER,

@@ -12,7 +12,7 @@ pub mod tcp_echo;
 pub mod tcp_link;
 pub mod udp_exchange;
 
-/// The chapter's examples, in reading order (registered in [`crate::registry::GROUPS`]).
+/// The chapter's examples, in reading order (the chapter is a line of [`crate::CHAPTERS`]).
 pub const EXAMPLES: &[crate::registry::Example] = &[
     #[cfg(not(target_family = "wasm"))]
     tcp_echo::EXAMPLE,

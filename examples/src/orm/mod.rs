@@ -14,7 +14,7 @@ pub mod lost_update;
 pub mod mapper;
 pub mod plans;
 
-/// The chapter's examples, in reading order (registered in [`crate::registry::GROUPS`]).
+/// The chapter's examples, in reading order (the chapter is a line of [`crate::CHAPTERS`]).
 pub const EXAMPLES: &[crate::registry::Example] =
     &[mapper::EXAMPLE, plans::EXAMPLE, cost::EXAMPLE, documents::EXAMPLE, lost_update::EXAMPLE];
 

@@ -7,7 +7,7 @@ pub mod scheduler;
 pub mod threads_share;
 pub mod wordcount;
 
-/// The chapter's examples, in reading order (registered in [`crate::registry::GROUPS`]).
+/// The chapter's examples, in reading order (the chapter is a line of [`crate::CHAPTERS`]).
 pub const EXAMPLES: &[crate::registry::Example] = &[
     #[cfg(not(target_family = "wasm"))]
     threads_share::EXAMPLE,

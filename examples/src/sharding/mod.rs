@@ -20,7 +20,7 @@ pub mod replication;
 pub mod ring;
 pub mod vnode_spread;
 
-/// The chapter's examples, in reading order (registered in [`crate::registry::GROUPS`]).
+/// The chapter's examples, in reading order (the chapter is a line of [`crate::CHAPTERS`]).
 pub const EXAMPLES: &[crate::registry::Example] = &[
     hash::EXAMPLE,
     moved_keys::EXAMPLE,

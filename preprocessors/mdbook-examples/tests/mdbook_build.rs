@@ -2,7 +2,7 @@
 //! path, line and column; a good chapter builds; `mdbook test` accepts examples.
 //!
 //! Needs the pinned mdbook, which `cargo xtask test` passes in `MDBOOK`. Without it the test
-//! says loudly that it did not run; with `CI=true` that is a failure.
+//! says loudly that it did not run; in CI (`test_support::in_ci`) that is a failure.
 
 mod common;
 
@@ -10,18 +10,15 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn mdbook() -> Option<PathBuf> {
-    match std::env::var_os("MDBOOK") {
-        Some(path) => Some(PathBuf::from(path)),
-        None if std::env::var("CI").is_ok_and(|v| v == "true") => {
-            panic!("CI=true but MDBOOK is not set: run the tests through `cargo xtask test`")
-        }
-        None => {
-            eprintln!(
-                "\n!!!!!!!! mdbook_build: SKIPPED, MDBOOK is not set (cargo xtask test sets it to the pinned mdbook) !!!!!!!!\n"
-            );
-            None
-        }
+    let path = std::env::var_os("MDBOOK").map(PathBuf::from);
+    if path.is_none() {
+        test_support::skip_or_fail(
+            "mdbook_build: the preprocessor end to end through the real mdBook",
+            "MDBOOK is not set",
+            "Run the tests through `cargo xtask test`, which sets it to the pinned mdbook.",
+        );
     }
+    path
 }
 
 /// A one-chapter book using our preprocessor over the fixture workspace.
