@@ -28,13 +28,8 @@ pub const EXAMPLE: Example = Example {
     default_input: DEFAULT_INPUT,
     input_help: "`policy = fsync-on-commit | no-fsync | async-commit | group-commit`, `group = K`; then one event a line: `T1 set key = 5`, `T1 commit`, `T1 rollback`, `walwriter`, `fsync`, `writeback`; last `crash process` or `crash power`",
     runs: Runs::Everywhere,
-    run: Run::Drawn(run_and_draw),
+    run: Run::Drawn(run),
 };
-
-/// The text and the drawing, each from a simulation of its own.
-fn run_and_draw(input: &str) -> Result<Drawn, InputError> {
-    Ok(Drawn { text: run(input)?, figure: figure(input)? })
-}
 
 const DEFAULT_INPUT: &str = "\
 # fsync-on-commit | no-fsync | async-commit | group-commit (with group = K)
@@ -531,8 +526,14 @@ fn policy_text(policy: Policy) -> String {
     }
 }
 
-fn run(input: &str) -> Result<String, InputError> {
+/// One simulation of the script: its report and its timeline.
+fn run(input: &str) -> Result<Drawn, InputError> {
     let (script, outcome) = run_script(input)?;
+    Ok(Drawn { text: report(&script, &outcome), figure: draw(&outcome) })
+}
+
+/// What happened at each step, after the crash, and to each transaction.
+fn report(script: &Script, outcome: &Outcome) -> String {
     let mut out = String::new();
     writeln!(out, "policy = {}", policy_text(script.policy)).unwrap();
     writeln!(out).unwrap();
@@ -584,7 +585,7 @@ fn run(input: &str) -> Result<String, InputError> {
         outcome.fsyncs
     )
     .unwrap();
-    Ok(out)
+    out
 }
 
 /// One line on what happened to a transaction, from its client's point of view.
@@ -615,8 +616,7 @@ fn records(n: usize) -> String {
 
 /// The run as a timeline: one lane per transaction (running, waiting for its commit to be
 /// acknowledged, and acknowledged but lost), and one lane for the fsyncs.
-fn figure(input: &str) -> Result<Figure, InputError> {
-    let (_, outcome) = run_script(input)?;
+fn draw(outcome: &Outcome) -> Figure {
     let end = outcome.steps.len() as f64;
     let mut lanes = Vec::new();
     for (id, t) in &outcome.transactions {
@@ -659,11 +659,11 @@ fn figure(input: &str) -> Result<Figure, InputError> {
         })
         .collect();
     lanes.push(Lane { name: "log to disk".into(), spans: fsync_spans });
-    Ok(Figure::Timeline {
+    Figure::Timeline {
         title: "Transactions, acknowledgements and the crash".into(),
         unit: "steps".into(),
         lanes,
-    })
+    }
 }
 
 #[cfg(test)]
@@ -790,11 +790,11 @@ mod tests {
 
     #[test]
     fn the_default_script_loses_acknowledged_commits_at_a_power_loss_only() {
-        let out = run(DEFAULT_INPUT).unwrap();
+        let out = run(DEFAULT_INPUT).unwrap().text;
         assert!(out.contains("lost after acknowledgement: T2, T3;"), "{out}");
-        let out = run(&DEFAULT_INPUT.replace("crash power", "crash process")).unwrap();
+        let out = run(&DEFAULT_INPUT.replace("crash power", "crash process")).unwrap().text;
         assert!(out.contains("lost after acknowledgement: none;"), "{out}");
-        let out = run(&DEFAULT_INPUT.replace("no-fsync", "fsync-on-commit")).unwrap();
+        let out = run(&DEFAULT_INPUT.replace("no-fsync", "fsync-on-commit")).unwrap().text;
         assert!(out.contains("lost after acknowledgement: none;"), "{out}");
     }
 
@@ -821,6 +821,6 @@ mod tests {
 
     #[test]
     fn the_figure_can_be_drawn() {
-        figure(DEFAULT_INPUT).unwrap().validate().unwrap();
+        run(DEFAULT_INPUT).unwrap().figure.validate().unwrap();
     }
 }
