@@ -35,13 +35,8 @@ resource = analytics.js 30\n",
     input_help: "`loss` (0 to 0.5 per packet), `rtt` (ms), `bandwidth` (Mbit/s), `seed`, `connections` \
                  (HTTP/1.1 connections per host), `html` (KB), then `resource = NAME KB` lines",
     runs: Runs::Everywhere,
-    run: Run::Drawn(run_and_draw),
+    run: Run::Drawn(run),
 };
-
-/// The text and the drawing, each from a simulation of its own.
-fn run_and_draw(input: &str) -> Result<Drawn, InputError> {
-    Ok(Drawn { text: run(input)?, figure: figure(input)? })
-}
 
 /// Payload of one packet (QUIC's minimum datagram size, RFC 9000 §14.1; TCP would carry a bit more).
 pub const PACKET: u64 = 1_200;
@@ -553,16 +548,18 @@ pub fn report(config: &Config, results: &[RaceResult]) -> String {
     out
 }
 
-fn run(input: &str) -> Result<String, InputError> {
-    let config = Config::parse(input)?;
-    Ok(report(&config, &race(&config)?))
-}
-
-fn figure(input: &str) -> Result<Figure, InputError> {
+/// One race: the table and the timeline of every response under every protocol.
+fn run(input: &str) -> Result<Drawn, InputError> {
     let config = Config::parse(input)?;
     let results = race(&config)?;
+    Ok(Drawn { text: report(&config, &results), figure: draw(&config, &results) })
+}
+
+/// One lane per protocol and response: handshake or queueing, waiting for the first byte,
+/// receiving, and stalls behind a lost packet.
+fn draw(config: &Config, results: &[RaceResult]) -> Figure {
     let mut lanes = Vec::new();
-    for result in &results {
+    for result in results {
         for t in &result.timings {
             let mut spans = Vec::new();
             let span = |start: u64, end: u64, label: &str, kind| Span {
@@ -611,11 +608,11 @@ fn figure(input: &str) -> Result<Figure, InputError> {
             lanes.push(Lane { name, spans });
         }
     }
-    Ok(Figure::Timeline {
+    Figure::Timeline {
         title: format!("One page, three protocols: RTT {} ms, loss {}%", config.rtt_ms, config.loss * 100.0),
         unit: "ms".into(),
         lanes,
-    })
+    }
 }
 
 #[cfg(test)]
@@ -679,8 +676,8 @@ mod tests {
 
     #[test]
     fn same_seed_same_race_and_the_figure_draws() {
-        assert_eq!(run(EXAMPLE.default_input).unwrap(), run(EXAMPLE.default_input).unwrap());
-        let figure = figure(EXAMPLE.default_input).unwrap();
+        let Drawn { text, figure } = run(EXAMPLE.default_input).unwrap();
+        assert_eq!(text, run(EXAMPLE.default_input).unwrap().text);
         figure.validate().unwrap();
         let Figure::Timeline { lanes, .. } = figure else { panic!() };
         assert_eq!(lanes.len(), 33);
