@@ -22,13 +22,8 @@ pub const EXAMPLE: Example = Example {
                  client to server), `cwnd` (initial window, segments), `rwnd` (receive window, segments), \
                  `msl` (ms; TIME_WAIT lasts 2 × msl)",
     runs: Runs::Everywhere,
-    run: Run::Drawn(run_and_draw),
+    run: Run::Drawn(run),
 };
-
-/// The text and the drawing, each from a simulation of its own.
-fn run_and_draw(input: &str) -> Result<Drawn, InputError> {
-    Ok(Drawn { text: run(input)?, figure: figure(input)? })
-}
 
 /// Bytes of data in a full segment (a typical Ethernet MSS is 1460; round numbers read better).
 pub const MSS: u32 = 1000;
@@ -885,21 +880,22 @@ impl Outcome {
     }
 }
 
-fn run(input: &str) -> Result<String, InputError> {
-    let config = Config::parse(input)?;
-    Ok(simulate(&config)?.report())
+/// One simulation: its log and summary, and its segments as a sequence diagram.
+fn run(input: &str) -> Result<Drawn, InputError> {
+    let outcome = simulate(&Config::parse(input)?)?;
+    Ok(Drawn { text: outcome.report(), figure: draw(outcome) })
 }
 
-fn figure(input: &str) -> Result<Figure, InputError> {
-    let config = Config::parse(input)?;
-    let outcome = simulate(&config)?;
-    Ok(Figure::Sequence {
+/// The segments between client and server, lost ones included, and the state changes.
+fn draw(outcome: Outcome) -> Figure {
+    let config = &outcome.config;
+    Figure::Sequence {
         title: format!("TCP, RTT {} ms, loss {}%, seed {}", config.rtt_ms, config.loss * 100.0, config.seed),
         unit: "ms".into(),
         parties: vec!["client".into(), "server".into()],
         messages: outcome.messages,
         notes: outcome.notes,
-    })
+    }
 }
 
 #[cfg(test)]
@@ -967,8 +963,9 @@ mod tests {
     #[test]
     fn same_seed_same_run_and_lossless_runs_retransmit_nothing() {
         let input = EXAMPLE.default_input;
-        assert_eq!(run(input).unwrap(), run(input).unwrap());
-        assert_ne!(run(input).unwrap(), run(&input.replace("seed = 4", "seed = 5")).unwrap());
+        let text = |input: &str| run(input).unwrap().text;
+        assert_eq!(text(input), text(input));
+        assert_ne!(text(input), text(&input.replace("seed = 4", "seed = 5")));
         let clean = simulate(&config(0.0, 9, 30)).unwrap();
         assert_eq!((clean.lost, clean.retransmitted), ([0, 0], [0, 0]));
     }
@@ -990,7 +987,7 @@ mod tests {
 
     #[test]
     fn the_figure_is_drawable_and_marks_losses() {
-        let figure = figure(EXAMPLE.default_input).unwrap();
+        let figure = run(EXAMPLE.default_input).unwrap().figure;
         figure.validate().unwrap();
         let Figure::Sequence { messages, notes, .. } = figure else { panic!() };
         assert!(messages.iter().any(|m| m.arrived.is_none()));
