@@ -21,13 +21,8 @@ pub const EXAMPLE: Example = Example {
     default_input: "case = P4\nlevel = read committed\n",
     input_help: setup::HELP,
     runs: Runs::Everywhere,
-    run: registry::Run::Drawn(run_and_draw),
+    run: registry::Run::Drawn(stepper),
 };
-
-/// The text and the drawing, each from a simulation of its own.
-fn run_and_draw(input: &str) -> Result<Drawn, InputError> {
-    Ok(Drawn { text: stepper(input)?, figure: figure(input)? })
-}
 
 pub const PREDICT: Example = Example {
     id: "isolation::stepper_predict",
@@ -40,17 +35,11 @@ pub const PREDICT: Example = Example {
 };
 
 // ANCHOR: example
-/// One script at one level: run it on the engine, then explain it.
-fn stepper(input: &str) -> Result<String, InputError> {
+/// One script at one level: run it on the engine, then explain it and draw it.
+fn stepper(input: &str) -> Result<Drawn, InputError> {
     let setup = setup::read(input, true)?;
     let run = run(&setup.script, setup.level)?;
-    Ok(report(&setup, &run))
-}
-
-fn figure(input: &str) -> Result<Figure, InputError> {
-    let setup = setup::read(input, true)?;
-    let run = run(&setup.script, setup.level)?;
-    Ok(draw(&setup, &run))
+    Ok(Drawn { text: report(&setup, &run), figure: draw(&setup, &run) })
 }
 // ANCHOR_END: example
 
@@ -243,17 +232,17 @@ mod tests {
 
     #[test]
     fn the_default_shows_a_wait_and_names_the_lost_update() {
-        let text = stepper(EXAMPLE.default_input).unwrap();
+        let text = stepper(EXAMPLE.default_input).unwrap().text;
         assert!(text.contains("T2 waits: T1 holds the lock on row 1"), "{text}");
         assert!(text.contains("P4 (lost update)"), "{text}");
         assert!(text.contains("here it is an anomaly"), "{text}");
-        let rr = stepper("case = P4\nlevel = repeatable read").unwrap();
+        let rr = stepper("case = P4\nlevel = repeatable read").unwrap().text;
         assert!(rr.contains("first updater wins") && rr.contains("here it is prevented"), "{rr}");
     }
 
     #[test]
     fn the_figure_has_a_lane_per_session_with_waits_and_failures() {
-        let figure = figure("case = P4\nlevel = serializable").unwrap();
+        let figure = figure_of("case = P4\nlevel = serializable");
         figure.validate().unwrap();
         let Figure::Timeline { lanes, unit, .. } = figure else { panic!("a timeline") };
         assert_eq!(unit, "steps");
@@ -269,7 +258,7 @@ mod tests {
     }
 
     fn figure_of(input: &str) -> Figure {
-        figure(input).unwrap()
+        stepper(input).unwrap().figure
     }
 
     #[test]
@@ -289,7 +278,8 @@ mod tests {
              T1: update test set value = 0 where id = 1\nT2: update test set value = 0 where id = 2\n\
              T1: commit\nT2: commit",
         )
-        .unwrap();
+        .unwrap()
+        .text;
         assert!(text.starts_with("your script at serializable"), "{text}");
         assert!(text.contains("ERROR serialization failure: read/write dependencies"), "{text}");
         let err = stepper("T1: begin\nT1: selec * from test").unwrap_err();
