@@ -32,13 +32,8 @@ pub const EXAMPLE: Example = Example {
                  `switch_thread = N`, `switch_process = N`, one `task = A [in PROCESS] [at T] cpu N io N cpu N …` \
                  per task; or `mode = predict` with `seed = N` for a generated problem",
     runs: Runs::Everywhere,
-    run: Run::Drawn(run_and_draw),
+    run: Run::Drawn(run),
 };
-
-/// The text and the drawing, each from a simulation of its own.
-fn run_and_draw(input: &str) -> Result<Drawn, InputError> {
-    Ok(Drawn { text: run(input)?, figure: figure(input)? })
-}
 
 /// The same simulation with a generated problem: the page runs it without its output, so the
 /// answer stays hidden until the reader asks; no figure, which would give the answer away.
@@ -49,7 +44,7 @@ pub const PREDICT: Example = Example {
     default_input: "mode = predict\nseed = 5\n",
     input_help: "`mode = predict` and `seed = N`: every seed generates another problem",
     runs: Runs::Everywhere,
-    run: Run::Text(run),
+    run: Run::Text(run_without_figure),
 };
 
 const DEFAULT_INPUT: &str = "\
@@ -345,23 +340,37 @@ pub fn simulate(problem: &Problem, budget: u32) -> Result<Schedule, InputError> 
 const KEYS: &[&str] =
     &["mode", "seed", "cores", "policy", "quantum", "on_io", "switch_thread", "switch_process", "task"];
 
-fn run(input: &str) -> Result<String, InputError> {
-    match read(input)? {
-        Mode::Run(problem) => Ok(report(&problem, &simulate(&problem, STEP_BUDGET)?)),
-        Mode::Predict(seed) => {
-            let problem = generate(seed);
-            let schedule = simulate(&problem, STEP_BUDGET)?;
-            Ok(predict_then_reveal(seed, &problem, &schedule))
-        }
-    }
+/// The scheduler: its report (in predict mode, the problem, then the report as the answer) and
+/// the same schedule as a timeline.
+fn run(input: &str) -> Result<Drawn, InputError> {
+    let Scheduled { problem, schedule, text } = schedule_input(input)?;
+    Ok(Drawn { text, figure: draw(&problem, &schedule) })
 }
 
-fn figure(input: &str) -> Result<Figure, InputError> {
-    let problem = match read(input)? {
-        Mode::Run(problem) => problem,
-        Mode::Predict(seed) => generate(seed),
+/// The report alone: a drawing would give a predicted answer away.
+fn run_without_figure(input: &str) -> Result<String, InputError> {
+    Ok(schedule_input(input)?.text)
+}
+
+/// The problem an input gives (written out, or generated from a seed), scheduled once, and the
+/// text the page shows for it.
+struct Scheduled {
+    problem: Problem,
+    schedule: Schedule,
+    text: String,
+}
+
+fn schedule_input(input: &str) -> Result<Scheduled, InputError> {
+    let (problem, seed) = match read(input)? {
+        Mode::Run(problem) => (problem, None),
+        Mode::Predict(seed) => (generate(seed), Some(seed)),
     };
-    Ok(draw(&problem, &simulate(&problem, STEP_BUDGET)?))
+    let schedule = simulate(&problem, STEP_BUDGET)?;
+    let text = match seed {
+        None => report(&problem, &schedule),
+        Some(seed) => predict_then_reveal(seed, &problem, &schedule),
+    };
+    Ok(Scheduled { problem, schedule, text })
 }
 
 enum Mode {
@@ -937,8 +946,8 @@ mod tests {
 
     #[test]
     fn predict_mode_is_deterministic_and_hides_its_answer_behind_the_marker() {
-        let first = run("mode = predict\nseed = 5").unwrap();
-        assert_eq!(first, run("mode = predict\nseed = 5").unwrap());
+        let first = run_without_figure("mode = predict\nseed = 5").unwrap();
+        assert_eq!(first, run_without_figure("mode = predict\nseed = 5").unwrap());
         assert_eq!(first.lines().filter(|line| *line == REVEAL_MARKER).count(), 1);
         let (question, answer) = first.split_once(REVEAL_MARKER).unwrap();
         assert!(!question.contains("turnaround") && answer.contains("turnaround"));
@@ -1000,7 +1009,8 @@ mod tests {
 
     #[test]
     fn the_figure_has_a_lane_per_core_and_can_be_drawn() {
-        let figure = figure(DEFAULT_INPUT).unwrap();
+        let Drawn { text, figure } = run(DEFAULT_INPUT).unwrap();
+        assert_eq!(text, run_without_figure(DEFAULT_INPUT).unwrap());
         figure.validate().unwrap();
         let Figure::Timeline { lanes, unit, .. } = figure else { panic!("not a timeline") };
         assert_eq!(unit, "ticks");
