@@ -36,13 +36,8 @@ pub const EXAMPLE: Example = Example {
                  `c1 write KEY VALUE`, `c1 read KEY`, `crash A`, `recover A`, `partition c1 A | c2 B C D`, \
                  `heal`, `c2 clock -15`",
     runs: Runs::Everywhere,
-    run: Run::Drawn(run_and_draw),
+    run: Run::Drawn(run),
 };
-
-/// The text and the drawing, each from a simulation of its own.
-fn run_and_draw(input: &str) -> Result<Drawn, InputError> {
-    Ok(Drawn { text: run(input)?, figure: figure(input)? })
-}
 
 const DEFAULT_INPUT: &str = "\
 replicas = A B C
@@ -766,15 +761,16 @@ pub fn report(config: &Config, store: &Store<'_>) -> String {
     out
 }
 
-fn run(input: &str) -> Result<String, InputError> {
-    let config = parse(input)?;
-    Ok(report(&config, &simulate(&config)?))
-}
-
-fn figure(input: &str) -> Result<Figure, InputError> {
+/// One simulation of the script: the step-by-step report and its messages as a sequence diagram.
+fn run(input: &str) -> Result<Drawn, InputError> {
     let config = parse(input)?;
     let store = simulate(&config)?;
-    Ok(Figure::Sequence {
+    Ok(Drawn { text: report(&config, &store), figure: draw(&config, store) })
+}
+
+/// Requests, answers, repairs and hand-offs between clients and nodes, lost ones included.
+fn draw(config: &Config, store: Store<'_>) -> Figure {
+    Figure::Sequence {
         title: format!(
             "N = {}, W = {}, R = {}{}: requests, answers and repairs",
             config.n(),
@@ -786,7 +782,7 @@ fn figure(input: &str) -> Result<Figure, InputError> {
         parties: config.party_names(),
         messages: store.messages,
         notes: store.notes,
-    })
+    }
 }
 
 #[cfg(test)]
@@ -916,7 +912,7 @@ mod tests {
 
     #[test]
     fn the_figure_can_be_drawn_and_shows_unreachable_nodes() {
-        let figure = figure(DEFAULT_INPUT).unwrap();
+        let figure = run(DEFAULT_INPUT).unwrap().figure;
         figure.validate().unwrap();
         let Figure::Sequence { parties, messages, .. } = figure else { panic!("not a sequence") };
         assert_eq!(parties, ["c1", "c2", "A", "B", "C", "D"]);
