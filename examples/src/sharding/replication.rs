@@ -37,13 +37,8 @@ pub const EXAMPLE: Example = Example {
                  to applying it), `seed = N`, then one `op = TIME write KEY VALUE`, `op = TIME read KEY` or \
                  `op = TIME failover` per line, times in ms, in order",
     runs: Runs::Everywhere,
-    run: registry::Run::Drawn(run_and_draw),
+    run: registry::Run::Drawn(run),
 };
-
-/// The text and the drawing, each from a simulation of its own.
-fn run_and_draw(input: &str) -> Result<Drawn, InputError> {
-    Ok(Drawn { text: run(input)?, figure: figure(input)? })
-}
 
 const DEFAULT_INPUT: &str = "\
 mode = async
@@ -708,17 +703,19 @@ pub fn report(config: &Config, run: &Run) -> String {
     out
 }
 
-fn run(input: &str) -> Result<String, InputError> {
-    let config = parse(input)?;
-    Ok(report(&config, &simulate(&config)?))
-}
-
-fn figure(input: &str) -> Result<Figure, InputError> {
+/// One simulation of the script: the report and its messages as a sequence diagram.
+fn run(input: &str) -> Result<Drawn, InputError> {
     let config = parse(input)?;
     let run = simulate(&config)?;
+    Ok(Drawn { text: report(&config, &run), figure: draw(&config, run) })
+}
+
+/// The client's requests and the leader's records to its followers, crashes, promotions and
+/// stale reads as notes.
+fn draw(config: &Config, run: Run) -> Figure {
     let mut parties = vec!["client".to_string()];
     parties.extend((0..=config.followers).map(server_name));
-    let mut notes = run.notes.clone();
+    let mut notes = run.notes;
     for ((_, kind), outcome) in config.ops.iter().zip(&run.outcomes) {
         if let (Op::Read { .. }, Some(_), Some(done)) = (kind, outcome.missed, outcome.done) {
             notes.push(Note { party: 0, at: done as f64, text: "stale!".into() });
@@ -729,13 +726,13 @@ fn figure(input: &str) -> Result<Figure, InputError> {
         Mode::SemiSync => "semi-synchronous",
         Mode::Sync => "synchronous",
     };
-    Ok(Figure::Sequence {
+    Figure::Sequence {
         title: format!("{mode} replication, db1 leads; follower arrows end when the record is applied"),
         unit: "ms".into(),
         parties,
         messages: run.messages,
         notes,
-    })
+    }
 }
 
 #[cfg(test)]
@@ -802,11 +799,12 @@ mod tests {
     /// The numbers the chapter quotes for its "Things to try".
     #[test]
     fn the_chapter_numbers_hold() {
-        let text = |setting: &str, value: &str| run(&with(setting, value)).unwrap();
-        assert!(run(DEFAULT_INPUT).unwrap().contains("mean time to confirm 2.0 ms"));
+        let text = |setting: &str, value: &str| run(&with(setting, value)).unwrap().text;
+        let default = run(DEFAULT_INPUT).unwrap().text;
+        assert!(default.contains("mean time to confirm 2.0 ms"));
         assert!(text("mode", "semisync").contains("mean time to confirm 22.0 ms"));
         assert!(text("mode", "sync").contains("mean time to confirm 47.7 ms"));
-        assert!(run(DEFAULT_INPUT).unwrap().contains("mean latency 2.0 ms"));
+        assert!(default.contains("mean latency 2.0 ms"));
         assert!(
             text("read_from", "follower_lsn")
                 .contains("1 stale (read-your-writes violated); mean latency 16.6 ms")
@@ -885,7 +883,7 @@ mod tests {
 
     #[test]
     fn the_figure_draws_lost_messages_and_stale_notes() {
-        let figure = figure(DEFAULT_INPUT).unwrap();
+        let figure = run(DEFAULT_INPUT).unwrap().figure;
         figure.validate().unwrap();
         let Figure::Sequence { parties, messages, notes, .. } = figure else { panic!("not a sequence") };
         assert_eq!(parties, ["client", "db1", "db2", "db3"]);
