@@ -23,13 +23,8 @@ pub const EXAMPLE: Example = Example {
                  `keys = N` (user:1 … user:N) or `keys = alice bob …`, then one `op = add NAME [VNODES]` or \
                  `op = remove NAME` per change",
     runs: Runs::Everywhere,
-    run: Run::Drawn(run_and_draw),
+    run: Run::Drawn(run),
 };
-
-/// The text and the drawing, each from a simulation of its own.
-fn run_and_draw(input: &str) -> Result<Drawn, InputError> {
-    Ok(Drawn { text: run(input)?, figure: figure(input)? })
-}
 
 const DEFAULT_INPUT: &str = "\
 # Three nodes with eight virtual nodes each; every key is stored on two nodes.
@@ -249,9 +244,15 @@ fn shares_line(ring: &Ring) -> String {
     format!("share of the ring as primary: {}\n", shares.join(", "))
 }
 
-fn run(input: &str) -> Result<String, InputError> {
+/// Builds the rings of the script once: the report of every state and the drawing of them.
+fn run(input: &str) -> Result<Drawn, InputError> {
     let setup = parse(input)?;
     let states = states(&setup);
+    Ok(Drawn { text: report(&setup, &states), figure: draw(&setup, &states) })
+}
+
+/// The first ring with its tokens and where each key lives, then what each op moved.
+fn report(setup: &Setup, states: &[(String, Ring)]) -> String {
     let rf = setup.replication;
     let mut out = String::new();
     let (_, first) = &states[0];
@@ -282,7 +283,7 @@ fn run(input: &str) -> Result<String, InputError> {
         write_moves(&mut out, &setup.keys, before, after, rf);
         out.push_str(&shares_line(after));
     }
-    Ok(out)
+    out
 }
 
 /// The token table (new tokens marked), or a count when there are too many to list.
@@ -365,8 +366,7 @@ fn write_moves(out: &mut String, keys: &[String], before: &Ring, after: &Ring, r
 /// last state when there are more than three), its primary arcs (busy) and the arcs it holds a
 /// copy of (wait), on an axis of 0–100% of the ring; a first lane shows where the keys sit,
 /// those that ever change primary in the "lost" colour.
-fn figure(input: &str) -> Result<Figure, InputError> {
-    let setup = parse(input)?;
+fn draw(setup: &Setup, states: &[(String, Ring)]) -> Figure {
     // Short labels for the lanes: "start", then "+D" or "-B" for each op.
     let short: Vec<String> = std::iter::once("start".to_string())
         .chain(setup.ops.iter().map(|op| match op {
@@ -374,12 +374,12 @@ fn figure(input: &str) -> Result<Figure, InputError> {
             Op::Remove { node } => format!("-{node}"),
         }))
         .collect();
-    let mut states: Vec<(String, Ring)> =
-        states(&setup).into_iter().zip(short).map(|((_, ring), label)| (label, ring)).collect();
-    if states.len() > 3 {
-        let last = states.pop().expect("more than three states");
-        states.truncate(1);
-        states.push(last);
+    let mut shown: Vec<(String, &Ring)> =
+        states.iter().zip(short).map(|((_, ring), label)| (label, ring)).collect();
+    if shown.len() > 3 {
+        let last = shown.pop().expect("more than three states");
+        shown.truncate(1);
+        shown.push(last);
     }
     let rf = setup.replication;
     let pct = |position: u64| 100.0 * position as f64 / RING as f64;
@@ -387,7 +387,7 @@ fn figure(input: &str) -> Result<Figure, InputError> {
     for key in &setup.keys {
         let position = ring_position(key);
         let primaries: Vec<&str> =
-            states.iter().map(|(_, ring)| ring.preference_list(position, 1)[0]).collect();
+            shown.iter().map(|(_, ring)| ring.preference_list(position, 1)[0]).collect();
         let moved = primaries.iter().any(|p| *p != primaries[0]);
         let start = pct(u64::from(position)).min(99.4);
         let kind = if moved { SpanKind::Lost } else { SpanKind::Busy };
@@ -395,7 +395,7 @@ fn figure(input: &str) -> Result<Figure, InputError> {
         keys.push(Span { start, end: start + 0.6, label, kind });
     }
     let mut lanes = vec![Lane { name: "keys".to_string(), spans: keys }];
-    for (label, ring) in &states {
+    for (label, ring) in &shown {
         let mut by_node: BTreeMap<&str, Vec<Span>> = BTreeMap::new();
         let tokens = ring.tokens();
         let n = tokens.len();
@@ -423,7 +423,7 @@ fn figure(input: &str) -> Result<Figure, InputError> {
         }
         for (node, mut spans) in by_node {
             spans.sort_by(|a, b| a.start.total_cmp(&b.start));
-            let name = if states.len() == 1 { node.to_string() } else { format!("{node} · {label}") };
+            let name = if shown.len() == 1 { node.to_string() } else { format!("{node} · {label}") };
             lanes.push(Lane { name, spans });
         }
     }
@@ -431,7 +431,7 @@ fn figure(input: &str) -> Result<Figure, InputError> {
         "Hash ring, {} virtual nodes per node, replication {rf}: primary arcs and copies per node",
         setup.vnodes
     );
-    Ok(Figure::Timeline { title, unit: "% of ring".to_string(), lanes })
+    Figure::Timeline { title, unit: "% of ring".to_string(), lanes }
 }
 
 #[cfg(test)]
@@ -503,7 +503,7 @@ mod tests {
 
     #[test]
     fn the_default_run_reports_moves_to_the_new_node() {
-        let out = run(DEFAULT_INPUT).unwrap();
+        let out = run(DEFAULT_INPUT).unwrap().text;
         assert!(out.contains("== add D (8 virtual nodes) =="), "{out}");
         assert!(out.contains("== remove B =="), "{out}");
         // Adding D moves primaries only to D; removing B moves them only away from B.
@@ -519,7 +519,7 @@ mod tests {
 
     #[test]
     fn the_figure_covers_the_ring_once_per_state_for_primaries() {
-        let figure = figure(DEFAULT_INPUT).unwrap();
+        let figure = run(DEFAULT_INPUT).unwrap().figure;
         figure.validate().unwrap();
         let Figure::Timeline { lanes, unit, .. } = figure else { panic!("not a timeline") };
         assert_eq!(unit, "% of ring");
