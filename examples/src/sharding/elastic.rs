@@ -39,13 +39,8 @@ pub const EXAMPLE: Example = Example {
     input_help: "`nodes = n1 n2 n3`, `primaries = P`, `replicas = R`, `docs = N` (doc-1 … doc-N), then one \
                  `op = …` per step: `stop n2 [n3 …]`, `start n2`, `add n4`, `replicas R`, `split P`",
     runs: Runs::Everywhere,
-    run: Run::Drawn(run_and_draw),
+    run: Run::Drawn(run),
 };
-
-/// The text and the drawing, each from a simulation of its own.
-fn run_and_draw(input: &str) -> Result<Drawn, InputError> {
-    Ok(Drawn { text: run(input)?, figure: figure(input)? })
-}
 
 const DEFAULT_INPUT: &str = "\
 nodes = n1 n2 n3
@@ -674,15 +669,16 @@ fn write_health(out: &mut String, cluster: &Cluster, label: &str) {
     }
 }
 
-fn run(input: &str) -> Result<String, InputError> {
-    Ok(simulate(&parse(input)?)?.0)
+/// One simulation of the script: its report and its timeline.
+fn run(input: &str) -> Result<Drawn, InputError> {
+    let config = parse(input)?;
+    let (text, states) = simulate(&config)?;
+    Ok(Drawn { text, figure: draw(&config, &states) })
 }
 
 /// A lane for the health and one per node; each step takes one unit: the first half shows the
 /// state right after the event, the second half after allocation and rebalancing.
-fn figure(input: &str) -> Result<Figure, InputError> {
-    let config = parse(input)?;
-    let (_, states) = simulate(&config)?;
+fn draw(config: &Config, states: &[Step]) -> Figure {
     let kind_of = |h: Health| match h {
         Health::Green => SpanKind::Busy,
         Health::Yellow => SpanKind::Wait,
@@ -727,14 +723,14 @@ fn figure(input: &str) -> Result<Figure, InputError> {
     }
     let mut all = vec![health];
     all.append(&mut lanes);
-    Ok(Figure::Timeline {
+    Figure::Timeline {
         title: format!(
             "{} primaries x {} replicas: health (green, yellow = waiting, red = lost) and copies per node, each step before and after allocation",
             config.primaries, config.replicas
         ),
         unit: "step".into(),
         lanes: all,
-    })
+    }
 }
 
 #[cfg(test)]
@@ -842,7 +838,7 @@ mod tests {
 
     #[test]
     fn the_default_script_goes_green_yellow_red_and_back() {
-        let out = run(DEFAULT_INPUT).unwrap();
+        let out = run(DEFAULT_INPUT).unwrap().text;
         for needle in [
             "promoted to primary",
             "health at once: YELLOW",
@@ -863,13 +859,13 @@ mod tests {
     #[test]
     fn the_chapter_suggestions_do_what_the_chapter_says() {
         // Without replicas, losing one node is red at once and stays red.
-        let out = run("nodes = n1 n2 n3\nprimaries = 3\nreplicas = 0\nop = stop n3\n").unwrap();
+        let out = run("nodes = n1 n2 n3\nprimaries = 3\nreplicas = 0\nop = stop n3\n").unwrap().text;
         assert!(out.contains("health at once: RED") && out.contains("nothing can be reassigned"), "{out}");
         // One node with replicas: yellow from the start.
-        let out = run("nodes = n1\nprimaries = 2\nreplicas = 1\n").unwrap();
+        let out = run("nodes = n1\nprimaries = 2\nreplicas = 1\n").unwrap().text;
         assert!(out.contains("health: YELLOW"), "{out}");
         // Two replicas on three nodes survive two nodes stopping at once: never red.
-        let out = run("nodes = n1 n2 n3\nprimaries = 3\nreplicas = 2\nop = stop n1 n2\n").unwrap();
+        let out = run("nodes = n1 n2 n3\nprimaries = 3\nreplicas = 2\nop = stop n1 n2\n").unwrap().text;
         assert!(!out.contains("RED") && out.contains("health at once: YELLOW"), "{out}");
         // A split is refused unless the target divides the routing shards.
         assert!(
@@ -882,7 +878,7 @@ mod tests {
 
     #[test]
     fn the_figure_can_be_drawn() {
-        let figure = figure(DEFAULT_INPUT).unwrap();
+        let figure = run(DEFAULT_INPUT).unwrap().figure;
         figure.validate().unwrap();
         let Figure::Timeline { lanes, .. } = figure else { panic!("not a timeline") };
         assert_eq!(lanes[0].name, "health");
@@ -910,7 +906,7 @@ mod tests {
             assert_eq!(run(input).unwrap_err().to_string(), expected, "input: {input:?}");
         }
         // A split while yellow is refused, as Elasticsearch refuses it.
-        let out = run("nodes = n1\nprimaries = 2\nop = split 4").unwrap();
+        let out = run("nodes = n1\nprimaries = 2\nop = split 4").unwrap().text;
         assert!(out.contains("split refused: the cluster is YELLOW"), "{out}");
     }
 }
