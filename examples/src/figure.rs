@@ -1,8 +1,9 @@
 //! Drawings of a simulation's run, as data.
 //!
-//! A simulation returns its text report from `run` and, from `figure`, the same run as one of
-//! these shapes. The playground serialises it to JSON and draws it as SVG (`theme/playground.js`
-//! knows each `kind`), so every simulation gets a picture without writing any drawing code.
+//! A simulation registered as `Run::Drawn` returns, from one run, its text report and that run
+//! as one of these shapes (a `registry::Drawn`). The playground serialises it to JSON and draws
+//! it as SVG (`theme/playground.js` knows each `kind`), so every simulation gets a picture
+//! without writing any drawing code.
 //! Times are plain numbers in `unit` (for example `"ms"` or `"ticks"`).
 
 use serde::Serialize;
