@@ -1,7 +1,8 @@
 //! Every code example of *Backend Fundamentals*.
 //!
 //! An example is a plain function `fn(&str) -> Result<String, InputError>`: it takes its input
-//! (a scenario, parameters, SQL) as text and returns the output the book shows. Each one is
+//! (a scenario, parameters, SQL) as text and returns the output the book shows (a simulation
+//! returns its drawing with it, from the same run: [`registry::Run`]). Each one is
 //! listed once, in its chapter's `EXAMPLES`, and each chapter once, in the list below
 //! ([`registry::CHAPTERS`]); from there
 //!

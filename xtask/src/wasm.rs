@@ -217,10 +217,11 @@ fn write_if_changed(path: &Path, text: &str) -> anyhow::Result<()> {
     std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
 }
 
-/// The arguments of every wasm-opt run. `-Oz` is the smallest output; it takes about 12 s for a
-/// chapter module and 35 s for `sql` on one core, so modules are optimised in parallel and only
-/// when their cargo output changed.
-const WASM_OPT_ARGS: &[&str] = &["-Oz", "--strip-debug", "--strip-producers", "--strip-target-features"];
+/// The arguments of every wasm-opt run. `-Os` gives the same size as `-Oz` to within 0.1% here
+/// (measured on the networking and sql modules) in about 60% of the time on a chapter module
+/// (7 s instead of 12 s on one core); modules are optimised in parallel, and only when their
+/// cargo output changed.
+const WASM_OPT_ARGS: &[&str] = &["-Os", "--strip-debug", "--strip-producers", "--strip-target-features"];
 
 /// A module whose web files are out of date, and what they will be stamped with when done.
 struct Pending<'a> {
