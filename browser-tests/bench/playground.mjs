@@ -4,13 +4,10 @@
 // inside the page (theme/playground.js records each run from click to rendered result).
 // Prints one JSON object on stdout.
 
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { BOOK_DIR, launchChromium, serveBook, waitForNewRun } from '../lib/harness.mjs';
+import { launchChromium, runnableExamples, serveBook, waitForNewRun } from '../lib/harness.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 30);
-const manifest = JSON.parse(await readFile(join(BOOK_DIR, '..', 'examples/manifest.json'), 'utf8'));
-const runnable = manifest.examples.filter((example) => example.native_only === null).map((example) => example.id);
+const runnable = (await runnableExamples()).map((example) => example.id);
 
 const server = await serveBook();
 const browser = await launchChromium();

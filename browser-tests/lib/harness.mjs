@@ -4,6 +4,7 @@
 import { createServer } from 'node:http';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { extname, join, normalize, relative, sep } from 'node:path';
+import assert from 'node:assert/strict';
 import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 
@@ -126,26 +127,86 @@ export function useBookAndBrowser() {
     return env;
 }
 
-/**
- * Waits until the playground result at `selector` shows a run newer than `previous` (the
- * `data-runs` counter theme/playground.js increments on every result).
- */
-export async function waitForNewRun(page, selector, previous) {
-    await page.waitForFunction(
-        ([sel, prev]) => {
-            const runs = document.querySelector(sel)?.dataset.runs;
-            return runs !== undefined && runs !== prev;
-        },
-        [selector, previous],
-    );
+/** The repository the book was built from: examples/manifest.json and examples/expected/ are there. */
+export const WORKSPACE = join(BOOK_DIR, '..');
+
+/** The registry as the preprocessor reads it: every browser-capable example, with its verified output. */
+export async function runnableExamples() {
+    const manifest = JSON.parse(await readFile(join(WORKSPACE, 'examples/manifest.json'), 'utf8'));
+    const runnable = manifest.examples.filter((example) => example.native_only === null);
+    for (const example of runnable) {
+        example.verified = await readFile(join(WORKSPACE, example.expected), 'utf8');
+    }
+    return runnable;
 }
 
 /**
- * Presses Run under the first figure of example `id` on `page`, after typing `input` into its
- * editor when given, and returns the result: state (`ok`/`error`), status line and output.
+ * The Runs of every page (print.html skipped): a map from page to the example ids of its
+ * `div.bf-run`s, in page order (an example may appear more than once).
  */
-export async function runInline(page, id, input) {
-    const run = page.locator(`div.bf-run[data-example-id="${id}"]`).first();
+export async function runsByPage() {
+    const found = new Map();
+    for (const page of await htmlPages()) {
+        if (page === 'print.html') continue;
+        const html = await readFile(join(BOOK_DIR, page), 'utf8');
+        const ids = [...html.matchAll(/<div class="bf-run"[^>]*? data-example-id="([^"]+)"/g)].map((match) => match[1]);
+        if (ids.length) found.set(page, ids);
+    }
+    return found;
+}
+
+/**
+ * Splits an output at the reveal marker as the page does: `{ shown, answer }`, `answer`
+ * undefined when there is none. Uses the page's own `window.bfPlayground.splitAnswer`
+ * (returning `[shown, answer]` or `{ shown, answer }`).
+ */
+export async function splitAnswer(page, text) {
+    const parts = await page.evaluate((output) => {
+        const split = window.bfPlayground.splitAnswer;
+        if (typeof split === 'function') return split(output);
+        // Only for a theme/playground.js without splitAnswer: the rule of the preprocessor's
+        // split_answer, at the first line `--- answer ---` (examples::REVEAL_MARKER).
+        const marker = '\n--- answer ---\n';
+        const at = output.indexOf(marker);
+        return at < 0 ? [output] : [output.slice(0, at), output.slice(at + marker.length)];
+    }, text);
+    const [shown, answer] = Array.isArray(parts) ? parts : [parts?.shown, parts?.answer];
+    assert.equal(typeof shown, 'string', `bfPlayground.splitAnswer returned ${JSON.stringify(parts)}`);
+    return { shown, answer: answer ?? undefined };
+}
+
+/**
+ * Waits until the playground result `target` (a selector, or a Locator of one element) shows a
+ * run newer than `previous` (the `data-runs` counter theme/playground.js increments on every
+ * result).
+ */
+export async function waitForNewRun(page, target, previous) {
+    if (typeof target === 'string') {
+        await page.waitForFunction(
+            ([sel, prev]) => {
+                const runs = document.querySelector(sel)?.dataset.runs;
+                return runs !== undefined && runs !== prev;
+            },
+            [target, previous],
+        );
+        return;
+    }
+    const element = await target.elementHandle();
+    try {
+        await page.waitForFunction(
+            ([node, prev]) => node.dataset.runs !== undefined && node.dataset.runs !== prev,
+            [element, previous],
+        );
+    } finally {
+        await element.dispose();
+    }
+}
+
+/**
+ * Presses Run in the `div.bf-run` at `run` (a Locator), after typing `input` into its editor
+ * when given, and returns the result: state (`ok`/`error`), status line and output.
+ */
+export async function pressRun(page, run, input) {
     if (input !== undefined) {
         if (!(await run.locator('textarea.bf-input').isVisible())) await run.locator('button.bf-edit-button').click();
         await run.locator('textarea.bf-input').fill(input);
@@ -153,10 +214,15 @@ export async function runInline(page, id, input) {
     const result = run.locator('.bf-result');
     const before = await result.getAttribute('data-runs');
     await run.locator('button.bf-run-button').click();
-    await waitForNewRun(page, `div.bf-run[data-example-id="${id}"] .bf-result`, before);
+    await waitForNewRun(page, result, before);
     return {
         state: await result.getAttribute('data-state'),
         status: (await result.locator('.bf-status').textContent()).trim(),
         output: await result.locator('.bf-run-output code').textContent(),
     };
+}
+
+/** Presses Run under the first figure of example `id` on `page`; see pressRun. */
+export function runInline(page, id, input) {
+    return pressRun(page, page.locator(`div.bf-run[data-example-id="${id}"]`).first(), input);
 }

@@ -1,42 +1,29 @@
 // The WebAssembly playground in Chromium: every browser-capable example runs from its page and
 // from the playground page with its verified output; bad input and panics show messages and
 // leave the playground working; permalinks round-trip; the wasm loads only when needed; and
-// nothing is requested from another origin.
+// nothing is requested from another origin. Each chapter page is loaded once for all of its
+// Runs, and the playground page once for every example (through its URL hash).
 
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { BOOK_DIR, htmlPages, openRecorded, runInline, useBookAndBrowser, waitForNewRun } from '../lib/harness.mjs';
+import {
+    openRecorded, pressRun, runInline, runnableExamples, runsByPage, splitAnswer, useBookAndBrowser, waitForNewRun,
+} from '../lib/harness.mjs';
 
-const WORKSPACE = join(BOOK_DIR, '..');
 const WASM = /\/generated\/playground_([a-z0-9_]+)\/playground_\1_bg\.wasm$/;
 /** The modules whose wasm files were fetched, by name (`processes`, `sql`, …). */
 const modulesFetched = (requests) => [...new Set(requests.map((url) => WASM.exec(url)?.[1]).filter(Boolean))];
 
 const env = useBookAndBrowser();
 
-/** The registry as the preprocessor reads it, with each example's verified output. */
-async function runnableExamples() {
-    const manifest = JSON.parse(await readFile(join(WORKSPACE, 'examples/manifest.json'), 'utf8'));
-    const runnable = manifest.examples.filter((example) => example.native_only === null);
-    for (const example of runnable) {
-        example.verified = await readFile(join(WORKSPACE, example.expected), 'utf8');
-    }
-    return runnable;
-}
+const examples = await runnableExamples();
+const exampleById = new Map(examples.map((example) => [example.id, example]));
+const pageRuns = await runsByPage();
 
 /** Which page shows each example's Run button (the first page in file order; print.html skipped). */
-async function pagesByExample() {
-    const found = new Map();
-    for (const page of await htmlPages()) {
-        if (page === 'print.html') continue;
-        const html = await readFile(join(BOOK_DIR, page), 'utf8');
-        for (const match of html.matchAll(/<div class="bf-run"[^>]*? data-example-id="([^"]+)"/g)) {
-            if (!found.has(match[1])) found.set(match[1], page);
-        }
-    }
-    return found;
+const pageOf = new Map();
+for (const [page, ids] of pageRuns) {
+    for (const id of ids) if (!pageOf.has(id)) pageOf.set(id, page);
 }
 
 const trimEnd = (text) => text.replace(/\n+$/, '');
@@ -46,46 +33,58 @@ function assertSameOrigin(requests, origin) {
     assert.deepEqual(foreign, [], 'requests to another origin');
 }
 
-test('every browser-capable example runs from its page with its verified output', async () => {
-    const examples = await runnableExamples();
-    const pages = await pagesByExample();
-    const missing = examples.filter((example) => !pages.has(example.id)).map((example) => example.id);
-    assert.deepEqual(missing, [], 'runnable examples that no chapter shows');
-    for (const example of examples) {
-        const { page, requests, errors, context } = await openRecorded(env.browser, `${env.server.origin}/${pages.get(example.id)}`);
-        try {
-            assert.ok(!requests.some((url) => WASM.test(url)), `${pages.get(example.id)} fetched the wasm before any Run`);
-            const result = await runInline(page, example.id);
-            assert.equal(result.state, 'ok', `${example.id}: ${result.status}`);
-            const [beforeAnswer] = example.verified.split('\n--- answer ---\n');
-            if (await page.locator(`figure.bf-example[data-example-id="${example.id}"]`).first().locator('.bf-example-output').count()) {
-                assert.match(result.status, /Same as the verified output/, example.id);
-            } else {
-                // This figure shows the code only (`no-output`): compare with the file directly.
-                assert.equal(trimEnd(result.output), trimEnd(beforeAnswer), `${example.id}: the browser's output differs`);
-            }
-            const output = page.locator(`figure.bf-example[data-example-id="${example.id}"] .bf-example-output`).first();
-            if (await output.count()) {
-                const [before, answer] = example.verified.split('\n--- answer ---\n');
-                assert.equal(trimEnd(await output.locator('> pre code').textContent()), trimEnd(before), `${example.id}: the page shows a stale output`);
-                if (answer !== undefined) {
-                    assert.equal(trimEnd(await output.locator('details.bf-answer code').textContent()), trimEnd(answer));
+describe('every browser-capable example runs from its page with its verified output', () => {
+    test('every browser-capable example is shown by a chapter', () => {
+        const missing = examples.filter((example) => !pageOf.has(example.id)).map((example) => example.id);
+        assert.deepEqual(missing, [], 'runnable examples that no chapter shows');
+    });
+
+    // One page load per page: every Run on it, in page order.
+    for (const [path, ids] of pageRuns) {
+        test(path, async () => {
+            const { page, requests, errors, context } = await openRecorded(env.browser, `${env.server.origin}/${path}`);
+            try {
+                assert.ok(!requests.some((url) => WASM.test(url)), `${path} fetched the wasm before any Run`);
+                const modulesRun = [];
+                for (const [index, id] of ids.entries()) {
+                    const example = exampleById.get(id);
+                    assert.ok(example, `${path} has a Run for ${id}, which is not a browser-capable example`);
+                    const label = `${id} (Run ${index + 1} on ${path})`;
+                    const run = page.locator('div.bf-run[data-example-id]').nth(index);
+                    assert.equal(await run.getAttribute('data-example-id'), id);
+                    const fetchedBefore = requests.length;
+                    const result = await pressRun(page, run);
+                    assert.equal(result.state, 'ok', `${label}: ${result.status}`);
+                    const verified = await splitAnswer(page, example.verified);
+                    const output = run.locator('xpath=ancestor::figure[contains(@class, "bf-example")][1]').locator('.bf-example-output');
+                    if (await output.count()) {
+                        assert.match(result.status, /Same as the verified output/, label);
+                        assert.equal(trimEnd(await output.locator('> pre code').textContent()), trimEnd(verified.shown), `${label}: the page shows a stale output`);
+                        if (verified.answer !== undefined) {
+                            assert.equal(trimEnd(await output.locator('details.bf-answer code').textContent()), trimEnd(verified.answer), label);
+                        }
+                    } else {
+                        // This figure shows the code only (`no-output`): compare with the file directly.
+                        assert.equal(trimEnd(result.output), trimEnd(verified.shown), `${label}: the browser's output differs`);
+                    }
+                    // One module per chapter: Run loads the example's own module and no other.
+                    if (!modulesRun.includes(example.module)) modulesRun.push(example.module);
+                    const fetchedNow = modulesFetched(requests.slice(fetchedBefore));
+                    assert.ok(fetchedNow.every((module) => module === example.module), `${label}: Run loaded the wrong wasm modules: ${fetchedNow}`);
+                    assert.deepEqual(modulesFetched(requests), modulesRun, `${label}: the page loaded other wasm modules than its Runs need`);
+                    assertSameOrigin(requests, env.server.origin);
+                    assert.deepEqual(errors, [], `errors on ${path} after ${label}`);
                 }
+            } finally {
+                await context.close();
             }
-            // One module per chapter: Run loads the example's own module and no other.
-            assert.deepEqual(modulesFetched(requests), [example.module], `${example.id}: Run loaded the wrong wasm modules`);
-            assertSameOrigin(requests, env.server.origin);
-            assert.deepEqual(errors, [], `errors on ${pages.get(example.id)}`);
-        } finally {
-            await context.close();
-        }
+        });
     }
 });
 
 test('bad input shows a readable error, a panic shows its message, and the next run still works', async () => {
-    const [example] = await runnableExamples();
-    const pages = await pagesByExample();
-    const { page, requests, errors, context } = await openRecorded(env.browser, `${env.server.origin}/${pages.get(example.id)}`);
+    const [example] = examples;
+    const { page, requests, errors, context } = await openRecorded(env.browser, `${env.server.origin}/${pageOf.get(example.id)}`);
     try {
         const run = page.locator(`div.bf-run[data-example-id="${example.id}"]`).first();
         await run.locator('button.bf-edit-button').click();
@@ -113,7 +112,7 @@ test('bad input shows a readable error, a panic shows its message, and the next 
             output: await run.locator('.bf-run-output code').textContent(),
         };
         assert.equal(result.state, 'ok');
-        assert.equal(trimEnd(result.output), trimEnd(example.verified).split('\n--- answer ---\n')[0]);
+        assert.equal(trimEnd(result.output), trimEnd((await splitAnswer(page, example.verified)).shown));
         assertSameOrigin(requests, env.server.origin);
         assert.deepEqual(errors, []);
     } finally {
@@ -133,29 +132,44 @@ async function playgroundResult(page) {
     };
 }
 
+/** Loads example `example` on the open playground page through the hash, as its index links do, and waits for its run. */
+async function showInPlayground(page, example) {
+    const before = await page.locator('.bf-pg-main .bf-result').getAttribute('data-runs');
+    await page.evaluate((hash) => {
+        location.hash = hash;
+    }, `example=${encodeURIComponent(example.id)}`);
+    await waitForNewRun(page, '.bf-pg-main .bf-result', before);
+    return playgroundResult(page);
+}
+
+/** Checks that the playground shows `example` run on its default input, with its verified output. */
+function assertDefaultRun(result, example) {
+    assert.equal(result.title, example.title, example.id);
+    assert.equal(result.state, 'ok', `${example.id}: ${result.status}`);
+    assert.match(result.status, /Same as the verified output/, example.id);
+    assert.equal(result.input, example.default_input, example.id);
+}
+
 test('the playground page runs every browser-capable example from its link', async () => {
-    const examples = await runnableExamples();
-    for (const example of examples) {
-        const url = `${env.server.origin}/playground.html#example=${encodeURIComponent(example.id)}`;
-        const { page, requests, errors, context } = await openRecorded(env.browser, url);
-        try {
-            const result = await playgroundResult(page);
-            assert.equal(result.title, example.title);
-            assert.equal(result.state, 'ok', `${example.id}: ${result.status}`);
-            assert.match(result.status, /Same as the verified output/, example.id);
-            assert.equal(result.input, example.default_input);
+    // One page load: the first example from the link, every other one through a hash change.
+    const [first] = examples;
+    const url = `${env.server.origin}/playground.html#example=${encodeURIComponent(first.id)}`;
+    const { page, requests, errors, context } = await openRecorded(env.browser, url);
+    try {
+        for (const example of examples) {
+            const result = example === first ? await playgroundResult(page) : await showInPlayground(page, example);
+            assertDefaultRun(result, example);
             assertSameOrigin(requests, env.server.origin);
-            assert.deepEqual(errors, []);
-        } finally {
-            await context.close();
+            assert.deepEqual(errors, [], `errors after ${example.id}`);
         }
+    } finally {
+        await context.close();
     }
 });
 
 test('a playground permalink reproduces a run with edited input', async () => {
-    const [example] = await runnableExamples();
-    const pages = await pagesByExample();
-    const { page, requests, context } = await openRecorded(env.browser, `${env.server.origin}/${pages.get(example.id)}`);
+    const [example] = examples;
+    const { page, requests, context } = await openRecorded(env.browser, `${env.server.origin}/${pageOf.get(example.id)}`);
     try {
         // Edit inline, then follow "Open in playground": it carries the edited input.
         const run = page.locator(`div.bf-run[data-example-id="${example.id}"]`).first();
@@ -185,8 +199,11 @@ test('a playground permalink reproduces a run with edited input', async () => {
         // Clicking another example in the index loads it with its default input.
         const other = page.locator('.bf-pg-link').last();
         const otherId = await other.getAttribute('data-example-id');
+        const before = await page.locator('.bf-pg-main .bf-result').getAttribute('data-runs');
         await other.click();
         await page.waitForFunction((id) => location.hash.includes(encodeURIComponent(id)) || location.hash.includes(id), otherId);
+        await waitForNewRun(page, '.bf-pg-main .bf-result', before);
+        assertDefaultRun(await playgroundResult(page), exampleById.get(otherId));
         assertSameOrigin(requests, env.server.origin);
     } finally {
         await context.close();
