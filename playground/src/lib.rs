@@ -147,8 +147,16 @@ mod tests {
         }
     }
 
+    /// What `cargo test -p examples` verified and the page shows.
+    fn verified_output(example: &Example) -> String {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../examples/expected")
+            .join(example.expected_file_name());
+        std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("reading {}: {err}", path.display()))
+    }
+
     #[test]
-    fn run_replies_with_the_examples_own_output_and_figure() {
+    fn run_replies_with_the_verified_output_and_a_drawable_figure() {
         let mut ran = 0;
         for module in modules() {
             let selection = select(module);
@@ -161,12 +169,17 @@ mod tests {
                 let reply: serde_json::Value =
                     serde_json::from_str(&run(&selection, example.id, example.default_input).unwrap())
                         .unwrap();
-                let direct = example.output(example.default_input).unwrap();
-                assert_eq!(reply["output"], direct.text.as_str(), "{}", example.id);
-                // Both sides through the same JSON text, so that floats compare digit for digit.
+                assert_eq!(reply["output"], verified_output(example).as_str(), "{}", example.id);
+                // The figure is the example's own drawing of that run (both sides through JSON
+                // text, so that floats compare digit for digit), and it can be drawn.
+                let direct = example.output(example.default_input).unwrap().figure;
                 let figure: serde_json::Value =
-                    serde_json::from_str(&serde_json::to_string(&direct.figure).unwrap()).unwrap();
+                    serde_json::from_str(&serde_json::to_string(&direct).unwrap()).unwrap();
                 assert_eq!(reply["figure"], figure, "{}", example.id);
+                assert_eq!(reply["figure"].is_null(), !example.has_figure(), "{}", example.id);
+                if let Some(direct) = direct {
+                    direct.validate().unwrap_or_else(|problem| panic!("{}: {problem}", example.id));
+                }
                 ran += 1;
             }
         }
