@@ -257,6 +257,18 @@ fn field_lines(buf: &[u8], start: usize, end: usize, name: &str) -> Vec<usize> {
     found
 }
 
+/// The number that `digits` (ASCII digits in `radix`) spell, if it is at most `limit`; `None`
+/// when it is larger or a byte is not a digit. The sum stays at most `limit * radix + radix`
+/// at every step and the arithmetic is checked, so no input overflows, whatever the width of
+/// `usize` (32 bits in WebAssembly, where the `wasm` profile has no overflow checks).
+fn number_at_most(digits: &[u8], radix: u8, limit: usize) -> Option<usize> {
+    digits.iter().try_fold(0usize, |value, &byte| {
+        let digit = char::from(byte).to_digit(u32::from(radix))?; // below `radix`, so it fits
+        let value = value.checked_mul(usize::from(radix))?.checked_add(digit as usize)?;
+        (value <= limit).then_some(value)
+    })
+}
+
 enum BodyKind {
     None,
     Length(usize),
@@ -510,11 +522,22 @@ impl Parser<'_> {
         })
     }
 
+    /// For the field line starting at `line_start`: the offset just after its `:` and the
+    /// offset of its CR, the value with its surrounding whitespace in between. The first never
+    /// exceeds the second, even on a line without `:` or CR.
+    fn after_colon(&self, line_start: usize) -> (usize, usize) {
+        let line = &self.buf[line_start..];
+        let end = line_start + line.iter().position(|&b| b == b'\r').unwrap_or(line.len());
+        let value_start = self.buf[line_start..end]
+            .iter()
+            .position(|&b| b == b':')
+            .map_or(end, |colon| line_start + colon + 1);
+        (value_start, end)
+    }
+
     /// `Host = uri-host [ ":" port ]` (RFC 9110 §7.2); empty is allowed for targets without one.
     fn check_host(&self, line_start: usize) -> Result<(), ParseError> {
-        let end = line_start + self.buf[line_start..].iter().position(|&b| b == b'\r').unwrap_or(0);
-        let colon = line_start + self.buf[line_start..end].iter().position(|&b| b == b':').unwrap_or(0);
-        let mut at = colon + 1;
+        let (mut at, end) = self.after_colon(line_start);
         while at < end && matches!(self.buf[at], b' ' | b'\t') {
             at += 1;
         }
@@ -607,11 +630,10 @@ impl Parser<'_> {
         }
         let mut length: Option<usize> = None;
         for &line in &cl_lines {
-            let end = line + self.buf[line..].iter().position(|&b| b == b'\r').unwrap_or(0);
-            let colon = line + self.buf[line..end].iter().position(|&b| b == b':').unwrap_or(0);
-            let mut item_start = colon + 1;
+            let (value_start, end) = self.after_colon(line);
+            let mut item_start = value_start;
             // A field value may be a list, `42, 42` (RFC 9110 §8.6).
-            for item in self.buf[colon + 1..end].split(|&b| b == b',') {
+            for item in self.buf[value_start..end].split(|&b| b == b',') {
                 let lead = item.iter().take_while(|&&b| matches!(b, b' ' | b'\t')).count();
                 let digits = item[lead..].iter().take_while(|b| b.is_ascii_digit()).count();
                 let rest = &item[lead + digits..];
@@ -624,14 +646,13 @@ impl Parser<'_> {
                         "Content-Length must be decimal digits only (RFC 9110 §8.6)",
                     ));
                 }
-                if digits > 15 {
+                let Some(n) = number_at_most(&item[lead..lead + digits], 10, MAX_BODY) else {
                     return Err(self.error(
                         at,
                         413,
                         format!("Content-Length is larger than the {MAX_BODY} bytes accepted"),
                     ));
-                }
-                let n: usize = std::str::from_utf8(&item[lead..lead + digits]).unwrap().parse().unwrap();
+                };
                 match length {
                     Some(previous) if previous != n => {
                         return Err(self.error(
@@ -641,13 +662,6 @@ impl Parser<'_> {
                         ));
                     }
                     _ => length = Some(n),
-                }
-                if n > MAX_BODY {
-                    return Err(self.error(
-                        at,
-                        413,
-                        format!("Content-Length is larger than the {MAX_BODY} bytes accepted"),
-                    ));
                 }
                 item_start += item.len() + 1;
             }
@@ -668,13 +682,6 @@ impl Parser<'_> {
             if digits == 0 {
                 return Err(self.error(pos, 400, "expected a chunk size in hex"));
             }
-            if digits > 8 {
-                return Err(self.error(
-                    pos,
-                    413,
-                    format!("a chunk larger than the {MAX_BODY} bytes accepted"),
-                ));
-            }
             let rest = &line[digits..];
             if !(rest.is_empty()
                 || rest.starts_with(b";")
@@ -683,19 +690,20 @@ impl Parser<'_> {
             {
                 return Err(self.error(pos + digits, 400, format!("{} after the chunk size", show(rest[0]))));
             }
-            let size = usize::from_str_radix(std::str::from_utf8(&line[..digits]).unwrap(), 16).unwrap();
-            if body.len() + size > MAX_BODY {
+            // `body` never holds more than MAX_BODY bytes, so the subtraction cannot wrap.
+            let Some(size) = number_at_most(&line[..digits], 16, MAX_BODY - body.len()) else {
                 return Err(self.error(
                     pos,
                     413,
                     format!("the chunked body exceeds the {MAX_BODY} bytes accepted"),
                 ));
-            }
+            };
             pos = next;
             if size == 0 {
                 break;
             }
-            if self.buf.len() < pos + size + 2 {
+            // `pos` is at most `buf.len()` and `size` at most MAX_BODY: neither side can wrap.
+            if self.buf.len() - pos < size + 2 {
                 return Ok(None);
             }
             body.extend_from_slice(&self.buf[pos..pos + size]);
@@ -986,6 +994,50 @@ mod tests {
             assert_eq!((e.line, e.column, e.status), (line, column, status), "{text:?}: {e}");
             assert!(e.message.contains(words), "{text:?}: `{}` lacks `{words}`", e.message);
         }
+    }
+
+    #[test]
+    fn numbers_past_the_limit_are_refused_before_they_can_overflow() {
+        assert_eq!(number_at_most(b"1048576", 10, MAX_BODY), Some(MAX_BODY));
+        assert_eq!(number_at_most(b"1048577", 10, MAX_BODY), None);
+        assert_eq!(number_at_most(b"99999999999", 10, MAX_BODY), None);
+        assert_eq!(number_at_most(b"FFFFFFFF", 16, MAX_BODY), None);
+        assert_eq!(number_at_most(b"0000000000000000000000007", 10, MAX_BODY), Some(7));
+        assert_eq!(number_at_most(b"12z", 10, MAX_BODY), None);
+        // With a 32-bit limit, the first number past `u32::MAX` is refused, not wrapped to 0:
+        // what a 32-bit `usize` (WebAssembly) would need.
+        let u32_limit = usize::try_from(u32::MAX).unwrap();
+        assert_eq!(number_at_most(b"4294967295", 10, u32_limit), Some(u32_limit));
+        assert_eq!(number_at_most(b"4294967296", 10, u32_limit), None);
+        assert_eq!(number_at_most(b"ffffffff", 16, u32_limit), Some(u32_limit));
+        assert_eq!(number_at_most(b"100000000", 16, u32_limit), None);
+        // Even with no limit at all, a number wider than `usize` is `None`, not a panic.
+        assert_eq!(number_at_most("9".repeat(60).as_bytes(), 10, usize::MAX), None);
+    }
+
+    #[test]
+    fn huge_sizes_are_errors_on_their_line() {
+        let length = error("POST / HTTP/1.1\nHost: h\nContent-Length: 99999999999\n\n");
+        assert_eq!((length.line, length.column, length.status), (3, 17, 413), "{length}");
+        // A 1-byte chunk, then one whose size would wrap a 32-bit sum to 0.
+        let chunk = error("POST / HTTP/1.1\nHost: h\nTransfer-Encoding: chunked\n\n1\na\nFFFFFFFF\nx\n0\n\n");
+        assert_eq!((chunk.line, chunk.column, chunk.status), (7, 1, 413), "{chunk}");
+        assert!(chunk.message.contains("exceeds"), "{chunk}");
+        // The chunks share one budget: a 1-byte chunk leaves MAX_BODY - 1 bytes for the rest.
+        let chunked = |second_size: usize| {
+            let text =
+                format!("POST / HTTP/1.1\nHost: h\nTransfer-Encoding: chunked\n\n1\na\n{second_size:x}\n");
+            parse_request(&crlf(&text))
+        };
+        assert!(matches!(chunked(MAX_BODY - 1), Ok(Parsed::Incomplete { .. })));
+        assert_eq!(chunked(MAX_BODY).unwrap_err().status, 413);
+        // The reader sees the line of the faulty size.
+        let err = run("POST / HTTP/1.1\nHost: h\nContent-Length: 99999999999\n\n").unwrap_err();
+        assert_eq!(err.line, Some(3), "{err}");
+        assert!(err.message.contains("413 Content Too Large"), "{err}");
+        let err =
+            run("POST / HTTP/1.1\nHost: h\nTransfer-Encoding: chunked\n\n1\na\nFFFFFFFF\n").unwrap_err();
+        assert_eq!(err.line, Some(7), "{err}");
     }
 
     #[test]
