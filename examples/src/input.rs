@@ -63,10 +63,7 @@ impl<'a> Params<'a> {
     }
 
     /// The value of `key` parsed as `T` and checked to lie in `min..=max`, or `default` when absent.
-    pub fn number_or<T>(&self, key: &str, min: T, max: T, default: T) -> Result<T, InputError>
-    where
-        T: FromStr + PartialOrd + Copy + std::fmt::Display,
-    {
+    pub fn number_or<T: Number>(&self, key: &str, min: T, max: T, default: T) -> Result<T, InputError> {
         match self.one(key)? {
             None => Ok(default),
             Some(entry) => entry.number(min, max),
@@ -74,10 +71,7 @@ impl<'a> Params<'a> {
     }
 
     /// Like [`Params::number_or`], but the key is required.
-    pub fn number<T>(&self, key: &str, min: T, max: T) -> Result<T, InputError>
-    where
-        T: FromStr + PartialOrd + Copy + std::fmt::Display,
-    {
+    pub fn number<T: Number>(&self, key: &str, min: T, max: T) -> Result<T, InputError> {
         self.one(key)?.ok_or_else(|| InputError::new(format!("missing `{key} = …`")))?.number(min, max)
     }
 
@@ -95,18 +89,12 @@ impl<'a> Params<'a> {
 
 impl Entry<'_> {
     /// The value parsed as `T` within `min..=max`.
-    pub fn number<T>(&self, min: T, max: T) -> Result<T, InputError>
-    where
-        T: FromStr + PartialOrd + Copy + std::fmt::Display,
-    {
+    pub fn number<T: Number>(&self, min: T, max: T) -> Result<T, InputError> {
         parse_number(self.value, self.line, min, max)
     }
 
     /// The value as whitespace-separated numbers, each within `min..=max`; at least one.
-    pub fn numbers<T>(&self, min: T, max: T) -> Result<Vec<T>, InputError>
-    where
-        T: FromStr + PartialOrd + Copy + std::fmt::Display,
-    {
+    pub fn numbers<T: Number>(&self, min: T, max: T) -> Result<Vec<T>, InputError> {
         let numbers = self
             .value
             .split_whitespace()
@@ -119,13 +107,44 @@ impl Entry<'_> {
     }
 }
 
+/// A type of number a reader may type.
+pub trait Number: FromStr + PartialOrd + Copy + std::fmt::Display {
+    /// False for NaN and the infinities, which `f64::from_str` accepts (`NaN`, `inf`). A range
+    /// check cannot stand in for this: every comparison with NaN is false, so NaN is neither
+    /// below `min` nor above `max`.
+    fn is_finite_number(self) -> bool;
+}
+
+macro_rules! integers_are_always_finite {
+    ($($int:ty),*) => {
+        $(impl Number for $int {
+            fn is_finite_number(self) -> bool {
+                true
+            }
+        })*
+    };
+}
+integers_are_always_finite!(u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize);
+
+impl Number for f32 {
+    fn is_finite_number(self) -> bool {
+        self.is_finite()
+    }
+}
+
+impl Number for f64 {
+    fn is_finite_number(self) -> bool {
+        self.is_finite()
+    }
+}
+
 /// `word` parsed as `T` within `min..=max`, with an error that names `line`.
-pub fn parse_number<T>(word: &str, line: usize, min: T, max: T) -> Result<T, InputError>
-where
-    T: FromStr + PartialOrd + Copy + std::fmt::Display,
-{
+pub fn parse_number<T: Number>(word: &str, line: usize, min: T, max: T) -> Result<T, InputError> {
     let value: T =
         word.parse().map_err(|_| InputError::at_line(line, format!("`{word}` is not a number")))?;
+    if !value.is_finite_number() {
+        return Err(InputError::at_line(line, format!("`{word}` is not a finite number")));
+    }
     if value < min || value > max {
         return Err(InputError::at_line(line, format!("{word} is out of range (from {min} to {max})")));
     }
@@ -164,5 +183,28 @@ mod tests {
             Params::parse("x", &["x"]).unwrap_err().to_string(),
             "input line 1: expected `key = value`"
         );
+    }
+
+    #[test]
+    fn nan_and_infinities_are_refused_whatever_the_range() {
+        for word in ["NaN", "nan", "-NaN", "inf", "-inf", "infinity", "+Infinity", "1e999"] {
+            let input = format!("# rates\nrate = {word}\nrates = 0.5 {word}\n");
+            let params = Params::parse(&input, &["rate", "rates"]).unwrap();
+            let expected = format!("`{word}` is not a finite number");
+            for error in [
+                params.number::<f64>("rate", 0.0, 1.0).unwrap_err(),
+                params.number_or::<f64>("rate", f64::MIN, f64::MAX, 0.5).unwrap_err(),
+                params.one("rates").unwrap().unwrap().numbers::<f64>(0.0, 1.0).unwrap_err(),
+            ] {
+                assert_eq!(error.message, expected, "{word}");
+            }
+            assert_eq!(params.number::<f64>("rate", 0.0, 1.0).unwrap_err().line, Some(2));
+            assert_eq!(
+                params.one("rates").unwrap().unwrap().numbers::<f64>(0.0, 1.0).unwrap_err().line,
+                Some(3)
+            );
+        }
+        assert_eq!(parse_number::<f32>("NaN", 7, 0.0, 1.0).unwrap_err().line, Some(7));
+        assert_eq!(parse_number::<f64>("1e308", 1, 0.0, f64::MAX).unwrap(), 1e308);
     }
 }
