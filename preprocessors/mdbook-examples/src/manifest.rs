@@ -237,13 +237,24 @@ pub fn region(text: &str, file: &str, name: &str, collapse: Option<&str>) -> Res
     let indent = lines
         .iter()
         .filter(|(l, _)| !l.trim().is_empty())
-        .map(|(l, _)| l.len() - l.trim_start().len())
+        .map(|(l, _)| l.chars().take_while(|c| c.is_whitespace()).count())
         .min()
         .unwrap_or(0);
     for (line, _) in &mut lines {
-        *line = if line.len() >= indent { line[indent..].to_string() } else { String::new() };
+        *line = dedent(line, indent).to_string();
     }
     Ok(Region { first_line: first_line.unwrap_or(start + 1), lines })
+}
+
+/// `line` without its first `indent` whitespace characters (fewer if it has fewer). Counted in
+/// characters, not bytes, so a multi-byte space (U+00A0, U+3000) is never cut in half.
+fn dedent(line: &str, indent: usize) -> &str {
+    let cut = line
+        .char_indices()
+        .take_while(|(_, c)| c.is_whitespace())
+        .nth(indent)
+        .map_or_else(|| line.len() - line.trim_start().len(), |(at, _)| at);
+    &line[cut..]
 }
 
 /// The anchor name after `marker` on a comment line (`// ANCHOR: name`, `-- ANCHOR: name`).
@@ -285,6 +296,19 @@ mod tests {
         assert!(region(open, "f.rs", "a", None).unwrap_err().message.contains("never closed"));
         let twice = "// ANCHOR: a\n// ANCHOR_END: a\n// ANCHOR: a\n// ANCHOR_END: a\n";
         assert!(region(twice, "f.rs", "a", None).unwrap_err().message.contains("twice"));
+    }
+
+    #[test]
+    fn dedents_by_characters_so_multi_byte_spaces_are_never_split() {
+        // A no-break space (2 bytes) and an ideographic space (3 bytes) count as one character
+        // of indentation each, like a space or a tab.
+        let text = "// ANCHOR: a\n\u{a0}\u{a0}x\n\ty\n \u{3000}\n\u{3000}\u{3000}z\n// ANCHOR_END: a\n";
+        let lines: Vec<String> =
+            region(text, "f.rs", "a", None).unwrap().lines.into_iter().map(|(l, _)| l).collect();
+        assert_eq!(lines, ["\u{a0}x", "y", "\u{3000}", "\u{3000}z"]);
+        assert_eq!(dedent("\u{a0}\u{a0}x", 1), "\u{a0}x");
+        assert_eq!(dedent("  ", 5), "");
+        assert_eq!(dedent("x", 0), "x");
     }
 
     #[test]

@@ -1,8 +1,10 @@
 //! Arbitrary Markdown and half-written directives: the preprocessor reports errors, it never
-//! panics, and every error points inside the chapter.
+//! panics, and every error points inside the chapter. Arbitrary source files: cutting an anchor
+//! region out of them never panics either.
 
 mod common;
 
+use mdbook_examples::manifest::region;
 use proptest::prelude::*;
 
 /// Pieces that make interesting Markdown: directive fragments, fences, containers, quotes.
@@ -55,5 +57,62 @@ proptest! {
         }
         // The other renderers' path, too.
         let _ = common::session(false).process_chapter(&common::chapter(&content));
+    }
+}
+
+/// Indentation as source files have it, multi-byte spaces included (U+00A0 is 2 bytes in
+/// UTF-8, U+3000 is 3), which a byte count would cut in half.
+fn indentation() -> impl Strategy<Value = String> {
+    prop::collection::vec(prop_oneof![Just(" "), Just("\t"), Just("\u{a0}"), Just("\u{3000}")], 0..6)
+        .prop_map(|pieces| pieces.concat())
+}
+
+/// Region and collapse names, a few of which the generated anchors use.
+fn anchor_name() -> impl Strategy<Value = String> {
+    prop_oneof![Just("example"), Just("setup"), Just("a"), Just("é"), Just("")].prop_map(str::to_string)
+}
+
+/// One line of a source file: an anchor comment in one of the forms the books use, or text.
+fn source_line() -> impl Strategy<Value = String> {
+    let body = prop_oneof![
+        anchor_name().prop_map(|name| format!("// ANCHOR: {name}")),
+        anchor_name().prop_map(|name| format!("// ANCHOR_END: {name}")),
+        anchor_name().prop_map(|name| format!("-- ANCHOR: {name}")),
+        anchor_name().prop_map(|name| format!("-- ANCHOR_END: {name}")),
+        anchor_name().prop_map(|name| format!("x_ANCHOR:{name} ANCHOR_END:{name}")),
+        Just(String::new()),
+        Just("let x = 1; // é✓\u{200b}".to_string()),
+        "[a-z ;{}()\t\u{a0}\u{3000}é]{0,16}",
+    ];
+    (indentation(), body, indentation()).prop_map(|(before, body, after)| format!("{before}{body}{after}"))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 3000, .. ProptestConfig::default() })]
+
+    #[test]
+    fn regions_of_arbitrary_sources_never_panic(
+        lines in prop::collection::vec(source_line(), 0..16),
+        name in anchor_name(),
+        collapse in prop::option::of(anchor_name()),
+        crlf in any::<bool>(),
+    ) {
+        let text = lines.join(if crlf { "\r\n" } else { "\n" });
+        match region(&text, "src/file.rs", &name, collapse.as_deref()) {
+            Ok(cut) => {
+                prop_assert!(cut.first_line >= 1 && cut.first_line <= text.lines().count());
+                prop_assert!(cut.lines.iter().any(|(line, _)| !line.trim().is_empty()));
+                // Dedenting only ever removes leading whitespace from a line of the file.
+                for (shown, _) in &cut.lines {
+                    prop_assert!(
+                        text.lines().any(|source| source
+                            .strip_suffix(shown.as_str())
+                            .is_some_and(|cut_off| cut_off.chars().all(char::is_whitespace))),
+                        "{shown:?} is not a line of the file without some leading whitespace"
+                    );
+                }
+            }
+            Err(problem) => prop_assert!(!problem.message.is_empty()),
+        }
     }
 }
