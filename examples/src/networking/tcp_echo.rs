@@ -199,23 +199,94 @@ mod tests {
         assert!(out.contains("server socket (closed second): gone"), "{out}");
     }
 
-    #[test]
-    fn tcp_is_a_byte_stream_not_messages() {
-        // Two writes may arrive in one read: the receiver sees bytes, not the writes.
+    /// A connected pair on 127.0.0.1: (sending side, receiving side), both with [`TIMEOUT`].
+    fn connected_pair() -> (TcpStream, TcpStream) {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let address = listener.local_addr().unwrap();
-        let server = thread::spawn(move || {
-            let (mut stream, _) = accept(&listener).unwrap();
+        let sender = TcpStream::connect_timeout(&listener.local_addr().unwrap(), TIMEOUT).unwrap();
+        let (receiver, _) = accept(&listener).unwrap();
+        for stream in [&sender, &receiver] {
             stream.set_read_timeout(Some(TIMEOUT)).unwrap();
-            let mut all = Vec::new();
-            stream.read_to_end(&mut all).unwrap();
-            all
+            stream.set_write_timeout(Some(TIMEOUT)).unwrap();
+        }
+        (sender, receiver)
+    }
+
+    #[test]
+    fn tcp_is_a_byte_stream_two_writes_arrive_in_one_read() {
+        let (mut sender, mut receiver) = connected_pair();
+        // No Nagle: each write leaves at once as its own segment, so any joining happens in
+        // the receiver's socket, not in the sender's.
+        sender.set_nodelay(true).unwrap();
+        let (both_written, writes_done) = std::sync::mpsc::channel();
+        let writer = thread::spawn(move || {
+            sender.write_all(b"abc").unwrap();
+            sender.write_all(b"def").unwrap();
+            sender.flush().unwrap();
+            both_written.send(()).unwrap();
+            sender // kept open until the reads are done, so no FIN takes part
         });
-        let mut client = TcpStream::connect_timeout(&address, TIMEOUT).unwrap();
-        client.write_all(b"abc").unwrap();
-        client.write_all(b"def").unwrap();
-        client.shutdown(Shutdown::Write).unwrap();
-        assert_eq!(server.join().unwrap(), b"abcdef");
+        writes_done.recv_timeout(TIMEOUT).unwrap();
+        // Wait until both segments sit in the receive queue: `peek` returns what is queued
+        // (up to the buffer) without taking it.
+        let mut buffer = [0u8; 64];
+        let deadline = Instant::now() + TIMEOUT;
+        while receiver.peek(&mut buffer).unwrap() < 6 {
+            assert!(Instant::now() < deadline, "the 6 bytes never all arrived");
+            thread::sleep(Duration::from_millis(1));
+        }
+        // Deterministic, not a matter of luck: a read copies every byte queued in the socket,
+        // up to the size of its buffer, whatever writes or segments brought them (the queue
+        // keeps no boundaries between them). Both writes are queued, the buffer holds 64: the
+        // one read returns all 6 bytes, and nothing tells the receiver there were two writes.
+        let first_read = receiver.read(&mut buffer).unwrap();
+        assert_eq!(&buffer[..first_read], b"abcdef", "the first read returned {first_read} bytes");
+        drop(writer.join().unwrap());
+    }
+
+    /// The largest receive buffer the kernel lets a socket grow to (`tcp_rmem`'s third field);
+    /// a guess of 6 MiB, Linux's default, elsewhere.
+    fn largest_receive_buffer() -> usize {
+        std::fs::read_to_string("/proc/sys/net/ipv4/tcp_rmem")
+            .ok()
+            .and_then(|text| text.split_whitespace().nth(2)?.parse().ok())
+            .unwrap_or(6 << 20)
+    }
+
+    #[test]
+    fn tcp_is_a_byte_stream_one_write_arrives_in_several_reads() {
+        // More than the receiving socket can ever hold. The receiver's window, which it
+        // advertises to the sender, never exceeds its buffer, so the sender cannot have more
+        // than that on its way: the message is never all queued at once, and no single read can
+        // return it all, however big the reader's buffer is.
+        let size = (2 * largest_receive_buffer()).max(8 << 20) + 1;
+        // Bytes 0 to 250 over and over: a lost, repeated or reordered piece would show.
+        let pattern: Vec<u8> = (0..=250).collect();
+        let mut message = pattern.repeat(size.div_ceil(pattern.len()));
+        message.truncate(size);
+        let message = std::sync::Arc::new(message);
+        let (mut sender, mut receiver) = connected_pair();
+        let sent = std::sync::Arc::clone(&message);
+        let writer = thread::spawn(move || {
+            // One write call of the whole message (`write_all` only loops if the kernel takes
+            // part of it, which a blocking socket does only on a timeout or a signal).
+            sender.write_all(&sent).unwrap();
+            sender.shutdown(Shutdown::Write).unwrap();
+        });
+        let mut buffer = vec![0u8; size]; // room for the whole message in every read
+        let (mut reads, mut received) = (0, 0);
+        loop {
+            let n = receiver.read(&mut buffer).unwrap();
+            if n == 0 {
+                break; // the sender's FIN
+            }
+            assert!(received + n <= size, "more bytes arrived than were sent");
+            assert!(buffer[..n] == message[received..received + n], "read {} changed bytes", reads + 1);
+            reads += 1;
+            received += n;
+        }
+        writer.join().unwrap();
+        assert_eq!(received, size);
+        assert!(reads > 1, "{size} bytes arrived in {reads} read");
     }
 
     #[test]
