@@ -5,8 +5,9 @@
 use std::path::PathBuf;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
+use anyhow::Context as _;
 use syntect::html::{ClassStyle, css_for_theme_with_class_style, line_tokens_to_classed_spans};
 use syntect::parsing::{ParseState, ScopeStack, SyntaxSet};
 use syntect::util::LinesWithEndings;
@@ -153,6 +154,24 @@ impl Highlighter {
         }
         lines
     }
+}
+
+/// Highlights each file (language from its extension) without the cache: lines and time, for
+/// `cargo xtask bench`'s syntect throughput figure.
+pub fn bench(files: &[PathBuf]) -> anyhow::Result<(usize, Duration)> {
+    let highlighter = Highlighter::new(None);
+    let mut lines = 0;
+    let mut spent = Duration::ZERO;
+    for file in files {
+        let code = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+        let extension = file.extension().and_then(|e| e.to_str()).unwrap_or("");
+        let language =
+            language(extension).map_err(|p| anyhow::anyhow!("{}: {}", file.display(), p.message))?;
+        let started = Instant::now();
+        lines += highlighter.highlight_lines(language, &code).len();
+        spent += started.elapsed();
+    }
+    Ok((lines, spent))
 }
 
 fn highlight_uncached(syntax_name: &str, code: &str) -> Vec<String> {

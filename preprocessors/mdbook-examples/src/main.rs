@@ -22,7 +22,7 @@ fn main() -> ExitCode {
         },
         [cmd, files @ ..] if cmd == "bench-highlight" => {
             let files: Vec<std::path::PathBuf> = files.iter().map(Into::into).collect();
-            match mdbook_examples::bench_highlight(&files) {
+            match mdbook_examples::highlight::bench(&files) {
                 Ok((lines, spent)) => {
                     println!("lines={lines} seconds={:.6}", spent.as_secs_f64());
                     ExitCode::SUCCESS

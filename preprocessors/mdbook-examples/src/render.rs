@@ -317,26 +317,6 @@ pub fn quiz_review(sections: &[(&crate::QuizUsage, Vec<QuestionView>)], root: &s
     html.replace('\n', "&#10;")
 }
 
-/// One Anki row: front (prompt and options), back (answer and context), tag.
-pub fn anki_row(question: &crate::quiz::Question, tag: &str) -> String {
-    let field = |text: &str| escape(text.trim()).replace('\t', " ").replace('\n', "<br>");
-    let mut front = field(&question.prompt);
-    let mut back = String::new();
-    match &question.kind {
-        crate::quiz::Kind::MultipleChoice { answers, distractors } => {
-            for (option, _) in crate::quiz::shuffled_options(&question.id, answers, distractors) {
-                front.push_str(&format!("<br>• {}", field(&option)));
-            }
-            back.push_str(&answers.iter().map(|a| field(a)).collect::<Vec<_>>().join("<br>"));
-        }
-        crate::quiz::Kind::ShortAnswer { answer, .. } => back.push_str(&field(answer)),
-    }
-    if let Some(context) = &question.context {
-        back.push_str(&format!("<br><br>{}", field(context)));
-    }
-    format!("{front}\t{back}\t{tag}\n")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
