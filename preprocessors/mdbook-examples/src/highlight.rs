@@ -13,6 +13,7 @@ use syntect::parsing::{ParseState, ScopeStack, SyntaxSet};
 use syntect::util::LinesWithEndings;
 
 use crate::diagnostic::Problem;
+use crate::html::escape;
 
 const CLASS_STYLE: ClassStyle = ClassStyle::SpacedPrefixed { prefix: "bf-" };
 
@@ -241,22 +242,6 @@ pub fn fnv1a128<'a>(bytes: impl IntoIterator<Item = &'a u8>) -> u128 {
 /// The low 64 bits of [`fnv1a128`], for short stable ids.
 pub fn fnv1a64(bytes: &[u8]) -> u64 {
     fnv1a128(bytes) as u64
-}
-
-/// HTML-escapes text for element content and attribute values.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + text.len() / 8);
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// mdBook theme (class on `<html>`) → syntect theme used for it.

@@ -18,6 +18,7 @@ pub mod diagnostic;
 pub mod directive;
 mod directives;
 pub mod highlight;
+pub mod html;
 pub mod manifest;
 pub mod markdown;
 pub mod quiz;

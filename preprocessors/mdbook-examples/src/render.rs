@@ -4,14 +4,15 @@
 //! and a blank line inside `<pre>` would otherwise end it. Newlines in content become `&#10;`.
 
 use crate::directive::Directive;
-use crate::highlight::{Language, escape};
+use crate::highlight::Language;
+use crate::html::{NEWLINE, escape, one_line, script_json};
 use crate::manifest::Entry;
 
 /// A highlighted code block.
 pub fn code_block(language_name: &str, lines: &[String]) -> String {
     format!(
         "<pre class=\"bf-code\"><code class=\"language-{language_name} bf-code\">{}</code></pre>",
-        lines.join("&#10;")
+        lines.join(NEWLINE)
     )
 }
 
@@ -134,7 +135,7 @@ impl ExampleView<'_> {
             )),
         }
         html.push_str("</figure>");
-        html.replace('\n', "&#10;")
+        one_line(&html)
     }
 
     /// The same example as plain Markdown, for renderers other than HTML (`markdown`, `test`).
@@ -221,7 +222,7 @@ pub fn runnable_index(groups: &[IndexGroup], root: &str) -> String {
     }
     html.push_str("</nav><noscript><p class=\"bf-error\">The playground needs JavaScript and WebAssembly.</p></noscript>");
     // `<` is escaped so no string in the data can end the script element.
-    let json = serde_json::to_string(&data).expect("index data serialises").replace('<', "\\u003c");
+    let json = script_json(&serde_json::to_string(&data).expect("index data serialises"));
     html.push_str(&format!(
         "<script type=\"application/json\" id=\"bf-playground-data\">{json}</script></div>"
     ));
@@ -291,7 +292,7 @@ pub fn quiz(path: &str, questions: &[QuestionView], root: &str) -> String {
         html.push_str(&question_html(question));
     }
     html.push_str("</section>");
-    html.replace('\n', "&#10;")
+    one_line(&html)
 }
 
 /// `{{#quiz-review}}`: every quiz of the book, with a link to the Anki file.
@@ -314,7 +315,7 @@ pub fn quiz_review(sections: &[(&crate::QuizUsage, Vec<QuestionView>)], root: &s
         html.push_str("</section>");
     }
     html.push_str("</div>");
-    html.replace('\n', "&#10;")
+    one_line(&html)
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::highlight::escape;
+use crate::html::escape;
 use crate::{Session, quiz};
 
 impl Session {
