@@ -99,6 +99,7 @@
         timings,
         run: runExample,
         panic: (message, module) => workerFor(module).request({ op: "panic", message }),
+        splitAnswer,
     };
 
     // ---- Small helpers -------------------------------------------------------------------------
@@ -113,6 +114,16 @@
     }
 
     const withoutTrailingNewlines = (text) => text.replace(/\n+$/, "");
+
+    // The output's lines (ending at "\n") before its first line that is exactly REVEAL_MARKER,
+    // and the lines after that line (the answer), or [text, null] when no line is the marker.
+    // The preprocessor's render::split_answer follows the same rule for the verified output.
+    function splitAnswer(text) {
+        const lines = text.split("\n");
+        const marker = lines.indexOf(REVEAL_MARKER);
+        if (marker < 0) return [text, null];
+        return [lines.slice(0, marker).join("\n"), lines.slice(marker + 1).join("\n")];
+    }
 
     function hashFor(id, input, defaultInput) {
         const params = new URLSearchParams();
@@ -152,14 +163,13 @@
                 return;
             }
             const text = reply.output;
-            const lines = text.split("\n");
-            const marker = lines.indexOf(REVEAL_MARKER);
-            output.textContent = withoutTrailingNewlines(marker < 0 ? text : lines.slice(0, marker).join("\n"));
+            const [shown, hidden] = splitAnswer(text);
+            output.textContent = withoutTrailingNewlines(shown);
             outputPre.hidden = false;
-            answer.textContent = marker < 0 ? "" : withoutTrailingNewlines(lines.slice(marker + 1).join("\n"));
-            reveal.hidden = marker < 0;
+            answer.textContent = hidden === null ? "" : withoutTrailingNewlines(hidden);
+            reveal.hidden = hidden === null;
             answerPre.hidden = true;
-            figure.hidden = marker >= 0; // a drawing would give the answer away
+            figure.hidden = hidden !== null; // a drawing would give the answer away
             const ms = `ran in ${reply.ms < 1 ? "<1" : Math.round(reply.ms)} ms`;
             if (edited) {
                 status.className = "bf-status";

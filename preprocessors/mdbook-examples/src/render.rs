@@ -20,13 +20,23 @@ pub fn code_block(language_name: &str, lines: &[String]) -> String {
 /// then reveal"); the examples crate's `REVEAL_MARKER`.
 pub const REVEAL_MARKER: &str = "--- answer ---";
 
-/// The output before a [`REVEAL_MARKER`] line, and what follows it, if there is one.
+/// Splits an output at its first line that is exactly [`REVEAL_MARKER`] (lines end at `\n`):
+/// the lines before that line, and the lines after it (the answer), or the whole output and
+/// `None` when no line is the marker. `theme/playground.js` (`splitAnswer`) follows the same
+/// rule for the outputs it runs.
 pub fn split_answer(output: &str) -> (&str, Option<&str>) {
-    let marker = format!("\n{REVEAL_MARKER}\n");
-    match output.find(&marker) {
-        Some(at) => (&output[..at], Some(&output[at + marker.len()..])),
-        None => (output, None),
+    let mut line_start = 0;
+    for line in output.split('\n') {
+        let line_end = line_start + line.len();
+        if line == REVEAL_MARKER {
+            // Without the newline that ends the line before the marker, if there is one.
+            let before = &output[..line_start.saturating_sub(1)];
+            let answer = output.get(line_end + 1..).unwrap_or("");
+            return (before, Some(answer));
+        }
+        line_start = line_end + 1;
     }
+    (output, None)
 }
 
 /// Everything a rendered example needs.
@@ -326,5 +336,25 @@ mod tests {
     fn splits_the_answer_at_the_marker_line_only() {
         assert_eq!(split_answer("q\n--- answer ---\na\n"), ("q", Some("a\n")));
         assert_eq!(split_answer("q\nnot --- answer --- here\n"), ("q\nnot --- answer --- here\n", None));
+    }
+
+    #[test]
+    fn the_marker_may_be_the_first_or_the_last_line() {
+        assert_eq!(split_answer("--- answer ---\na\nb"), ("", Some("a\nb")));
+        assert_eq!(split_answer("q\nr\n--- answer ---"), ("q\nr", Some("")));
+        assert_eq!(split_answer("q\n--- answer ---\n"), ("q", Some("")));
+        assert_eq!(split_answer("--- answer ---"), ("", Some("")));
+    }
+
+    #[test]
+    fn only_a_whole_line_is_the_marker_and_only_the_first_one_counts() {
+        for text in ["--- answer ---x\n", " --- answer ---\n", "--- answer --- \n", "q --- answer ---", ""] {
+            assert_eq!(split_answer(text), (text, None), "{text:?}");
+        }
+        assert_eq!(
+            split_answer("q\n--- answer ---\na\n--- answer ---\nb"),
+            ("q", Some("a\n--- answer ---\nb"))
+        );
+        assert_eq!(split_answer("q\n\n--- answer ---\n\na"), ("q\n", Some("\na")));
     }
 }
