@@ -25,12 +25,7 @@ impl<'a> Params<'a> {
     /// Parses `input`, skipping blank lines and `#` comments. Every key must be one of `known`.
     pub fn parse(input: &'a str, known: &[&str]) -> Result<Self, InputError> {
         let mut entries = Vec::new();
-        for (index, raw) in input.lines().enumerate() {
-            let line = index + 1;
-            let text = raw.trim();
-            if text.is_empty() || text.starts_with('#') {
-                continue;
-            }
+        for (line, text) in meaningful_lines(input) {
             let (key, value) =
                 text.split_once('=').ok_or_else(|| InputError::at_line(line, "expected `key = value`"))?;
             let key = key.trim();
@@ -104,6 +99,25 @@ impl Entry<'_> {
             return Err(InputError::at_line(self.line, format!("`{}` needs at least one number", self.key)));
         }
         Ok(numbers)
+    }
+}
+
+/// The lines of `input` that say something, trimmed, with their 1-based numbers: blank lines
+/// and `#` comments are left out.
+fn meaningful_lines(input: &str) -> impl Iterator<Item = (usize, &str)> {
+    input
+        .lines()
+        .enumerate()
+        .map(|(index, raw)| (index + 1, raw.trim()))
+        .filter(|(_, text)| !text.is_empty() && !text.starts_with('#'))
+}
+
+/// For an example that takes no input: blank lines and `#` comments are fine, anything else is
+/// an error naming its line.
+pub fn no_input(input: &str) -> Result<(), InputError> {
+    match meaningful_lines(input).next() {
+        Some((line, _)) => Err(InputError::at_line(line, "this example takes no input")),
+        None => Ok(()),
     }
 }
 
@@ -183,6 +197,14 @@ mod tests {
             Params::parse("x", &["x"]).unwrap_err().to_string(),
             "input line 1: expected `key = value`"
         );
+    }
+
+    #[test]
+    fn no_input_allows_blank_lines_and_comments_and_names_the_first_other_line() {
+        assert_eq!(no_input(""), Ok(()));
+        assert_eq!(no_input("\n  \n# a comment\n   # another\n"), Ok(()));
+        let error = no_input("\n# a comment\n  x = 1\ny").unwrap_err();
+        assert_eq!(error.to_string(), "input line 3: this example takes no input");
     }
 
     #[test]

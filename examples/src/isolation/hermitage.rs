@@ -470,11 +470,7 @@ fn value(rows: &[(i64, i64)], id: i64) -> Option<i64> {
 
 // ANCHOR: table
 fn table(input: &str) -> Result<String, InputError> {
-    if let Some((line, _)) =
-        input.lines().enumerate().find(|(_, l)| !l.trim().is_empty() && !l.trim().starts_with('#'))
-    {
-        return Err(InputError::at_line(line + 1, "this example takes no input"));
-    }
+    crate::input::no_input(input)?;
     let observed = Observations::checked_in();
     let version = |s: Server| observed.version(s).unwrap_or("?").to_string();
     let (pg, maria) = (version(Server::Postgres), version(Server::Mariadb));

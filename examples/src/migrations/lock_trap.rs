@@ -25,9 +25,7 @@ pub const EXAMPLE: Example = Example {
 pub const OBSERVED: &str = include_str!("../../data/migrations-lock-trap.txt");
 
 fn run(input: &str) -> Result<String, InputError> {
-    if !input.trim().is_empty() {
-        return Err(InputError::new("this example takes no input"));
-    }
+    crate::input::no_input(input)?;
     Ok(OBSERVED.to_string())
 }
 
@@ -96,3 +94,17 @@ pub const ADD_COLUMN_DEFAULTS: [&str; 2] = [
 ];
 pub const FILENODE: &str = "SELECT pg_relation_filenode('{table}')";
 // ANCHOR_END: extras
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn it_prints_what_the_server_did_and_takes_no_input() {
+        assert_eq!(run("\n# nothing to say\n").unwrap(), OBSERVED);
+        assert_eq!(
+            run("# comment\nx = 1").unwrap_err().to_string(),
+            "input line 2: this example takes no input"
+        );
+    }
+}

@@ -136,11 +136,7 @@ pub fn child_thread_abort() -> ExitCode {
 // ANCHOR_END: child
 
 fn run(input: &str) -> Result<String, InputError> {
-    if let Some((index, _)) =
-        input.lines().enumerate().find(|(_, line)| !line.trim().is_empty() && !line.trim().starts_with('#'))
-    {
-        return Err(InputError::at_line(index + 1, "this example takes no input"));
-    }
+    crate::input::no_input(input)?;
     crash_and_survive().map_err(InputError::new)
 }
 

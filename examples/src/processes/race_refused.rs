@@ -144,11 +144,7 @@ fn scratch_dir(name: &str) -> PathBuf {
 }
 
 fn run(input: &str) -> Result<String, InputError> {
-    if let Some((index, _)) =
-        input.lines().enumerate().find(|(_, line)| !line.trim().is_empty() && !line.trim().starts_with('#'))
-    {
-        return Err(InputError::at_line(index + 1, "this example takes no input"));
-    }
+    crate::input::no_input(input)?;
     let programs = [
         (
             "spawn_borrows_a_local",
