@@ -46,7 +46,7 @@ impl Manifest {
     pub fn load(path: &Path, workspace: &Path) -> anyhow::Result<Self> {
         let text = std::fs::read_to_string(path).map_err(|err| {
             anyhow::anyhow!(
-                "cannot read the examples manifest {}: {err}\n  = help: `cargo xtask bless` writes it from examples::registry::GROUPS",
+                "cannot read the examples manifest {}: {err}\n  = help: `cargo xtask bless` writes it from the chapter list (examples::CHAPTERS)",
                 path.display()
             )
         })?;
@@ -83,7 +83,7 @@ impl Manifest {
         if let Some(place) = self.find_unregistered(id) {
             return Err(Problem::new(format!("example `{id}` is not covered by any test"))
                 .hint(format!(
-                    "it is defined at {place} but is not listed in its chapter's EXAMPLES (examples::registry::GROUPS), so `cargo test` never runs it;\nadd it there, then run `cargo xtask bless`"
+                    "it is defined at {place} but is not listed in its chapter's EXAMPLES (each chapter is a line of examples::CHAPTERS), so `cargo test` never runs it;\nadd it there, then run `cargo xtask bless`"
                 )));
         }
         let mut known: Vec<&str> = self.entries.keys().map(String::as_str).collect();

@@ -44,7 +44,7 @@ fn example_without_expected_output() {
 fn example_that_no_test_covers() {
     let out = assert_error("- item\n\n  {{#example demo::orphan}}\n", 3, 3, "not covered by any test");
     assert!(out.contains("examples/src/orphan.rs:2"), "{out}");
-    assert!(out.contains("examples::registry::GROUPS"), "{out}");
+    assert!(out.contains("examples::CHAPTERS"), "{out}");
 }
 
 #[test]
