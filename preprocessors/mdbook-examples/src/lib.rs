@@ -3,6 +3,8 @@
 //!
 //! * `{{#example chapter::name [options]}}` becomes the example's source region, highlighted,
 //!   with the output `cargo test` verified (see [`directive`] for the options).
+//! * `{{#source examples/src/<file> region=NAME [options]}}` becomes a region of any source file
+//!   of the examples crate, highlighted like an example's code, with no example around it.
 //! * Every fenced block is highlighted with syntect into `bf-`-prefixed classes; an unknown
 //!   language is an error.
 //! * Every problem fails the build with `src/<chapter>.md:LINE:COL` (see [`diagnostic`]).
@@ -301,6 +303,8 @@ impl Session {
                 let prefix = markdown::continuation_prefix(content, range.start);
                 let body = if text.starts_with(directive::OPEN) {
                     self.example(text, chapter, &prefix).map_err(Failure::here)?
+                } else if text.starts_with(directive::SOURCE) {
+                    self.source(text, chapter, &prefix).map_err(Failure::here)?
                 } else if text.starts_with("{{#quiz-review") {
                     self.quiz_review(text, chapter)?
                 } else if text.starts_with("{{#quiz") {

@@ -39,17 +39,101 @@ pub fn split_answer(output: &str) -> (&str, Option<&str>) {
     (output, None)
 }
 
+/// The code part of a figure, which `{{#example}}` and `{{#source}}` share: a region of a
+/// source file, highlighted, with a link to the whole file.
+pub struct CodeView<'a> {
+    /// The file, relative to the workspace.
+    pub file: &'a str,
+    pub language: Language,
+    /// The shown lines (highlighted for HTML), each with whether it is hidden.
+    pub lines: Vec<(String, bool)>,
+    /// The first shown line's number in the file.
+    pub first_line: usize,
+    /// Link to the source file.
+    pub source_href: String,
+}
+
+impl CodeView<'_> {
+    /// `<a class="bf-example-source">` to the file, labelled with the shown lines; `tooltip`
+    /// says what the file is.
+    pub fn source_link_html(&self, tooltip: &str) -> String {
+        let last_line = self.first_line + self.lines.len().saturating_sub(1);
+        format!(
+            "<a class=\"bf-example-source\" href=\"{href}\" title=\"{tooltip}\">{file}, lines {first}–{last}</a>",
+            href = escape(&self.source_href),
+            tooltip = escape(tooltip),
+            file = escape(self.file),
+            first = self.first_line,
+            last = last_line,
+        )
+    }
+
+    /// The highlighted `<pre>`; hidden lines are wrapped for mdBook's "show hidden lines" toggle.
+    pub fn code_html(&self) -> String {
+        let language_name = match self.language {
+            Language::Syntax { name, .. } | Language::Plain { name } => name,
+            Language::Untouched => "text",
+        };
+        let code: String = self
+            .lines
+            .iter()
+            .map(|(line, hidden)| {
+                if *hidden { format!("<span class=\"boring\">{line}\n</span>") } else { format!("{line}\n") }
+            })
+            .collect();
+        format!(
+            "<pre class=\"bf-code\"><code class=\"language-{language_name} bf-code\">{}</code></pre>",
+            code.strip_suffix('\n').unwrap_or(&code)
+        )
+    }
+
+    /// Where the code comes from, for plain Markdown: `` `file`, line N ``.
+    pub fn place_markdown(&self) -> String {
+        format!("`{}`, line {}", self.file, self.first_line)
+    }
+
+    /// The code as a Markdown fence; Rust is marked `ignore` (see [`ExampleView::markdown`]).
+    pub fn fence_markdown(&self) -> String {
+        let fence_language = match self.language {
+            Language::Syntax { name: "rust", .. } => "rust,ignore",
+            Language::Syntax { name, .. } | Language::Plain { name } => name,
+            Language::Untouched => "text",
+        };
+        let mut md = format!("```{fence_language}\n");
+        for (line, _) in &self.lines {
+            md.push_str(line);
+            md.push('\n');
+        }
+        md.push_str("```\n");
+        md
+    }
+}
+
+fn caption_html(caption: Option<&str>) -> String {
+    caption.map_or_else(String::new, |caption| {
+        format!("<span class=\"bf-example-caption\">{}</span>", escape(caption))
+    })
+}
+
+/// Markdown that replaces a directive, with every line after the first made to start with the
+/// directive's container `prefix` (`> `, list indentation), so it stays in that container.
+fn in_container(md: &str, prefix: &str) -> String {
+    let mut lines = md.lines();
+    let mut out = lines.next().unwrap_or_default().to_string();
+    for line in lines {
+        out.push('\n');
+        out.push_str(if line.is_empty() { prefix.trim_end() } else { prefix });
+        out.push_str(line);
+    }
+    out
+}
+
 /// Everything a rendered example needs.
 pub struct ExampleView<'a> {
     pub entry: &'a Entry,
     pub directive: &'a Directive,
-    pub language: Language,
-    /// Highlighted lines of the shown region, each with whether it is hidden.
-    pub lines: Vec<(String, bool)>,
-    pub first_line: usize,
+    pub code: CodeView<'a>,
     pub output: &'a str,
-    /// Link to the source file.
-    pub source_href: String,
     pub playground_href: String,
     /// For a native-only example, the browser simulation to link to.
     pub simulation: Option<&'a Entry>,
@@ -60,44 +144,23 @@ impl ExampleView<'_> {
         let entry = self.entry;
         let id = escape(&entry.id);
         let runnable = entry.native_only.is_none();
-        let language_name = match self.language {
-            Language::Syntax { name, .. } | Language::Plain { name } => name,
-            Language::Untouched => "text",
-        };
+        let region = &self.directive.excerpt.region;
         let mut html = format!(
             "<figure class=\"bf-example\" id=\"example-{anchor}\" data-example-id=\"{id}\" data-runnable=\"{runnable}\">",
             // A chapter may show several regions of one example; each gets its own id.
-            anchor = if self.directive.region == "example" {
+            anchor = if region == "example" {
                 entry.id.replace("::", "-")
             } else {
-                format!("{}-{}", entry.id.replace("::", "-"), self.directive.region)
+                format!("{}-{}", entry.id.replace("::", "-"), region)
             },
         );
-        let last_line = self.first_line + self.lines.len().saturating_sub(1);
         html.push_str(&format!(
-            "<figcaption class=\"bf-example-head\"><span class=\"bf-example-title\">{title}</span> <a class=\"bf-example-source\" href=\"{href}\" title=\"Source of example {id}\">{file}, lines {first}–{last}</a>",
+            "<figcaption class=\"bf-example-head\"><span class=\"bf-example-title\">{title}</span> {link}{caption}</figcaption>",
             title = escape(&entry.title),
-            href = escape(&self.source_href),
-            file = escape(&entry.file),
-            first = self.first_line,
-            last = last_line,
+            link = self.code.source_link_html(&format!("Source of example {}", entry.id)),
+            caption = caption_html(self.directive.excerpt.caption.as_deref()),
         ));
-        if let Some(caption) = &self.directive.caption {
-            html.push_str(&format!("<span class=\"bf-example-caption\">{}</span>", escape(caption)));
-        }
-        html.push_str("</figcaption>");
-
-        let code: String = self
-            .lines
-            .iter()
-            .map(|(line, hidden)| {
-                if *hidden { format!("<span class=\"boring\">{line}\n</span>") } else { format!("{line}\n") }
-            })
-            .collect();
-        html.push_str(&format!(
-            "<pre class=\"bf-code\"><code class=\"language-{language_name} bf-code\">{}</code></pre>",
-            code.strip_suffix('\n').unwrap_or(&code)
-        ));
+        html.push_str(&self.code.code_html());
 
         if self.directive.input && !entry.default_input.trim().is_empty() {
             html.push_str(&format!(
@@ -151,33 +214,51 @@ impl ExampleView<'_> {
     /// The same example as plain Markdown, for renderers other than HTML (`markdown`, `test`).
     /// Code fences are `ignore`d: `cargo test` already ran them, and rustdoc cannot see our crates.
     pub fn markdown(&self, prefix: &str) -> String {
-        let entry = self.entry;
-        let fence_language = match self.language {
-            Language::Syntax { name: "rust", .. } => "rust,ignore".to_string(),
-            Language::Syntax { name, .. } | Language::Plain { name } => name.to_string(),
-            Language::Untouched => "text".to_string(),
-        };
-        let mut md = format!("**{}** (`{}`, line {})\n\n", entry.title, entry.file, self.first_line);
-        md.push_str(&format!("```{fence_language}\n"));
-        for (line, _) in &self.lines {
-            md.push_str(line);
-            md.push('\n');
-        }
-        md.push_str("```\n");
+        let mut md = format!("**{}** ({})\n\n", self.entry.title, self.code.place_markdown());
+        md.push_str(&self.code.fence_markdown());
         if self.directive.output {
             md.push_str("\nOutput, verified by `cargo test`:\n\n```text\n");
             md.push_str(self.output.trim_end_matches('\n'));
             md.push_str("\n```\n");
         }
-        // Keep every further line inside the directive's container.
-        let mut lines = md.lines();
-        let mut out = lines.next().unwrap_or_default().to_string();
-        for line in lines {
-            out.push('\n');
-            out.push_str(if line.is_empty() { prefix.trim_end() } else { prefix });
-            out.push_str(line);
-        }
-        out
+        in_container(&md, prefix)
+    }
+}
+
+/// A region of a source file with no example around it (`{{#source}}`): the code part of an
+/// example's figure, without title, input, output or Run button.
+pub struct SourceView<'a> {
+    pub code: CodeView<'a>,
+    pub region: &'a str,
+    pub caption: Option<&'a str>,
+}
+
+impl SourceView<'_> {
+    pub fn html(&self) -> String {
+        let inside = self.code.file.strip_prefix(crate::directive::SOURCE_ROOT).unwrap_or(self.code.file);
+        let anchor: String = format!("{inside}-{}", self.region)
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '-' })
+            .collect();
+        let html = format!(
+            "<figure class=\"bf-example bf-source-excerpt\" id=\"source-{anchor}\"><figcaption class=\"bf-example-head\">{link}{caption}</figcaption>{code}</figure>",
+            anchor = escape(&anchor),
+            link = self.code.source_link_html("The whole file"),
+            caption = caption_html(self.caption),
+            code = self.code.code_html(),
+        );
+        one_line(&html)
+    }
+
+    /// The same region as plain Markdown, for renderers other than HTML: the caption (if any)
+    /// in bold, where the code comes from, and the fence.
+    pub fn markdown(&self, prefix: &str) -> String {
+        let mut md = match self.caption {
+            Some(caption) => format!("**{caption}** ({})\n\n", self.code.place_markdown()),
+            None => format!("{}\n\n", self.code.place_markdown()),
+        };
+        md.push_str(&self.code.fence_markdown());
+        in_container(&md, prefix)
     }
 }
 

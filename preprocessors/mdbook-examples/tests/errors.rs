@@ -61,6 +61,63 @@ fn unreadable_source_file() {
 }
 
 #[test]
+fn source_of_an_unknown_file() {
+    let out = assert_error(
+        "# Ch\n\n> {{#source examples/src/nope.rs region=types}}\n",
+        3,
+        3,
+        "cannot read examples/src/nope.rs",
+    );
+    assert!(out.contains("relative to the workspace root"), "{out}");
+}
+
+#[test]
+fn source_region_that_the_file_lacks_lists_its_anchors() {
+    let out = assert_error("{{#source examples/src/store.rs region=client}}\n", 1, 1, "no anchor `client`");
+    assert!(out.contains("anchors in examples/src/store.rs: types, fields, visible"), "{out}");
+    assert_error(
+        "{{#source examples/src/store.rs region=visible collapse=fields}}\n",
+        1,
+        1,
+        "no anchor `fields` inside region `visible`",
+    );
+    assert_error("{{#source examples/src/broken.rs region=example}}\n", 1, 1, "is never closed");
+}
+
+#[test]
+fn malformed_source_directives() {
+    let out = assert_error("- {{#source examples/src/store.rs}}\n", 1, 3, "names no region");
+    assert!(out.contains("add `region=NAME`"), "{out}");
+    let out = assert_error(
+        "{{#source examples/src/store.rs region=types no-output}}\n",
+        1,
+        1,
+        "unknown option `no-output`",
+    );
+    assert!(out.contains("shows code only"), "{out}");
+    assert_error(
+        "{{#source examples/src/store.rs region=types lines=2-40}}\n",
+        1,
+        1,
+        "outside region `types`",
+    );
+    assert_error("{{#source}}\n", 1, 1, "names no file");
+    assert_error("Text {{#source examples/src/store.rs region=types}} inline.\n", 1, 6, "must stand alone");
+}
+
+#[test]
+fn a_source_path_outside_examples_src_is_refused() {
+    for (path, message) in [
+        ("src/SUMMARY.md", "is not under examples/src/"),
+        ("examples/src/../../Cargo.toml", "steps out of its folder with `..`"),
+        ("/etc/passwd", "is an absolute path"),
+    ] {
+        let out = assert_error(&format!("Text.\n\n{{{{#source {path} region=a}}}}\n"), 3, 1, message);
+        assert!(out.contains("write the path from the workspace root"), "{out}");
+    }
+}
+
+#[test]
 fn unknown_fence_language_lists_the_known_ones() {
     let out = assert_error("Intro\n\n> ```cobol\n> MOVE 1 TO X.\n> ```\n", 3, 3, "unknown language `cobol`");
     assert!(out.contains("known languages: rust"), "{out}");

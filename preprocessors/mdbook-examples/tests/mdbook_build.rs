@@ -66,6 +66,24 @@ fn every_error_kind_fails_mdbook_build_with_its_location() {
         ("malformed", "# C\n\n- {{#example demo::hello lines=}}\n", "src/chapter.md:3:3", "needs a value"),
         ("unreadable", "# C\n\n{{#example demo::moved}}\n", "src/chapter.md:3:1", "cannot read"),
         ("fence", "# C\n\n> ```cobol\n> X\n> ```\n", "src/chapter.md:3:3", "unknown language `cobol`"),
+        (
+            "source-outside",
+            "# C\n\nText.\n\n> {{#source examples/src/../manifest.json region=a}}\n",
+            "src/chapter.md:5:3",
+            "steps out of its folder",
+        ),
+        (
+            "source-unknown-file",
+            "# C\n\n{{#source examples/src/nope.rs region=a}}\n",
+            "src/chapter.md:3:1",
+            "cannot read examples/src/nope.rs",
+        ),
+        (
+            "source-missing-region",
+            "# C\n\n{{#source examples/src/store.rs region=x}}\n",
+            "src/chapter.md:3:1",
+            "no anchor `x`",
+        ),
     ];
     for (name, chapter, location, message) in cases {
         let dir = book_with_chapter(name, chapter);
@@ -83,7 +101,7 @@ fn a_good_chapter_builds_and_mdbook_test_accepts_it() {
     let Some(mdbook) = mdbook() else { return };
     let dir = book_with_chapter(
         "good",
-        "# C\n\n{{#example demo::hello collapse=setup}}\n\n```sql\nSELECT 1;\n```\n",
+        "# C\n\n{{#example demo::hello collapse=setup}}\n\n```sql\nSELECT 1;\n```\n\n{{#source examples/src/store.rs region=types collapse=fields}}\n",
     );
     let out = run(&mdbook, "build", &dir);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -92,6 +110,8 @@ fn a_good_chapter_builds_and_mdbook_test_accepts_it() {
     assert!(html.contains("Hello, Ada!"), "the verified output is on the page");
     assert!(html.contains("class=\"boring\""), "collapsed lines are marked for mdBook's toggle");
     assert!(html.contains("language-sql bf-code"));
+    assert!(html.contains("<figure class=\"bf-example bf-source-excerpt\" id=\"source-store-rs-types\">"));
+    assert!(html.contains("examples/src/store.rs, lines 4–"), "the source region is on the page");
     let out = run(&mdbook, "test", &dir);
     assert!(out.status.success(), "mdbook test: {}", String::from_utf8_lossy(&out.stderr));
     std::fs::remove_dir_all(dir).unwrap();

@@ -44,6 +44,54 @@ fn directive_caption() {
 }
 
 #[test]
+fn source_default() {
+    expect_file!["snapshots/source-default.html"]
+        .assert_eq(&readable(&render("{{#source examples/src/store.rs region=types}}\n")));
+}
+
+#[test]
+fn source_lines() {
+    expect_file!["snapshots/source-lines.html"]
+        .assert_eq(&readable(&render("{{#source examples/src/store.rs region=visible lines=2-2}}\n")));
+}
+
+#[test]
+fn source_collapse_and_caption() {
+    expect_file!["snapshots/source-collapse-caption.html"].assert_eq(&readable(&render(
+        "{{#source examples/src/store.rs region=types collapse=fields caption=\"A <version> & its \\\"writer\\\"\"}}\n",
+    )));
+}
+
+/// The `<pre>` of a rendered figure.
+fn code_part(html: &str) -> &str {
+    let start = html.find("<pre class=\"bf-code\">").expect("a code block");
+    let end = html[start..].find("</pre>").expect("a closed code block") + start;
+    &html[start..end]
+}
+
+#[test]
+fn a_source_region_is_shown_as_its_example_shows_it_without_the_rest() {
+    let example = render("{{#example demo::hello collapse=setup lines=2-}}\n");
+    let source = render("{{#source examples/src/demo.rs region=example collapse=setup lines=2-}}\n");
+    assert_eq!(code_part(&source), code_part(&example));
+    assert!(code_part(&source).contains("<span class=\"boring\">"), "{source}");
+    // The same link to the file, labelled with the same lines.
+    let link = |html: &str| {
+        let start = html.find("<a class=\"bf-example-source\" href=").expect("a source link");
+        let href = html[start..].split('"').nth(3).unwrap().to_string();
+        let label = html[start..].split('>').nth(1).unwrap().trim_end_matches("</a").to_string();
+        (href, label)
+    };
+    assert_eq!(link(&source), link(&example));
+    assert_eq!(link(&source).0, "../generated/source/examples/src/demo.rs.txt");
+    // No title, input, output or Run button: the figure is only the code.
+    for part in ["bf-example-title", "bf-example-input", "bf-example-output", "bf-run", "data-example-id"] {
+        assert!(example.contains(part), "the example has {part}");
+        assert!(!source.contains(part), "the source figure has {part}:\n{source}");
+    }
+}
+
+#[test]
 fn runnable_index_groups_by_chapter() {
     let session = session(true);
     session.set_usages(vec![mdbook_examples::Usage {
@@ -95,6 +143,14 @@ fn the_representative_chapter_renders_as_intended() {
     let quote = html.find("<blockquote>").unwrap();
     let quote_end = html[quote..].find("</blockquote>").unwrap() + quote;
     assert!(html[quote..quote_end].contains("data-example-id=\"demo::hello\""), "{html}");
+    // The source regions stayed in their quote and in their list item.
+    let source_quote = html.rfind("<blockquote>").unwrap();
+    let source_quote_end = html[source_quote..].find("</blockquote>").unwrap() + source_quote;
+    assert!(html[source_quote..source_quote_end].contains("id=\"source-store-rs-types\""), "{html}");
+    assert!(
+        html.contains("<li><figure class=\"bf-example bf-source-excerpt\" id=\"source-store-rs-visible\""),
+        "{html}"
+    );
     // The paragraph after an example is still a paragraph.
     assert!(html.contains("<p>After the quote, prose continues.</p>"), "{html}");
     // The admonition kept its example.

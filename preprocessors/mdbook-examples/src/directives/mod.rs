@@ -1,8 +1,8 @@
 //! What replaces each construct a chapter may contain, one module per kind: the
-//! `{{#example …}}`, `{{#quiz …}}`, `{{#quiz-review}}` and `{{#runnable-examples}}` directives,
-//! and fenced code blocks (not a directive, but replaced the same way: highlighted). The Anki
-//! file of the quizzes is written next to them. `lib.rs` finds the constructs and dispatches to
-//! these.
+//! `{{#example …}}`, `{{#source …}}`, `{{#quiz …}}`, `{{#quiz-review}}` and
+//! `{{#runnable-examples}}` directives, and fenced code blocks (not a directive, but replaced
+//! the same way: highlighted). The Anki file of the quizzes is written next to them. `lib.rs`
+//! finds the constructs and dispatches to these.
 
 pub mod anki;
 pub mod example;
@@ -10,3 +10,4 @@ pub mod fence;
 pub mod quiz;
 pub mod review;
 pub mod runnable_index;
+pub mod source;
