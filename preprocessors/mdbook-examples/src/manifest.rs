@@ -156,13 +156,22 @@ fn edit_distance(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
-/// The lines of a named region, as a page shows them.
+/// The lines of a named region, as a page shows them: at least one, and not all blank.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Region {
-    /// 1-based line in the file of the region's first shown line.
-    pub first_line: usize,
-    /// Shown lines, dedented, with whether each is hidden behind the "show hidden lines" button.
-    pub lines: Vec<(String, bool)>,
+    pub lines: Vec<RegionLine>,
+}
+
+/// One shown line of a region.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegionLine {
+    /// 1-based line in the file. Anchor lines are not shown, so the numbers of a region with
+    /// nested anchors skip them.
+    pub number: usize,
+    /// The line, dedented with the rest of the region.
+    pub text: String,
+    /// Whether it is hidden behind the "show hidden lines" button (`collapse=`).
+    pub hidden: bool,
 }
 
 /// Cuts region `name` (between `ANCHOR: name` and `ANCHOR_END: name`) out of `text`. Lines of
@@ -216,7 +225,6 @@ pub fn region(text: &str, file: &str, name: &str, collapse: Option<&str>) -> Res
     }
     let mut lines = Vec::new();
     let mut hidden = false;
-    let mut first_line = None;
     for (index, line) in all.iter().enumerate().take(end).skip(start + 1) {
         if let Some(marker) = anchor(line, "ANCHOR:") {
             hidden |= Some(marker) == collapse;
@@ -228,22 +236,21 @@ pub fn region(text: &str, file: &str, name: &str, collapse: Option<&str>) -> Res
             }
             continue;
         }
-        first_line.get_or_insert(index + 1);
-        lines.push((line.to_string(), hidden));
+        lines.push(RegionLine { number: index + 1, text: line.to_string(), hidden });
     }
-    if lines.iter().all(|(l, _)| l.trim().is_empty()) {
+    if lines.iter().all(|line| line.text.trim().is_empty()) {
         return Err(Problem::new(format!("region `{name}` of {file} is empty")));
     }
     let indent = lines
         .iter()
-        .filter(|(l, _)| !l.trim().is_empty())
-        .map(|(l, _)| l.chars().take_while(|c| c.is_whitespace()).count())
+        .filter(|line| !line.text.trim().is_empty())
+        .map(|line| line.text.chars().take_while(|c| c.is_whitespace()).count())
         .min()
         .unwrap_or(0);
-    for (line, _) in &mut lines {
-        *line = dedent(line, indent).to_string();
+    for line in &mut lines {
+        line.text = dedent(&line.text, indent).to_string();
     }
-    Ok(Region { first_line: first_line.unwrap_or(start + 1), lines })
+    Ok(Region { lines })
 }
 
 /// `line` without its first `indent` whitespace characters (fewer if it has fewer). Counted in
@@ -277,14 +284,16 @@ mod tests {
     #[test]
     fn cuts_and_dedents_a_region_and_hides_the_collapsed_part() {
         let region = region(FILE, "f.rs", "example", Some("setup")).unwrap();
-        assert_eq!(region.first_line, 4);
+        let shown: Vec<(usize, &str, bool)> =
+            region.lines.iter().map(|line| (line.number, line.text.as_str(), line.hidden)).collect();
+        // Numbered as in the file: the anchor lines 3 and 5 are not shown, but they count.
         assert_eq!(
-            region.lines,
+            shown,
             vec![
-                ("let a = 1;".into(), true),
-                ("let b = a + 1;".into(), false),
-                ("".into(), false),
-                ("println!(\"{b}\");".into(), false)
+                (4, "let a = 1;", true),
+                (6, "let b = a + 1;", false),
+                (7, "", false),
+                (8, "println!(\"{b}\");", false)
             ]
         );
     }
@@ -304,7 +313,7 @@ mod tests {
         // of indentation each, like a space or a tab.
         let text = "// ANCHOR: a\n\u{a0}\u{a0}x\n\ty\n \u{3000}\n\u{3000}\u{3000}z\n// ANCHOR_END: a\n";
         let lines: Vec<String> =
-            region(text, "f.rs", "a", None).unwrap().lines.into_iter().map(|(l, _)| l).collect();
+            region(text, "f.rs", "a", None).unwrap().lines.into_iter().map(|line| line.text).collect();
         assert_eq!(lines, ["\u{a0}x", "y", "\u{3000}", "\u{3000}z"]);
         assert_eq!(dedent("\u{a0}\u{a0}x", 1), "\u{a0}x");
         assert_eq!(dedent("  ", 5), "");

@@ -47,8 +47,9 @@ pub struct CodeView<'a> {
     pub language: Language,
     /// The shown lines (highlighted for HTML), each with whether it is hidden.
     pub lines: Vec<(String, bool)>,
-    /// The first shown line's number in the file.
+    /// The first and the last shown line's number in the file.
     pub first_line: usize,
+    pub last_line: usize,
     /// Link to the source file.
     pub source_href: String,
 }
@@ -57,14 +58,13 @@ impl CodeView<'_> {
     /// `<a class="bf-example-source">` to the file, labelled with the shown lines; `tooltip`
     /// says what the file is.
     pub fn source_link_html(&self, tooltip: &str) -> String {
-        let last_line = self.first_line + self.lines.len().saturating_sub(1);
         format!(
             "<a class=\"bf-example-source\" href=\"{href}\" title=\"{tooltip}\">{file}, lines {first}–{last}</a>",
             href = escape(&self.source_href),
             tooltip = escape(tooltip),
             file = escape(self.file),
             first = self.first_line,
-            last = last_line,
+            last = self.last_line,
         )
     }
 

@@ -111,7 +111,7 @@ fn a_good_chapter_builds_and_mdbook_test_accepts_it() {
     assert!(html.contains("class=\"boring\""), "collapsed lines are marked for mdBook's toggle");
     assert!(html.contains("language-sql bf-code"));
     assert!(html.contains("<figure class=\"bf-example bf-source-excerpt\" id=\"source-store-rs-types\">"));
-    assert!(html.contains("examples/src/store.rs, lines 4–"), "the source region is on the page");
+    assert!(html.contains("examples/src/store.rs, lines 4–10</a>"), "the source region is on the page");
     let out = run(&mdbook, "test", &dir);
     assert!(out.status.success(), "mdbook test: {}", String::from_utf8_lossy(&out.stderr));
     std::fs::remove_dir_all(dir).unwrap();

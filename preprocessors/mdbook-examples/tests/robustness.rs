@@ -106,15 +106,22 @@ proptest! {
         let text = lines.join(if crlf { "\r\n" } else { "\n" });
         match region(&text, "src/file.rs", &name, collapse.as_deref()) {
             Ok(cut) => {
-                prop_assert!(cut.first_line >= 1 && cut.first_line <= text.lines().count());
-                prop_assert!(cut.lines.iter().any(|(line, _)| !line.trim().is_empty()));
-                // Dedenting only ever removes leading whitespace from a line of the file.
-                for (shown, _) in &cut.lines {
+                prop_assert!(cut.lines.iter().any(|line| !line.text.trim().is_empty()));
+                let file: Vec<&str> = text.lines().collect();
+                for pair in cut.lines.windows(2) {
+                    prop_assert!(pair[0].number < pair[1].number, "line numbers go up");
+                }
+                // Each shown line is its numbered line of the file, less only leading whitespace.
+                for shown in &cut.lines {
+                    prop_assert!(shown.number >= 1 && shown.number <= file.len());
+                    let source = file[shown.number - 1];
                     prop_assert!(
-                        text.lines().any(|source| source
-                            .strip_suffix(shown.as_str())
-                            .is_some_and(|cut_off| cut_off.chars().all(char::is_whitespace))),
-                        "{shown:?} is not a line of the file without some leading whitespace"
+                        source
+                            .strip_suffix(shown.text.as_str())
+                            .is_some_and(|cut_off| cut_off.chars().all(char::is_whitespace)),
+                        "{:?} is not line {} of the file ({source:?}) without some leading whitespace",
+                        shown.text,
+                        shown.number
                     );
                 }
             }

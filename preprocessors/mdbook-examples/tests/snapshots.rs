@@ -84,6 +84,9 @@ fn a_source_region_is_shown_as_its_example_shows_it_without_the_rest() {
     };
     assert_eq!(link(&source), link(&example));
     assert_eq!(link(&source).0, "../generated/source/examples/src/demo.rs.txt");
+    // Lines 2 to the end of the region are lines 6 to 11 of the file: the anchor lines of
+    // `setup` (5 and 8) are not shown but still count.
+    assert_eq!(link(&source).1, "examples/src/demo.rs, lines 6–11");
     // No title, input, output or Run button: the figure is only the code.
     for part in ["bf-example-title", "bf-example-input", "bf-example-output", "bf-run", "data-example-id"] {
         assert!(example.contains(part), "the example has {part}");

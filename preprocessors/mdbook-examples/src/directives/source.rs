@@ -44,7 +44,10 @@ impl Session {
         chapter: &ChapterText,
     ) -> Result<CodeView<'a>, Problem> {
         let region = manifest::region(source, file, &excerpt.region, excerpt.collapse.as_deref())?;
-        let (first_line, lines) = select_lines(&region, excerpt.lines, &excerpt.region)?;
+        let shown = select_lines(&region, excerpt.lines, &excerpt.region)?;
+        let first_line = shown[0].number;
+        let last_line = shown[shown.len() - 1].number;
+        let lines: Vec<(String, bool)> = shown.iter().map(|line| (line.text.clone(), line.hidden)).collect();
         let extension = Path::new(file).extension().and_then(|e| e.to_str()).unwrap_or("");
         let language = highlight::language(extension).unwrap_or(Language::Plain { name: "text" });
         let lines = if self.html {
@@ -59,6 +62,7 @@ impl Session {
             language,
             lines,
             first_line,
+            last_line,
             source_href: link(&self.config.source_url, chapter, file, first_line),
         })
     }
@@ -70,14 +74,14 @@ pub(crate) fn link(template: &str, chapter: &ChapterText, path: &str, line: usiz
     template.replace("{root}", &chapter.root).replace("{path}", path).replace("{line}", &line.to_string())
 }
 
-/// Applies `lines=A-B` to a region; returns the first shown line's number in the file.
-fn select_lines(
-    region: &manifest::Region,
+/// Applies `lines=A-B` to a region: the lines shown, never none (a region has at least one).
+fn select_lines<'a>(
+    region: &'a manifest::Region,
     range: Option<(usize, Option<usize>)>,
     name: &str,
-) -> Result<(usize, Vec<(String, bool)>), Problem> {
+) -> Result<&'a [manifest::RegionLine], Problem> {
     let Some((from, to)) = range else {
-        return Ok((region.first_line, region.lines.clone()));
+        return Ok(&region.lines);
     };
     let count = region.lines.len();
     let to = to.unwrap_or(count);
@@ -87,5 +91,5 @@ fn select_lines(
         ))
         .hint(format!("pick lines between 1 and {count}, or drop `lines=` to show the whole region")));
     }
-    Ok((region.first_line + from - 1, region.lines[from - 1..to].to_vec()))
+    Ok(&region.lines[from - 1..to])
 }
