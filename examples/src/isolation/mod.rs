@@ -3,6 +3,7 @@
 //! * `script`: the statement language (interleaved SQL, one session per line);
 //! * `engine`: an MVCC engine with read uncommitted, read committed, snapshot isolation
 //!   (repeatable read) and serializable snapshot isolation, modelled on PostgreSQL;
+//! * `levels`: the first example, one script run by the engine at all four levels side by side;
 //! * `dsg`: Adya's direct serialization graph of a run, which names the anomaly;
 //! * `hermitage`: Martin Kleppmann's Hermitage cases as data, with the published results;
 //! * `trace`: what a run produced, shared with the test against the real PostgreSQL and MariaDB;
@@ -11,6 +12,7 @@
 pub mod dsg;
 pub mod engine;
 pub mod hermitage;
+pub mod levels;
 pub mod observed;
 pub mod script;
 pub mod setup;
@@ -19,7 +21,7 @@ pub mod trace;
 
 /// The chapter's examples, in reading order (the chapter is a line of [`crate::CHAPTERS`]).
 pub const EXAMPLES: &[crate::registry::Example] = &[
-    engine::EXAMPLE,
+    levels::EXAMPLE,
     dsg::EXAMPLE,
     hermitage::TABLE,
     observed::OBSERVED,
