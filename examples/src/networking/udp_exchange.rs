@@ -88,36 +88,36 @@ fn truncated(out: &mut String) -> io::Result<()> {
 fn unread(out: &mut String) -> io::Result<()> {
     let sender = socket(WAIT)?;
     let sleeper = socket(WAIT)?; // bound, never read
-    let port = sleeper.local_addr()?.port();
+    let inode = inode_of(&sleeper)?;
     for _ in 0..3 {
         sender.send_to(b"nobody reads me", sleeper.local_addr()?)?;
     }
     // Delivery on loopback may lag a moment behind `send_to` on a busy machine.
     let deadline = std::time::Instant::now() + WAIT;
-    while udp_queue(port).is_some_and(|(queued, _)| queued == 0) && std::time::Instant::now() < deadline {
+    while udp_queue(inode).is_some_and(|(queued, _)| queued == 0) && std::time::Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(1));
     }
-    let (queued, drops) = udp_queue(port).unwrap_or((0, 0));
+    let (queued, drops) = udp_queue(inode).unwrap_or((0, 0));
     out.push_str(&format!(
         "3 datagrams to a socket that never reads: queued in its receive buffer: {}, dropped: {drops}\n",
         if queued > 0 { "yes" } else { "no" }
     ));
     let mut sends = 3;
-    while udp_queue(port).is_some_and(|(_, drops)| drops == 0) && sends < 100_000 {
+    while udp_queue(inode).is_some_and(|(_, drops)| drops == 0) && sends < 100_000 {
         for _ in 0..64 {
             sender.send_to(b"x", sleeper.local_addr()?)?; // every one returns Ok
             sends += 1;
         }
     }
-    let (_, drops) = udp_queue(port).unwrap_or((0, 0));
+    let (_, drops) = udp_queue(inode).unwrap_or((0, 0));
     out.push_str(&format!(
         "kept sending: the buffer filled, the kernel dropped {}, and every send returned Ok\n",
         if drops > 0 { "the rest" } else { "nothing (unexpected)" }
     ));
     drop(sleeper);
     out.push_str(&format!(
-        "closed the socket: its queue is freed unread; /proc/net/udp lists the port: {}\n",
-        if udp_queue(port).is_some() { "yes" } else { "no" }
+        "closed the socket: its queue is freed unread; /proc/net/udp lists it: {}\n",
+        if udp_queue(inode).is_some() { "yes" } else { "no" }
     ));
     Ok(())
 }
@@ -145,15 +145,24 @@ fn closed_port(out: &mut String) -> io::Result<()> {
     Ok(())
 }
 // ANCHOR: proc
-/// `(rx_queue bytes, drops)` of the UDP socket bound to 127.0.0.1:`port`, from /proc/net/udp.
+/// `(rx_queue bytes, drops)` of the UDP socket with inode `inode`, from /proc/net/udp. The inode,
+/// not the port, names the socket: once it is closed, another socket may get the same port.
 #[cfg(target_os = "linux")]
-fn udp_queue(port: u16) -> Option<(u64, u64)> {
+fn udp_queue(inode: u64) -> Option<(u64, u64)> {
     let table = std::fs::read_to_string("/proc/net/udp").ok()?;
-    let local = format!("0100007F:{port:04X}");
-    let row = table.lines().skip(1).find(|row| row.split_whitespace().nth(1) == Some(local.as_str()))?;
+    let inode = inode.to_string();
+    let row = table.lines().skip(1).find(|row| row.split_whitespace().nth(9) == Some(inode.as_str()))?;
     let fields: Vec<&str> = row.split_whitespace().collect();
     let rx = fields.get(4)?.split_once(':').and_then(|(_, rx)| u64::from_str_radix(rx, 16).ok())?;
     Some((rx, fields.last()?.parse().ok()?))
+}
+
+/// The inode of a socket: what `/proc/self/fd/N` points at, `socket:[inode]`.
+#[cfg(target_os = "linux")]
+fn inode_of(socket: &UdpSocket) -> io::Result<u64> {
+    use std::os::fd::AsRawFd as _;
+    use std::os::unix::fs::MetadataExt as _;
+    Ok(std::fs::metadata(format!("/proc/self/fd/{}", socket.as_raw_fd()))?.ino())
 }
 // ANCHOR_END: proc
 // ANCHOR_END: example
@@ -193,7 +202,7 @@ mod tests {
             assert!(out.contains("connected socket: Ok(6); then recv finds ECONNREFUSED"), "{out}");
             assert!(out.contains("queued in its receive buffer: yes, dropped: 0"), "{out}");
             assert!(out.contains("the kernel dropped the rest, and every send returned Ok"), "{out}");
-            assert!(out.contains("lists the port: no"), "{out}");
+            assert!(out.contains("lists it: no"), "{out}");
         }
     }
 
