@@ -115,6 +115,13 @@ fn unread(out: &mut String) -> io::Result<()> {
         if drops > 0 { "the rest" } else { "nothing (unexpected)" }
     ));
     drop(sleeper);
+    // The kernel frees the socket when the last copy of its descriptor closes. A child process
+    // that another thread forks at this moment holds a copy until it execs, so look until it is
+    // gone or the wait is over.
+    let deadline = std::time::Instant::now() + WAIT;
+    while udp_queue(inode).is_some() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(1));
+    }
     out.push_str(&format!(
         "closed the socket: its queue is freed unread; /proc/net/udp lists it: {}\n",
         if udp_queue(inode).is_some() { "yes" } else { "no" }
