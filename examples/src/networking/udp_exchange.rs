@@ -115,13 +115,7 @@ fn unread(out: &mut String) -> io::Result<()> {
         if drops > 0 { "the rest" } else { "nothing (unexpected)" }
     ));
     drop(sleeper);
-    // The kernel frees the socket when the last copy of its descriptor closes. A child process
-    // that another thread forks at this moment holds a copy until it execs, so look until it is
-    // gone or the wait is over.
-    let deadline = std::time::Instant::now() + WAIT;
-    while udp_queue(inode).is_some() && std::time::Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(1));
-    }
+    wait_until_freed(inode);
     out.push_str(&format!(
         "closed the socket: its queue is freed unread; /proc/net/udp lists it: {}\n",
         if udp_queue(inode).is_some() { "yes" } else { "no" }
@@ -134,7 +128,11 @@ fn unread(out: &mut String) -> io::Result<()> {
 fn closed_port(out: &mut String) -> io::Result<()> {
     let gone = socket(SILENCE)?;
     let address: SocketAddr = gone.local_addr()?;
+    #[cfg(target_os = "linux")]
+    let inode = inode_of(&gone)?;
     drop(gone); // now nothing listens on that port
+    #[cfg(target_os = "linux")]
+    wait_until_freed(inode);
     let unconnected = socket(SILENCE)?;
     let sent = unconnected.send_to(b"hello?", address)?;
     let mut buf = [0u8; 64];
@@ -162,6 +160,17 @@ fn udp_queue(inode: u64) -> Option<(u64, u64)> {
     let fields: Vec<&str> = row.split_whitespace().collect();
     let rx = fields.get(4)?.split_once(':').and_then(|(_, rx)| u64::from_str_radix(rx, 16).ok())?;
     Some((rx, fields.last()?.parse().ok()?))
+}
+
+/// Waits (up to `WAIT`) until /proc/net/udp no longer lists the closed socket `inode`. The kernel
+/// frees a socket when the last copy of its descriptor closes, and a child process that another
+/// thread forks at that moment holds a copy until it execs.
+#[cfg(target_os = "linux")]
+fn wait_until_freed(inode: u64) {
+    let deadline = std::time::Instant::now() + WAIT;
+    while udp_queue(inode).is_some() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(1));
+    }
 }
 
 /// The inode of a socket: what `/proc/self/fd/N` points at, `socket:[inode]`.
