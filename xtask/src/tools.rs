@@ -142,11 +142,6 @@ pub fn mermaid_js() -> anyhow::Result<PathBuf> {
     Ok(asset)
 }
 
-/// The pinned wasm-opt, installed into the tool cache on first use.
-pub fn ensure_wasm_opt() -> anyhow::Result<PathBuf> {
-    WASM_OPT.ensure()
-}
-
 impl NpmTool {
     fn dir(&self) -> anyhow::Result<PathBuf> {
         Ok(cache_dir()?.join(format!("{}-{}", self.package, self.version)))

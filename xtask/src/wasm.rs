@@ -125,7 +125,7 @@ pub fn build() -> anyhow::Result<Vec<Module>> {
     let sqlite_source =
         step("find the SQLite source (libsqlite3-sys's bundled sqlite3/)", sqlite_source_dir)?;
     step("check clang and llvm-ar (they compile SQLite to wasm32)", check_c_toolchain)?;
-    let wasm_opt = step("pinned wasm-opt (npm binaryen)", tools::ensure_wasm_opt)?;
+    let wasm_opt = step("pinned wasm-opt (npm binaryen)", || tools::WASM_OPT.ensure())?;
     let (with_sqlite, without): (Vec<&Module>, Vec<&Module>) = modules.iter().partition(|m| m.needs_sqlite());
     for group in [without, with_sqlite] {
         if group.is_empty() {
