@@ -79,11 +79,11 @@ pub fn test_all() -> anyhow::Result<()> {
 /// (`browser-tests/fuzz/wasm-fuzz.mjs`); a trap fails. Returns false when node is missing
 /// outside CI.
 fn fuzz(site: &Path) -> anyhow::Result<bool> {
-    if step::output(Command::new("node").arg("--version")).is_err() {
-        if in_ci() {
-            bail!("node is not on PATH, and this is CI (install: apt-get install nodejs)");
-        }
-        loud_warning(&["WASM FUZZ SKIPPED: node is not on PATH (install: apt-get install nodejs)."]);
+    let mut missing = Vec::new();
+    if !node_found() {
+        missing.push("node is not on PATH (install: apt-get install nodejs)".to_string());
+    }
+    if !present_or_skipped(&missing, "WASM FUZZ SKIPPED: it did not run on this machine.")? {
         return Ok(false);
     }
     let mut node = Command::new("node");
@@ -127,23 +127,15 @@ fn browser_tests_dir() -> PathBuf {
 /// `None` (after a loud warning headed `skipped`) when Chromium or node is missing outside CI.
 pub fn node_with_chromium(site: &Path, skipped: &str) -> anyhow::Result<Option<Command>> {
     let chromium = std::env::var_os("CHROMIUM").map(PathBuf::from).unwrap_or_else(|| CHROMIUM.into());
-    let node_version = step::output(Command::new("node").arg("--version")).ok();
     let mut missing = Vec::new();
     if !chromium.is_file() {
         missing
             .push(format!("Chromium is not at {} (install: apt-get install chromium)", chromium.display()));
     }
-    if node_version.is_none() {
+    if !node_found() {
         missing.push("node is not on PATH (install: apt-get install nodejs npm)".to_string());
     }
-    if !missing.is_empty() {
-        if in_ci() {
-            bail!("CI=true and Chromium cannot run:\n  {}", missing.join("\n  "));
-        }
-        let mut lines = vec![skipped];
-        lines.extend(missing.iter().map(String::as_str));
-        lines.push("With CI=true this is a failure.");
-        loud_warning(&lines);
+    if !present_or_skipped(&missing, skipped)? {
         return Ok(None);
     }
     let dir = browser_tests_dir();
@@ -151,6 +143,26 @@ pub fn node_with_chromium(site: &Path, skipped: &str) -> anyhow::Result<Option<C
     let mut node = Command::new("node");
     node.current_dir(&dir).env("BOOK_DIR", site).env("CHROMIUM", &chromium);
     Ok(Some(node))
+}
+
+fn node_found() -> bool {
+    step::output(Command::new("node").arg("--version")).is_ok()
+}
+
+/// True when nothing is `missing`. Otherwise an error in CI, and elsewhere a loud warning headed
+/// `skipped` (then false): a check that cannot run is never silent.
+fn present_or_skipped(missing: &[String], skipped: &str) -> anyhow::Result<bool> {
+    if missing.is_empty() {
+        return Ok(true);
+    }
+    if in_ci() {
+        bail!("this is CI, and a check cannot run:\n  {}", missing.join("\n  "));
+    }
+    let mut lines = vec![skipped];
+    lines.extend(missing.iter().map(String::as_str));
+    lines.push("In CI (CI=true or CI=1) this is a failure.");
+    loud_warning(&lines);
+    Ok(false)
 }
 
 /// `npm ci` when node_modules is missing or was installed from another lock file.
