@@ -80,8 +80,62 @@ pub fn run(runs: u32) -> anyhow::Result<()> {
     ));
 
     let _ = std::fs::remove_dir_all(&scratch);
-    playground_figures(&mut table)?;
+    let site = step("build the site into book/ for the browser figures", book::build_all)?;
+    playground_figures(&mut table, &site)?;
+    page_figures(&mut table, &site)?;
     table.print();
+    Ok(())
+}
+
+/// Every page a reader lands on: bytes of its first load (gzipped) and main-thread blocking
+/// under a 4x CPU throttle (`browser-tests/bench/pages.mjs`), against the budgets of issue 14.
+fn page_figures(table: &mut Table, site: &Path) -> anyhow::Result<()> {
+    let Some(mut node) = crate::browser::node_with_chromium(
+        site,
+        "PAGE FIGURES SKIPPED: page weight and main-thread blocking were not measured.",
+    )?
+    else {
+        table.note("pages in Chromium: NOT MEASURED (no Chromium or node)".to_string());
+        return Ok(());
+    };
+    let out = step("every page: first-load weight and main-thread blocking (4x CPU throttle)", || {
+        step::output(node.arg("bench/pages.mjs"))
+    })?;
+    let report: serde_json::Value = serde_json::from_str(out.trim())
+        .with_context(|| format!("reading the page bench's report `{out}`"))?;
+    let number = |value: &serde_json::Value, what: &str| value.as_f64().with_context(|| format!("no {what}"));
+    let weight_budget = number(&report["weight_budget_bytes"], "weight budget")?;
+    let blocking_budget = number(&report["blocking_budget_ms"], "blocking budget")?;
+    table.note(String::new());
+    table.note(format!(
+        "{:<34} {:>12} {:>13} {:>13} {:>9}",
+        "page (first load, median of 3)", "kB gzipped", "blocking ms", "longest task", "budgets"
+    ));
+    let mut over = Vec::new();
+    for (page, figures) in report["pages"].as_object().context("no per-page figures")? {
+        let bytes = number(&figures["bytes"], "bytes")?;
+        let blocking = number(&figures["blocking_ms"], "blocking")?;
+        let longest = number(&figures["longest_task_ms"], "longest task")?;
+        let within = bytes <= weight_budget && blocking <= blocking_budget;
+        if !within {
+            over.push(page.clone());
+        }
+        table.note(format!(
+            "{page:<34} {:>12.1} {blocking:>13.0} {longest:>13.0} {:>9}",
+            bytes / 1000.0,
+            if within { "ok" } else { "OVER" }
+        ));
+    }
+    table.note(format!(
+        "budgets: <= {:.0} kB gzipped on first load, <= {blocking_budget:.0} ms main-thread blocking \
+         (sum of each task's time beyond 50 ms) with the CPU throttled 4x; {}",
+        weight_budget / 1000.0,
+        if over.is_empty() {
+            "every page within both".to_string()
+        } else {
+            format!("OVER: {}", over.join(", "))
+        }
+    ));
     Ok(())
 }
 
@@ -89,13 +143,12 @@ pub fn run(runs: u32) -> anyhow::Result<()> {
 const RUN_LATENCY_BUDGET_MS: f64 = 50.0;
 /// The playground's WebAssembly: its size raw and gzipped, and (in Chromium) instantiate time,
 /// the first Run on a page, and the Run -> output latency of every browser-capable example.
-fn playground_figures(table: &mut Table) -> anyhow::Result<()> {
-    let site = step("build the site into book/ for the browser figures", book::build_all)?;
+fn playground_figures(table: &mut Table, site: &Path) -> anyhow::Result<()> {
     for size in crate::wasm::sizes(&crate::wasm::modules()?)? {
         table.note(format!("wasm module {}", size.describe()));
     }
     let Some(mut node) = crate::browser::node_with_chromium(
-        &site,
+        site,
         "BROWSER FIGURES SKIPPED: instantiate time and Run latency were not measured.",
     )?
     else {

@@ -4,6 +4,7 @@
 mod bench;
 mod book;
 mod browser;
+mod fonts;
 mod project;
 mod step;
 mod tools;
@@ -21,6 +22,7 @@ commands:
   bench [--runs N]   measure: median full-book build time (and more as issues add them)
   bless              rewrite examples/expected/*.out from the examples' current output
   tools              install the pinned tools and print the PATH line for plain `mdbook serve`
+  fonts              subset mdBook's web fonts into theme/fonts/ (committed; rerun after an mdBook upgrade)
 ";
 
 fn main() -> ExitCode {
@@ -31,6 +33,7 @@ fn main() -> ExitCode {
         Some("test") => no_args(&args[1..]).and_then(|()| browser::test_all()),
         Some("bench") => parse_runs(&args[1..]).and_then(bench::run),
         Some("bless") => no_args(&args[1..]).and_then(|()| book::bless()),
+        Some("fonts") => no_args(&args[1..]).and_then(|()| fonts::run()),
         Some("tools") => no_args(&args[1..]).and_then(|()| tools::print_path()),
         Some("help" | "--help" | "-h") => {
             print!("{USAGE}");
