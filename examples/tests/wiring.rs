@@ -139,6 +139,44 @@ fn every_chapter_in_a_part_ends_with_its_quiz() {
     }
 }
 
+/// The chapter standard (`../shared/DESIGN.md`): "In one minute" is an answer you could say
+/// aloud in a minute, at most this many words.
+const ONE_MINUTE_WORDS: usize = 150;
+
+/// The text of a page's `## In one minute` section and the line its heading is on.
+fn in_one_minute(page: &str) -> Option<(usize, String)> {
+    let mut lines = page.lines().enumerate();
+    let (heading, _) = lines.find(|(_, line)| line.trim_end() == "## In one minute")?;
+    let body: Vec<&str> = lines.map(|(_, line)| line).take_while(|line| !line.starts_with("## ")).collect();
+    Some((heading + 1, body.join("\n")))
+}
+
+#[test]
+fn every_chapter_in_a_part_answers_in_one_minute() {
+    let linked = summary();
+    for chapter in examples::CHAPTERS {
+        if !linked.iter().any(|(target, in_part)| target == chapter.page && *in_part) {
+            continue;
+        }
+        let page = read(&root().join("src").join(chapter.page));
+        let (line, text) = in_one_minute(&page)
+            .unwrap_or_else(|| panic!("src/{}: no `## In one minute` section", chapter.page));
+        let words = text.split_whitespace().count();
+        assert!(
+            words <= ONE_MINUTE_WORDS,
+            "src/{}:{line}: \"In one minute\" has {words} words; the chapter standard allows {ONE_MINUTE_WORDS}",
+            chapter.page
+        );
+    }
+}
+
+#[test]
+fn in_one_minute_ends_at_the_next_section() {
+    let page = "# T\n\n## In one minute\n\none two\nthree\n\n## How it works\n\nfour\n";
+    assert_eq!(in_one_minute(page), Some((3, "\none two\nthree\n".to_string())));
+    assert_eq!(in_one_minute("# T\n"), None);
+}
+
 #[test]
 fn every_example_belongs_to_its_chapter_and_is_shown_on_a_page() {
     let shown = shown_ids();
