@@ -11,7 +11,7 @@ use crate::registry::{Example, InputError, Run, Runs};
 
 pub const EXAMPLE: Example = Example {
     id: "processes::threads_share",
-    title: "Threads share the heap, not their stacks",
+    title: "One address space: shared heap, a stack for each thread",
     file: file!(),
     default_input: "threads = 4\nincrements = 100000\n",
     input_help: "`threads = N` (1 to 16) and `increments = N` per thread",
