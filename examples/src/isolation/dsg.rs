@@ -104,7 +104,7 @@ impl Phenomenon {
             Phenomenon::Otv => "observed transaction vanishes",
             Phenomenon::Pmp => "predicate-many-preceders",
             Phenomenon::LostUpdate => "lost update",
-            Phenomenon::GSingle => "read skew",
+            Phenomenon::GSingle => "single anti-dependency cycle",
             Phenomenon::G2Item => "write skew",
             Phenomenon::G2 => "write skew on a predicate",
         }
