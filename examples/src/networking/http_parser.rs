@@ -145,6 +145,58 @@ impl std::fmt::Display for ParseError {
 
 // ANCHOR: example
 /// `tchar` of RFC 9110 §5.6.2: the characters of a token (methods, field names, codings).
+/// Checks what follows a chunk size: `*( BWS ";" BWS name [ BWS "=" BWS value ] )`, where a
+/// name is a token and a value a token or a quoted string (RFC 9112 §7.1.1). On error, the
+/// offset of the first byte that does not fit (the line's length when it ends too soon).
+fn chunk_extensions(rest: &[u8]) -> Result<(), usize> {
+    let mut at = 0;
+    let skip_bws = |at: &mut usize| {
+        while rest.get(*at).is_some_and(|&b| b == b' ' || b == b'\t') {
+            *at += 1;
+        }
+    };
+    let token = |at: &mut usize| {
+        let start = *at;
+        while rest.get(*at).is_some_and(|&b| is_tchar(b)) {
+            *at += 1;
+        }
+        if *at == start { Err(*at) } else { Ok(()) }
+    };
+    loop {
+        skip_bws(&mut at);
+        match rest.get(at) {
+            None => return Ok(()),
+            Some(b';') => at += 1,
+            Some(_) => return Err(at),
+        }
+        skip_bws(&mut at);
+        token(&mut at)?;
+        let before_bws = at;
+        skip_bws(&mut at);
+        if rest.get(at) != Some(&b'=') {
+            at = before_bws;
+            continue;
+        }
+        at += 1;
+        skip_bws(&mut at);
+        if rest.get(at) == Some(&b'"') {
+            at += 1;
+            loop {
+                match rest.get(at) {
+                    None => return Err(at),
+                    Some(b'"') => break,
+                    Some(b'\\') if rest.get(at + 1).is_some() => at += 2,
+                    Some(&b) if b == b'\t' || b == b' ' || (0x21..=0x7e).contains(&b) || b >= 0x80 => at += 1,
+                    Some(_) => return Err(at),
+                }
+            }
+            at += 1;
+        } else {
+            token(&mut at)?;
+        }
+    }
+}
+
 fn is_tchar(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
@@ -682,13 +734,14 @@ impl Parser<'_> {
             if digits == 0 {
                 return Err(self.error(pos, 400, "expected a chunk size in hex"));
             }
-            let rest = &line[digits..];
-            if !(rest.is_empty()
-                || rest.starts_with(b";")
-                || rest.starts_with(b" ")
-                || rest.starts_with(b"\t"))
-            {
-                return Err(self.error(pos + digits, 400, format!("{} after the chunk size", show(rest[0]))));
+            if let Err(offset) = chunk_extensions(&line[digits..]) {
+                let at = digits + offset;
+                let found = line.get(at).map_or_else(|| "the end of the line".to_string(), |&b| show(b));
+                return Err(self.error(
+                    pos + at,
+                    400,
+                    format!("{found} after the chunk size: only `;name=value` extensions may follow it"),
+                ));
             }
             // `body` never holds more than MAX_BODY bytes, so the subtraction cannot wrap.
             let Some(size) = number_at_most(&line[..digits], 16, MAX_BODY - body.len()) else {
@@ -941,6 +994,22 @@ mod tests {
         assert_eq!((chunks, trailers.len()), (2, 1));
         let wrong = error("POST /u HTTP/1.1\nHost: h\nTransfer-Encoding: chunked\n\n3\nhello\n0\n\n");
         assert_eq!((wrong.line, wrong.column), (6, 4));
+    }
+
+    #[test]
+    fn only_extensions_may_follow_a_chunk_size() {
+        let with = |size_line: &str| {
+            format!("POST /u HTTP/1.1\nHost: h\nTransfer-Encoding: chunked\n\n{size_line}\nhello\n0\n\n")
+        };
+        for good in ["5", "5 ", "5;a", "5 ; a = b", "5;a=\"x y\";b", "5;a=\"q\\\"\""] {
+            assert_eq!(parse(&with(good)).unwrap().body, b"hello", "{good:?}");
+        }
+        // (size line, column of the first byte that does not fit)
+        for (bad, column) in [("5 junk", 3), ("5x", 2), ("5;", 3), ("5;a=", 5), ("5;a=\"open", 10), ("5;a b", 5)] {
+            let err = error(&with(bad));
+            assert_eq!((err.line, err.column, err.status), (5, column, 400), "{bad:?}: {}", err.message);
+            assert!(err.message.contains("after the chunk size"), "{bad:?}: {}", err.message);
+        }
     }
 
     #[test]
