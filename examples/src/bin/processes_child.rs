@@ -3,7 +3,8 @@
 //!
 //! * `processes-child count`: reads text on stdin, writes `word count` lines on stdout;
 //! * `processes-child abort`: prints what it inherited, then aborts (SIGABRT on Unix);
-//! * `processes-child thread-abort`: a worker thread aborts, taking the whole process down.
+//! * `processes-child thread-fault`: a worker thread writes to an unmapped address (SIGSEGV),
+//!   taking the whole process down, busy main thread included.
 
 use std::process::ExitCode;
 
@@ -13,9 +14,9 @@ fn main() -> ExitCode {
     match std::env::args().nth(1).as_deref() {
         Some("count") => wordcount::child_main(),
         Some("abort") => crash::child_abort(),
-        Some("thread-abort") => crash::child_thread_abort(),
+        Some("thread-fault") => crash::child_thread_fault(),
         _ => {
-            eprintln!("usage: processes-child count | abort | thread-abort");
+            eprintln!("usage: processes-child count | abort | thread-fault");
             ExitCode::from(2)
         }
     }

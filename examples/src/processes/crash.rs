@@ -1,7 +1,8 @@
 //! What a crash takes down. A child process that aborts dies alone: the parent only learns how
 //! it ended. A thread that panics in this process is caught at `join`, but it shares this
 //! process's memory, so what it was holding (a locked Mutex) is marked poisoned. A thread that
-//! aborts, though, takes its whole process with it, which the example shows inside a child.
+//! faults on a bad memory access, though, takes its whole process with it, busy main thread
+//! included, which the example shows inside a child.
 
 use std::io::Write;
 use std::process::{Command, ExitCode, ExitStatus, Stdio};
@@ -42,9 +43,9 @@ pub fn crash_and_survive() -> Result<String, String> {
     }
     out.push_str(&format!("   parent sees: {}\n", how_it_ended(child.status)));
 
-    out.push_str("2. inside a child process, a worker thread calls abort()\n");
+    out.push_str("2. inside a child process, a worker thread writes to an unmapped address\n");
     let child = Command::new(child_program()?)
-        .arg("thread-abort")
+        .arg("thread-fault")
         .current_dir(std::env::temp_dir())
         .stdin(Stdio::null())
         .stderr(Stdio::null())
@@ -55,8 +56,8 @@ pub fn crash_and_survive() -> Result<String, String> {
         out.push_str(&format!("   child wrote: {line}\n"));
     }
     out.push_str(&format!("   parent sees: {}\n", how_it_ended(child.status)));
-    if lines.len() == 1 {
-        out.push_str("   the child's main thread died with it: its last line was never written\n");
+    if lines.last().is_some_and(|line| line.contains("releasing the worker")) {
+        out.push_str("   the child's main thread was busy, and died with it: its next line was never written\n");
     }
 
     out.push_str("3. in this process, a worker thread panics while it holds a lock\n");
@@ -122,15 +123,31 @@ pub fn child_abort() -> ExitCode {
     std::process::abort()
 }
 
-/// `processes-child thread-abort`: the main thread waits for a worker that aborts.
-pub fn child_thread_abort() -> ExitCode {
-    println!("main thread: started a worker, waiting for it");
-    let _ = std::io::stdout().flush();
-    let worker = thread::spawn(|| {
-        std::process::abort();
+/// Below 64 KiB: Linux never maps it (`vm.mmap_min_addr`), so a write there faults.
+const UNMAPPED: usize = 0x10;
+
+/// `processes-child thread-fault`: the main thread keeps working while a worker writes to an
+/// address no page is mapped at. The MMU refuses, the kernel sends SIGSEGV, and its default
+/// action ends the process: every thread, not just the one that faulted.
+pub fn child_thread_fault() -> ExitCode {
+    let (go, wait_for_go) = std::sync::mpsc::channel::<()>();
+    let _worker = thread::spawn(move || {
+        let _ = wait_for_go.recv();
+        let bad = UNMAPPED as *mut u8;
+        // SAFETY: none, on purpose: this is the bug the example demonstrates. A volatile write
+        // is always emitted, so the store really reaches the MMU, which faults.
+        unsafe { bad.write_volatile(1) };
     });
-    let _ = worker.join();
-    println!("main thread: the worker is done"); // never reached: abort ends every thread
+    println!("main thread: working, and releasing the worker");
+    let _ = std::io::stdout().flush();
+    let _ = go.send(());
+    // Busy work the fault interrupts: counting for up to ten seconds.
+    let started = std::time::Instant::now();
+    let mut counted = 0u64;
+    while started.elapsed() < std::time::Duration::from_secs(10) {
+        counted = std::hint::black_box(counted + 1);
+    }
+    println!("main thread: counted to {counted}, the worker's fault did not stop me"); // never reached
     ExitCode::SUCCESS
 }
 // ANCHOR_END: child
@@ -149,8 +166,11 @@ mod tests {
         let out = crash_and_survive().unwrap();
         assert!(out.contains("child wrote: BF_NOTE = \"set by the parent\""), "{out}");
         #[cfg(unix)]
-        assert_eq!(out.matches("killed by signal 6 (SIGABRT), no exit code").count(), 2, "{out}");
-        assert!(out.contains("its last line was never written"), "{out}");
+        assert_eq!(out.matches("killed by signal 6 (SIGABRT), no exit code").count(), 1, "{out}");
+        #[cfg(unix)]
+        assert_eq!(out.matches("killed by signal 11 (SIGSEGV), no exit code").count(), 1, "{out}");
+        assert!(out.contains("its next line was never written"), "{out}");
+        assert!(!out.contains("did not stop me"), "{out}");
         assert!(out.contains("panic message: \"worker gave up after pushing 4\""), "{out}");
         assert!(out.contains("poisoned: true; the data is still there: [1, 2, 3, 4]"), "{out}");
         assert!(out.ends_with("this process survived all three\n"));
