@@ -285,6 +285,14 @@ impl Cluster {
                 self.shards[s].on_disk.remove(&busiest);
                 log.push(format!("shard {s} replica on {} removed", self.names[busiest]));
             }
+            // Every copy is assigned: a live node without one deletes its stale files of the
+            // shard (Elasticsearch's IndicesStore does this once all copies are active).
+            let shard = &mut self.shards[s];
+            if shard.copies.len() == 1 + self.replicas {
+                let copies = shard.copies.clone();
+                let up = &self.up;
+                shard.on_disk.retain(|&n| !up[n] || copies.iter().any(|c| c.node == n));
+            }
         }
     }
 

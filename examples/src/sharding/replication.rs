@@ -17,8 +17,10 @@
 //!
 //! Simplifications: the network never loses or reorders messages, one-way delay is the same
 //! everywhere, followers never crash, and the client learns of a failover at once. A failover
-//! promotes the follower that has received the most of the log; messages still on the wire from
-//! the dead leader are lost with it.
+//! promotes the follower that has received the most of the log. A record the dead leader had
+//! not shipped yet is lost with it: the model drops the leader's WAL shipments that have not
+//! arrived by the crash, standing for a WAL sender that had not sent them, while a confirmation
+//! the leader had already sent to the client still arrives.
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
