@@ -33,7 +33,7 @@ pub fn crash_and_survive() -> Result<String, String> {
     let child = Command::new(child_program()?)
         .arg("abort")
         .env("BF_NOTE", "set by the parent") // the child inherits the environment, plus this
-        .current_dir(std::env::temp_dir()) // and starts in this directory (a core file lands here)
+        .current_dir(std::env::temp_dir()) // and starts in this directory (where a core file may land)
         .stdin(Stdio::null())
         .stderr(Stdio::null())
         .output()
@@ -123,7 +123,8 @@ pub fn child_abort() -> ExitCode {
     std::process::abort()
 }
 
-/// Below 64 KiB: Linux never maps it (`vm.mmap_min_addr`), so a write there faults.
+/// Nothing is mapped there, and an unprivileged process may not map anything below
+/// `vm.mmap_min_addr` (4 to 64 KiB), so a write there faults.
 const UNMAPPED: usize = 0x10;
 
 /// `processes-child thread-fault`: the main thread keeps working while a worker writes to an
