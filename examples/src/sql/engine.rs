@@ -256,12 +256,16 @@ fn echo(out: &mut String, prompt: &str, text: &str) {
 
 pub fn run_statement(session: &Session, mut statement: rusqlite::Statement<'_>, out: &mut String) {
     let columns: Vec<String> = statement.column_names().map(str::to_string).collect();
-    if columns.is_empty() {
+    let text = statement.expanded_sql().unwrap_or_default();
+    let verb = first_word(strip_comments(&text));
+    // SQLite 3.53's `ALTER TABLE … ADD CONSTRAINT … CHECK` and `… SET NOT NULL` compile the
+    // query that looks for a violating row into the ALTER itself, so SQLite reports that query's
+    // column for a statement that never returns a row. An ALTER is run, not shown as a table.
+    if columns.is_empty() || verb.eq_ignore_ascii_case("alter") {
         match statement.raw_execute() {
             Ok(_) => {
                 let changed = session.conn.changes();
-                let verb = statement.expanded_sql().unwrap_or_default();
-                if changes_rows(strip_comments(&verb)) {
+                if changes_rows(verb) {
                     let s = if changed == 1 { "" } else { "s" };
                     writeln!(out, "{changed} row{s} changed").unwrap();
                 } else {
@@ -296,10 +300,14 @@ pub fn run_statement(session: &Session, mut statement: rusqlite::Statement<'_>, 
     print_table(out, &columns, &table, total);
 }
 
+/// The statement's first keyword (`sql` starts at the statement, comments stripped).
+fn first_word(sql: &str) -> &str {
+    sql.trim_start().split(|c: char| !c.is_ascii_alphabetic()).next().unwrap_or("")
+}
+
 /// INSERT, UPDATE and DELETE report a row count; other statements ("BEGIN", DDL) say "ok".
-fn changes_rows(sql: &str) -> bool {
-    let word = sql.trim_start().split(|c: char| !c.is_ascii_alphabetic()).next().unwrap_or("");
-    ["insert", "update", "delete", "replace"].iter().any(|verb| word.eq_ignore_ascii_case(verb))
+fn changes_rows(verb: &str) -> bool {
+    ["insert", "update", "delete", "replace"].iter().any(|known| verb.eq_ignore_ascii_case(known))
 }
 
 /// SQLite's message; for an interrupted statement, why it was interrupted.
@@ -496,6 +504,21 @@ mod tests {
         let err = run(SETUP, "SELECT 1;\nA: SELECT 2;").unwrap_err();
         assert_eq!(err.line, Some(1));
         assert!(chunks("-- a comment\nA: SELECT 1;").is_ok());
+    }
+
+    /// SQLite reports a result column for these ALTERs (its check for violating rows); they
+    /// still print as the DDL they are, and a violation prints SQLite's error.
+    #[test]
+    fn alter_table_constraints_print_ok_not_an_empty_table() {
+        let out = run(
+            SETUP,
+            "ALTER TABLE t ADD CONSTRAINT positive CHECK (score > 0);\nALTER TABLE t ALTER COLUMN name SET NOT NULL;\nALTER TABLE t ALTER COLUMN score SET NOT NULL;",
+        )
+        .unwrap();
+        assert_eq!(
+            out,
+            "sqlite> ALTER TABLE t ADD CONSTRAINT positive CHECK (score > 0);\nok\nsqlite> ALTER TABLE t ALTER COLUMN name SET NOT NULL;\nok\nsqlite> ALTER TABLE t ALTER COLUMN score SET NOT NULL;\nError: constraint failed\n"
+        );
     }
 
     #[test]
