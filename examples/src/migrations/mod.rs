@@ -111,6 +111,16 @@ mod sqlite_alter_tests {
         assert_eq!(crate::sql::engine::message(&err), "cannot store REAL value in INTEGER column orders_new.total");
     }
 
+    /// Why the rebuild turns foreign keys off before `BEGIN` (step 1): inside a transaction the
+    /// pragma does nothing, without an error.
+    #[test]
+    fn foreign_keys_cannot_be_switched_inside_a_transaction() {
+        let conn = shop();
+        conn.execute_batch("PRAGMA foreign_keys = ON; BEGIN; PRAGMA foreign_keys = OFF;").unwrap();
+        let on: i64 = conn.query_row("PRAGMA foreign_keys", [], |row| row.get(0)).unwrap();
+        assert_eq!(on, 1);
+    }
+
     /// The changes the page says still need the twelve-step rebuild: ALTER TABLE has no form
     /// for them at all.
     #[test]
