@@ -125,11 +125,19 @@
         return [lines.slice(0, marker).join("\n"), lines.slice(marker + 1).join("\n")];
     }
 
-    function hashFor(id, input, defaultInput) {
+    /** `#example=<id>[&input=<text>][&step=<k>]`: the input when it is not the default, the figure's step when it is not the last. */
+    function hashFor(id, input, defaultInput, step) {
         const params = new URLSearchParams();
         params.set("example", id);
         if (input !== defaultInput) params.set("input", input);
+        if (step) params.set("step", String(step));
         return `#${params.toString()}`;
+    }
+
+    /** The step named by a hash's `step` parameter, or null. */
+    function stepFromHash(params) {
+        const step = Number(params.get("step"));
+        return Number.isInteger(step) && step >= 1 ? step : null;
     }
 
     // ---- The result: status, output, answer, figure ---------------------------------------------
@@ -149,7 +157,7 @@
         });
         const root = el("div", { class: "bf-result", role: "status", "aria-live": "polite" }, status, outputPre, reveal, answerPre, figure);
 
-        function show(reply, { verified, edited }) {
+        function show(reply, { verified, edited, step, onStep }) {
             root.dataset.state = reply.ok ? "ok" : "error";
             root.dataset.runs = String(Number(root.dataset.runs ?? 0) + 1); // lets tests wait for a result
             figure.replaceChildren();
@@ -184,12 +192,16 @@
                 status.className = "bf-status bf-mismatch";
                 status.textContent = `✗ Differs from the verified output (${ms}). Please report this: the browser and cargo test disagree.`;
             }
-            if (reply.figure) figure.append(drawFigure(reply.figure));
+            if (reply.figure) figure.append(drawFigure(reply.figure, { step, onStep }));
         }
         return { root, show };
     }
 
     // ---- Figures --------------------------------------------------------------------------------
+    //
+    // A figure (examples::Figure, as JSON) is a timeline or a sequence diagram plus its steps:
+    // the run event by event, each with a text and the pieces it marks. drawFigure draws it and,
+    // when it has steps, adds the step control (stepControl), which replays them.
 
     function svgEl(tag, attributes = {}, text) {
         const node = document.createElementNS(SVG, tag);
@@ -206,12 +218,25 @@
 
     const fmt = (t) => (Number.isInteger(t) ? String(t) : t.toFixed(1));
 
-    function drawFigure(figure) {
+    /**
+     * The figure, with a step control when it has steps. `step` (1-based) is the step to show
+     * first (default: the last, the whole run); `onStep(step)` hears every change, with `null`
+     * for the last step.
+     */
+    function drawFigure(figure, { step, onStep } = {}) {
         const wrap = el("figure", { class: `bf-drawing bf-drawing-${figure.kind}` });
         wrap.append(el("figcaption", { text: figure.title }));
-        if (figure.kind === "timeline") wrap.append(drawTimeline(figure), legend(figure));
-        else if (figure.kind === "sequence") wrap.append(drawSequence(figure));
-        else wrap.append(el("p", { class: "bf-error", text: `Cannot draw a figure of kind ${figure.kind}.` }));
+        let drawn = null;
+        if (figure.kind === "timeline") {
+            drawn = drawTimeline(figure);
+            wrap.append(drawn.svg, legend(figure));
+        } else if (figure.kind === "sequence") {
+            drawn = drawSequence(figure);
+            wrap.append(drawn.svg);
+        } else {
+            wrap.append(el("p", { class: "bf-error", text: `Cannot draw a figure of kind ${figure.kind}.` }));
+        }
+        if (drawn && figure.steps?.length) stepControl(wrap, figure.steps, drawn.replay, { step, onStep });
         return wrap;
     }
 
@@ -226,7 +251,17 @@
         return list;
     }
 
-    function drawTimeline({ unit, lanes }) {
+    /**
+     * A replay: what the step control needs from a drawing. `pieces` are the drawn nodes with
+     * the step from which each is shown (`from`) and, for a message, the step at which it has
+     * arrived (`until`; in flight in between); `marked[k]` the nodes step k highlights;
+     * `cursor(k)` moves the drawing's cursor line to step k.
+     */
+    function replayOf(steps, cursor) {
+        return { pieces: [], marked: steps.map(() => []), cursor };
+    }
+
+    function drawTimeline({ unit, lanes, steps = [] }) {
         const width = 760, labelWidth = 120, laneHeight = 22, gap = 6, top = 6, axis = 26;
         const end = Math.max(1, ...lanes.flatMap((lane) => lane.spans.map((span) => span.end)));
         const plot = width - labelWidth - 12;
@@ -234,6 +269,14 @@
         const height = top + lanes.length * (laneHeight + gap) + axis;
         const svg = svgEl("svg", { viewBox: `0 0 ${width} ${height}`, class: "bf-svg", role: "img" });
         svg.append(svgEl("title", {}, `Timeline in ${unit}`));
+        const axisY = top + lanes.length * (laneHeight + gap) + 4;
+        const cursorLine = svgEl("line", { x1: 0, x2: 0, y1: top - 3, y2: axisY, class: "bf-cursor", hidden: "" });
+        const replay = replayOf(steps, (k) => {
+            cursorLine.removeAttribute("hidden");
+            cursorLine.setAttribute("x1", x(steps[k].at));
+            cursorLine.setAttribute("x2", x(steps[k].at));
+        });
+        const groups = lanes.map(() => []);
         lanes.forEach((lane, i) => {
             const y = top + i * (laneHeight + gap);
             svg.append(svgEl("text", { x: labelWidth - 8, y: y + laneHeight / 2, class: "bf-lane-label", "text-anchor": "end", "dominant-baseline": "middle" }, lane.name));
@@ -247,9 +290,26 @@
                     group.append(svgEl("text", { x: x(span.start) + w / 2, y: y + laneHeight / 2, "text-anchor": "middle", "dominant-baseline": "middle" }, span.label));
                 }
                 svg.append(group);
+                groups[i].push(group);
             }
         });
-        const axisY = top + lanes.length * (laneHeight + gap) + 4;
+        // A span is shown from the first step that marks it, or else from the first step at or after its start.
+        const shownFrom = lanes.map((lane) => lane.spans.map(() => null));
+        steps.forEach((step, k) => {
+            for (const mark of step.marks) {
+                if (mark.kind !== "span" || !groups[mark.lane]?.[mark.span]) continue;
+                replay.marked[k].push(groups[mark.lane][mark.span]);
+                shownFrom[mark.lane][mark.span] ??= k;
+            }
+        });
+        lanes.forEach((lane, i) => lane.spans.forEach((span, j) => {
+            let from = shownFrom[i][j];
+            if (from === null) {
+                from = steps.findIndex((step) => step.at >= span.start);
+                if (from < 0) from = steps.length - 1;
+            }
+            replay.pieces.push({ node: groups[i][j], from, until: from });
+        }));
         svg.append(svgEl("line", { x1: labelWidth, x2: labelWidth + plot, y1: axisY, y2: axisY, class: "bf-axis" }));
         const step = niceStep(end, 8);
         for (let t = 0; t <= end + 1e-9; t += step) {
@@ -257,55 +317,212 @@
             svg.append(svgEl("text", { x: x(t), y: axisY + 15, "text-anchor": "middle", class: "bf-tick" }, fmt(t)));
         }
         svg.append(svgEl("text", { x: labelWidth - 8, y: axisY + 15, "text-anchor": "end", class: "bf-tick" }, unit));
-        return svg;
+        svg.append(cursorLine);
+        return { svg, replay };
     }
 
-    function drawSequence({ unit, parties, messages, notes }) {
-        const width = 760, top = 34, left = 60, rowHeight = 26;
-        const times = [...messages.flatMap((m) => [m.sent, m.arrived ?? m.sent]), ...notes.map((n) => n.at)];
-        const end = Math.max(1, ...times);
-        const height = Math.min(2400, Math.max(240, (messages.length + notes.length) * rowHeight)) + top + 20;
-        const y = (t) => top + (t / end) * (height - top - 20);
-        const column = (i) => left + 90 + (i * (width - left - 180)) / Math.max(1, parties.length - 1);
+    // Sequence diagrams are laid out in the order of their steps, not on a linear time axis:
+    // every event (a send, an arrival, a note, a step that marks nothing) goes below the one
+    // before it, further down the more time has passed (up to SEQ.maxGap). Every text (a message
+    // label, a note) sits on a row of its own, at least SEQ.labelRow below the one before, so no
+    // two labels can meet however many messages leave at one instant; time ticks go in the left
+    // gutter only where they meet no label (their widths estimated from the monospace font).
+    const SEQ = { gutter: 64, top: 34, labelRow: 17, quietRow: 5, maxGap: 32, timeScale: 640, charWidth: 6.4, minWidth: 760 };
+
+    /** Estimated width of `text` in the figures' 10px monospace font (generous; wide characters count double). */
+    const textWidth = (text) => [...text].reduce((w, ch) => w + (ch.codePointAt(0) < 0x2000 ? SEQ.charWidth : 2 * SEQ.charWidth), 0);
+
+    /**
+     * Where everything of a sequence diagram goes: `events` in replay order (`kind` sent,
+     * arrived, note or quiet; `y`), each message's send and arrival event, each note's event,
+     * each step's first event, the column of each party and the label boxes.
+     */
+    function sequenceLayout({ parties, messages, notes, steps }) {
+        const events = [];
+        const sentAt = messages.map(() => null), arrivedAt = messages.map(() => null), noteAt = notes.map(() => null);
+        const stepAt = [];
+        steps.forEach((step, k) => {
+            stepAt.push(events.length);
+            if (!step.marks.length) events.push({ kind: "quiet", step: k, t: step.at });
+            for (const mark of step.marks) {
+                const index = events.length;
+                if (mark.kind === "sent" && sentAt[mark.message] === null) sentAt[mark.message] = index;
+                else if (mark.kind === "arrived" && arrivedAt[mark.message] === null) arrivedAt[mark.message] = index;
+                else if (mark.kind === "note" && noteAt[mark.note] === null) noteAt[mark.note] = index;
+                else continue;
+                events.push({ kind: mark.kind, step: k, t: step.at, index: mark.message ?? mark.note });
+            }
+        });
+        // Columns: far enough apart for the longest party name.
+        const nameWidth = Math.max(0, ...parties.map((p) => textWidth(p) * 1.15));
+        const spacing = Math.max(nameWidth + 12, (SEQ.minWidth - SEQ.gutter - 150) / Math.max(1, parties.length - 1));
+        const column = (i) => SEQ.gutter + 70 + i * spacing;
+        // Rows.
+        const end = Math.max(1, ...events.map((e) => e.t));
+        let y = SEQ.top, lastLabel = -Infinity, lastT = 0;
+        const labels = [];
+        for (const event of events) {
+            const gap = Math.min(SEQ.maxGap, ((event.t - lastT) / end) * SEQ.timeScale);
+            lastT = event.t;
+            let text = null, x = 0;
+            if (event.kind === "sent" && messages[event.index].label) {
+                const m = messages[event.index];
+                text = m.label;
+                x = m.to >= m.from ? column(m.from) + 6 : column(m.from) - 6 - textWidth(text);
+            } else if (event.kind === "note") {
+                const note = notes[event.index];
+                text = note.text;
+                const right = note.party === parties.length - 1 && parties.length > 1;
+                x = right ? column(note.party) + 8 : column(note.party) - 8 - textWidth(text);
+            }
+            y += SEQ.quietRow + gap;
+            if (text !== null) {
+                y = Math.max(y, lastLabel + SEQ.labelRow);
+                lastLabel = y;
+                const left = Math.max(2, x);
+                event.label = { text, x: left, y: y - 4, box: [left, y - SEQ.labelRow + 2, left + textWidth(text), y] };
+                labels.push(event.label);
+            }
+            event.y = y;
+        }
+        const width = Math.max(SEQ.minWidth, column(parties.length - 1) + 70, ...labels.map((l) => l.box[2] + 4));
+        // Ticks: the time where it changes, in the gutter, where no label and no other tick is.
+        const ticks = [];
+        const meets = (a, b) => a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3];
+        let lastTick = null;
+        for (const event of events) {
+            if (lastTick && lastTick.t === event.t) continue;
+            const text = `${fmt(event.t)}`;
+            const box = [2, event.y - SEQ.labelRow + 2, 2 + textWidth(text), event.y];
+            if (lastTick && meets(box, lastTick.box)) continue;
+            if (labels.some((label) => meets(box, label.box))) continue;
+            lastTick = { t: event.t, text, x: 2, y: event.y - 4, box };
+            ticks.push(lastTick);
+        }
+        return { events, sentAt, arrivedAt, noteAt, stepAt, column, width, height: y + 24, ticks };
+    }
+
+    function drawSequence(figure) {
+        const { unit, parties, messages, notes, steps = [] } = figure;
+        const layout = sequenceLayout({ parties, messages, notes, steps });
+        const { events, column, width, height } = layout;
         const svg = svgEl("svg", { viewBox: `0 0 ${width} ${height}`, class: "bf-svg", role: "img" });
-        svg.append(svgEl("title", {}, `Sequence diagram, time in ${unit}`));
+        svg.append(svgEl("title", {}, `Sequence diagram, time (${unit}) going down, one event per row`));
+        const arrowId = `bf-arrow-${++figureCount}`;
         const defs = svgEl("defs");
-        const marker = svgEl("marker", { id: "bf-arrow", viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: "auto-start-reverse" });
+        const marker = svgEl("marker", { id: arrowId, viewBox: "0 0 10 10", refX: 9, refY: 5, markerUnits: "userSpaceOnUse", markerWidth: 10, markerHeight: 10, orient: "auto-start-reverse" });
         marker.append(svgEl("path", { d: "M0,0 L10,5 L0,10 z", class: "bf-arrowhead" }));
         defs.append(marker);
         svg.append(defs);
         parties.forEach((party, i) => {
-            svg.append(svgEl("text", { x: column(i), y: 18, "text-anchor": "middle", class: "bf-party" }, party));
-            svg.append(svgEl("line", { x1: column(i), x2: column(i), y1: 26, y2: height - 10, class: "bf-lifeline" }));
+            svg.append(svgEl("text", { x: column(i), y: 16, "text-anchor": "middle", class: "bf-party" }, party));
+            svg.append(svgEl("line", { x1: column(i), x2: column(i), y1: 22, y2: height - 8, class: "bf-lifeline" }));
         });
-        const step = niceStep(end, 10);
-        for (let t = 0; t <= end + 1e-9; t += step) {
-            svg.append(svgEl("text", { x: 4, y: y(t), "dominant-baseline": "middle", class: "bf-tick" }, `${fmt(t)} ${unit}`));
-        }
-        for (const message of messages) {
-            const x1 = column(message.from), x2 = column(message.to), y1 = y(message.sent);
+        svg.append(svgEl("text", { x: 2, y: 16, class: "bf-tick" }, unit));
+        for (const tick of layout.ticks) svg.append(svgEl("text", { x: tick.x, y: tick.y, class: "bf-tick" }, tick.text));
+        const cursorLine = svgEl("line", { x1: SEQ.gutter, x2: width - 4, y1: 0, y2: 0, class: "bf-cursor", hidden: "" });
+        const replay = replayOf(steps, (k) => {
+            const y = events[layout.stepAt[k]]?.y ?? 0;
+            cursorLine.removeAttribute("hidden");
+            cursorLine.setAttribute("y1", y);
+            cursorLine.setAttribute("y2", y);
+        });
+        const noEvent = { y: height - 8, step: steps.length - 1 };
+        messages.forEach((message, i) => {
+            const sent = events[layout.sentAt[i]] ?? noEvent;
+            const arrived = layout.arrivedAt[i] === null ? null : events[layout.arrivedAt[i]];
+            const x1 = column(message.from), x2 = column(message.to), y1 = sent.y;
             const lost = message.arrived === null || message.arrived === undefined;
             const group = svgEl("g", { class: lost ? "bf-message bf-message-lost" : "bf-message" });
             const tooltip = lost ? `${message.label}: sent at ${fmt(message.sent)} ${unit}, lost` : `${message.label}: ${fmt(message.sent)} → ${fmt(message.arrived)} ${unit}`;
             group.append(svgEl("title", {}, tooltip));
             if (lost) {
-                const xm = (x1 + x2) / 2, ym = y1 + 14;
+                // A short stub towards the receiver, ending in a cross.
+                const xm = x1 + (x2 - x1) * 0.3, ym = y1 + 4;
                 group.append(svgEl("line", { x1, y1, x2: xm, y2: ym }));
-                group.append(svgEl("text", { x: xm, y: ym, "text-anchor": "middle", "dominant-baseline": "middle", class: "bf-lost-mark" }, "✕"));
-                group.append(svgEl("text", { x: (x1 + xm) / 2, y: (y1 + ym) / 2 - 5, "text-anchor": "middle", class: "bf-message-label" }, message.label));
+                group.append(svgEl("path", { d: `M${xm - 4},${ym - 4} L${xm + 4},${ym + 4} M${xm - 4},${ym + 4} L${xm + 4},${ym - 4}`, class: "bf-lost-mark" }));
             } else {
-                const y2 = y(message.arrived);
-                group.append(svgEl("line", { x1, y1, x2, y2, "marker-end": "url(#bf-arrow)" }));
-                group.append(svgEl("text", { x: (x1 + x2) / 2, y: (y1 + y2) / 2 - 5, "text-anchor": "middle", class: "bf-message-label" }, message.label));
+                const y2 = (arrived ?? noEvent).y;
+                group.append(svgEl("line", { x1, y1, x2, y2, "marker-end": `url(#${arrowId})` }));
             }
+            if (sent.label) group.append(svgEl("text", { x: sent.label.x, y: sent.label.y, class: "bf-message-label" }, sent.label.text));
             svg.append(group);
+            const from = sent.step;
+            replay.pieces.push({ node: group, from, until: lost ? from : (arrived ?? noEvent).step });
+        });
+        notes.forEach((note, i) => {
+            const event = events[layout.noteAt[i]];
+            const label = event?.label ?? { x: column(note.party) + 8, y: height - 12, text: note.text };
+            const node = svgEl("text", { x: label.x, y: label.y, class: "bf-note" }, label.text);
+            svg.append(node);
+            replay.pieces.push({ node, from: event?.step ?? steps.length - 1, until: event?.step ?? steps.length - 1 });
+        });
+        steps.forEach((step, k) => {
+            for (const mark of step.marks) {
+                const piece = mark.kind === "note" ? replay.pieces[messages.length + mark.note] : replay.pieces[mark.message];
+                if (piece) replay.marked[k].push(piece.node);
+            }
+        });
+        svg.append(cursorLine);
+        return { svg, replay };
+    }
+
+    // ---- Stepping through a figure ---------------------------------------------------------------
+    //
+    // A range slider (with ← and → buttons) and the ← / → keys on the figure replay its steps: the
+    // pieces of later steps are dimmed, a message sent but not yet arrived is dashed, the current
+    // step's pieces are highlighted, and a live line reads "step k of n: …" (the step's text,
+    // from the simulation). The last step, the whole run, is shown first.
+
+    let figureCount = 0;
+
+    function stepControl(wrap, steps, replay, { step, onStep }) {
+        const n = steps.length;
+        const id = `bf-step-${++figureCount}`;
+        const slider = el("input", { type: "range", id, class: "bf-step-slider", min: 1, max: n, step: 1, value: n });
+        const back = el("button", { type: "button", class: "bf-step-button", "aria-label": "Previous step", text: "←" });
+        const forward = el("button", { type: "button", class: "bf-step-button", "aria-label": "Next step", text: "→" });
+        const text = el("p", { class: "bf-step-text", id: `${id}-text`, "aria-live": "polite", "aria-atomic": "true" });
+        slider.setAttribute("aria-describedby", text.id);
+        const controls = el("div", { class: "bf-steps" }, el("label", { for: id, text: "Step" }), back, slider, forward, text);
+        wrap.append(controls);
+        wrap.tabIndex = 0;
+        wrap.setAttribute("aria-label", `${wrap.querySelector("figcaption")?.textContent ?? "Figure"}: ${n} steps; use ← and → to step through the run`);
+        let current = null;
+
+        function show(k, { scroll = false } = {}) {
+            k = Math.max(0, Math.min(n - 1, k));
+            if (k === current) return;
+            if (current !== null) for (const node of replay.marked[current]) node.classList.remove("bf-current");
+            current = k;
+            for (const { node, from, until } of replay.pieces) {
+                node.classList.toggle("bf-future", from > k);
+                node.classList.toggle("bf-in-flight", from <= k && k < until);
+            }
+            for (const node of replay.marked[k]) node.classList.add("bf-current");
+            replay.cursor(k);
+            slider.value = String(k + 1);
+            wrap.dataset.step = String(k + 1);
+            text.textContent = `step ${k + 1} of ${n}: ${steps[k].text}`;
+            back.disabled = k === 0;
+            forward.disabled = k === n - 1;
+            if (scroll) replay.marked[k][0]?.scrollIntoView?.({ block: "nearest" });
+            onStep?.(k === n - 1 ? null : k + 1);
         }
-        for (const note of notes) {
-            const x = column(note.party);
-            const right = note.party === parties.length - 1;
-            svg.append(svgEl("text", { x: right ? x + 8 : x - 8, y: y(note.at), "text-anchor": right ? "start" : "end", "dominant-baseline": "middle", class: "bf-note" }, note.text));
-        }
-        return svg;
+
+        slider.addEventListener("input", () => show(Number(slider.value) - 1));
+        back.addEventListener("click", () => show(current - 1, { scroll: true }));
+        forward.addEventListener("click", () => show(current + 1, { scroll: true }));
+        wrap.addEventListener("keydown", (event) => {
+            if (event.target === slider || event.altKey || event.ctrlKey || event.metaKey) return; // the slider has its own keys
+            const to = { ArrowLeft: current - 1, ArrowRight: current + 1, Home: 0, End: n - 1 }[event.key];
+            if (to === undefined) return;
+            event.preventDefault();
+            event.stopPropagation(); // mdBook's ← / → would turn the page
+            show(to, { scroll: true });
+        });
+        const first = Number.isInteger(step) && step >= 1 && step <= n ? step - 1 : n - 1;
+        show(first);
     }
 
     // ---- An editor: input, Reset, Run; used inline and on the playground page --------------------
@@ -350,11 +567,16 @@
         const editToggle = el("button", { type: "button", class: "bf-edit-button", "aria-expanded": "false", text: "Edit input" });
         const result = resultView();
         let busy = false;
+        let step = null; // the figure's step, which "Open in playground" carries along
+        const updateOpenLink = () => openLink.setAttribute("href", playgroundBase + hashFor(id, editor.textarea.value, defaultInput, step));
         const editor = editorView({
             defaultInput,
             help: runDiv.dataset.inputHelp,
             onRun: () => go(),
-            onInput: () => openLink.setAttribute("href", playgroundBase + hashFor(id, editor.textarea.value, defaultInput)),
+            onInput: () => {
+                step = null;
+                updateOpenLink();
+            },
         });
         editor.root.hidden = true;
         editor.root.id = `bf-editor-${++editorCount}`; // an example may appear more than once
@@ -374,7 +596,11 @@
             runButton.disabled = true;
             runButton.textContent = "Running…";
             const input = editor.textarea.value;
-            await runAndShow(id, input, module, (reply) => result.show(reply, { verified, edited: input !== defaultInput }));
+            const onStep = (shown) => {
+                step = shown;
+                updateOpenLink();
+            };
+            await runAndShow(id, input, module, (reply) => result.show(reply, { verified, edited: input !== defaultInput, onStep }));
             runButton.disabled = false;
             runButton.textContent = "Run";
             busy = false;
@@ -399,12 +625,16 @@
         let current = null;
         let editor = null;
         let busy = false;
+        let step = null; // the figure's step (null: the last), kept in the address
+        let stepToRestore = null; // from the address, for the next run
 
         function currentHash() {
-            return hashFor(current.id, editor.textarea.value, current.default_input);
+            return hashFor(current.id, editor.textarea.value, current.default_input, step);
         }
 
-        function load(id, input, { focus } = {}) {
+        function load(id, input, { focus, step: fromAddress = null } = {}) {
+            step = null;
+            stepToRestore = fromAddress;
             current = examples.find((example) => example.id === id) ?? null;
             for (const link of container.querySelectorAll(".bf-pg-link")) {
                 if (link.dataset.exampleId === id) link.setAttribute("aria-current", "true");
@@ -426,7 +656,11 @@
             } else {
                 chapterLine.append(`Example ${current.id}.`);
             }
-            editor = editorView({ defaultInput: current.default_input, help: current.input_help, onRun: () => go(), onInput: () => permalink.setAttribute("href", currentHash()) });
+            const onInput = () => {
+                step = null;
+                permalink.setAttribute("href", currentHash());
+            };
+            editor = editorView({ defaultInput: current.default_input, help: current.input_help, onRun: () => go(), onInput });
             editor.textarea.value = input ?? current.default_input;
             editorSlot.replaceChildren(editor.root);
             permalink.setAttribute("href", currentHash());
@@ -441,10 +675,19 @@
             runButton.disabled = true;
             const example = current;
             const input = editor.textarea.value;
+            const restore = stepToRestore;
+            step = restore;
+            stepToRestore = null;
             history.replaceState(null, "", currentHash());
             permalink.setAttribute("href", currentHash());
+            const onStep = (shown) => {
+                if (example !== current) return;
+                step = shown;
+                history.replaceState(null, "", currentHash());
+                permalink.setAttribute("href", currentHash());
+            };
             await runAndShow(example.id, input, example.module, (reply) => {
-                if (example === current) result.show(reply, { verified: example.verified, edited: input !== example.default_input });
+                if (example === current) result.show(reply, { verified: example.verified, edited: input !== example.default_input, step: restore, onStep });
             });
             runButton.disabled = false;
             busy = false;
@@ -454,7 +697,7 @@
         function fromHash({ focus } = {}) {
             const params = new URLSearchParams(location.hash.slice(1));
             const id = params.get("example") ?? examples[0]?.id;
-            if (id) load(id, params.get("input"), { focus });
+            if (id) load(id, params.get("input"), { focus, step: stepFromHash(params) });
         }
         window.addEventListener("hashchange", () => fromHash({ focus: true }));
         fromHash();

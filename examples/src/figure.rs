@@ -5,6 +5,15 @@
 //! it as SVG (`theme/playground.js` knows each `kind`), so every simulation gets a picture
 //! without writing any drawing code.
 //! Times are plain numbers in `unit` (for example `"ms"` or `"ticks"`).
+//!
+//! A figure also carries its run as [`Step`]s, event by event in the order they happened, each
+//! with a line of text and the pieces of the drawing it is about ([`Mark`]). The page's step
+//! control replays them: the pieces of later steps are dimmed, the current step's are
+//! highlighted, and its text is read out. A sequence diagram is laid out in the order of its
+//! steps (each send and note gets a row of its own), so the steps are also what keeps a burst
+//! of messages sent at one instant from piling up. Simulations with a log of their own write
+//! their steps from it; [`Step::at_span_starts`] and [`Step::per_event`] derive them from a
+//! timeline's spans or a sequence's messages for the others.
 
 use serde::Serialize;
 
@@ -12,9 +21,16 @@ use serde::Serialize;
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Figure {
     /// A Gantt chart: one lane per core, connection or request, with labelled spans.
-    Timeline { title: String, unit: String, lanes: Vec<Lane> },
+    Timeline { title: String, unit: String, lanes: Vec<Lane>, steps: Vec<Step> },
     /// A sequence diagram: parties side by side, messages as arrows going down in time.
-    Sequence { title: String, unit: String, parties: Vec<String>, messages: Vec<Message>, notes: Vec<Note> },
+    Sequence {
+        title: String,
+        unit: String,
+        parties: Vec<String>,
+        messages: Vec<Message>,
+        notes: Vec<Note>,
+        steps: Vec<Step>,
+    },
 }
 
 /// One row of a [`Figure::Timeline`].
@@ -68,20 +84,130 @@ pub struct Note {
     pub text: String,
 }
 
+/// One event of the run, in the order it happened: what the step control replays.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Step {
+    /// Where it happens on the figure's axis, in `unit`: a time, or (for a figure whose axis is
+    /// not time) a position. Steps never go back.
+    pub at: f64,
+    /// What happened, in one line; the page puts "step k of n: " before it.
+    pub text: String,
+    /// The pieces of the drawing this event is about, which the page highlights.
+    pub marks: Vec<Mark>,
+}
+
+/// A piece of a drawing that a [`Step`] is about. In a sequence diagram every message is
+/// `Sent` by exactly one step and, unless it is lost, `Arrived` by exactly one later step, and
+/// every note belongs to exactly one step: that order is the diagram's layout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Mark {
+    /// Span `span` of lane `lane` of a timeline, happening at the step's `at`.
+    Span { lane: usize, span: usize },
+    /// Message `message` leaves its sender (at its `sent` time).
+    Sent { message: usize },
+    /// Message `message` reaches its receiver (at its `arrived` time).
+    Arrived { message: usize },
+    /// Note `note` (at its `at` time).
+    Note { note: usize },
+}
+
+/// `t=120 ms`, `t=7 ticks`, `t=2.5 steps`: a step's time as its text starts.
+pub fn time_text(at: f64, unit: &str) -> String {
+    if at.fract() == 0.0 && at.abs() < 1e15 {
+        format!("t={at:.0} {unit}")
+    } else {
+        format!("t={at:.1} {unit}")
+    }
+}
+
+impl Step {
+    /// One step per moment at which spans start, in time order, marking the spans that start
+    /// then: `t=5 ticks: core 0: web; web I/O: reading`.
+    pub fn at_span_starts(lanes: &[Lane], unit: &str) -> Vec<Step> {
+        let mut starts: Vec<(f64, usize, usize)> = lanes
+            .iter()
+            .enumerate()
+            .flat_map(|(l, lane)| lane.spans.iter().enumerate().map(move |(s, span)| (span.start, l, s)))
+            .collect();
+        starts.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+        let mut steps: Vec<Step> = Vec::new();
+        for (at, lane, span) in starts {
+            let what = match lanes[lane].spans[span].label.as_str() {
+                "" => lanes[lane].name.clone(),
+                label => format!("{}: {label}", lanes[lane].name),
+            };
+            match steps.last_mut() {
+                Some(step) if step.at == at => {
+                    step.text.push_str("; ");
+                    step.text.push_str(&what);
+                    step.marks.push(Mark::Span { lane, span });
+                }
+                _ => steps.push(Step {
+                    at,
+                    text: format!("{}: {what}", time_text(at, unit)),
+                    marks: vec![Mark::Span { lane, span }],
+                }),
+            }
+        }
+        steps
+    }
+
+    /// One step per send, arrival and note, in time order; at one instant arrivals come first,
+    /// then notes, then sends (what arrives causes what is noted and sent), each in figure order.
+    pub fn per_event(parties: &[String], messages: &[Message], notes: &[Note], unit: &str) -> Vec<Step> {
+        let party = |i: usize| parties.get(i).map_or("?", String::as_str);
+        fn what(m: &Message) -> &str {
+            if m.label.is_empty() { "the answer" } else { &m.label }
+        }
+        // (time, rank, index): rank 0 an arrival, 1 a note, 2 a send, 3 the arrival of a
+        // message that takes no time (after its send).
+        let mut events: Vec<(f64, u8, usize)> = Vec::new();
+        for (i, message) in messages.iter().enumerate() {
+            events.push((message.sent, 2, i));
+            if let Some(arrived) = message.arrived {
+                events.push((arrived, if arrived == message.sent { 3 } else { 0 }, i));
+            }
+        }
+        events.extend(notes.iter().enumerate().map(|(i, note)| (note.at, 1, i)));
+        events.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+        events
+            .into_iter()
+            .map(|(at, rank, i)| {
+                let (mark, text) = match rank {
+                    0 | 3 => {
+                        let m = &messages[i];
+                        (
+                            Mark::Arrived { message: i },
+                            format!("{} receives {} from {}", party(m.to), what(m), party(m.from)),
+                        )
+                    }
+                    1 => (Mark::Note { note: i }, format!("{}: {}", party(notes[i].party), notes[i].text)),
+                    _ => {
+                        let m = &messages[i];
+                        let lost = if m.arrived.is_none() { ", lost on the way" } else { "" };
+                        (
+                            Mark::Sent { message: i },
+                            format!("{} sends {} to {}{lost}", party(m.from), what(m), party(m.to)),
+                        )
+                    }
+                };
+                Step { at, text: format!("{}: {text}", time_text(at, unit)), marks: vec![mark] }
+            })
+            .collect()
+    }
+}
+
 impl Figure {
     /// Checks what the drawing code relies on: finite times, `start <= end`, message and note
-    /// parties that exist, arrivals not before sends. The examples' tests call it on every
-    /// figure, so a simulation cannot hand the browser a picture it cannot draw.
+    /// parties that exist, arrivals not before sends; and that the steps replay the run: in
+    /// order, each mark naming a piece that exists at the step's time, every message sent once
+    /// and (unless lost) arriving once after it, every note placed once. The examples' tests
+    /// call it on every figure, so a simulation cannot hand the browser a picture it cannot
+    /// draw or a replay that skips or repeats an event.
     pub fn validate(&self) -> Result<(), String> {
-        let finite = |t: f64, what: &str| {
-            if t.is_finite() && t >= 0.0 {
-                Ok(())
-            } else {
-                Err(format!("{what}: time {t} is not a finite number ≥ 0"))
-            }
-        };
         match self {
-            Figure::Timeline { lanes, .. } => {
+            Figure::Timeline { lanes, steps, .. } => {
                 for lane in lanes {
                     for span in &lane.spans {
                         let what = format!("lane `{}`, span `{}`", lane.name, span.label);
@@ -95,8 +221,24 @@ impl Figure {
                         }
                     }
                 }
+                let drawn = lanes.iter().any(|lane| !lane.spans.is_empty());
+                check_steps(steps, drawn, |step, mark| match mark {
+                    Mark::Span { lane, span } => {
+                        let span = lanes.get(lane).and_then(|l| l.spans.get(span)).ok_or_else(|| {
+                            format!("marks span {span} of lane {lane}, which does not exist")
+                        })?;
+                        if step.at < span.start || step.at > span.end {
+                            return Err(format!(
+                                "marks span `{}` ({}–{}), which is not under way at {}",
+                                span.label, span.start, span.end, step.at
+                            ));
+                        }
+                        Ok(())
+                    }
+                    _ => Err("marks a message or note, but a timeline has only spans".to_string()),
+                })?;
             }
-            Figure::Sequence { parties, messages, notes, .. } => {
+            Figure::Sequence { parties, messages, notes, steps, .. } => {
                 for message in messages {
                     let what = format!("message `{}`", message.label);
                     if message.from >= parties.len() || message.to >= parties.len() {
@@ -119,49 +261,251 @@ impl Figure {
                     }
                     finite(note.at, &format!("note `{}`", note.text))?;
                 }
+                // Where each piece is marked: (step, mark) in replay order.
+                let mut sent = vec![None; messages.len()];
+                let mut arrived = vec![None; messages.len()];
+                let mut noted = vec![None; notes.len()];
+                let mut position = 0usize;
+                check_steps(steps, !messages.is_empty() || !notes.is_empty(), |step, mark| {
+                    position += 1;
+                    let (slot, time, what) = match mark {
+                        Mark::Sent { message } => {
+                            let m = messages
+                                .get(message)
+                                .ok_or(format!("marks message {message}, which does not exist"))?;
+                            (
+                                &mut sent[message],
+                                Some(m.sent),
+                                format!("the sending of message `{}`", m.label),
+                            )
+                        }
+                        Mark::Arrived { message } => {
+                            let m = messages
+                                .get(message)
+                                .ok_or(format!("marks message {message}, which does not exist"))?;
+                            let what = format!("the arrival of message `{}`", m.label);
+                            if m.arrived.is_none() {
+                                return Err(format!("marks {what}, which is lost"));
+                            }
+                            (&mut arrived[message], m.arrived, what)
+                        }
+                        Mark::Note { note } => {
+                            let n =
+                                notes.get(note).ok_or(format!("marks note {note}, which does not exist"))?;
+                            (&mut noted[note], Some(n.at), format!("note `{}`", n.text))
+                        }
+                        Mark::Span { .. } => return Err("marks a span, but a sequence has none".to_string()),
+                    };
+                    if time != Some(step.at) {
+                        return Err(format!(
+                            "marks {what}, which happens at {}, not at {}",
+                            time.unwrap_or(f64::NAN),
+                            step.at
+                        ));
+                    }
+                    if slot.replace(position).is_some() {
+                        return Err(format!("marks {what} a second time"));
+                    }
+                    Ok(())
+                })?;
+                for (i, message) in messages.iter().enumerate() {
+                    let what = format!("message {i} (`{}`)", message.label);
+                    let Some(sent) = sent[i] else { return Err(format!("no step sends {what}")) };
+                    match (message.arrived, arrived[i]) {
+                        (Some(_), None) => return Err(format!("no step has {what} arrive")),
+                        (Some(_), Some(at)) if at < sent => {
+                            return Err(format!("{what} arrives in the replay before it is sent"));
+                        }
+                        _ => {}
+                    }
+                }
+                if let Some(i) = noted.iter().position(Option::is_none) {
+                    return Err(format!("no step places note {i} (`{}`)", notes[i].text));
+                }
             }
         }
         Ok(())
     }
 }
 
+fn finite(t: f64, what: &str) -> Result<(), String> {
+    if t.is_finite() && t >= 0.0 {
+        Ok(())
+    } else {
+        Err(format!("{what}: time {t} is not a finite number ≥ 0"))
+    }
+}
+
+/// The checks every figure's steps share: at least one when something is drawn, finite times
+/// that never go back, a text, and `check` for each mark (in order); an error names the step.
+fn check_steps(
+    steps: &[Step],
+    drawn: bool,
+    mut check: impl FnMut(&Step, Mark) -> Result<(), String>,
+) -> Result<(), String> {
+    if drawn && steps.is_empty() {
+        return Err("the figure draws a run but has no steps to replay it".to_string());
+    }
+    let mut last = 0.0;
+    for (i, step) in steps.iter().enumerate() {
+        let name = format!("step {} (`{}`)", i + 1, step.text);
+        finite(step.at, &name)?;
+        if step.at < last {
+            return Err(format!("{name}: goes back in time, from {last} to {}", step.at));
+        }
+        last = step.at;
+        if step.text.trim().is_empty() {
+            return Err(format!("{name}: has no text"));
+        }
+        for &mark in &step.marks {
+            check(step, mark).map_err(|problem| format!("{name}: {problem}"))?;
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn timeline() -> Figure {
+        let lanes = vec![
+            Lane {
+                name: "core 0".into(),
+                spans: vec![
+                    Span { start: 0.0, end: 1.5, label: "A".into(), kind: SpanKind::Busy },
+                    Span { start: 1.5, end: 3.0, label: "B".into(), kind: SpanKind::Wait },
+                ],
+            },
+            Lane {
+                name: "core 1".into(),
+                spans: vec![Span { start: 0.0, end: 3.0, label: String::new(), kind: SpanKind::Idle }],
+            },
+        ];
+        let steps = Step::at_span_starts(&lanes, "ms");
+        Figure::Timeline { title: "t".into(), unit: "ms".into(), lanes, steps }
+    }
+
+    /// Client and server; a SYN sent twice (the first lost), and a note.
+    fn sequence() -> Figure {
+        let parties = vec!["client".to_string(), "server".to_string()];
+        let messages = vec![
+            Message { from: 0, to: 1, sent: 0.0, arrived: None, label: "SYN".into() },
+            Message { from: 0, to: 1, sent: 0.0, arrived: Some(50.0), label: "SYN (again)".into() },
+            Message { from: 1, to: 0, sent: 50.0, arrived: Some(100.0), label: String::new() },
+        ];
+        let notes = vec![Note { party: 0, at: 100.0, text: "ESTABLISHED".into() }];
+        let steps = Step::per_event(&parties, &messages, &notes, "ms");
+        Figure::Sequence { title: "s".into(), unit: "ms".into(), parties, messages, notes, steps }
+    }
+
+    fn steps_of(figure: &mut Figure) -> &mut Vec<Step> {
+        match figure {
+            Figure::Timeline { steps, .. } | Figure::Sequence { steps, .. } => steps,
+        }
+    }
+
+    /// `figure` after `change` to its steps fails validation with a message containing `expected`.
+    fn broken(mut figure: Figure, change: impl FnOnce(&mut Vec<Step>), expected: &str) {
+        change(steps_of(&mut figure));
+        let problem = figure.validate().expect_err(expected);
+        assert!(problem.contains(expected), "{problem:?} does not say {expected:?}");
+    }
+
     #[test]
     fn serialises_with_a_kind_tag() {
-        let figure = Figure::Timeline {
-            title: "t".into(),
-            unit: "ms".into(),
-            lanes: vec![Lane {
-                name: "core 0".into(),
-                spans: vec![Span { start: 0.0, end: 1.5, label: "A".into(), kind: SpanKind::Busy }],
-            }],
-        };
+        let figure = timeline();
         let json = serde_json::to_value(&figure).unwrap();
         assert_eq!(json["kind"], "timeline");
         assert_eq!(json["lanes"][0]["spans"][0]["kind"], "busy");
+        assert_eq!(json["steps"][0]["marks"][0], serde_json::json!({"kind": "span", "lane": 0, "span": 0}));
         assert!(figure.validate().is_ok());
+        let json = serde_json::to_value(sequence()).unwrap();
+        assert_eq!(json["steps"][0]["marks"][0], serde_json::json!({"kind": "sent", "message": 0}));
+    }
+
+    #[test]
+    fn span_starts_make_one_step_per_moment() {
+        let Figure::Timeline { steps, .. } = timeline() else { unreachable!() };
+        let texts: Vec<&str> = steps.iter().map(|s| s.text.as_str()).collect();
+        assert_eq!(texts, ["t=0 ms: core 0: A; core 1", "t=1.5 ms: core 0: B"]);
+        assert_eq!(steps[0].marks, [Mark::Span { lane: 0, span: 0 }, Mark::Span { lane: 1, span: 0 }]);
+    }
+
+    #[test]
+    fn events_are_replayed_in_time_order_arrivals_before_what_they_cause() {
+        let figure = sequence();
+        figure.validate().unwrap();
+        let Figure::Sequence { steps, .. } = figure else { unreachable!() };
+        let texts: Vec<&str> = steps.iter().map(|s| s.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "t=0 ms: client sends SYN to server, lost on the way",
+                "t=0 ms: client sends SYN (again) to server",
+                "t=50 ms: server receives SYN (again) from client",
+                "t=50 ms: server sends the answer to client",
+                "t=100 ms: client receives the answer from server",
+                "t=100 ms: client: ESTABLISHED",
+            ]
+        );
     }
 
     #[test]
     fn validate_rejects_what_cannot_be_drawn() {
-        let backwards = Figure::Sequence {
-            title: "s".into(),
-            unit: "ms".into(),
-            parties: vec!["client".into(), "server".into()],
-            messages: vec![Message { from: 0, to: 1, sent: 5.0, arrived: Some(4.0), label: "SYN".into() }],
-            notes: vec![],
-        };
-        assert!(backwards.validate().unwrap_err().contains("before it is sent"));
-        let stray = Figure::Sequence {
-            title: "s".into(),
-            unit: "ms".into(),
-            parties: vec!["client".into()],
-            messages: vec![Message { from: 0, to: 3, sent: 0.0, arrived: None, label: "SYN".into() }],
-            notes: vec![],
-        };
+        let mut backwards = sequence();
+        if let Figure::Sequence { messages, .. } = &mut backwards {
+            messages[1].arrived = Some(-4.0);
+        }
+        assert!(backwards.validate().unwrap_err().contains("not a finite number"));
+        let mut early = sequence();
+        if let Figure::Sequence { messages, .. } = &mut early {
+            messages[2].sent = 120.0;
+        }
+        assert!(early.validate().unwrap_err().contains("before it is sent"));
+        let mut stray = sequence();
+        if let Figure::Sequence { messages, .. } = &mut stray {
+            messages[0].to = 3;
+        }
         assert!(stray.validate().unwrap_err().contains("out of range"));
+    }
+
+    #[test]
+    fn validate_rejects_a_replay_that_skips_repeats_or_reorders() {
+        let mut instant = sequence();
+        if let Figure::Sequence { parties, messages, notes, steps, .. } = &mut instant {
+            messages[1].arrived = Some(0.0);
+            *steps = Step::per_event(parties, messages, notes, "ms");
+            assert_eq!(steps[2].text, "t=0 ms: server receives SYN (again) from client");
+        }
+        instant.validate().unwrap();
+        broken(instant, |steps| steps.swap(1, 2), "arrives in the replay before it is sent");
+        broken(sequence(), |steps| steps.swap(3, 4), "goes back in time");
+        broken(sequence(), |steps| drop(steps.remove(0)), "no step sends message 0 (`SYN`)");
+        broken(sequence(), |steps| drop(steps.remove(2)), "no step has message 1 (`SYN (again)`) arrive");
+        broken(sequence(), |steps| drop(steps.pop()), "no step places note 0 (`ESTABLISHED`)");
+        broken(sequence(), |steps| steps[1].marks.push(Mark::Sent { message: 0 }), "a second time");
+        broken(sequence(), |steps| steps[0].marks = vec![Mark::Arrived { message: 0 }], "which is lost");
+        broken(
+            sequence(),
+            |steps| steps[0].marks.push(Mark::Sent { message: 9 }),
+            "message 9, which does not exist",
+        );
+        broken(sequence(), |steps| steps[3].at = 60.0, "happens at 50, not at 60");
+        broken(
+            sequence(),
+            |steps| steps[0].marks = vec![Mark::Span { lane: 0, span: 0 }],
+            "a sequence has none",
+        );
+        broken(sequence(), |steps| steps[5].text = " ".into(), "step 6 (` `): has no text");
+        broken(sequence(), |steps| steps.clear(), "no steps to replay it");
+        broken(timeline(), |steps| steps[1].at = 3.5, "not under way at 3.5");
+        broken(
+            timeline(),
+            |steps| steps[0].marks.push(Mark::Span { lane: 2, span: 0 }),
+            "lane 2, which does not exist",
+        );
+        broken(timeline(), |steps| steps[0].marks.push(Mark::Note { note: 0 }), "a timeline has only spans");
+        broken(timeline(), |steps| steps[0].at = f64::NAN, "step 1 (`t=0 ms: core 0: A; core 1`): time NaN");
     }
 }

@@ -18,7 +18,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
-use crate::figure::{Figure, Lane, Span, SpanKind};
+use crate::figure::{Figure, Lane, Mark, Span, SpanKind, Step};
 use crate::registry::{Drawn, Example, InputError, Run, Runs};
 
 pub const EXAMPLE: Example = Example {
@@ -529,7 +529,7 @@ fn policy_text(policy: Policy) -> String {
 /// One simulation of the script: its report and its timeline.
 fn run(input: &str) -> Result<Drawn, InputError> {
     let (script, outcome) = run_script(input)?;
-    Ok(Drawn { text: report(&script, &outcome), figure: draw(&outcome) })
+    Ok(Drawn { text: report(&script, &outcome), figure: draw(&script, &outcome) })
 }
 
 /// What happened at each step, after the crash, and to each transaction.
@@ -615,8 +615,9 @@ fn records(n: usize) -> String {
 }
 
 /// The run as a timeline: one lane per transaction (running, waiting for its commit to be
-/// acknowledged, and acknowledged but lost), and one lane for the fsyncs.
-fn draw(outcome: &Outcome) -> Figure {
+/// acknowledged, and acknowledged but lost), and one lane for the fsyncs. Its steps are the
+/// script's events (each ends at its step number) and then the crash.
+fn draw(script: &Script, outcome: &Outcome) -> Figure {
     let end = outcome.steps.len() as f64;
     let mut lanes = Vec::new();
     for (id, t) in &outcome.transactions {
@@ -659,10 +660,56 @@ fn draw(outcome: &Outcome) -> Figure {
         })
         .collect();
     lanes.push(Lane { name: "log to disk".into(), spans: fsync_spans });
+    let lane_of = |tx: u32| outcome.transactions.keys().position(|&id| id == tx);
+    // The spans of lanes `chosen` under way at `at`.
+    let marks_at = |at: f64, chosen: &[usize]| -> Vec<Mark> {
+        let mut marks = Vec::new();
+        for &lane in chosen {
+            for (span, s) in lanes[lane].spans.iter().enumerate() {
+                if s.start <= at && at <= s.end {
+                    marks.push(Mark::Span { lane, span });
+                }
+            }
+        }
+        marks
+    };
+    let mut steps = Vec::new();
+    for (index, (event, (described, what, place))) in script.events.iter().zip(&outcome.steps).enumerate() {
+        let step = index + 1;
+        let at = step as f64;
+        let tx = match event {
+            Event::Set { tx, .. } | Event::Commit { tx } | Event::Rollback { tx } => Some(*tx),
+            Event::WalWriter | Event::Fsync | Event::Writeback => None,
+        };
+        let mut chosen: Vec<usize> = tx.and_then(lane_of).into_iter().collect();
+        chosen.extend(outcome.transactions.iter().filter(|(_, t)| t.acknowledged == Some(step)).filter_map(|(&id, _)| lane_of(id)));
+        chosen.push(lanes.len() - 1);
+        chosen.sort_unstable();
+        chosen.dedup();
+        let what = if what.is_empty() { String::new() } else { format!(": {what}") };
+        let text = format!(
+            "step {step}, {described}{what} (records in memory {}, cache {}, disk {})",
+            place[0], place[1], place[2]
+        );
+        steps.push(Step { at, text, marks: marks_at(at, &chosen) });
+    }
+    let lost = outcome.lost_acknowledged();
+    let lost = if lost.is_empty() {
+        "no acknowledged commit is lost".to_string()
+    } else {
+        let names: Vec<String> = lost.iter().map(|id| format!("T{id}")).collect();
+        format!("lost after acknowledgement: {}", names.join(", "))
+    };
+    steps.push(Step {
+        at: end,
+        text: format!("the crash: {} records survive on disk; {lost}", outcome.surviving),
+        marks: marks_at(end, &(0..outcome.transactions.len()).collect::<Vec<_>>()),
+    });
     Figure::Timeline {
         title: "Transactions, acknowledgements and the crash".into(),
         unit: "steps".into(),
         lanes,
+        steps,
     }
 }
 

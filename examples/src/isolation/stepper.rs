@@ -10,8 +10,8 @@ use super::hermitage::Verdict;
 use super::observed::{Observations, Server};
 use super::script::Statement;
 use super::setup::{self, Setup};
-use super::trace::{Cause, Failure, Response, Start, render_with_notes, rows_text};
-use crate::figure::{Figure, Lane, Span, SpanKind};
+use super::trace::{Cause, Failure, Response, Start, describe, render_with_notes, rows_text};
+use crate::figure::{Figure, Lane, Mark, Span, SpanKind, Step};
 use crate::registry::{self, Drawn, Example, InputError, REVEAL_MARKER, Runs};
 
 pub const EXAMPLE: Example = Example {
@@ -174,35 +174,39 @@ fn short(statement: &Statement, result: &Result<Response, Failure>) -> String {
 }
 
 /// One lane per session, one unit per step: a statement's result as a span, the time it waited
-/// for a lock as a waiting span; failures and rolled-back commits as lost work.
+/// for a lock as a waiting span; failures and rolled-back commits as lost work. Its steps replay
+/// the script: each statement as it is issued (when it blocks) and each result as it arrives.
 pub fn draw(setup: &Setup, run: &Run) -> Figure {
     let steps = &run.script.steps;
     let n = steps.len();
     let sessions = run.script.sessions();
     let mut lanes: Vec<Lane> =
         (1..=sessions).map(|s| Lane { name: format!("T{s}"), spans: Vec::new() }).collect();
+    // The replay: (time, rank within the step, text, the span it marks as (lane, index before
+    // the lanes are sorted)).
+    type Replayed = (f64, u8, String, Option<(usize, usize)>);
+    let mut replay: Vec<Replayed> = Vec::new();
+    let notes = |i: usize| -> String {
+        run.notes.iter().filter(|(at, _)| *at == i).map(|(_, text)| format!("; {text}")).collect()
+    };
     // Results that arrive during step `at` in one lane share that unit of time.
     let mut arrivals: Vec<Vec<Vec<usize>>> = vec![vec![Vec::new(); n]; sessions];
     for (i, (step, record)) in steps.iter().zip(&run.trace.steps).enumerate() {
         let lane = step.session - 1;
-        match record.finished_at {
+        let issued = format!("{}. T{} {}", i + 1, step.session, step.text());
+        let waits = match record.finished_at {
             Some(at) => {
-                if record.start == Start::Blocked && at > i {
-                    lanes[lane].spans.push(Span {
-                        start: i as f64,
-                        end: at as f64,
-                        label: "waits for a lock".into(),
-                        kind: SpanKind::Wait,
-                    });
-                }
                 arrivals[lane][at].push(i);
+                (record.start == Start::Blocked && at > i).then_some((at as f64, "waits for a lock"))
             }
-            None => lanes[lane].spans.push(Span {
-                start: i as f64,
-                end: n as f64,
-                label: "still waiting".into(),
-                kind: SpanKind::Wait,
-            }),
+            None => Some((n as f64, "still waiting")),
+        };
+        if let Some((end, label)) = waits {
+            let index = (lane, lanes[lane].spans.len());
+            lanes[lane].spans.push(Span { start: i as f64, end, label: label.into(), kind: SpanKind::Wait });
+            replay.push((i as f64, 0, format!("{issued}: blocked{}", notes(i)), Some(index)));
+        } else if record.finished_at != Some(i) {
+            replay.push((i as f64, 0, format!("{issued}: queued behind its blocked statement{}", notes(i)), None));
         }
     }
     for (lane, per_step) in arrivals.iter().enumerate() {
@@ -211,19 +215,49 @@ pub fn draw(setup: &Setup, run: &Run) -> Figure {
             for (k, &i) in finished.iter().enumerate() {
                 let result = run.trace.steps[i].result.as_ref().expect("finished");
                 let lost = matches!(result, Err(_) | Ok(Response::RolledBack));
+                let start = at as f64 + k as f64 * width;
+                let index = (lane, lanes[lane].spans.len());
                 lanes[lane].spans.push(Span {
-                    start: at as f64 + k as f64 * width,
+                    start,
                     end: at as f64 + (k + 1) as f64 * width,
                     label: short(&steps[i].statement, result),
                     kind: if lost { SpanKind::Lost } else { SpanKind::Busy },
                 });
+                let step = &steps[i];
+                let text = if i == at {
+                    format!("{}. T{} {}: {}{}", i + 1, step.session, step.text(), describe(&step.statement, result), notes(at))
+                } else {
+                    format!("{}. T{} ↳ step {}: {}: {}", at + 1, step.session, i + 1, step.text(), describe(&step.statement, result))
+                };
+                replay.push((start, if i == at { 1 } else { 2 }, text, Some(index)));
             }
         }
     }
+    // Sort each lane's spans by time, and point the marks at their new places.
+    let mut moved: Vec<Vec<usize>> = Vec::new();
     for lane in &mut lanes {
-        lane.spans.sort_by(|a, b| a.start.total_cmp(&b.start));
+        let mut order: Vec<usize> = (0..lane.spans.len()).collect();
+        order.sort_by(|&a, &b| lane.spans[a].start.total_cmp(&lane.spans[b].start));
+        let mut new_index = vec![0; order.len()];
+        for (new, &old) in order.iter().enumerate() {
+            new_index[old] = new;
+        }
+        let spans = std::mem::take(&mut lane.spans);
+        lane.spans = order.iter().map(|&old| spans[old].clone()).collect();
+        moved.push(new_index);
     }
-    Figure::Timeline { title: heading(setup), unit: "steps".to_string(), lanes }
+    // Within one step: what was issued, its own result, then the results of statements it
+    // unblocked.
+    replay.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    let steps = replay
+        .into_iter()
+        .map(|(at, _, text, mark)| Step {
+            at,
+            text,
+            marks: mark.map(|(lane, old)| Mark::Span { lane, span: moved[lane][old] }).into_iter().collect(),
+        })
+        .collect();
+    Figure::Timeline { title: heading(setup), unit: "steps".to_string(), lanes, steps }
 }
 
 #[cfg(test)]

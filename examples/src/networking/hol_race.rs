@@ -12,7 +12,7 @@
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
-use crate::figure::{Figure, Lane, Span, SpanKind};
+use crate::figure::{Figure, Lane, Span, SpanKind, Step};
 use crate::input::Params;
 use crate::registry::{Drawn, Example, InputError, Run, Runs};
 use crate::rng::Rng;
@@ -611,6 +611,7 @@ fn draw(config: &Config, results: &[RaceResult]) -> Figure {
     Figure::Timeline {
         title: format!("One page, three protocols: RTT {} ms, loss {}%", config.rtt_ms, config.loss * 100.0),
         unit: "ms".into(),
+        steps: Step::at_span_starts(&lanes, "ms"),
         lanes,
     }
 }

@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::figure::{Figure, Message, Note};
+use crate::figure::{Figure, Mark, Message, Note, Step, time_text};
 use crate::input::Params;
 use crate::registry::{Drawn, Example, InputError, Run, Runs};
 use crate::rng::Rng;
@@ -250,19 +250,22 @@ impl Endpoint {
 
 #[derive(Debug, Clone)]
 enum Event {
-    Arrive(Segment),
+    /// A segment arrives; it is message `.1` of the figure.
+    Arrive(Segment, usize),
     Rto(Side, u64),
     TimeWaitEnds(u64),
     ServerAppCloses,
 }
 
-/// What happened, for the text log (sorted by time at the end).
+/// What happened, for the text log (sorted by time at the end) and the figure's steps.
 struct LogLine {
     at: u64,
     order: usize,
     side: Side,
     what: String,
     note: String,
+    /// The message sent or received, or the state note, that the line is about.
+    mark: Option<Mark>,
 }
 
 /// The outcome of a run: the log, the drawing, and facts the tests check.
@@ -283,6 +286,8 @@ pub struct Outcome {
     pub lost: [u32; 2],
     pub reset: bool,
     pub end: u64,
+    /// Segments that arrive after both sides closed (time, message), which no one reads.
+    pub late_arrivals: Vec<(u64, usize)>,
 }
 
 struct Sim {
@@ -501,6 +506,7 @@ impl Sim {
                 lost: [0; 2],
                 reset: false,
                 end: 0,
+                late_arrivals: Vec::new(),
             },
             config,
         }
@@ -513,7 +519,7 @@ impl Sim {
 
     fn log(&mut self, at: u64, side: Side, what: String, note: &str) -> usize {
         self.order += 1;
-        self.out.log.push(LogLine { at, order: self.order, side, what, note: note.to_string() });
+        self.out.log.push(LogLine { at, order: self.order, side, what, note: note.to_string(), mark: None });
         self.out.log.len() - 1
     }
 
@@ -524,7 +530,8 @@ impl Sim {
         }
         let text = format!("{} → {}", me.state.name(), state.name());
         me.state = state;
-        self.log(now, side, String::new(), &text);
+        let line = self.log(now, side, String::new(), &text);
+        self.out.log[line].mark = Some(Mark::Note { note: self.out.notes.len() });
         self.out.notes.push(Note { party: side.index(), at: ms(now), text: state.name().to_string() });
         match state {
             State::Established if side == Side::Client => self.out.established_at = Some(now),
@@ -551,7 +558,9 @@ impl Sim {
             label.push_str(" (again)");
         }
         let note = if lost { "✗ lost" } else { "" };
-        self.log(depart, side, format!("→ {label}"), note);
+        let line = self.log(depart, side, format!("→ {label}"), note);
+        let message = self.out.messages.len();
+        self.out.log[line].mark = Some(Mark::Sent { message });
         self.out.messages.push(Message {
             from: i,
             to: side.peer().index(),
@@ -560,7 +569,7 @@ impl Sim {
             label,
         });
         if !lost {
-            self.schedule(arrival, Event::Arrive(seg));
+            self.schedule(arrival, Event::Arrive(seg, message));
         }
         depart
     }
@@ -726,9 +735,11 @@ impl Sim {
         let (now, _, event) = self.queue.swap_remove(index);
         self.out.end = self.out.end.max(now);
         match event {
-            Event::Arrive(seg) => {
+            Event::Arrive(seg, message) => {
                 let to = seg.from.peer();
+                let line = self.out.log.len();
                 self.arrive(now, to, seg);
+                self.out.log[line].mark = Some(Mark::Arrived { message });
             }
             Event::Rto(side, generation) => {
                 if self.ends[side.index()].timer_generation == generation
@@ -796,6 +807,17 @@ pub fn simulate(config: &Config) -> Result<Outcome, InputError> {
         }
     }
     sim.out.log.sort_by_key(|line| (line.at, line.order));
+    // Segments still on the link when both sides closed: drawn as arriving, but nobody reads them.
+    let mut late: Vec<(u64, usize, usize)> = sim
+        .queue
+        .iter()
+        .filter_map(|(at, order, event)| match event {
+            Event::Arrive(_, message) => Some((*at, *order, *message)),
+            _ => None,
+        })
+        .collect();
+    late.sort_unstable();
+    sim.out.late_arrivals = late.into_iter().map(|(at, _, message)| (at, message)).collect();
     Ok(sim.out)
 }
 
@@ -886,15 +908,39 @@ fn run(input: &str) -> Result<Drawn, InputError> {
     Ok(Drawn { text: outcome.report(), figure: draw(outcome) })
 }
 
-/// The segments between client and server, lost ones included, and the state changes.
+/// The segments between client and server, lost ones included, and the state changes; its
+/// steps are the lines of the log.
 fn draw(outcome: Outcome) -> Figure {
     let config = &outcome.config;
+    let mut steps: Vec<Step> = outcome
+        .log
+        .iter()
+        .map(|line| {
+            let time = time_text(ms(line.at), "ms");
+            let text = match (line.what.as_str(), line.note.as_str()) {
+                ("", note) => format!("{time}: {}: {note}", line.side.name()),
+                (what, "") => format!("{time}: {} {what}", line.side.name()),
+                (what, note) => format!("{time}: {} {what}: {note}", line.side.name()),
+            };
+            Step { at: ms(line.at), text, marks: line.mark.into_iter().collect() }
+        })
+        .collect();
+    steps.extend(outcome.late_arrivals.iter().map(|&(at, message)| {
+        let m = &outcome.messages[message];
+        let side = if m.to == Side::Client.index() { Side::Client } else { Side::Server };
+        Step {
+            at: ms(at),
+            text: format!("{}: {} ← {}: arrives after both sides closed; no one reads it", time_text(ms(at), "ms"), side.name(), m.label),
+            marks: vec![Mark::Arrived { message }],
+        }
+    }));
     Figure::Sequence {
         title: format!("TCP, RTT {} ms, loss {}%, seed {}", config.rtt_ms, config.loss * 100.0, config.seed),
         unit: "ms".into(),
         parties: vec!["client".into(), "server".into()],
         messages: outcome.messages,
         notes: outcome.notes,
+        steps,
     }
 }
 
@@ -983,6 +1029,18 @@ mod tests {
         let err = run("loss = 1").unwrap_err();
         assert!(err.message.contains("every segment is lost"), "{}", err.message);
         assert!(run("loss = 1.5").unwrap_err().message.contains("out of range"));
+    }
+
+    #[test]
+    fn every_run_replays_each_segment_and_state_change_once_in_order() {
+        for seed in 0..60 {
+            for (loss, msl) in [(0.0, 250), (0.3, 250), (0.3, 1), (0.6, 20)] {
+                let input = format!("loss = {loss}\nseed = {seed}\nsegments = 8\nmsl = {msl}\nrtt = 300\n");
+                if let Ok(drawn) = run(&input) {
+                    drawn.figure.validate().unwrap_or_else(|problem| panic!("{input}: {problem}"));
+                }
+            }
+        }
     }
 
     #[test]

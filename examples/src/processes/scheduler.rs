@@ -18,7 +18,7 @@
 use std::collections::VecDeque;
 use std::fmt::Write as _;
 
-use crate::figure::{Figure, Lane, Span, SpanKind};
+use crate::figure::{Figure, Lane, Span, SpanKind, Step};
 use crate::input::{Entry, Params};
 use crate::registry::{Drawn, Example, InputError, REVEAL_MARKER, Run, Runs};
 use crate::rng::Rng;
@@ -731,7 +731,8 @@ pub fn draw(problem: &Problem, schedule: &Schedule) -> Figure {
         }
     }
     let title = describe(problem).lines().next().unwrap_or_default().to_string();
-    Figure::Timeline { title, unit: "ticks".to_string(), lanes }
+    let steps = Step::at_span_starts(&lanes, "ticks");
+    Figure::Timeline { title, unit: "ticks".to_string(), lanes, steps }
 }
 
 /// Consecutive ticks with the same kind and label become one span.

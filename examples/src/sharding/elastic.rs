@@ -27,7 +27,7 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use super::hash::key_hash;
-use crate::figure::{Figure, Lane, Span, SpanKind};
+use crate::figure::{self, Figure, Lane, Mark, Span, SpanKind};
 use crate::input::Params;
 use crate::registry::{Drawn, Example, InputError, Run, Runs};
 
@@ -707,9 +707,15 @@ fn draw(config: &Config, states: &[Step]) -> Figure {
             Lane { name, spans: Vec::new() }
         })
         .collect();
+    let mut steps = Vec::new();
     for (step, (label, before, after)) in states.iter().enumerate() {
         let t = step as f64;
-        for (start, end, snap) in [(t, t + 0.5, before), (t + 0.5, t + 1.0, after)] {
+        for (start, end, snap, when) in
+            [(t, t + 0.5, before, "at once"), (t + 0.5, t + 1.0, after, "after allocation")]
+        {
+            // The replay: one step per half, marking the health and every node's copies.
+            let mut text = format!("{}. {label}, {when}: {}", step, snap.health.name());
+            let mut marks = vec![Mark::Span { lane: 0, span: health.spans.len() }];
             health.spans.push(Span {
                 start,
                 end,
@@ -725,8 +731,11 @@ fn draw(config: &Config, states: &[Step]) -> Figure {
                     }
                     Some(Some(copies)) => Span { start, end, label: copies.clone(), kind: SpanKind::Busy },
                 };
+                text.push_str(&format!("; {} {}", lane.name, span.label));
+                marks.push(Mark::Span { lane: n + 1, span: lane.spans.len() });
                 lane.spans.push(span);
             }
+            steps.push(figure::Step { at: start, text, marks });
         }
     }
     let mut all = vec![health];
@@ -738,6 +747,7 @@ fn draw(config: &Config, states: &[Step]) -> Figure {
         ),
         unit: "step".into(),
         lanes: all,
+        steps,
     }
 }
 

@@ -21,7 +21,7 @@
 
 use std::fmt::Write as _;
 
-use crate::figure::{Figure, Message, Note};
+use crate::figure::{Figure, Message, Note, Step};
 use crate::input::{Entry, Params};
 use crate::registry::{Drawn, Example, InputError, Run, Runs};
 use crate::rng::Rng;
@@ -779,6 +779,7 @@ fn draw(config: &Config, store: Store<'_>) -> Figure {
             if config.sloppy { ", sloppy" } else { "" }
         ),
         unit: "ms".into(),
+        steps: Step::per_event(&config.party_names(), &store.messages, &store.notes, "ms"),
         parties: config.party_names(),
         messages: store.messages,
         notes: store.notes,

@@ -26,7 +26,7 @@ use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
 use std::fmt::Write as _;
 
-use crate::figure::{Figure, Message, Note};
+use crate::figure::{Figure, Message, Note, Step};
 use crate::input::Params;
 use crate::registry::{self, Drawn, Example, InputError, Runs};
 use crate::rng::Rng;
@@ -739,6 +739,7 @@ fn draw(config: &Config, run: Run) -> Figure {
     Figure::Sequence {
         title: format!("{mode} replication, db1 leads; follower arrows end when the record is applied"),
         unit: "ms".into(),
+        steps: Step::per_event(&parties, &run.messages, &notes, "ms"),
         parties,
         messages: run.messages,
         notes,

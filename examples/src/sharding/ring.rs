@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::hash::{ring_percent, ring_position};
-use crate::figure::{Figure, Lane, Span, SpanKind};
+use crate::figure::{Figure, Lane, Mark, Span, SpanKind, Step};
 use crate::input::Params;
 use crate::registry::{Drawn, Example, InputError, Run, Runs};
 
@@ -427,11 +427,41 @@ fn draw(setup: &Setup, states: &[(String, Ring)]) -> Figure {
             lanes.push(Lane { name, spans });
         }
     }
+    // The replay walks round the ring key by key: where it sits, and its nodes in each state.
+    let mut walk: Vec<(f64, usize, String)> = setup
+        .keys
+        .iter()
+        .enumerate()
+        .map(|(k, key)| {
+            let position = ring_position(key);
+            let owners: Vec<String> = shown
+                .iter()
+                .map(|(label, ring)| format!("{label}: {}", ring.preference_list(position, rf).join(", ")))
+                .collect();
+            let at = pct(u64::from(position));
+            (at, k, format!("{key} at {at:.1}% of the ring; {}", owners.join("; ")))
+        })
+        .collect();
+    walk.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    let steps = if walk.is_empty() {
+        Step::at_span_starts(&lanes, "% of ring")
+    } else {
+        walk.into_iter()
+            .map(|(at, key, text)| {
+                let mut marks = vec![Mark::Span { lane: 0, span: key }];
+                for (l, lane) in lanes.iter().enumerate().skip(1) {
+                    let covering = lane.spans.iter().position(|s| s.start < at && at <= s.end);
+                    marks.extend(covering.map(|span| Mark::Span { lane: l, span }));
+                }
+                Step { at, text, marks }
+            })
+            .collect()
+    };
     let title = format!(
         "Hash ring, {} virtual nodes per node, replication {rf}: primary arcs and copies per node",
         setup.vnodes
     );
-    Figure::Timeline { title, unit: "% of ring".to_string(), lanes }
+    Figure::Timeline { title, unit: "% of ring".to_string(), lanes, steps }
 }
 
 #[cfg(test)]

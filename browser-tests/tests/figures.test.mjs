@@ -1,0 +1,275 @@
+// The drawings of simulations in Chromium: no two texts of a sequence diagram overlap (on each
+// example's default input and on inputs that send bursts), and every drawn example gets a step
+// control that replays its run: a labelled range slider from 1 to the number of steps, ← and →
+// on the figure and on the slider, the step's text from the simulation, its pieces highlighted,
+// and the step kept in the permalink (playground page) and in "Open in playground" (chapter pages).
+
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { openRecorded, pressRun, runnableExamples, runsByPage, useBookAndBrowser, waitForNewRun } from '../lib/harness.mjs';
+
+const env = useBookAndBrowser();
+const examples = await runnableExamples();
+const pageRuns = await runsByPage();
+
+/** Inputs that send many messages at one instant, per sequence example (on top of its default input). */
+const BURSTS = {
+    // A window of 60 segments leaves at once; a third of them are lost and resent.
+    'networking::tcp_link': ['loss = 0.3\nrtt = 20\nseed = 7\nsegments = 60\ncwnd = 60\nrwnd = 100\nmsl = 40\n'],
+    // Seven replicas, four clients, three spares: every request fans out to everyone at one instant.
+    'sharding::quorum': [
+        'replicas = A B C D E F G\nspares = H I J\nclients = c1 c2 c3 c4\nw = 4\nr = 4\nsloppy = on\nread_repair = on\nseed = 3\n'
+            + 'op = c1 write x 1\nop = c2 write x 2\nop = partition c1 A B H | c2 c3 c4 C D E F G I J\nop = c3 read x\nop = c1 write y 3\n'
+            + 'op = heal\nop = c4 read x\nop = c1 read y\n',
+    ],
+};
+
+/** Every text of the drawn sequence diagrams under `root` (a selector): their boxes, in the SVG's units. */
+async function sequenceTextBoxes(page, root) {
+    return page.evaluate((selector) => [...document.querySelectorAll(`${selector} figure.bf-drawing-sequence svg`)].map((svg) =>
+        [...svg.querySelectorAll('text')].map((text) => {
+            const box = text.getBBox();
+            return { text: text.textContent, x: box.x, y: box.y, width: box.width, height: box.height };
+        })), root);
+}
+
+/** Pairs of boxes that intersect (by more than a hair). */
+function overlapping(boxes) {
+    const pairs = [];
+    const eps = 0.5;
+    for (let i = 0; i < boxes.length; i++) {
+        for (let j = i + 1; j < boxes.length; j++) {
+            const a = boxes[i], b = boxes[j];
+            if (a.width === 0 || b.width === 0) continue;
+            if (a.x < b.x + b.width - eps && b.x < a.x + a.width - eps && a.y < b.y + b.height - eps && b.y < a.y + a.height - eps) {
+                pairs.push(`"${a.text}" and "${b.text}" at (${a.x.toFixed(0)}, ${a.y.toFixed(0)})`);
+            }
+        }
+    }
+    return pairs;
+}
+
+/** Opens the playground on `example` with `input` (default when undefined) and `step`; waits for the run. */
+async function openPlayground(example, { input, step } = {}) {
+    const params = new URLSearchParams({ example: example.id });
+    if (input !== undefined) params.set('input', input);
+    if (step !== undefined) params.set('step', String(step));
+    const opened = await openRecorded(env.browser, `${env.server.origin}/playground.html#${params}`);
+    await opened.page.waitForFunction(() => document.querySelector('.bf-pg-main .bf-result')?.dataset.runs);
+    return opened;
+}
+
+// Which examples draw, and their figures on the default input, straight from the wasm.
+const figures = new Map();
+{
+    const { launchChromium, serveBook } = await import('../lib/harness.mjs');
+    const server = await serveBook();
+    const browser = await launchChromium();
+    try {
+        const page = await browser.newPage();
+        await page.goto(`${server.origin}/playground.html`, { waitUntil: 'networkidle' });
+        for (const example of examples) {
+            const reply = await page.evaluate(({ id, input, module }) => window.bfPlayground.run(id, input, module), { id: example.id, input: example.default_input, module: example.module });
+            assert.equal(reply.ok, true, `${example.id}: ${reply.error}`);
+            if (reply.figure) figures.set(example.id, reply.figure);
+        }
+    } finally {
+        await browser.close();
+        await server.close();
+    }
+}
+const drawn = examples.filter((example) => figures.has(example.id));
+
+test('the simulations that draw are found, and each has steps', () => {
+    assert.ok(drawn.length >= 2, `only ${drawn.length} drawn examples`);
+    assert.ok(drawn.some((e) => figures.get(e.id).kind === 'sequence'), 'no sequence diagram');
+    for (const example of drawn) assert.ok(figures.get(example.id).steps?.length > 0, `${example.id} has no steps`);
+});
+
+describe('no two texts of a sequence diagram overlap', () => {
+    for (const example of drawn.filter((e) => figures.get(e.id).kind === 'sequence')) {
+        for (const input of [undefined, ...(BURSTS[example.id] ?? [])]) {
+            test(`${example.id} on ${input === undefined ? 'its default input' : JSON.stringify(input.slice(0, 60))}`, async () => {
+                const { page, errors, context } = await openPlayground(example, { input });
+                try {
+                    const state = await page.locator('.bf-pg-main .bf-result').getAttribute('data-state');
+                    assert.equal(state, 'ok', await page.locator('.bf-pg-main .bf-status').textContent());
+                    const [boxes] = await sequenceTextBoxes(page, '.bf-pg-main');
+                    assert.ok(boxes.length > 5, `${example.id}: only ${boxes?.length} texts drawn`);
+                    assert.deepEqual(overlapping(boxes), [], `${example.id}: texts that overlap`);
+                    assert.deepEqual(errors, []);
+                } finally {
+                    await context.close();
+                }
+            });
+        }
+    }
+    test('every burst input is a sequence example', () => {
+        for (const id of Object.keys(BURSTS)) assert.equal(figures.get(id)?.kind, 'sequence', id);
+    });
+});
+
+/** The step control of the figure `figure` (a Locator): slider, its label, text, highlighted pieces and cursor. */
+async function stepState(figure) {
+    return figure.evaluate((wrap) => {
+        const slider = wrap.querySelector('input[type=range]');
+        const label = slider && wrap.querySelector(`label[for="${slider.id}"]`);
+        const svg = wrap.querySelector('svg');
+        const all = [...svg.querySelectorAll('*')];
+        const cursor = svg.querySelector('.bf-cursor');
+        return {
+            min: slider?.min, max: slider?.max, value: slider?.value,
+            label: label?.textContent ?? null,
+            live: wrap.querySelector('.bf-step-text')?.getAttribute('aria-live'),
+            text: wrap.querySelector('.bf-step-text')?.textContent,
+            current: all.filter((node) => node.classList.contains('bf-current')).map((node) => all.indexOf(node)),
+            future: svg.querySelectorAll('.bf-future').length,
+            cursor: cursor && `${cursor.getAttribute('x1')},${cursor.getAttribute('y1')}`,
+        };
+    });
+}
+
+/** How many pieces step `k` (1-based) of `figure` marks: what the page must highlight. */
+function markedPieces(figure, k) {
+    const keys = new Set(figure.steps[k - 1].marks.map((mark) => (mark.kind === 'span' ? `s${mark.lane}/${mark.span}` : mark.kind === 'note' ? `n${mark.note}` : `m${mark.message}`)));
+    return keys.size;
+}
+
+/** Checks a step control against the figure's steps and steps it with the keys. Returns the step set. */
+async function checkStepControl(page, figureLocator, figure, label) {
+    const n = figure.steps.length;
+    const expectText = (k) => `step ${k} of ${n}: ${figure.steps[k - 1].text}`;
+    let state = await stepState(figureLocator);
+    assert.equal(state.min, '1', label);
+    assert.equal(state.max, String(n), `${label}: the slider's maximum is the number of steps`);
+    assert.equal(state.value, String(n), `${label}: starts at the last step`);
+    assert.match(state.label ?? '', /step/i, `${label}: the slider has a label`);
+    assert.equal(state.live, 'polite', label);
+    assert.equal(state.text, expectText(n), label);
+    assert.equal(state.future, 0, `${label}: nothing is dimmed at the last step`);
+    assert.equal(state.current.length, markedPieces(figure, n), `${label}: highlighted pieces at step ${n}`);
+    if (n < 2) return;
+
+    // ← on the figure goes back one step: new text, the highlight and the cursor move.
+    await figureLocator.focus();
+    await page.keyboard.press('ArrowLeft');
+    const back = await stepState(figureLocator);
+    assert.equal(back.value, String(n - 1), label);
+    assert.equal(back.text, expectText(n - 1), label);
+    assert.equal(back.current.length, markedPieces(figure, n - 1), `${label}: highlighted pieces at step ${n - 1}`);
+    assert.ok(back.cursor !== state.cursor || back.current.join() !== state.current.join() || figure.steps[n - 1].at === figure.steps[n - 2].at,
+        `${label}: neither the highlight nor the cursor moved`);
+    if (back.current.length && state.current.length) assert.notDeepEqual(back.current, state.current, `${label}: the highlight did not move`);
+    await page.keyboard.press('ArrowRight');
+    assert.equal((await stepState(figureLocator)).text, expectText(n), `${label}: → comes back`);
+
+    // Home shows the first step with the rest dimmed; → on the slider (a real range input) steps on.
+    await page.keyboard.press('Home');
+    state = await stepState(figureLocator);
+    assert.equal(state.text, expectText(1), label);
+    assert.ok(state.future > 0 || n === 1, `${label}: nothing is dimmed at step 1`);
+    const slider = figureLocator.locator('input[type=range]');
+    await slider.focus();
+    await page.keyboard.press('ArrowRight');
+    assert.equal((await stepState(figureLocator)).text, expectText(2), `${label}: → on the slider`);
+
+    // Set the slider, as a drag does.
+    const k = Math.max(1, Math.ceil(n / 2));
+    await slider.fill(String(k));
+    state = await stepState(figureLocator);
+    assert.equal(state.text, expectText(k), `${label}: the slider set to ${k}`);
+    assert.equal(state.current.length, markedPieces(figure, k), label);
+    return k;
+}
+
+describe('every drawn example has a step control that replays its run', () => {
+    for (const example of drawn) {
+        test(`${example.id} on the playground page, and its permalink keeps the step`, async () => {
+            const figure = figures.get(example.id);
+            const { page, errors, context } = await openPlayground(example);
+            try {
+                const figureLocator = page.locator('.bf-pg-main figure.bf-drawing');
+                const k = await checkStepControl(page, figureLocator, figure, example.id);
+                if (k === undefined) return;
+                const url = page.url();
+                assert.match(url, new RegExp(`[#&]step=${k}(&|$)`), `${example.id}: the address keeps the step`);
+                assert.equal(await page.locator('.bf-pg-main a.bf-permalink').getAttribute('href'), new URL(url).hash);
+                // A fresh page from the permalink shows the same run at the same step.
+                const again = await openRecorded(env.browser, url);
+                try {
+                    await again.page.waitForFunction(() => document.querySelector('.bf-pg-main .bf-result')?.dataset.runs);
+                    const state = await stepState(again.page.locator('.bf-pg-main figure.bf-drawing'));
+                    assert.equal(state.value, String(k), `${example.id}: the permalink restores the step`);
+                    assert.equal(state.text, `step ${k} of ${figure.steps.length}: ${figure.steps[k - 1].text}`);
+                    assert.deepEqual(again.errors, []);
+                } finally {
+                    await again.context.close();
+                }
+                assert.deepEqual(errors, []);
+            } finally {
+                await context.close();
+            }
+        });
+    }
+
+    // On chapter pages: the first Run of every drawn example (one page load per page).
+    const firstPage = new Map();
+    for (const [path, ids] of pageRuns) {
+        for (const [index, id] of ids.entries()) if (figures.has(id) && !firstPage.has(id)) firstPage.set(id, { path, index });
+    }
+    test('every drawn example is run from a chapter page', () => {
+        assert.deepEqual(drawn.map((e) => e.id).filter((id) => !firstPage.has(id)), []);
+    });
+    const byPage = new Map();
+    for (const [id, { path, index }] of firstPage) byPage.set(path, [...(byPage.get(path) ?? []), { id, index }]);
+    for (const [path, runs] of byPage) {
+        test(`${path}: under each drawn example, and "Open in playground" carries the step`, async () => {
+            const { page, errors, context } = await openRecorded(env.browser, `${env.server.origin}/${path}`);
+            try {
+                for (const { id, index } of runs) {
+                    const run = page.locator('div.bf-run[data-example-id]').nth(index);
+                    assert.equal(await run.getAttribute('data-example-id'), id);
+                    const result = await pressRun(page, run);
+                    assert.equal(result.state, 'ok', `${id}: ${result.status}`);
+                    const reveal = run.locator('button.bf-reveal-button');
+                    if (await reveal.isVisible()) await reveal.click();
+                    const k = await checkStepControl(page, run.locator('figure.bf-drawing'), figures.get(id), `${id} on ${path}`);
+                    if (k === undefined) continue;
+                    const href = await run.locator('a.bf-open-playground').getAttribute('href');
+                    assert.match(href, new RegExp(`[#&]step=${k}(&|$)`), `${id}: "Open in playground" keeps the step`);
+                    await run.locator('a.bf-open-playground').click();
+                    await page.waitForURL(/playground\.html#/);
+                    await page.waitForFunction(() => document.querySelector('.bf-pg-main .bf-result')?.dataset.runs);
+                    const state = await stepState(page.locator('.bf-pg-main figure.bf-drawing'));
+                    assert.equal(state.value, String(k), `${id}: the playground opens at the chapter's step`);
+                    await page.goBack();
+                    await page.waitForSelector('div.bf-run[data-example-id]');
+                }
+                assert.deepEqual(errors, []);
+            } finally {
+                await context.close();
+            }
+        });
+    }
+});
+
+test('a new Run starts at the last step again, and editing the input drops the step from the link', async () => {
+    const example = drawn.find((e) => figures.get(e.id).steps.length > 2);
+    const { page, errors, context } = await openPlayground(example, { step: 2 });
+    try {
+        const figureLocator = page.locator('.bf-pg-main figure.bf-drawing');
+        assert.equal((await stepState(figureLocator)).value, '2');
+        const before = await page.locator('.bf-pg-main .bf-result').getAttribute('data-runs');
+        await page.locator('.bf-pg-main button.bf-run-button').click();
+        await waitForNewRun(page, '.bf-pg-main .bf-result', before);
+        assert.equal((await stepState(figureLocator)).value, String(figures.get(example.id).steps.length));
+        assert.doesNotMatch(page.url(), /step=/);
+        await figureLocator.locator('input[type=range]').fill('2');
+        assert.match(page.url(), /step=2/);
+        await page.locator('.bf-pg-main textarea.bf-input').fill(`${example.default_input}\n`);
+        assert.doesNotMatch(await page.locator('.bf-pg-main a.bf-permalink').getAttribute('href'), /step=/);
+        assert.deepEqual(errors, []);
+    } finally {
+        await context.close();
+    }
+});
