@@ -358,7 +358,7 @@
         const spacing = Math.max(nameWidth + 12, (SEQ.minWidth - SEQ.gutter - 150) / Math.max(1, parties.length - 1));
         const column = (i) => SEQ.gutter + 70 + i * spacing;
         // Rows.
-        const end = Math.max(1, ...events.map((e) => e.t));
+        const end = events.reduce((max, e) => Math.max(max, e.t), 1);
         let y = SEQ.top, lastLabel = -Infinity, lastT = 0;
         const labels = [];
         for (const event of events) {
@@ -385,17 +385,21 @@
             }
             event.y = y;
         }
-        const width = Math.max(SEQ.minWidth, column(parties.length - 1) + 70, ...labels.map((l) => l.box[2] + 4));
+        const width = labels.reduce((max, l) => Math.max(max, l.box[2] + 4), Math.max(SEQ.minWidth, column(parties.length - 1) + 70));
         // Ticks: the time where it changes, in the gutter, where no label and no other tick is.
         const ticks = [];
         const meets = (a, b) => a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3];
         let lastTick = null;
+        let near = 0; // labels and events go down together: the first label not above this event's row
         for (const event of events) {
             if (lastTick && lastTick.t === event.t) continue;
             const text = `${fmt(event.t)}`;
             const box = [2, event.y - SEQ.labelRow + 2, 2 + textWidth(text), event.y];
             if (lastTick && meets(box, lastTick.box)) continue;
-            if (labels.some((label) => meets(box, label.box))) continue;
+            while (near < labels.length && labels[near].box[3] <= box[1]) near++;
+            let free = true;
+            for (let i = near; free && i < labels.length && labels[i].box[1] < box[3]; i++) free = !meets(box, labels[i].box);
+            if (!free) continue;
             lastTick = { t: event.t, text, x: 2, y: event.y - 4, box };
             ticks.push(lastTick);
         }

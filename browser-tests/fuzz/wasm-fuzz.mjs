@@ -14,7 +14,8 @@
 //
 // A trap (`WebAssembly.RuntimeError`: a panic under `panic = "abort"`, or an allocation
 // failure), any other JavaScript exception (a wasm stack overflow is a `RangeError`), a reply
-// that is not what the page expects, or an input that runs longer than FUZZ_TIMEOUT_MS is a
+// that is not what the page expects, a figure that fails Figure::validate (the module checks
+// every figure before replying, see BROKEN_FIGURE), or an input that runs longer than FUZZ_TIMEOUT_MS is a
 // failure: the script prints the example, seed, mutation number, panic message and the exact
 // input as JSON, and exits 1 once every example has run. Errors the example returns (bad
 // input) are fine; they are counted, with how many of them name an input line. The report also
@@ -39,6 +40,8 @@ import { Worker, isMainThread, parentPort, workerData } from 'node:worker_thread
 const MAX_INPUT_BYTES = 20000;
 /** The page stops a run after 10 s (theme/playground.js, RUN_TIMEOUT_MS); slower inputs are flagged. */
 const PAGE_TIMEOUT_MS = 10000;
+/** How playground::run's error for a figure that fails Figure::validate starts (playground::BROKEN_FIGURE): a bug, not bad input. */
+const BROKEN_FIGURE = 'internal error: the simulation drew a figure the page cannot replay';
 /** How many of the slowest inputs the report lists. */
 const SLOWEST_LISTED = 8;
 /** Mutations a worker runs per task; small, so both cores stay busy until the end. */
@@ -373,7 +376,9 @@ async function workerMain() {
                     ? { kind: 'ok' }
                     : { kind: 'failure', problem: `a reply without output text: ${JSON.stringify(reply).slice(0, 200)}` };
             } catch (error) {
-                if (typeof error === 'string') {
+                if (typeof error === 'string' && error.startsWith(BROKEN_FIGURE)) {
+                    outcome = { kind: 'failure', problem: error.slice(0, 400) };
+                } else if (typeof error === 'string') {
                     outcome = { kind: 'error', namesLine: /input line \d+:/.test(error) };
                 } else if (error instanceof WebAssembly.RuntimeError) {
                     outcome = { kind: 'failure', problem: `trap (${error.message})`, panic: panicMessage ?? null };

@@ -216,7 +216,8 @@ impl Figure {
                         if span.end < span.start {
                             return Err(format!(
                                 "{what}: ends ({}) before it starts ({})",
-                                span.end, span.start
+                                number(span.end),
+                                number(span.start)
                             ));
                         }
                     }
@@ -230,7 +231,10 @@ impl Figure {
                         if step.at < span.start || step.at > span.end {
                             return Err(format!(
                                 "marks span `{}` ({}–{}), which is not under way at {}",
-                                span.label, span.start, span.end, step.at
+                                span.label,
+                                number(span.start),
+                                number(span.end),
+                                number(step.at)
                             ));
                         }
                         Ok(())
@@ -249,8 +253,9 @@ impl Figure {
                         finite(arrived, &what)?;
                         if arrived < message.sent {
                             return Err(format!(
-                                "{what}: arrives ({arrived}) before it is sent ({})",
-                                message.sent
+                                "{what}: arrives ({}) before it is sent ({})",
+                                number(arrived),
+                                number(message.sent)
                             ));
                         }
                     }
@@ -299,8 +304,8 @@ impl Figure {
                     if time != Some(step.at) {
                         return Err(format!(
                             "marks {what}, which happens at {}, not at {}",
-                            time.unwrap_or(f64::NAN),
-                            step.at
+                            number(time.unwrap_or(f64::NAN)),
+                            number(step.at)
                         ));
                     }
                     if slot.replace(position).is_some() {
@@ -332,7 +337,27 @@ fn finite(t: f64, what: &str) -> Result<(), String> {
     if t.is_finite() && t >= 0.0 {
         Ok(())
     } else {
-        Err(format!("{what}: time {t} is not a finite number ≥ 0"))
+        Err(format!("{what}: time {} is not a finite number ≥ 0", number(t)))
+    }
+}
+
+/// `t` for a message, to the thousandth, without core's float formatting: validation runs in
+/// every wasm module, and that code would add about 10 kB to a module that has none.
+fn number(t: f64) -> String {
+    if t.is_nan() {
+        return "NaN".to_string();
+    }
+    if t.is_infinite() {
+        return if t > 0.0 { "inf" } else { "-inf" }.to_string();
+    }
+    let sign = if t < 0.0 { "-" } else { "" };
+    let thousandths = (t.abs() * 1000.0).round() as u64; // saturates beyond 1.8e16
+    let (whole, fraction) = (thousandths / 1000, thousandths % 1000);
+    if fraction == 0 {
+        format!("{sign}{whole}")
+    } else {
+        let digits = format!("{fraction:03}");
+        format!("{sign}{whole}.{}", digits.trim_end_matches('0'))
     }
 }
 
@@ -351,7 +376,7 @@ fn check_steps(
         let name = format!("step {} (`{}`)", i + 1, step.text);
         finite(step.at, &name)?;
         if step.at < last {
-            return Err(format!("{name}: goes back in time, from {last} to {}", step.at));
+            return Err(format!("{name}: goes back in time, from {} to {}", number(last), number(step.at)));
         }
         last = step.at;
         if step.text.trim().is_empty() {
@@ -507,5 +532,10 @@ mod tests {
         );
         broken(timeline(), |steps| steps[0].marks.push(Mark::Note { note: 0 }), "a timeline has only spans");
         broken(timeline(), |steps| steps[0].at = f64::NAN, "step 1 (`t=0 ms: core 0: A; core 1`): time NaN");
+        broken(timeline(), |steps| steps.swap(0, 1), "goes back in time, from 1.5 to 0");
+        assert_eq!(
+            [number(-1.5), number(2.125), number(0.0004), number(f64::NEG_INFINITY)],
+            ["-1.5", "2.125", "0", "-inf"]
+        );
     }
 }

@@ -76,10 +76,19 @@ struct Reply<'a> {
     figure: Option<&'a Figure>,
 }
 
-/// Runs example `id` of `selection` on `input`; the module's `run` export.
+/// The start of the error `run` returns for a figure that fails `Figure::validate` (a bug in
+/// the simulation, never the reader's input); the wasm fuzz run counts it as a failure.
+pub const BROKEN_FIGURE: &str = "internal error: the simulation drew a figure the page cannot replay";
+
+/// Runs example `id` of `selection` on `input`; the module's `run` export. Its figure is
+/// checked before it goes to the page, so every input the reader (or the fuzz run) tries gets a
+/// drawing the page can draw and step through, or an error that says which check failed.
 pub fn run(selection: &Selection, id: &str, input: &str) -> Result<String, String> {
     let example = browser_example(selection, id)?;
     let output = example.output(input).map_err(|err| err.to_string())?;
+    if let Some(figure) = &output.figure {
+        figure.validate().map_err(|problem| format!("{BROKEN_FIGURE} (`{id}`): {problem}"))?;
+    }
     let reply = Reply { output: &output.text, figure: output.figure.as_ref() };
     serde_json::to_string(&reply)
         .map_err(|err| format!("`{id}`: its output cannot be sent to the page: {err}"))
@@ -184,6 +193,33 @@ mod tests {
             }
         }
         assert!(ran > 0, "no browser-capable example ran");
+    }
+
+    #[test]
+    fn a_figure_that_fails_validation_is_an_internal_error_not_a_reply() {
+        fn broken(_: &str) -> Result<examples::registry::Drawn, examples::InputError> {
+            let figure =
+                Figure::Timeline { title: "t".into(), unit: "ms".into(), lanes: vec![], steps: vec![] };
+            let mut drawn = examples::registry::Drawn { text: "ok".into(), figure };
+            if let Figure::Timeline { steps, .. } = &mut drawn.figure {
+                steps.push(examples::figure::Step { at: -1.0, text: "back in time".into(), marks: vec![] });
+            }
+            Ok(drawn)
+        }
+        static BROKEN: [Example; 1] = [Example {
+            id: "test::broken",
+            title: "a simulation with a bug",
+            file: file!(),
+            default_input: "",
+            input_help: "",
+            runs: Runs::Everywhere,
+            run: examples::registry::Run::Drawn(broken),
+        }];
+        let mut selection: Selection = [&[]; examples::CHAPTERS.len()];
+        selection[0] = &BROKEN;
+        let refused = run(&selection, "test::broken", "").unwrap_err();
+        assert!(refused.starts_with(BROKEN_FIGURE), "{refused}");
+        assert!(refused.contains("step 1 (`back in time`)"), "{refused}");
     }
 
     #[test]
