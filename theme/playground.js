@@ -441,8 +441,8 @@
             const tooltip = lost ? `${message.label}: sent at ${fmt(message.sent)} ${unit}, lost` : `${message.label}: ${fmt(message.sent)} → ${fmt(message.arrived)} ${unit}`;
             group.append(svgEl("title", {}, tooltip));
             if (lost) {
-                // A short stub towards the receiver, ending in a cross.
-                const xm = x1 + (x2 - x1) * 0.3, ym = y1 + 4;
+                // Half way towards the receiver, ending in a cross.
+                const xm = (x1 + x2) / 2, ym = y1 + 4;
                 group.append(svgEl("line", { x1, y1, x2: xm, y2: ym }));
                 group.append(svgEl("path", { d: `M${xm - 4},${ym - 4} L${xm + 4},${ym + 4} M${xm - 4},${ym + 4} L${xm + 4},${ym - 4}`, class: "bf-lost-mark" }));
             } else {

@@ -14,13 +14,22 @@ const pageRuns = await runsByPage();
 
 /** Inputs that send many messages at one instant, per sequence example (on top of its default input). */
 const BURSTS = {
-    // A window of 60 segments leaves at once; a third of them are lost and resent.
-    'networking::tcp_link': ['loss = 0.3\nrtt = 20\nseed = 7\nsegments = 60\ncwnd = 60\nrwnd = 100\nmsl = 40\n'],
+    // A window of 60 segments leaves at once and a third are lost; then 100 segments on a link
+    // whose round trip is shorter than the burst, so segments and ACKs cross all the time.
+    'networking::tcp_link': [
+        'loss = 0.3\nrtt = 100\nseed = 2\nsegments = 60\ncwnd = 60\nrwnd = 100\nmsl = 40\n',
+        'loss = 0.05\nrtt = 2\nseed = 1\nsegments = 100\ncwnd = 100\nrwnd = 1000\nmsl = 5\n',
+    ],
     // Seven replicas, four clients, three spares: every request fans out to everyone at one instant.
     'sharding::quorum': [
         'replicas = A B C D E F G\nspares = H I J\nclients = c1 c2 c3 c4\nw = 4\nr = 4\nsloppy = on\nread_repair = on\nseed = 3\n'
             + 'op = c1 write x 1\nop = c2 write x 2\nop = partition c1 A B H | c2 c3 c4 C D E F G I J\nop = c3 read x\nop = c1 write y 3\n'
             + 'op = heal\nop = c4 read x\nop = c1 read y\n',
+    ],
+    // Five followers, writes and reads at the same millisecond, a failover in the middle.
+    'sharding::replication': [
+        'mode = semisync\nread_from = follower\nfollowers = 5\nnet = 1\nlag = 0 3\nseed = 1\n'
+            + 'op = 0 write x 1\nop = 0 write y 2\nop = 0 read x\nop = 1 write x 3\nop = 1 read y\nop = 1 failover\nop = 2 read x\nop = 2 write z 4\n',
     ],
 };
 
