@@ -4,7 +4,8 @@
 // * under each runnable example (`div.bf-run`, written by the mdbook-examples preprocessor) it
 //   shows Run, an input editor (Reset, Ctrl+Enter) and the result next to the verified output;
 // * on the playground page (`#bf-playground-data`, from `{{#runnable-examples}}`) it builds the
-//   editor for the example named in the URL hash (`#example=<id>&input=<text>`).
+//   editor for the example named in the URL hash (`#example=<id>&input=<text>&step=<k>`);
+// * a simulation's figure is drawn as SVG with a step control that replays its run.
 // The WebAssembly module runs in a worker (src/assets/playground-worker.js), started on the first
 // Run or when the playground page opens, so pages without a Run never fetch it and a runaway run
 // can be stopped without freezing the tab.
