@@ -228,16 +228,16 @@
         const wrap = el("figure", { class: `bf-drawing bf-drawing-${figure.kind}` });
         wrap.append(el("figcaption", { text: figure.title }));
         let drawn = null;
-        if (figure.kind === "timeline") {
-            drawn = drawTimeline(figure);
-            wrap.append(drawn.svg, legend(figure));
-        } else if (figure.kind === "sequence") {
-            drawn = drawSequence(figure);
-            wrap.append(drawn.svg);
-        } else {
-            wrap.append(el("p", { class: "bf-error", text: `Cannot draw a figure of kind ${figure.kind}.` }));
+        if (figure.kind === "timeline") drawn = drawTimeline(figure);
+        else if (figure.kind === "sequence") drawn = drawSequence(figure);
+        else wrap.append(el("p", { class: "bf-error", text: `Cannot draw a figure of kind ${figure.kind}.` }));
+        if (drawn) {
+            // A tall drawing scrolls inside its own box, so the step control below it stays in view.
+            const view = el("div", { class: "bf-figure-view", tabindex: "0", role: "group", "aria-label": `${figure.title} (scrollable)` }, drawn.svg);
+            wrap.append(view);
+            if (figure.kind === "timeline") wrap.append(legend(figure));
+            if (figure.steps?.length) stepControl(wrap, view, figure.steps, drawn.replay, { step, onStep });
         }
-        if (drawn && figure.steps?.length) stepControl(wrap, figure.steps, drawn.replay, { step, onStep });
         return wrap;
     }
 
@@ -481,7 +481,7 @@
 
     let figureCount = 0;
 
-    function stepControl(wrap, steps, replay, { step, onStep }) {
+    function stepControl(wrap, view, steps, replay, { step, onStep }) {
         const n = steps.length;
         const id = `bf-step-${++figureCount}`;
         const slider = el("input", { type: "range", id, class: "bf-step-slider", min: 1, max: n, step: 1, value: n });
@@ -491,8 +491,7 @@
         slider.setAttribute("aria-describedby", text.id);
         const controls = el("div", { class: "bf-steps" }, el("label", { for: id, text: "Step" }), back, slider, forward, text);
         wrap.append(controls);
-        wrap.tabIndex = 0;
-        wrap.setAttribute("aria-label", `${wrap.querySelector("figcaption")?.textContent ?? "Figure"}: ${n} steps; use ← and → to step through the run`);
+        view.setAttribute("aria-label", `${view.getAttribute("aria-label")}: ${n} steps; use ← and → to step through the run`);
         let current = null;
 
         function show(k, { scroll = false } = {}) {
@@ -507,7 +506,6 @@
             for (const node of replay.marked[k]) node.classList.add("bf-current");
             replay.cursor(k);
             slider.value = String(k + 1);
-            wrap.dataset.step = String(k + 1);
             text.textContent = `step ${k + 1} of ${n}: ${steps[k].text}`;
             back.disabled = k === 0;
             forward.disabled = k === n - 1;

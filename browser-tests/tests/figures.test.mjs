@@ -159,8 +159,12 @@ async function checkStepControl(page, figureLocator, figure, label) {
     assert.equal(state.current.length, markedPieces(figure, n), `${label}: highlighted pieces at step ${n}`);
     if (n < 2) return;
 
-    // ← on the figure goes back one step: new text, the highlight and the cursor move.
-    await figureLocator.focus();
+    // ← on the figure (its drawing is one focus stop) goes back one step: new text, the
+    // highlight and the cursor move.
+    const view = figureLocator.locator('.bf-figure-view');
+    assert.equal(await view.getAttribute('tabindex'), '0', `${label}: the drawing can be focused`);
+    assert.match(await view.getAttribute('aria-label'), new RegExp(`${n} steps`), label);
+    await view.focus();
     await page.keyboard.press('ArrowLeft');
     const back = await stepState(figureLocator);
     assert.equal(back.value, String(n - 1), label);
