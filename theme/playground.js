@@ -271,9 +271,8 @@
         const svg = svgEl("svg", { viewBox: `0 0 ${width} ${height}`, class: "bf-svg", role: "img" });
         svg.append(svgEl("title", {}, `Timeline in ${unit}`));
         const axisY = top + lanes.length * (laneHeight + gap) + 4;
-        const cursorLine = svgEl("line", { x1: 0, x2: 0, y1: top - 3, y2: axisY, class: "bf-cursor", hidden: "" });
+        const cursorLine = svgEl("line", { x1: 0, x2: 0, y1: top - 3, y2: axisY, class: "bf-cursor" });
         const replay = replayOf(steps, (k) => {
-            cursorLine.removeAttribute("hidden");
             cursorLine.setAttribute("x1", x(steps[k].at));
             cursorLine.setAttribute("x2", x(steps[k].at));
         });
@@ -354,10 +353,11 @@
                 events.push({ kind: mark.kind, step: k, t: step.at, index: mark.message ?? mark.note });
             }
         });
-        // Columns: far enough apart for the longest party name.
+        // Columns: far enough apart, and from the edges, for the longest party name (11px bold).
         const nameWidth = Math.max(0, ...parties.map((p) => textWidth(p) * 1.15));
         const spacing = Math.max(nameWidth + 12, (SEQ.minWidth - SEQ.gutter - 150) / Math.max(1, parties.length - 1));
-        const column = (i) => SEQ.gutter + 70 + i * spacing;
+        const first = Math.max(SEQ.gutter + 70, nameWidth / 2 + 30);
+        const column = (i) => first + i * spacing;
         // Rows.
         const end = events.reduce((max, e) => Math.max(max, e.t), 1);
         let y = SEQ.top, lastLabel = -Infinity, lastT = 0;
@@ -386,7 +386,7 @@
             }
             event.y = y;
         }
-        const width = labels.reduce((max, l) => Math.max(max, l.box[2] + 4), Math.max(SEQ.minWidth, column(parties.length - 1) + 70));
+        const width = labels.reduce((max, l) => Math.max(max, l.box[2] + 4), Math.max(SEQ.minWidth, column(parties.length - 1) + Math.max(70, nameWidth / 2 + 4)));
         // Ticks: the time where it changes, in the gutter, where no label and no other tick is.
         const ticks = [];
         const meets = (a, b) => a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3];
@@ -425,10 +425,9 @@
         });
         svg.append(svgEl("text", { x: 2, y: 16, class: "bf-tick" }, unit));
         for (const tick of layout.ticks) svg.append(svgEl("text", { x: tick.x, y: tick.y, class: "bf-tick" }, tick.text));
-        const cursorLine = svgEl("line", { x1: SEQ.gutter, x2: width - 4, y1: 0, y2: 0, class: "bf-cursor", hidden: "" });
+        const cursorLine = svgEl("line", { x1: SEQ.gutter, x2: width - 4, y1: 0, y2: 0, class: "bf-cursor" });
         const replay = replayOf(steps, (k) => {
             const y = events[layout.stepAt[k]]?.y ?? 0;
-            cursorLine.removeAttribute("hidden");
             cursorLine.setAttribute("y1", y);
             cursorLine.setAttribute("y2", y);
         });

@@ -20,11 +20,12 @@ const BURSTS = {
         'loss = 0.3\nrtt = 100\nseed = 2\nsegments = 60\ncwnd = 60\nrwnd = 100\nmsl = 40\n',
         'loss = 0.05\nrtt = 2\nseed = 1\nsegments = 100\ncwnd = 100\nrwnd = 1000\nmsl = 5\n',
     ],
-    // Seven replicas, four clients, three spares: every request fans out to everyone at one instant.
+    // Seven replicas, four clients, three spares, some with the longest names allowed: every
+    // request fans out to everyone at one instant.
     'sharding::quorum': [
-        'replicas = A B C D E F G\nspares = H I J\nclients = c1 c2 c3 c4\nw = 4\nr = 4\nsloppy = on\nread_repair = on\nseed = 3\n'
-            + 'op = c1 write x 1\nop = c2 write x 2\nop = partition c1 A B H | c2 c3 c4 C D E F G I J\nop = c3 read x\nop = c1 write y 3\n'
-            + 'op = heal\nop = c4 read x\nop = c1 read y\n',
+        'replicas = replica-A-01 replica-B-02 C D E F G\nspares = H I J\nclients = client-one-1 c2 c3 c4\nw = 4\nr = 4\nsloppy = on\nread_repair = on\nseed = 3\n'
+            + 'op = client-one-1 write x 1\nop = c2 write x 2\nop = partition client-one-1 replica-A-01 replica-B-02 H | c2 c3 c4 C D E F G I J\n'
+            + 'op = c3 read x\nop = client-one-1 write y 3\nop = heal\nop = c4 read x\nop = client-one-1 read y\n',
     ],
     // Five followers, writes and reads at the same millisecond, a failover in the middle.
     'sharding::replication': [
