@@ -6,6 +6,7 @@ use std::process::Command;
 
 use anyhow::Context as _;
 
+use crate::offline;
 use crate::project;
 use crate::step::{self, step};
 use crate::tools;
@@ -85,12 +86,16 @@ pub fn build_all() -> anyhow::Result<PathBuf> {
     Ok(project::book_dir())
 }
 
-/// One `mdbook build` into `dest`.
+/// One `mdbook build` into `dest`, then the service worker that precaches what it built.
 pub fn build(prepared: &Prepared, dest: &Path) -> anyhow::Result<()> {
-    step("mdbook build", || step::run(prepared.mdbook()?.arg("build").arg("--dest-dir").arg(dest)))
+    step("mdbook build", || step::run(prepared.mdbook()?.arg("build").arg("--dest-dir").arg(dest)))?;
+    step("service worker: precache every file of the site (offline)", || offline::write_service_worker(dest))?;
+    Ok(())
 }
 
-/// `cargo xtask serve`: prepare, then `mdbook serve` on 127.0.0.1 with live reload.
+/// `cargo xtask serve`: prepare, then `mdbook serve` on 127.0.0.1 with live reload. No service
+/// worker: mdBook serves the stub `src/service-worker.js`, which retires one left on this origin
+/// by a static serve of the built book, and `theme/offline.js` registers none under live reload.
 pub fn serve(port: u16) -> anyhow::Result<()> {
     let prepared = prepare()?;
     eprintln!("==> mdbook serve on http://127.0.0.1:{port}/ (live reload; Ctrl+C stops)");

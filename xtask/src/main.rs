@@ -5,6 +5,7 @@ mod bench;
 mod book;
 mod browser;
 mod fonts;
+mod offline;
 mod project;
 mod step;
 mod tools;

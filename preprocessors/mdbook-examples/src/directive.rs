@@ -34,8 +34,12 @@ pub const QUIZ: &str = "{{#quiz ";
 /// `{{#quiz-review}}`: every question of the book, for the review page.
 pub const QUIZ_REVIEW: &str = "{{#quiz-review}}";
 
+/// `{{#cheat-sheet}}`: the page's Part on one printable page.
+pub const CHEAT_SHEET: &str = "{{#cheat-sheet}}";
+pub const CHEAT_SHEET_OPEN: &str = "{{#cheat-sheet";
+
 /// How each directive this preprocessor handles begins.
-pub const OPENINGS: [&str; 4] = [OPEN, SOURCE, "{{#runnable-examples", "{{#quiz"];
+pub const OPENINGS: [&str; 5] = [OPEN, SOURCE, "{{#runnable-examples", "{{#quiz", CHEAT_SHEET_OPEN];
 
 /// The quiz file a `{{#quiz …}}` directive names, relative to the book's `src/`.
 pub fn quiz_path(text: &str) -> Result<&str, Problem> {

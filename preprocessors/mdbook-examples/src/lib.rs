@@ -5,6 +5,8 @@
 //!   with the output `cargo test` verified (see [`directive`] for the options).
 //! * `{{#source examples/src/<file> region=NAME [options]}}` becomes a region of any source file
 //!   of the examples crate, highlighted like an example's code, with no example around it.
+//! * `{{#cheat-sheet}}` on a page of a Part becomes the Part's chapters on one printable page
+//!   (each one's "In one minute" and "Key numbers"), and each of those chapters links to it.
 //! * Every fenced block is highlighted with syntect into `bf-`-prefixed classes; an unknown
 //!   language is an error.
 //! * Every problem fails the build with `src/<chapter>.md:LINE:COL` (see [`diagnostic`]).
@@ -39,6 +41,7 @@ use mdbook_preprocessor::{Preprocessor, PreprocessorContext};
 
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Diagnostics, Problem, SourceMap};
+use crate::directives::cheat_sheet::CheatSheets;
 use crate::directives::quiz::LoadedQuiz;
 pub use crate::directives::quiz::QuizUsage;
 pub use crate::directives::runnable_index::Usage;
@@ -118,6 +121,11 @@ pub struct Session {
     quizzes: OnceLock<Vec<QuizUsage>>,
     /// Quiz files read so far, by path relative to `src/`.
     quiz_files: std::sync::Mutex<std::collections::HashMap<String, LoadedQuiz>>,
+    /// The Parts and their chapters, for `{{#cheat-sheet}}`; set by `process_book`.
+    cheat_sheets: OnceLock<CheatSheets>,
+    /// Whether mdBook renders Markdown with smart punctuation (`output.html.smart-punctuation`),
+    /// so the HTML written from a chapter's Markdown reads like the chapter.
+    smart_punctuation: bool,
 }
 
 impl Session {
@@ -132,6 +140,8 @@ impl Session {
             usages: OnceLock::new(),
             quizzes: OnceLock::new(),
             quiz_files: std::sync::Mutex::default(),
+            cheat_sheets: OnceLock::new(),
+            smart_punctuation: true,
         }
     }
 
@@ -142,15 +152,20 @@ impl Session {
             .get("preprocessor.examples")
             .context("reading [preprocessor.examples] in book.toml")?
             .unwrap_or_default();
-        Ok(Session::new(
-            config.resolve(&ctx.root),
-            ctx.renderer == "html",
-            ctx.root.join(&ctx.config.book.src),
-        ))
+        let mut session =
+            Session::new(config.resolve(&ctx.root), ctx.renderer == "html", ctx.root.join(&ctx.config.book.src));
+        session.smart_punctuation = ctx
+            .config
+            .get::<bool>("output.html.smart-punctuation")
+            .context("reading output.html.smart-punctuation in book.toml")?
+            .unwrap_or(true);
+        Ok(session)
     }
 
     /// Rewrites every chapter (in parallel); all problems of all chapters are reported together.
     pub fn process_book(&self, mut book: Book) -> Result<Book, Diagnostics> {
+        let (cheat_sheets, mut problems) = CheatSheets::gather(&book, &self.src_dir);
+        let _ = self.cheat_sheets.set(cheat_sheets);
         let mut usages: Vec<Usage> = Vec::new();
         let mut quizzes: Vec<QuizUsage> = Vec::new();
         book.for_each_chapter_mut(|chapter| {
@@ -192,7 +207,6 @@ impl Session {
             });
         });
         let results = self.process_all(&chapters);
-        let mut problems = Vec::new();
         let mut processed = Vec::with_capacity(results.len());
         for result in results {
             match result {
@@ -214,7 +228,11 @@ impl Session {
         }
         let mut processed = processed.into_iter();
         book.for_each_chapter_mut(|chapter| {
-            chapter.content = processed.next().expect("one result per chapter")
+            let content = processed.next().expect("one result per chapter");
+            chapter.content = match &chapter.path {
+                Some(path) => self.with_cheat_sheet_link(path, content),
+                None => content,
+            };
         });
         Ok(book)
     }
@@ -305,6 +323,8 @@ impl Session {
                     self.example(text, chapter, &prefix).map_err(Failure::here)?
                 } else if text.starts_with(directive::SOURCE) {
                     self.source(text, chapter, &prefix).map_err(Failure::here)?
+                } else if text.starts_with(directive::CHEAT_SHEET_OPEN) {
+                    self.cheat_sheet(text, chapter).map_err(Failure::here)?
                 } else if text.starts_with("{{#quiz-review") {
                     self.quiz_review(text, chapter)?
                 } else if text.starts_with("{{#quiz") {
@@ -329,7 +349,7 @@ impl Session {
     }
 }
 
-fn display_path(src_dir: &Path, source: Option<&Path>, name: &str) -> String {
+pub(crate) fn display_path(src_dir: &Path, source: Option<&Path>, name: &str) -> String {
     let src_name = src_dir.file_name().map_or("src".into(), |n| n.to_string_lossy().into_owned());
     match source {
         Some(path) => format!("{src_name}/{}", path.display()),
@@ -339,7 +359,7 @@ fn display_path(src_dir: &Path, source: Option<&Path>, name: &str) -> String {
 
 /// Places a problem found at `range` of the chapter's (possibly `{{#include}}`-expanded)
 /// content in the file on disk.
-fn locate(chapter: &ChapterText, range: Range<usize>, problem: Problem) -> Diagnostic {
+pub(crate) fn locate(chapter: &ChapterText, range: Range<usize>, problem: Problem) -> Diagnostic {
     let expanded = SourceMap::new(&chapter.content);
     let mut diagnostic = expanded.diagnose(&chapter.display_path, range, problem);
     let Some(original) = chapter.source_file.as_ref().and_then(|f| std::fs::read_to_string(f).ok()) else {

@@ -1,9 +1,10 @@
 //! Finds what the preprocessor rewrites in a chapter: fenced code blocks and example
-//! directives, with their byte ranges, using the same Markdown parser and options as mdBook.
+//! directives, with their byte ranges, using the same Markdown parser and options as mdBook;
+//! and a chapter's sections by heading (for the cheat sheets).
 
 use std::ops::Range;
 
-use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
 use crate::directive::OPENINGS;
 
@@ -149,6 +150,54 @@ fn stray_range(content: &str, start: usize) -> Range<usize> {
     start..end
 }
 
+/// A heading and the text under it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Section {
+    /// The heading line(s).
+    pub heading: Range<usize>,
+    /// From the end of the heading to the next heading of the same or a higher level that is not
+    /// inside a container (list, blockquote), or to the end of the text.
+    pub body: Range<usize>,
+}
+
+/// The first section of `content` whose heading's text is `title` (ASCII case ignored), at any
+/// level, outside containers.
+pub fn section(content: &str, title: &str) -> Option<Section> {
+    let mut depth = 0usize;
+    // The heading being read: its level, range and text so far.
+    let mut heading: Option<(HeadingLevel, Range<usize>, String)> = None;
+    let mut found: Option<(HeadingLevel, Range<usize>)> = None;
+    for (event, range) in Parser::new_ext(content, options()).into_offset_iter() {
+        match event {
+            Event::Start(Tag::Heading { level, .. }) if depth == 0 => {
+                if let Some((found_level, found_heading)) = &found
+                    && level <= *found_level
+                {
+                    return Some(Section { heading: found_heading.clone(), body: found_heading.end..range.start });
+                }
+                heading = Some((level, range, String::new()));
+                depth += 1;
+            }
+            Event::End(TagEnd::Heading(_)) if depth == 1 && heading.is_some() => {
+                depth -= 1;
+                let (level, range, text) = heading.take().expect("inside a heading");
+                if found.is_none() && text.trim().eq_ignore_ascii_case(title) {
+                    found = Some((level, range));
+                }
+            }
+            Event::Text(text) | Event::Code(text) => {
+                if let Some((_, _, heading_text)) = heading.as_mut() {
+                    heading_text.push_str(&text);
+                }
+            }
+            Event::Start(_) => depth += 1,
+            Event::End(_) => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    found.map(|(_, heading)| Section { body: heading.end..content.len(), heading })
+}
+
 /// What must start each further line of a replacement placed at `offset`, so that it stays in
 /// the same container (`> ` for a blockquote, spaces for a list item).
 pub fn continuation_prefix(content: &str, offset: usize) -> String {
@@ -197,6 +246,20 @@ mod tests {
                 "stray {{#example a::b}}"
             ]
         );
+    }
+
+    #[test]
+    fn sections_end_at_the_next_heading_of_their_level_or_higher() {
+        let md = "# T\n\n## In One Minute\n\nShort.\n\n### Detail\n\nMore.\n\n> ## Quoted\n\n## Next\n\nAfter.\n";
+        let found = section(md, "in one minute").unwrap();
+        assert_eq!(&md[found.heading.clone()], "## In One Minute\n");
+        assert_eq!(&md[found.body], "\nShort.\n\n### Detail\n\nMore.\n\n> ## Quoted\n\n");
+        let last = section(md, "Next").unwrap();
+        assert_eq!(&md[last.body], "\nAfter.\n");
+        assert_eq!(section(md, "Quoted"), None, "a heading in a blockquote is no section");
+        assert_eq!(section(md, "Missing"), None);
+        let code = section("## Key `numbers`\n- a\n", "key numbers").unwrap();
+        assert_eq!(code.body, 17..21);
     }
 
     #[test]

@@ -1,10 +1,11 @@
 //! What replaces each construct a chapter may contain, one module per kind: the
-//! `{{#example …}}`, `{{#source …}}`, `{{#quiz …}}`, `{{#quiz-review}}` and
-//! `{{#runnable-examples}}` directives, and fenced code blocks (not a directive, but replaced
+//! `{{#example …}}`, `{{#source …}}`, `{{#quiz …}}`, `{{#quiz-review}}`,
+//! `{{#runnable-examples}}` and `{{#cheat-sheet}}` directives, and fenced code blocks (not a directive, but replaced
 //! the same way: highlighted). The Anki file of the quizzes is written next to them. `lib.rs`
 //! finds the constructs and dispatches to these.
 
 pub mod anki;
+pub mod cheat_sheet;
 pub mod example;
 pub mod fence;
 pub mod quiz;

@@ -1,0 +1,164 @@
+// Print: print.html shows every diagram and every folded answer (quiz answers, "Reveal the
+// answer" outputs, depth folded in <details>); a chapter printed from its own page does too, with
+// JavaScript (theme/print.js on `beforeprint`) and without it (theme/print.css); and each Part's
+// cheat sheet prints on one A4 and one Letter page, and is linked from each of its chapters.
+
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BOOK_DIR, WORKSPACE, htmlPages, useBookAndBrowser } from '../lib/harness.mjs';
+
+const env = useBookAndBrowser();
+
+/** Pages of a PDF that Chromium wrote: its page objects (`/Type /Page`, not `/Pages`). */
+const pdfPages = (pdf) => pdf.toString('latin1').match(/\/Type\s*\/Page(?![s\w])/g)?.length ?? 0;
+
+/** How many ```mermaid fences the chapters have: each is a diagram print.html must show. */
+async function diagramsInSources() {
+    let count = 0;
+    const walk = async (dir) => {
+        for (const entry of await readdir(dir, { withFileTypes: true })) {
+            if (entry.isDirectory()) {
+                if (entry.name !== 'generated') await walk(join(dir, entry.name));
+            } else if (entry.name.endsWith('.md')) {
+                count += (await readFile(join(dir, entry.name), 'utf8')).match(/^\s*```mermaid\s*$/gm)?.length ?? 0;
+            }
+        }
+    };
+    await walk(join(WORKSPACE, 'src'));
+    return count;
+}
+
+/** Every folded answer on the page, and whether its text shows when printed. */
+function foldedAnswers(page) {
+    return page.evaluate(() => {
+        const shown = (node) => node.checkVisibility({ contentVisibilityAuto: true, visibilityProperty: true }) && node.getClientRects().length > 0;
+        return [...document.querySelectorAll('details')].map((details) => {
+            // The answer's text: what follows the summary.
+            const body = [...details.children].filter((child) => child.tagName !== 'SUMMARY');
+            return {
+                kind: details.className || 'details',
+                text: body.map((child) => child.textContent).join(' ').trim().slice(0, 60),
+                shown: body.length > 0 && body.every(shown),
+            };
+        });
+    });
+}
+
+async function printedPage(path, { javaScript = true } = {}) {
+    const context = await env.browser.newContext({ javaScriptEnabled: javaScript, serviceWorkers: 'block' });
+    const page = await context.newPage();
+    const errors = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    // mdBook's print.html opens the print dialog once loaded, which stalls a headless page.
+    await page.addInitScript(() => {
+        window.print = () => {};
+    });
+    await page.goto(`${env.server.origin}/${path}`, { waitUntil: 'load' });
+    return { page, context, errors };
+}
+
+describe('print.html', () => {
+    test('shows every folded answer open, and every diagram', async () => {
+        const { page, context, errors } = await printedPage('print.html');
+        try {
+            await page.emulateMedia({ media: 'print' });
+            assert.ok(await page.evaluate(() => document.documentElement.classList.contains('bf-print-page')));
+            const answers = await foldedAnswers(page);
+            const kinds = new Set(answers.map((answer) => answer.kind));
+            for (const kind of ['bf-quiz-answer', 'bf-answer']) {
+                assert.ok(kinds.has(kind), `print.html has no details.${kind}: the check would prove nothing`);
+            }
+            assert.deepEqual(answers.filter((answer) => !answer.shown), [], 'folded answers hidden in print');
+            assert.equal(await page.locator('details:not([open])').count(), 0, 'every <details> is open');
+            // Until diagrams are drawn at build time (inline <svg>), a diagram is its
+            // <pre class="mermaid">, drawn by mermaid in the browser; either counts.
+            const diagrams = await page.locator('pre.mermaid, svg[id^="mermaid"], svg.bf-diagram').count();
+            assert.equal(diagrams, await diagramsInSources(), 'print.html shows every diagram of the chapters');
+            assert.deepEqual(errors, []);
+        } finally {
+            await context.close();
+        }
+    });
+});
+
+describe('a chapter printed from its own page', () => {
+    const chapter = 'acid-transactions.html';
+
+    test('opens its folded answers before printing and folds them back after (theme/print.js)', async () => {
+        const { page, context, errors } = await printedPage(chapter);
+        try {
+            const closedBefore = await page.locator('details:not([open])').count();
+            assert.ok(closedBefore > 0, `${chapter} has no folded answer`);
+            assert.ok(await page.locator('details.bf-quiz-answer[hidden]').count() > 0, 'quiz.js hides its answers on screen');
+            await page.evaluate(() => window.dispatchEvent(new Event('beforeprint')));
+            await page.emulateMedia({ media: 'print' });
+            assert.equal(await page.locator('details:not([open])').count(), 0);
+            assert.deepEqual((await foldedAnswers(page)).filter((answer) => !answer.shown), []);
+            // Chromium's own print path fires the same events: printing to PDF works and leaves
+            // the page as the reader had it.
+            await page.pdf({ format: 'A4' });
+            await page.evaluate(() => window.dispatchEvent(new Event('afterprint')));
+            await page.emulateMedia({ media: 'screen' });
+            assert.equal(await page.locator('details:not([open])').count(), closedBefore, 'afterprint folds them back');
+            assert.deepEqual(errors, []);
+        } finally {
+            await context.close();
+        }
+    });
+
+    test('shows its folded answers in print without JavaScript (theme/print.css)', async () => {
+        const { page, context } = await printedPage(chapter, { javaScript: false });
+        try {
+            await page.emulateMedia({ media: 'print' });
+            const answers = await foldedAnswers(page);
+            assert.ok(answers.length > 0);
+            assert.deepEqual(answers.filter((answer) => !answer.shown), [], 'folded answers hidden in print without JavaScript');
+            await page.emulateMedia({ media: 'screen' });
+            assert.ok((await foldedAnswers(page)).some((answer) => !answer.shown), 'on screen, answers stay folded');
+        } finally {
+            await context.close();
+        }
+    });
+});
+
+describe('cheat sheets', async () => {
+    const sheets = (await htmlPages()).filter((path) => path.startsWith('cheat-sheets/'));
+
+    test('each Part with written chapters has one', () => {
+        assert.ok(sheets.length >= 1, 'no cheat sheet in the book');
+    });
+
+    for (const sheet of sheets) {
+        test(`${sheet}: one printed page on A4 and on Letter, linked from each of its chapters`, async () => {
+            const { page, context, errors } = await printedPage(sheet);
+            try {
+                const chapters = await page.locator('.bf-cheat-chapter h2 a').evaluateAll((links) => links.map((a) => a.getAttribute('href')));
+                assert.ok(chapters.length >= 1, `${sheet} shows no chapter`);
+                const sections = await page.locator('.bf-cheat-chapter').evaluateAll((nodes) => nodes.map((node) => ({
+                    minute: node.querySelector('p')?.textContent.length ?? 0,
+                    numbers: node.querySelectorAll('h3.bf-cheat-numbers ~ ul > li').length,
+                })));
+                for (const [index, section] of sections.entries()) {
+                    assert.ok(section.minute > 100, `${sheet}: ${chapters[index]} has no "In one minute" text`);
+                    assert.ok(section.numbers >= 4 && section.numbers <= 8, `${sheet}: ${chapters[index]} has ${section.numbers} key numbers, not 4 to 8`);
+                }
+                const pages = {};
+                for (const format of ['A4', 'Letter']) {
+                    pages[format] = pdfPages(await page.pdf({ format }));
+                }
+                console.log(`# ${sheet}: ${chapters.length} chapter(s), printed on ${pages.A4} A4 page(s), ${pages.Letter} Letter page(s)`);
+                assert.deepEqual(pages, { A4: 1, Letter: 1 }, `${sheet} does not fit one page`);
+                for (const href of chapters) {
+                    const html = await readFile(join(BOOK_DIR, href.replace(/^\.\.\//, '')), 'utf8');
+                    const link = /<p class="bf-cheat-sheet-link"><a href="([^"]+)"/.exec(html)?.[1];
+                    assert.equal(link, sheet, `${href} does not link to ${sheet}`);
+                }
+                assert.deepEqual(errors, []);
+            } finally {
+                await context.close();
+            }
+        });
+    }
+});
