@@ -62,6 +62,8 @@
             console.warn(`Backend Fundamentals: no offline copy (${error.message})`);
             return;
         }
+        // A browser (or test) that blocks service workers may resolve to nothing.
+        if (!registration) return;
         offerUpdate(registration);
         registration.addEventListener("updatefound", () => {
             const installing = registration.installing;

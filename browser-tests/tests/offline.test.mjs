@@ -1,23 +1,48 @@
 // Offline after the first visit: one page loads, the service worker (book/service-worker.js,
 // written by `cargo xtask build`) caches every file of the build, the network goes away, and
 // every chapter with a Run still opens and runs its first example with the verified output.
-// Also: the worker is registered for the site's root, not under `mdbook serve`'s live reload.
+// A new deploy replaces the cache whole: an incomplete one never installs, a complete one waits
+// while pages of the old build are open (and they keep running the old build), then takes over
+// on "Reload". And the worker is registered for the site's root, not under `mdbook serve`.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BOOK_DIR, pressRun, runnableExamples, runsByPage, splitAnswer, useBookAndBrowser } from '../lib/harness.mjs';
+import {
+    BOOK_DIR, pressRun, runInline, runnableExamples, runsByPage, serveBook, splitAnswer, useBookAndBrowser,
+} from '../lib/harness.mjs';
 
 const env = useBookAndBrowser();
 
-/** The precache manifest xtask wrote in front of the worker's code: `const BUILD = {...};`. */
-async function manifest() {
-    const script = await readFile(join(BOOK_DIR, 'service-worker.js'), 'utf8');
+/** The precache manifest xtask wrote in front of the worker's code (`const BUILD = {...};`), and that code. */
+async function manifest(root = BOOK_DIR) {
+    const script = await readFile(join(root, 'service-worker.js'), 'utf8');
     const first = script.slice(0, script.indexOf('\n'));
     const match = /^const BUILD = (\{.*\});$/.exec(first);
-    assert.ok(match, `book/service-worker.js does not start with the precache manifest: ${first.slice(0, 80)}`);
-    return JSON.parse(match[1]);
+    assert.ok(match, `service-worker.js does not start with the precache manifest: ${first.slice(0, 80)}`);
+    return Object.assign(JSON.parse(match[1]), { code: script.slice(first.length) });
+}
+
+const sha256 = (text) => createHash('sha256').update(text).digest('hex');
+
+/**
+ * A new deploy of the site in `root`, as `cargo xtask build` would write it after `changes`
+ * (path → new content): the manifest (format of xtask/src/offline.rs) lists each changed file's
+ * new SHA-256 prefix under a new build id. With `stale`, the server keeps the old files, as a CDN
+ * that has not caught up would.
+ */
+async function deploy(root, changes, { stale = false } = {}) {
+    const { code, ...build } = await manifest(root);
+    for (const [path, content] of Object.entries(changes)) {
+        build.files[path] = sha256(content).slice(0, build.files[path].length);
+        if (!stale) await writeFile(join(root, path), content);
+    }
+    build.id = sha256(JSON.stringify(build.files)).slice(0, build.id.length);
+    await writeFile(join(root, 'service-worker.js'), `const BUILD = ${JSON.stringify(build)};${code}`);
+    return build.id;
 }
 
 const trimEnd = (text) => text.replace(/\n+$/, '');
@@ -25,7 +50,12 @@ const trimEnd = (text) => text.replace(/\n+$/, '');
 /** Waits until the page's service worker is active; returns the names and sizes of the book's caches. */
 async function activeWorkerAndCaches(page) {
     return page.evaluate(async () => {
-        const registration = await navigator.serviceWorker.ready;
+        const registration = await Promise.race([
+            navigator.serviceWorker.ready,
+            new Promise((_, reject) => {
+                setTimeout(() => reject(new Error('no active service worker 60 s after the first visit')), 60000);
+            }),
+        ]);
         const caches_ = [];
         for (const name of await caches.keys()) {
             const cache = await caches.open(name);
@@ -76,9 +106,12 @@ test('after one visit, every chapter opens and runs its example without a networ
                 const response = await page.goto(`${env.server.origin}/${path}`);
                 assert.ok(response.fromServiceWorker(), `${path} did not come from the service worker`);
                 const example = examples.get(ids[0]);
-                const result = await pressRun(page, page.locator('div.bf-run[data-example-id]').first());
+                const run = page.locator('div.bf-run[data-example-id]').first();
+                const result = await pressRun(page, run);
                 assert.equal(result.state, 'ok', `${path}, offline: ${result.status}`);
-                assert.match(result.status, /Same as the verified output/, `${path}, offline`);
+                // The page compares with the verified output where it shows one (not `no-output`).
+                const shown = run.locator('xpath=ancestor::figure[contains(@class, "bf-example")][1]').locator('.bf-example-output');
+                if (await shown.count()) assert.match(result.status, /Same as the verified output/, `${path}, offline`);
                 assert.equal(trimEnd(result.output), trimEnd((await splitAnswer(page, example.verified)).shown), `${path}, offline: ${example.id}`);
                 assert.deepEqual(failed, [], `${path}: requests failed offline`);
             } finally {
@@ -90,7 +123,8 @@ test('after one visit, every chapter opens and runs its example without a networ
         const response = await page.goto(`${env.server.origin}/`);
         assert.ok(response.fromServiceWorker() && response.ok(), 'the site root offline');
         await page.keyboard.press('s');
-        await page.locator('#mdbook-searchbar').fill('fsync');
+        // mdBook's searcher listens for keyup.
+        await page.locator('#mdbook-searchbar').pressSequentially('fsync');
         await page.waitForSelector('#mdbook-searchresults li', { timeout: 10000 });
         await page.close();
 
@@ -100,6 +134,80 @@ test('after one visit, every chapter opens and runs its example without a networ
         assert.deepEqual(errors, [], 'page errors');
     } finally {
         await context.close();
+    }
+});
+
+test('a new deploy replaces the cache whole, and open pages keep their build until the reader reloads', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'bf-offline-deploy-'));
+    await cp(BOOK_DIR, root, { recursive: true });
+    const server = await serveBook(root);
+    const context = await env.browser.newContext();
+    const errors = [];
+    context.on('weberror', (error) => errors.push(error.error().message));
+    const url = (path) => `${server.origin}/${path}`;
+    const cacheNames = (page) => page.evaluate(async () => (await caches.keys()).filter((name) => name.startsWith('bf-offline:')).sort());
+    /** Asks the browser to check for a new worker, and waits until that check and any install are over. */
+    const checkForUpdate = (page) => page.evaluate(async () => {
+        const registration = await navigator.serviceWorker.ready;
+        await registration.update().catch(() => {});
+        while (registration.installing) await new Promise((resolve) => setTimeout(resolve, 50));
+        return { waiting: Boolean(registration.waiting), active: registration.active.scriptURL };
+    });
+    try {
+        const buildA = (await manifest(root)).id;
+        const first = await context.newPage();
+        await first.goto(url('introduction.html'));
+        await activeWorkerAndCaches(first);
+        const [chapter, ids] = [...(await runsByPage()).entries()].find(([, found]) => found.length);
+        const example = (await runnableExamples()).find((candidate) => candidate.id === ids[0]);
+        const glue = `generated/playground_${example.module}/playground_${example.module}.js`;
+        const open = await context.newPage();
+        const glueSeen = [];
+        open.on('response', async (response) => {
+            if (response.url().endsWith(glue)) glueSeen.push(await response.text());
+        });
+        await open.goto(url(chapter));
+        assert.ok(await open.evaluate(() => Boolean(navigator.serviceWorker.controller)), `${chapter} is controlled by build A`);
+
+        const originalIntro = await readFile(join(root, 'introduction.html'), 'utf8');
+        const originalGlue = await readFile(join(root, glue), 'utf8');
+        const introB = originalIntro.replace('</main>', '<p id="deployed-b">Deployed B</p></main>');
+        const glueB = `${originalGlue}\n// deploy B\n`;
+
+        // A deploy whose files the server does not serve yet: the install fails, nothing changes.
+        await deploy(root, { 'introduction.html': introB }, { stale: true });
+        assert.deepEqual(await checkForUpdate(open), { waiting: false, active: url('service-worker.js') });
+        assert.deepEqual(await cacheNames(open), [`bf-offline:/:${buildA}`], 'a failed install leaves no cache behind');
+
+        // The real deploy: installed beside build A, waiting while a page of A is open.
+        const buildB = await deploy(root, { 'introduction.html': introB, [glue]: glueB });
+        assert.equal((await checkForUpdate(open)).waiting, true, 'build B waits');
+        assert.deepEqual(await cacheNames(open), [`bf-offline:/:${buildA}`, `bf-offline:/:${buildB}`].sort());
+        // The open page of build A runs its example with build A's files; new pages get A too.
+        const result = await runInline(open, example.id);
+        assert.equal(result.state, 'ok', result.status);
+        assert.ok(glueSeen.length > 0 && glueSeen.every((text) => !text.includes('// deploy B')), 'a page of build A loaded build B\'s wasm glue');
+        const another = await context.newPage();
+        await another.goto(url('introduction.html'));
+        assert.equal(await another.locator('#deployed-b').count(), 0, 'build A serves build A\'s pages while B waits');
+
+        // The notice on the controlled page; "Reload" hands every open page to build B.
+        const notice = open.locator('#bf-update-notice');
+        await notice.waitFor({ timeout: 10000 });
+        const reloaded = Promise.all([open.waitForEvent('load'), another.waitForEvent('load')]);
+        await notice.getByRole('button', { name: 'Reload' }).click();
+        await reloaded;
+        assert.equal(await another.locator('#deployed-b').count(), 1, 'after Reload, build B\'s page');
+        assert.deepEqual(await cacheNames(open), [`bf-offline:/:${buildB}`], 'build A\'s cache is gone');
+        glueSeen.length = 0;
+        const again = await runInline(open, example.id);
+        assert.equal(again.state, 'ok', again.status);
+        assert.ok(glueSeen.length > 0 && glueSeen.every((text) => text.includes('// deploy B')), 'after Reload, build B\'s glue');
+        assert.deepEqual(errors, [], 'page errors');
+    } finally {
+        await context.close();
+        await server.close();
+        await rm(root, { recursive: true, force: true });
     }
 });
 

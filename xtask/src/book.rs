@@ -89,7 +89,9 @@ pub fn build_all() -> anyhow::Result<PathBuf> {
 /// One `mdbook build` into `dest`, then the service worker that precaches what it built.
 pub fn build(prepared: &Prepared, dest: &Path) -> anyhow::Result<()> {
     step("mdbook build", || step::run(prepared.mdbook()?.arg("build").arg("--dest-dir").arg(dest)))?;
-    step("service worker: precache every file of the site (offline)", || offline::write_service_worker(dest))?;
+    step("service worker: precache every file of the site (offline)", || {
+        offline::write_service_worker(dest)
+    })?;
     Ok(())
 }
 

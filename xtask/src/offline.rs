@@ -45,7 +45,9 @@ impl Precache {
                 .components()
                 .map(|part| part.as_os_str().to_str())
                 .collect::<Option<Vec<_>>>()
-                .with_context(|| format!("{}: a file name that is not UTF-8 cannot be a URL", path.display()))?
+                .with_context(|| {
+                    format!("{}: a file name that is not UTF-8 cannot be a URL", path.display())
+                })?
                 .join("/");
             if name == WORKER_FILE {
                 continue;
@@ -107,7 +109,8 @@ mod tests {
         std::fs::create_dir_all(dir.join("generated/playground_demo")).unwrap();
         std::fs::write(dir.join("index.html"), "<h1>Hi</h1>").unwrap();
         std::fs::write(dir.join("book-0a1b2c3d.js"), "// mdBook's fingerprinted script").unwrap();
-        std::fs::write(dir.join("generated/playground_demo/playground_demo_bg.wasm"), b"\0asm\x01\0\0\0").unwrap();
+        std::fs::write(dir.join("generated/playground_demo/playground_demo_bg.wasm"), b"\0asm\x01\0\0\0")
+            .unwrap();
         dir
     }
 
@@ -117,11 +120,14 @@ mod tests {
         std::fs::write(dir.join(WORKER_FILE), "a stub, or the worker of the last build").unwrap();
         let precache = write_service_worker(&dir).unwrap();
         let names: Vec<&str> = precache.files.iter().map(|(name, _)| name.as_str()).collect();
-        assert_eq!(names, ["book-0a1b2c3d.js", "generated/playground_demo/playground_demo_bg.wasm", "index.html"]);
+        assert_eq!(
+            names,
+            ["book-0a1b2c3d.js", "generated/playground_demo/playground_demo_bg.wasm", "index.html"]
+        );
         // SHA-256 of "<h1>Hi</h1>".
         let index = &precache.files[2].1;
         assert_eq!(index, &hex(&Sha256::digest(b"<h1>Hi</h1>"))[..FILE_HASH_HEX]);
-        assert_eq!(precache.bytes, 11 + 31 + 8);
+        assert_eq!(precache.bytes, 11 + 32 + 8);
         let script = std::fs::read_to_string(dir.join(WORKER_FILE)).unwrap();
         assert!(script.starts_with("const BUILD = {"), "{script}");
         assert!(script.contains("\"book-0a1b2c3d.js\":\""), "{script}");
@@ -136,9 +142,14 @@ mod tests {
     fn a_changed_file_or_a_renamed_one_gives_a_new_build_id_and_the_same_site_the_same() {
         let dir = site("rebuilt");
         let first = Precache::of_site(&dir).unwrap();
-        assert_eq!(Precache::of_site(&dir).unwrap().build_id, first.build_id, "the id depends on content only");
+        assert_eq!(
+            Precache::of_site(&dir).unwrap().build_id,
+            first.build_id,
+            "the id depends on content only"
+        );
 
-        std::fs::write(dir.join("generated/playground_demo/playground_demo_bg.wasm"), b"\0asm\x01\0\0\x01").unwrap();
+        std::fs::write(dir.join("generated/playground_demo/playground_demo_bg.wasm"), b"\0asm\x01\0\0\x01")
+            .unwrap();
         let changed = Precache::of_site(&dir).unwrap();
         assert_ne!(changed.build_id, first.build_id, "a changed wasm module");
         assert_ne!(changed.files[1].1, first.files[1].1);

@@ -152,8 +152,11 @@ impl Session {
             .get("preprocessor.examples")
             .context("reading [preprocessor.examples] in book.toml")?
             .unwrap_or_default();
-        let mut session =
-            Session::new(config.resolve(&ctx.root), ctx.renderer == "html", ctx.root.join(&ctx.config.book.src));
+        let mut session = Session::new(
+            config.resolve(&ctx.root),
+            ctx.renderer == "html",
+            ctx.root.join(&ctx.config.book.src),
+        );
         session.smart_punctuation = ctx
             .config
             .get::<bool>("output.html.smart-punctuation")

@@ -173,7 +173,10 @@ pub fn section(content: &str, title: &str) -> Option<Section> {
                 if let Some((found_level, found_heading)) = &found
                     && level <= *found_level
                 {
-                    return Some(Section { heading: found_heading.clone(), body: found_heading.end..range.start });
+                    return Some(Section {
+                        heading: found_heading.clone(),
+                        body: found_heading.end..range.start,
+                    });
                 }
                 heading = Some((level, range, String::new()));
                 depth += 1;
@@ -250,7 +253,8 @@ mod tests {
 
     #[test]
     fn sections_end_at_the_next_heading_of_their_level_or_higher() {
-        let md = "# T\n\n## In One Minute\n\nShort.\n\n### Detail\n\nMore.\n\n> ## Quoted\n\n## Next\n\nAfter.\n";
+        let md =
+            "# T\n\n## In One Minute\n\nShort.\n\n### Detail\n\nMore.\n\n> ## Quoted\n\n## Next\n\nAfter.\n";
         let found = section(md, "in one minute").unwrap();
         assert_eq!(&md[found.heading.clone()], "## In One Minute\n");
         assert_eq!(&md[found.body], "\nShort.\n\n### Detail\n\nMore.\n\n> ## Quoted\n\n");

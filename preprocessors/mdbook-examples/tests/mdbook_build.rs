@@ -23,6 +23,11 @@ fn mdbook() -> Option<PathBuf> {
 
 /// A one-chapter book using our preprocessor over the fixture workspace.
 fn book_with_chapter(name: &str, chapter: &str) -> PathBuf {
+    book_with_pages(name, "# Summary\n\n- [Chapter](chapter.md)\n", &[("chapter.md", chapter)])
+}
+
+/// A book with this `SUMMARY.md` and these pages, using our preprocessor over the fixture workspace.
+fn book_with_pages(name: &str, summary: &str, pages: &[(&str, &str)]) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("bf-mdbook-e2e-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("src")).unwrap();
@@ -35,8 +40,12 @@ fn book_with_chapter(name: &str, chapter: &str) -> PathBuf {
         cache = dir.join("cache").display(),
     );
     std::fs::write(dir.join("book.toml"), toml).unwrap();
-    std::fs::write(dir.join("src/SUMMARY.md"), "# Summary\n\n- [Chapter](chapter.md)\n").unwrap();
-    std::fs::write(dir.join("src/chapter.md"), chapter).unwrap();
+    std::fs::write(dir.join("src/SUMMARY.md"), summary).unwrap();
+    for (path, content) in pages {
+        let path = dir.join("src").join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, content).unwrap();
+    }
     dir
 }
 
@@ -114,5 +123,36 @@ fn a_good_chapter_builds_and_mdbook_test_accepts_it() {
     assert!(html.contains("examples/src/store.rs, lines 4–10</a>"), "the source region is on the page");
     let out = run(&mdbook, "test", &dir);
     assert!(out.status.success(), "mdbook test: {}", String::from_utf8_lossy(&out.stderr));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_part_gets_a_cheat_sheet_and_a_chapter_without_in_one_minute_fails_the_build() {
+    let Some(mdbook) = mdbook() else { return };
+    let summary = "# Summary\n\n# I. The machine\n\n- [Chapter](chapter.md)\n- [Later]()\n- [Part I cheat sheet](sheets/machine.md)\n";
+    let sheet = ("sheets/machine.md", "# Part I cheat sheet\n\n{{#cheat-sheet}}\n");
+    let good = "# C\n\n## In one minute\n\nThe short answer.\n\n## Trade-offs and numbers\n\n### Key numbers\n\n- 8 bytes (RFC 768).\n";
+    let dir = book_with_pages("cheat-sheet", summary, &[("chapter.md", good), sheet]);
+    let out = run(&mdbook, "build", &dir);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let html = std::fs::read_to_string(dir.join("book/sheets/machine.html")).unwrap();
+    assert!(html.contains("<h2 id=\"cheat-chapter\"><a href=\"../chapter.html\">Chapter</a></h2>"), "{html}");
+    assert!(html.contains("<p>The short answer.</p>"), "{html}");
+    assert!(html.contains("<li>8 bytes (RFC 768).</li>"), "{html}");
+    assert!(html.contains("Not written yet, so not on this sheet: Later."), "{html}");
+    let chapter = std::fs::read_to_string(dir.join("book/chapter.html")).unwrap();
+    assert!(
+        chapter.contains("<a href=\"sheets/machine.html\">Part I. The machine on one page</a>"),
+        "{chapter}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+
+    let without = "# C\n\nIntro.\n\n## Trade-offs and numbers\n\n### Key numbers\n\n- 8 bytes.\n";
+    let dir = book_with_pages("cheat-sheet-missing", summary, &[("chapter.md", without), sheet]);
+    let out = run(&mdbook, "build", &dir);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "mdbook build succeeded\n{stderr}");
+    assert!(stderr.contains("src/chapter.md:1:1"), "{stderr}");
+    assert!(stderr.contains("has no \"## In one minute\" section"), "{stderr}");
     std::fs::remove_dir_all(dir).unwrap();
 }

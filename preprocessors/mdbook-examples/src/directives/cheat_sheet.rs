@@ -67,13 +67,20 @@ impl CheatSheets {
     pub fn gather(book: &Book, src_dir: &Path) -> (CheatSheets, Vec<Diagnostic>) {
         let mut parts: Vec<Part> = Vec::new();
         let mut problems = Vec::new();
-        // Chapters of a Part without a sheet, to report once the whole Part is known.
-        let mut written: Vec<(usize, ChapterText)> = Vec::new();
+        // Each Part's first written chapter, where a missing sheet is reported once the whole
+        // Part is known.
+        let mut first_written: Vec<Option<ChapterText>> = Vec::new();
         let mut sheet_pages = Vec::new();
         for item in book.iter() {
             let chapter = match item {
                 BookItem::PartTitle(title) => {
-                    parts.push(Part { title: title.clone(), sheet: None, chapters: Vec::new(), drafts: Vec::new() });
+                    parts.push(Part {
+                        title: title.clone(),
+                        sheet: None,
+                        chapters: Vec::new(),
+                        drafts: Vec::new(),
+                    });
+                    first_written.push(None);
                     continue;
                 }
                 BookItem::Chapter(chapter) => chapter,
@@ -85,73 +92,31 @@ impl CheatSheets {
                 part.drafts.push(chapter.name.clone());
                 continue;
             };
-            let text = chapter_text(src_dir, chapter.source_path.as_deref(), &chapter.name, path, &chapter.content);
+            let text = ChapterText {
+                display_path: crate::display_path(src_dir, chapter.source_path.as_deref(), &chapter.name),
+                source_file: chapter.source_path.as_ref().map(|p| src_dir.join(p)),
+                root: root_of(path),
+                content: chapter.content.clone(),
+            };
             if is_sheet(&chapter.content) {
                 // A second sheet in one Part is reported at its directive.
                 part.sheet.get_or_insert_with(|| (path.clone(), text.display_path.clone()));
                 sheet_pages.push((text.display_path, part_index));
                 continue;
             }
-            let minute = markdown::section(&chapter.content, IN_ONE_MINUTE);
-            let numbers = markdown::section(&chapter.content, KEY_NUMBERS);
-            match (&minute, &numbers) {
-                (Some(minute), Some(numbers)) if !chapter.content[numbers.body.clone()].trim().is_empty() => {
-                    part.chapters.push(PartChapter {
-                        name: chapter.name.clone(),
-                        path: path.clone(),
-                        display_path: text.display_path.clone(),
-                        content: chapter.content.clone(),
-                        minute: minute.body.clone(),
-                        numbers: numbers.body.clone(),
-                    });
-                }
-                _ => {}
+            match PartChapter::read(&chapter.name, path, &part.title, &text) {
+                Ok(written) => part.chapters.push(written),
+                Err(found) => problems.extend(found),
             }
-            if minute.is_none() {
-                problems.push(locate(
-                    &text,
-                    first_line(&text.content),
-                    Problem::new(format!(
-                        "chapter \"{}\" of Part {} has no \"## {IN_ONE_MINUTE}\" section, which the Part's cheat sheet shows",
-                        chapter.name, part.title
-                    ))
-                    .hint("start the chapter with `## In one minute`: the answer you would give an interviewer in 60 seconds"),
-                ));
-            }
-            match numbers {
-                None => {
-                    let at = markdown::section(&chapter.content, "Trade-offs and numbers")
-                        .map_or_else(|| first_line(&text.content), |section| section.heading);
-                    problems.push(locate(
-                        &text,
-                        at,
-                        Problem::new(format!(
-                            "chapter \"{}\" of Part {} has no \"### {KEY_NUMBERS}\" list, which the Part's cheat sheet shows",
-                            chapter.name, part.title
-                        ))
-                        .hint("under `## Trade-offs and numbers`, add `### Key numbers` with 4 to 8 bullets: each a figure with its unit and source"),
-                    ));
-                }
-                Some(numbers) if chapter.content[numbers.body.clone()].trim().is_empty() => {
-                    problems.push(locate(
-                        &text,
-                        numbers.heading,
-                        Problem::new(format!("the \"{KEY_NUMBERS}\" list of chapter \"{}\" is empty", chapter.name))
-                            .hint("add 4 to 8 bullets: each a figure with its unit and source"),
-                    ));
-                }
-                Some(_) => {}
-            }
-            written.push((part_index, text));
+            first_written[part_index].get_or_insert(text);
         }
-        for (part_index, text) in written {
-            let part = &parts[part_index];
-            if part.sheet.is_none() {
+        for (part, first) in parts.iter().zip(first_written) {
+            if let (None, Some(text)) = (&part.sheet, first) {
                 problems.push(locate(
                     &text,
                     first_line(&text.content),
-                    Problem::new(format!("Part {} has no cheat sheet, and this chapter is in it", part.title)).hint(
-                        "add a page whose text is `{{#cheat-sheet}}` (under a `# ` title) and list it under the Part in src/SUMMARY.md,\ne.g. `- [Cheat sheet](cheat-sheets/<part>.md)`; draft chapters (`- [Title]()`) need none",
+                    Problem::new(format!("Part {} has written chapters but no cheat sheet", part.title)).hint(
+                        "add a page whose text is `{{#cheat-sheet}}` (under a `# ` title) and list it under the Part in src/SUMMARY.md,\ne.g. `- [Part … cheat sheet](cheat-sheets/<part>.md)`; draft chapters (`- [Title]()`) need none",
                     ),
                 ));
             }
@@ -165,20 +130,65 @@ impl CheatSheets {
     }
 }
 
+impl PartChapter {
+    /// What a sheet shows of the written chapter `text`, or the problems that keep it off the sheet.
+    fn read(name: &str, path: &Path, part: &str, text: &ChapterText) -> Result<PartChapter, Vec<Diagnostic>> {
+        let content = &text.content;
+        let mut problems = Vec::new();
+        let minute = markdown::section(content, IN_ONE_MINUTE);
+        if minute.is_none() {
+            problems.push(locate(
+                text,
+                first_line(content),
+                Problem::new(format!(
+                    "chapter \"{name}\" of Part {part} has no \"## {IN_ONE_MINUTE}\" section, which the Part's cheat sheet shows"
+                ))
+                .hint("start the chapter with `## In one minute`: the answer you would give an interviewer in 60 seconds"),
+            ));
+        }
+        let numbers = markdown::section(content, KEY_NUMBERS);
+        match &numbers {
+            None => {
+                let at = markdown::section(content, "Trade-offs and numbers")
+                    .map_or_else(|| first_line(content), |section| section.heading);
+                problems.push(locate(
+                    text,
+                    at,
+                    Problem::new(format!(
+                        "chapter \"{name}\" of Part {part} has no \"### {KEY_NUMBERS}\" list, which the Part's cheat sheet shows"
+                    ))
+                    .hint("under `## Trade-offs and numbers`, add `### Key numbers` with 4 to 8 bullets: each a figure with its unit and source"),
+                ));
+            }
+            Some(numbers) if content[numbers.body.clone()].trim().is_empty() => {
+                problems.push(locate(
+                    text,
+                    numbers.heading.clone(),
+                    Problem::new(format!("the \"{KEY_NUMBERS}\" list of chapter \"{name}\" is empty"))
+                        .hint("add 4 to 8 bullets: each a figure with its unit and source"),
+                ));
+            }
+            Some(_) => {}
+        }
+        match (minute, numbers) {
+            (Some(minute), Some(numbers)) if problems.is_empty() => Ok(PartChapter {
+                name: name.to_string(),
+                path: path.to_path_buf(),
+                display_path: text.display_path.clone(),
+                content: content.clone(),
+                minute: minute.body,
+                numbers: numbers.body,
+            }),
+            _ => Err(problems),
+        }
+    }
+}
+
 /// Whether a chapter's text has a `{{#cheat-sheet}}` directive (well formed or not).
 fn is_sheet(content: &str) -> bool {
     markdown::scan(content).iter().any(
         |found| matches!(found, Found::Directive { text, .. } if text.starts_with(directive::CHEAT_SHEET_OPEN)),
     )
-}
-
-fn chapter_text(src_dir: &Path, source: Option<&Path>, name: &str, path: &Path, content: &str) -> ChapterText {
-    ChapterText {
-        display_path: crate::display_path(src_dir, source, name),
-        source_file: source.map(|p| src_dir.join(p)),
-        root: root_of(path),
-        content: content.to_string(),
-    }
 }
 
 /// The relative path from the page at `path` (relative to `src/`) to the site's root.
@@ -200,8 +210,9 @@ impl Session {
     /// and "Key numbers".
     pub(crate) fn cheat_sheet(&self, text: &str, chapter: &ChapterText) -> Result<String, Problem> {
         if text != directive::CHEAT_SHEET {
-            return Err(Problem::new("`{{#cheat-sheet}}` takes no options")
-                .hint("write exactly `{{#cheat-sheet}}`: the page's Part (in src/SUMMARY.md) says what it shows"));
+            return Err(Problem::new("`{{#cheat-sheet}}` takes no options").hint(
+                "write exactly `{{#cheat-sheet}}`: the page's Part (in src/SUMMARY.md) says what it shows",
+            ));
         }
         let sheets = self.cheat_sheets.get();
         let Some(&(_, part_index)) = sheets
@@ -248,7 +259,10 @@ impl Session {
         };
         // Problems in the chapter's own text are reported where the chapter is processed.
         let processed = self.process_chapter(&piece).map_err(|found| {
-            Problem::new(format!("{} cannot be shown on the cheat sheet: {}", written.display_path, found[0].message))
+            Problem::new(format!(
+                "{} cannot be shown on the cheat sheet: {}",
+                written.display_path, found[0].message
+            ))
         })?;
         let mut options = markdown::options();
         if self.smart_punctuation {
@@ -257,25 +271,31 @@ impl Session {
         let whole = Parser::new_ext(&written.content, options);
         let definitions = whole.reference_definitions();
         let mut resolve = |broken: pulldown_cmark::BrokenLink<'_>| {
-            definitions
-                .get(broken.reference.as_ref())
-                .map(|def| (CowStr::from(def.dest.to_string()), CowStr::from(def.title.as_deref().unwrap_or("").to_string())))
+            definitions.get(broken.reference.as_ref()).map(|def| {
+                (
+                    CowStr::from(def.dest.to_string()),
+                    CowStr::from(def.title.as_deref().unwrap_or("").to_string()),
+                )
+            })
         };
-        let events = Parser::new_with_broken_link_callback(&processed, options, Some(&mut resolve)).map(|event| match event {
-            Event::Start(Tag::Link { link_type, dest_url, title, id }) => Event::Start(Tag::Link {
-                link_type,
-                dest_url: rebase(&dest_url, &written.path, root).into(),
-                title,
-                id,
-            }),
-            Event::Start(Tag::Image { link_type, dest_url, title, id }) => Event::Start(Tag::Image {
-                link_type,
-                dest_url: rebase(&dest_url, &written.path, root).into(),
-                title,
-                id,
-            }),
-            other => other,
-        });
+        let events =
+            Parser::new_with_broken_link_callback(&processed, options, Some(&mut resolve)).map(|event| {
+                match event {
+                    Event::Start(Tag::Link { link_type, dest_url, title, id }) => Event::Start(Tag::Link {
+                        link_type,
+                        dest_url: rebase(&dest_url, &written.path, root).into(),
+                        title,
+                        id,
+                    }),
+                    Event::Start(Tag::Image { link_type, dest_url, title, id }) => Event::Start(Tag::Image {
+                        link_type,
+                        dest_url: rebase(&dest_url, &written.path, root).into(),
+                        title,
+                        id,
+                    }),
+                    other => other,
+                }
+            });
         let mut html = String::new();
         pulldown_cmark::html::push_html(&mut html, events);
         Ok(one_line(html.trim_end()))
@@ -299,7 +319,12 @@ impl Session {
                 escape(&part.title)
             )
         } else {
-            format!("*[Part {} on one page]({}{}): the cheat sheet, ready to print.*", part.title, root_of(path), sheet.display())
+            format!(
+                "*[Part {} on one page]({}{}): the cheat sheet, ready to print.*",
+                part.title,
+                root_of(path),
+                sheet.display()
+            )
         };
         let at = minute.body.end;
         format!("{}\n{link}\n\n{}", &content[..at], &content[at..])
@@ -411,7 +436,10 @@ mod tests {
         assert_eq!(rebase("../top.md", chapter, "../"), "../top.html");
         assert_eq!(rebase("#local", chapter, "../"), "../part/ch.html#local");
         assert_eq!(rebase("img/a.svg", Path::new("ch.md"), "../"), "../img/a.svg");
-        assert_eq!(rebase("https://www.rfc-editor.org/rfc/rfc9293", chapter, "../"), "https://www.rfc-editor.org/rfc/rfc9293");
+        assert_eq!(
+            rebase("https://www.rfc-editor.org/rfc/rfc9293", chapter, "../"),
+            "https://www.rfc-editor.org/rfc/rfc9293"
+        );
         assert_eq!(rebase("mailto:a@b", chapter, "../"), "mailto:a@b");
         assert_eq!(rebase("/abs.html", chapter, "../"), "/abs.html");
     }
