@@ -3,16 +3,17 @@
 // every chapter with a Run still opens and runs its first example with the verified output.
 // A new deploy replaces the cache whole: an incomplete one never installs, a complete one waits
 // while pages of the old build are open (and they keep running the old build), then takes over
-// on "Reload". And the worker is registered for the site's root, not under `mdbook serve`.
+// on "Reload". The worker's scope is the site's root, also under a sub-path; `mdbook serve`
+// registers none, and its stub retires one a static serve left on the same address.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-    BOOK_DIR, pressRun, runInline, runnableExamples, runsByPage, serveBook, splitAnswer, useBookAndBrowser,
+    BOOK_DIR, WORKSPACE, pressRun, runInline, runnableExamples, runsByPage, serveBook, splitAnswer, useBookAndBrowser,
 } from '../lib/harness.mjs';
 
 const env = useBookAndBrowser();
@@ -204,6 +205,60 @@ test('a new deploy replaces the cache whole, and open pages keep their build unt
         assert.equal(again.state, 'ok', again.status);
         assert.ok(glueSeen.length > 0 && glueSeen.every((text) => text.includes('// deploy B')), 'after Reload, build B\'s glue');
         assert.deepEqual(errors, [], 'page errors');
+    } finally {
+        await context.close();
+        await server.close();
+        await rm(root, { recursive: true, force: true });
+    }
+});
+
+test('under a sub-path (GitHub Pages: /<repo>/) the worker covers that path, from any page', async () => {
+    // The book at /repo/ of the server: a folder holding a link to book/.
+    const root = await mkdtemp(join(tmpdir(), 'bf-offline-subpath-'));
+    await symlink(BOOK_DIR, join(root, 'repo'));
+    const server = await serveBook(root);
+    const context = await env.browser.newContext();
+    try {
+        const build = await manifest();
+        const page = await context.newPage();
+        // A page one folder down: its path_to_root is "../".
+        await page.goto(`${server.origin}/repo/cheat-sheets/the-machine.html`);
+        const state = await activeWorkerAndCaches(page);
+        assert.equal(state.scope, `${server.origin}/repo/`);
+        const ours = state.caches.filter((cache) => cache.name.startsWith('bf-offline:'));
+        assert.deepEqual(ours.map((cache) => cache.name), [`bf-offline:/repo/:${build.id}`]);
+        assert.ok(ours[0].urls.includes(`${server.origin}/repo/index.html`), 'cache keys are under /repo/');
+        assert.equal(ours[0].urls.length, Object.keys(build.files).length);
+        await context.setOffline(true);
+        const response = await page.goto(`${server.origin}/repo/tcp-udp-http.html`);
+        assert.ok(response.fromServiceWorker() && response.ok(), 'a chapter under /repo/, offline');
+    } finally {
+        await context.close();
+        await server.close();
+        await rm(root, { recursive: true, force: true });
+    }
+});
+
+test('the stub that mdbook serve ships retires a worker a static serve left on the same address', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'bf-offline-stub-'));
+    await cp(BOOK_DIR, root, { recursive: true });
+    const server = await serveBook(root);
+    const context = await env.browser.newContext();
+    try {
+        const page = await context.newPage();
+        await page.goto(`${server.origin}/introduction.html`);
+        await activeWorkerAndCaches(page);
+        await page.goto(`${server.origin}/tcp-udp-http.html`);
+        assert.ok(await page.evaluate(() => Boolean(navigator.serviceWorker.controller)), 'served by the worker');
+        // Now `mdbook serve` on the same address: src/service-worker.js, and pages that changed.
+        await cp(join(WORKSPACE, 'src/service-worker.js'), join(root, 'service-worker.js'));
+        const chapter = await readFile(join(root, 'tcp-udp-http.html'), 'utf8');
+        await writeFile(join(root, 'tcp-udp-http.html'), chapter.replace('</main>', '<p id="live">edited</p></main>'));
+        const reloaded = page.waitForEvent('load');
+        await page.evaluate(async () => (await navigator.serviceWorker.ready).update());
+        await reloaded;
+        assert.equal(await page.locator('#live').count(), 1, 'the page reloaded from the server, not the stale cache');
+        assert.deepEqual(await page.evaluate(async () => (await caches.keys()).filter((name) => name.startsWith('bf-offline:'))), []);
     } finally {
         await context.close();
         await server.close();
