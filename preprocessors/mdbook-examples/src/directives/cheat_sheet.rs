@@ -314,7 +314,7 @@ impl Session {
         let href = format!("{}{}", root_of(path), html_path(sheet));
         let link = if self.html {
             format!(
-                "<p class=\"bf-cheat-sheet-link\"><a href=\"{}\">Part {} on one page</a>: the cheat sheet with every chapter's “In one minute” and key numbers, ready to print.</p>",
+                "<p class=\"bf-cheat-sheet-link\"><a href=\"{}\">Part {} on one page</a>: the cheat sheet with every chapter’s “In one minute” and key numbers, ready to print.</p>",
                 escape(&href),
                 escape(&part.title)
             )
@@ -344,7 +344,7 @@ struct SheetSection<'a> {
 fn sheet_html(part: &str, sections: &[SheetSection<'_>], drafts: &[String]) -> String {
     let mut out = String::from("<div class=\"bf-cheat-sheet\">");
     out.push_str(&format!(
-        "<p class=\"bf-cheat-sheet-about\">Part {}: each written chapter's “In one minute” and key numbers, generated from the chapters. Printed, this page is laid out to fit one sheet.</p>",
+        "<p class=\"bf-cheat-sheet-about\">Part {}: each written chapter’s “In one minute” and key numbers, generated from the chapters. Printed, this page is laid out to fit one sheet.</p>",
         escape(part)
     ));
     for section in sections {
