@@ -55,7 +55,9 @@ async function printedPage(path, { javaScript = true } = {}) {
     await page.addInitScript(() => {
         window.print = () => {};
     });
-    await page.goto(`${env.server.origin}/${path}`, { waitUntil: 'load' });
+    // The scripts (theme/print.js among them) have run by DOMContentLoaded; print.html is the
+    // whole book (4.5 MB), so give it time on a loaded machine.
+    await page.goto(`${env.server.origin}/${path}`, { waitUntil: 'domcontentloaded', timeout: 120000 });
     return { page, context, errors };
 }
 
@@ -145,6 +147,8 @@ describe('cheat sheets', async () => {
                     assert.ok(section.minute > 100, `${sheet}: ${chapters[index]} has no "In one minute" text`);
                     assert.ok(section.numbers >= 4 && section.numbers <= 8, `${sheet}: ${chapters[index]} has ${section.numbers} key numbers, not 4 to 8`);
                 }
+                // Measure with the book's own fonts, as a reader prints it.
+                await page.evaluate(() => document.fonts.ready.then(() => undefined));
                 const pages = {};
                 for (const format of ['A4', 'Letter']) {
                     pages[format] = pdfPages(await page.pdf({ format }));
