@@ -163,8 +163,11 @@ fn chunk_extensions(rest: &[u8]) -> Result<(), usize> {
         if *at == start { Err(*at) } else { Ok(()) }
     };
     loop {
+        let before_bws = at;
         skip_bws(&mut at);
         match rest.get(at) {
+            // BWS is allowed only before a `;`, so the line may not end in whitespace.
+            None if at > before_bws => return Err(before_bws),
             None => return Ok(()),
             Some(b';') => at += 1,
             Some(_) => return Err(at),
@@ -651,7 +654,7 @@ impl Parser<'_> {
                     cl_lines[0],
                     400,
                     "both Transfer-Encoding and Content-Length: the classic request-smuggling \
-                     setup; RFC 9112 §6.3 lets a server reject it",
+                     setup; RFC 9112 §6.1 lets a server reject it",
                 ));
             }
             if version == (1, 0) {
@@ -1001,11 +1004,13 @@ mod tests {
         let with = |size_line: &str| {
             format!("POST /u HTTP/1.1\nHost: h\nTransfer-Encoding: chunked\n\n{size_line}\nhello\n0\n\n")
         };
-        for good in ["5", "5 ", "5;a", "5 ; a = b", "5;a=\"x y\";b", "5;a=\"q\\\"\""] {
+        for good in ["5", "5;a", "5 ; a = b", "5;a=\"x y\";b", "5;a=\"q\\\"\""] {
             assert_eq!(parse(&with(good)).unwrap().body, b"hello", "{good:?}");
         }
         // (size line, column of the first byte that does not fit)
-        for (bad, column) in [("5 junk", 3), ("5x", 2), ("5;", 3), ("5;a=", 5), ("5;a=\"open", 10), ("5;a b", 5)] {
+        for (bad, column) in
+            [("5 junk", 3), ("5x", 2), ("5 ", 2), ("5;a ", 4), ("5;", 3), ("5;a=", 5), ("5;a=\"open", 10), ("5;a b", 5)]
+        {
             let err = error(&with(bad));
             assert_eq!((err.line, err.column, err.status), (5, column, 400), "{bad:?}: {}", err.message);
             assert!(err.message.contains("after the chunk size"), "{bad:?}: {}", err.message);
