@@ -17,6 +17,7 @@
 pub mod figure;
 pub mod input;
 pub mod programs;
+pub mod real_servers;
 pub mod registry;
 pub mod rng;
 

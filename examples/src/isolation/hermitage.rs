@@ -21,7 +21,8 @@ use std::fmt::Write as _;
 
 use super::dsg::Phenomenon;
 use super::engine::run;
-use super::observed::{Observations, Server};
+use super::observed::Observations;
+use crate::real_servers::Server;
 use super::script::{DEFAULT_ROWS, Level, Script, Statement, parse_steps};
 use super::trace::{Response, Start, Trace};
 use crate::registry::{Example, InputError, Run, Runs};

@@ -1,6 +1,6 @@
 //! What the real servers did with Hermitage's cases: `examples/data/hermitage-observed.txt`.
 //!
-//! The test `examples/tests/hermitage_real.rs` runs every case at every level on PostgreSQL 15
+//! The test `examples/tests/real_servers/hermitage.rs` runs every case at every level on PostgreSQL 15
 //! and MariaDB 10.11, renders what happened with the same code that renders the engine's runs,
 //! and compares the result with this file (a difference fails, with a diff; `EXAMPLES_BLESS=1`
 //! rewrites it). The chapter's examples read the file at compile time, so the real-database
@@ -13,6 +13,7 @@ use super::hermitage::Verdict;
 use super::script::Level;
 use super::setup;
 use super::trace::render;
+use crate::real_servers::Server;
 use crate::registry::{Example, InputError, Run, Runs};
 
 pub const OBSERVED: Example = Example {
@@ -27,34 +28,6 @@ pub const OBSERVED: Example = Example {
 
 /// The recorded observations, as checked in.
 pub const FILE: &str = include_str!("../../data/hermitage-observed.txt");
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Server {
-    Postgres,
-    Mariadb,
-}
-
-impl Server {
-    pub const ALL: [Server; 2] = [Server::Postgres, Server::Mariadb];
-
-    pub fn key(self) -> &'static str {
-        match self {
-            Server::Postgres => "postgres",
-            Server::Mariadb => "mariadb",
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Server::Postgres => "PostgreSQL",
-            Server::Mariadb => "MariaDB",
-        }
-    }
-
-    fn parse(word: &str) -> Option<Server> {
-        Server::ALL.into_iter().find(|s| s.key() == word)
-    }
-}
 
 /// One case at one level on one server.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,9 +50,9 @@ pub struct Observations {
 
 const HEADER: &str = "\
 # Hermitage's cases (Martin Kleppmann, https://github.com/ept/hermitage, CC BY 4.0) run on real
-# servers by examples/tests/hermitage_real.rs, which compares what it observes with this file.
-# Rewrite it with `EXAMPLES_BLESS=1 cargo test -p examples --test hermitage_real`; read by the
-# isolation chapter's examples. Do not edit by hand.
+# servers by examples/tests/real_servers/hermitage.rs, which compares what it observes with this
+# file. `cargo xtask bless` rewrites it; read by the isolation chapter's examples. Do not edit
+# by hand.
 ";
 
 impl Observations {

@@ -1,6 +1,6 @@
 //! The lock trap of `ALTER TABLE`, as a real PostgreSQL 15 showed it.
 //!
-//! The SQL of every scenario is here, as constants; `examples/tests/migrations_real.rs` runs
+//! The SQL of every scenario is here, as constants; `examples/tests/real_servers/migrations.rs` runs
 //! them on PostgreSQL (one connection per session, a thread for each session that blocks),
 //! watches `pg_locks` and `pg_blocking_pids()` from a fourth connection, and compares what it
 //! saw with `examples/data/migrations-lock-trap.txt` (`EXAMPLES_BLESS=1` rewrites it). This
@@ -21,7 +21,7 @@ pub const EXAMPLE: Example = Example {
     run: Run::Text(run),
 };
 
-/// What `examples/tests/migrations_real.rs` observed, as checked in.
+/// What `examples/tests/real_servers/migrations.rs` observed, as checked in.
 pub const OBSERVED: &str = include_str!("../../data/migrations-lock-trap.txt");
 
 fn run(input: &str) -> Result<String, InputError> {

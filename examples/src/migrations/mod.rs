@@ -6,7 +6,7 @@
 //! * `expand_contract`: a column rename done in steps, checked against four application
 //!   versions at every step, and the one-step rename that breaks the old version;
 //! * `lock_trap`: what a real PostgreSQL 15 did when an `ALTER TABLE` queued behind a reader
-//!   (recorded by `examples/tests/migrations_real.rs`, shown natively only).
+//!   (recorded by `examples/tests/real_servers/migrations.rs`, shown natively only).
 
 pub mod expand_contract;
 #[cfg(not(target_family = "wasm"))]

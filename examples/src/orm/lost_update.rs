@@ -2,10 +2,12 @@
 //! saves it. No ORM prevents this by itself; the fixes are an atomic `UPDATE … SET likes =
 //! likes + 1` or optimistic locking with a version column (`… WHERE version = ?`).
 //!
-//! The requests are interleaved by the program on one SQLite connection, each statement in
-//! its own autocommit transaction: the order of statements is exactly what two connections at
-//! PostgreSQL's read committed would run (with row locks, which SQLite does not have, the
-//! second UPDATE would wait for the first one's commit and then do the same thing).
+//! The requests are not concurrent: one SQLite connection runs them through a fixed schedule,
+//! each statement in its own autocommit transaction. Every pattern goes through the same
+//! schedule, the worst one for a read-modify-write: each request loads the post, and only then
+//! does each one save. So the atomic increment's "nothing lost" is a real check: a test puts a
+//! read-modify-write in its place and sees it lose. What two real connections do on PostgreSQL
+//! (row locks, waits, serialization failures) is `lost_update_postgres`.
 
 use std::fmt::Write as _;
 
@@ -62,81 +64,92 @@ fn save_if_unchanged(db: &mut Db, post: PostLikes) -> Result<usize, InputError> 
 /// Retries per request before optimistic locking gives up.
 const MAX_ATTEMPTS: usize = 10;
 
+/// What one request's save did: the lines to print, and how many times it found that someone
+/// else had saved first.
+struct Saved {
+    lines: Vec<String>,
+    conflicts: usize,
+}
+
+/// How a request adds its like to the post it loaded.
+type Save = fn(&mut Db, PostLikes) -> Result<Saved, InputError>;
+
+fn last_statement(db: &Db) -> String {
+    db.log.last().cloned().unwrap_or_default()
+}
+
+/// `post.likes += 1; await post.save()`.
+fn read_modify_write(db: &mut Db, post: PostLikes) -> Result<Saved, InputError> {
+    let changed = save_likes(db, PostLikes { likes: post.likes + 1, ..post })?;
+    Ok(Saved { lines: vec![format!("{}  -> {}", last_statement(db), changed_rows(changed))], conflicts: 0 })
+}
+
+/// `await post.increment("likes")`: the loaded entity only supplies the id.
+fn increment(db: &mut Db, post: PostLikes) -> Result<Saved, InputError> {
+    let changed = add_like_atomically(db, post.id)?;
+    Ok(Saved { lines: vec![format!("{}  -> {}", last_statement(db), changed_rows(changed))], conflicts: 0 })
+}
+
+/// Save if the version is unchanged; else reload and try again.
+fn optimistic(db: &mut Db, mut post: PostLikes) -> Result<Saved, InputError> {
+    let mut saved = Saved { lines: Vec::new(), conflicts: 0 };
+    for _ in 0..MAX_ATTEMPTS {
+        let changed = save_if_unchanged(db, PostLikes { likes: post.likes + 1, ..post })?;
+        saved.lines.push(format!("{}  -> {}", last_statement(db), changed_rows(changed)));
+        if changed == 1 {
+            return Ok(saved);
+        }
+        saved.conflicts += 1;
+        post = find_post(db, post.id)?;
+        saved.lines.push(format!("conflict, reloaded: likes {}, version {}", post.likes, post.version));
+    }
+    Err(InputError::new(format!("a request gave up after {MAX_ATTEMPTS} attempts")))
+}
+
+// ANCHOR: schedule
+/// The schedule every pattern runs through, one statement at a time on one connection: each
+/// request loads the post, and only then does each one save. Returns the final likes and
+/// the conflicts the saves reported.
+fn run_requests(names: &[char], save: Save, out: &mut String) -> Result<(i64, usize), InputError> {
+    let mut db = Db::seeded(1, posts_mod_3)?;
+    let mut loaded = Vec::new();
+    for name in names {
+        let post = find_post(&mut db, 1)?;
+        let _ = writeln!(out, "  {name}: {}  -> likes {}", last_statement(&db), post.likes);
+        loaded.push(post);
+    }
+    let mut conflicts = 0;
+    for (name, post) in names.iter().zip(loaded) {
+        let saved = save(&mut db, post)?;
+        for line in saved.lines {
+            let _ = writeln!(out, "  {name}: {line}");
+        }
+        conflicts += saved.conflicts;
+    }
+    Ok((find_post(&mut db, 1)?.likes, conflicts))
+}
+// ANCHOR_END: schedule
+
 fn run(input: &str) -> Result<String, InputError> {
     let params = Params::parse(input, &["requests"])?;
     let requests: usize = params.number_or("requests", 1, 10, 2)?;
     let names: Vec<char> = ('A'..='J').take(requests).collect();
-    let mut out = String::new();
-
-    // 1. Entity read-modify-write: all requests read, then all write.
-    let mut db = Db::seeded(1, posts_mod_3)?;
-    let start = find_post(&mut db, 1)?.likes;
-    db.reset_counters();
-    let _ = writeln!(out, "Post 1 starts with {start} likes; {requests} requests each add one.\n");
-    out.push_str("1. Load the entity, add one in memory, save it:\n");
-    let mut loaded = Vec::new();
-    for name in &names {
-        let post = find_post(&mut db, 1)?;
-        let _ =
-            writeln!(out, "  {name}: {}  -> likes {}", db.log.last().unwrap_or(&String::new()), post.likes);
-        loaded.push(post);
-    }
-    for (name, mut post) in names.iter().zip(loaded) {
-        post.likes += 1;
-        let changed = save_likes(&mut db, post)?;
-        let _ = writeln!(
-            out,
-            "  {name}: {}  -> {}",
-            db.log.last().unwrap_or(&String::new()),
-            changed_rows(changed)
-        );
-    }
-    report(&mut out, find_post(&mut db, 1)?.likes, start, requests);
-
-    // 2. Atomic increment.
-    let mut db = Db::seeded(1, posts_mod_3)?;
-    out.push_str("\n2. Let the database add one:\n");
-    for name in &names {
-        add_like_atomically(&mut db, 1)?;
-        let _ = writeln!(out, "  {name}: {}", db.log.last().unwrap_or(&String::new()));
-    }
-    report(&mut out, find_post(&mut db, 1)?.likes, start, requests);
-
-    // 3. Optimistic locking: all requests read, then each writes if the version is unchanged,
-    // and reloads and retries when it is not.
-    let mut db = Db::seeded(1, posts_mod_3)?;
-    out.push_str("\n3. A version column: save only if nobody saved since the read, else reload and retry:\n");
-    let mut loaded = Vec::new();
-    for _ in &names {
-        loaded.push(find_post(&mut db, 1)?);
-    }
-    let mut conflicts = 0;
-    for (name, mut post) in names.iter().zip(loaded) {
-        let mut attempts = 0;
-        loop {
-            attempts += 1;
-            let wanted = PostLikes { likes: post.likes + 1, ..post };
-            let changed = save_if_unchanged(&mut db, wanted)?;
-            let _ = writeln!(
-                out,
-                "  {name}: {}  -> {}",
-                db.log.last().unwrap_or(&String::new()),
-                changed_rows(changed)
-            );
-            if changed == 1 {
-                break;
-            }
-            conflicts += 1;
-            if attempts == MAX_ATTEMPTS {
-                return Err(InputError::new(format!("request {name} gave up after {MAX_ATTEMPTS} attempts")));
-            }
-            post = find_post(&mut db, 1)?;
-            let _ =
-                writeln!(out, "  {name}: conflict, reloaded: likes {}, version {}", post.likes, post.version);
+    let start = find_post(&mut Db::seeded(1, posts_mod_3)?, 1)?.likes;
+    let mut out = format!("Post 1 starts with {start} likes; {requests} requests each add one.\n");
+    // Each pattern, and whether it detects conflicts.
+    let patterns: [(&str, Save, bool); 3] = [
+        ("Load the entity, add one in memory, save it", read_modify_write, false),
+        ("Load the entity, let the database add one", increment, false),
+        ("A version column: save only if nobody saved since the load, else reload and retry", optimistic, true),
+    ];
+    for (n, (title, save, detects)) in patterns.into_iter().enumerate() {
+        let _ = writeln!(out, "\n{}. {title}:", n + 1);
+        let (likes, conflicts) = run_requests(&names, save, &mut out)?;
+        if detects {
+            let _ = writeln!(out, "  {} detected and retried", super::count(conflicts, "conflict", "conflicts"));
         }
+        report(&mut out, likes, start, requests);
     }
-    let _ = writeln!(out, "  {} detected and retried", super::count(conflicts, "conflict", "conflicts"));
-    report(&mut out, find_post(&mut db, 1)?.likes, start, requests);
     Ok(out)
 }
 
@@ -165,13 +178,26 @@ mod tests {
             let first = if lost == 0 { "nothing lost".to_string() } else { format!("{lost} lost") };
             assert!(verdicts[0].ends_with(&first), "{out}");
             assert!(verdicts[1].ends_with("nothing lost") && verdicts[2].ends_with("nothing lost"), "{out}");
-            assert!(
-                out.contains(&format!(
-                    "  {} detected and retried",
-                    super::super::count(lost, "conflict", "conflicts")
-                )),
-                "{out}"
-            );
+            let retried = format!("  {} detected and retried", super::super::count(lost, "conflict", "conflicts"));
+            assert!(out.contains(&retried), "{out}");
+        }
+    }
+
+    /// The schedule is what makes "nothing lost" mean something: through it, an increment that
+    /// is not atomic (the entity's value plus one, written back) loses every request but one.
+    #[test]
+    fn the_schedule_exposes_an_increment_that_is_not_atomic() {
+        let not_atomic: Save = |db, post| {
+            let changed = db.execute("UPDATE posts SET likes = ? WHERE id = ?", &[post.likes + 1, post.id])?;
+            Ok(Saved { lines: vec![changed_rows(changed)], conflicts: 0 })
+        };
+        let start = find_post(&mut Db::seeded(1, posts_mod_3).unwrap(), 1).unwrap().likes;
+        for requests in 1..=10 {
+            let names: Vec<char> = ('A'..='J').take(requests).collect();
+            let (atomic, _) = run_requests(&names, increment, &mut String::new()).unwrap();
+            assert_eq!(atomic, start + requests as i64);
+            let (broken, _) = run_requests(&names, not_atomic, &mut String::new()).unwrap();
+            assert_eq!(broken, start + 1, "{requests} requests");
         }
     }
 }

@@ -492,6 +492,27 @@ mod tests {
         assert!(out.ends_with(" score\n-------\n   9.5\n(1 row)\n"), "{out}");
     }
 
+    /// The reason the page says memdb "turns away a new reader": a database file in
+    /// rollback-journal mode lets B start reading while A holds the write (RESERVED) lock; memdb,
+    /// with the same two connections and statements, does not.
+    #[test]
+    fn memdb_turns_away_a_new_reader_that_a_database_file_admits() {
+        let path = std::env::temp_dir().join(format!("bf-engine-{}.db", std::process::id()));
+        let file_uri = format!("file:{}", path.display());
+        let read_while_a_writes = |uri: &str| -> Result<f64, String> {
+            let (a, b) = (connect(uri).unwrap(), connect(uri).unwrap());
+            a.execute_batch(SETUP).unwrap();
+            a.execute_batch("BEGIN; UPDATE t SET score = 0 WHERE id = 1;").unwrap();
+            let read = b.query_row("SELECT score FROM t WHERE id = 1", [], |row| row.get(0)).map_err(|e| e.to_string());
+            a.execute_batch("ROLLBACK").unwrap();
+            read
+        };
+        let on_file = read_while_a_writes(&file_uri);
+        let _ = std::fs::remove_file(&path);
+        assert_eq!(on_file, Ok(9.5), "a file database admits a new reader and shows it the committed value");
+        assert_eq!(read_while_a_writes(&new_database_uri("engine-test")), Err("database is locked".to_string()));
+    }
+
     #[test]
     fn a_comment_before_a_write_does_not_hide_its_row_count() {
         let out = run(SETUP, "SELECT 1 AS one; -- a trailing comment\nUPDATE t SET score = 0 WHERE id > 1;")

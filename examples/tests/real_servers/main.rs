@@ -1,0 +1,160 @@
+//! The claims the book checks on real servers, PostgreSQL 15 and MariaDB 10.11: one test per
+//! observation file under `examples/data/`, which the chapters' examples print.
+//!
+//! * `hermitage`: Hermitage's cases at every level (the isolation chapter's anomaly table);
+//! * `migrations`: the `ALTER TABLE` lock queue and the migrations chapter's other lock claims;
+//! * the [`Scenario`](examples::real_servers::Scenario)s of the acid, orm and isolation
+//!   chapters, run by `scenarios` (statement failure, idle transactions, the lost update
+//!   through an entity, SSI at mixed levels, InnoDB's gap locks).
+//!
+//! Each test compares what the server did with its checked-in file and fails with a diff when
+//! they differ; `cargo xtask bless` (which sets `EXAMPLES_BLESS=1`) rewrites the files. The
+//! scenario tests also check the claims the pages make in words, so that a blessed file cannot
+//! quietly contradict its page. A server that cannot be reached fails the test in CI
+//! (`test_support::in_ci`: `CI=true` or `CI=1`); elsewhere the test says loudly that it did
+//! not run, and passes. Servers: `BF_POSTGRES` and `BF_MARIADB` (see `harness`).
+
+mod harness;
+mod hermitage;
+mod migrations;
+mod scenarios;
+
+use examples::real_servers::Server;
+use scenarios::{Transcript, observe};
+
+#[test]
+fn hermitage_cases_on_real_servers() {
+    hermitage::check();
+}
+
+#[test]
+fn the_lock_trap_on_a_real_postgresql() {
+    migrations::check();
+}
+
+/// Runs an observation's scenarios; panics with the difference from the checked-in file.
+fn observed(check: &str, file: &str, scenarios: &[examples::real_servers::Scenario]) -> Vec<Transcript> {
+    observe(&format!("real_servers: {check}"), file, scenarios)
+        .unwrap_or_else(|difference| panic!("{difference}"))
+}
+
+/// The transcript of the scenario titled `title` on `server`, if it ran.
+fn find<'a>(transcripts: &'a [Transcript], server: Server, title: &str) -> Option<&'a Transcript> {
+    transcripts.iter().find(|t| t.server == server && t.title == title)
+}
+
+#[test]
+fn statement_failure_on_real_servers() {
+    use examples::acid::statement_failure::SCENARIOS;
+    let runs = observed("an error inside a transaction", "statement-failure.txt", SCENARIOS);
+    let [ignored_pg, ignored_maria, savepoint_pg] = [SCENARIOS[0], SCENARIOS[1], SCENARIOS[2]];
+    if let Some(t) = find(&runs, Server::Postgres, ignored_pg.title) {
+        // The debit fails, every later statement is refused, and COMMIT keeps nothing.
+        assert_eq!(t.errors("A"), ["23514", "25P02"], "{}", t.render());
+        assert_eq!(t.monitor_results(), ["state=idle in transaction (aborted)"], "{}", t.render());
+        assert_eq!(t.last_rows(), "alice, 10000; bob, 5000; carol, 0", "{}", t.render());
+    }
+    if let Some(t) = find(&runs, Server::Mariadb, ignored_maria.title) {
+        // Only the debit is undone; COMMIT makes the half-done transfer permanent.
+        assert_eq!(t.errors("A"), ["4025 (23000)"], "{}", t.render());
+        assert_eq!(t.last_rows(), "alice, 18000; bob, 5000; carol, 0", "{}", t.render());
+    }
+    if let Some(t) = find(&runs, Server::Postgres, savepoint_pg.title) {
+        // ROLLBACK TO SAVEPOINT leaves the aborted state; the first transfer commits.
+        assert_eq!(t.errors("A"), ["23514"], "{}", t.render());
+        assert_eq!(
+            t.monitor_results(),
+            ["state=idle in transaction (aborted)", "state=idle in transaction"],
+            "{}",
+            t.render()
+        );
+        assert_eq!(t.last_rows(), "alice, 13000; bob, 2000; carol, 0", "{}", t.render());
+    }
+}
+
+#[test]
+fn idle_transactions_on_a_real_postgresql() {
+    use examples::acid::idle_transactions::SCENARIOS;
+    let runs = observed("what idle transactions hold back", "idle-transactions.txt", SCENARIOS);
+    if let Some(t) = runs.first() {
+        // Read committed, only read: nothing. Read committed, written: a transaction id.
+        // Repeatable read: a snapshot.
+        assert_eq!(
+            t.monitor_results(),
+            ["xid=f, xmin=f", "xid=t, xmin=f", "xid=f, xmin=t"],
+            "{}",
+            t.render()
+        );
+    }
+}
+
+#[test]
+fn orm_lost_update_on_a_real_postgresql() {
+    use examples::orm::lost_update_postgres::SCENARIOS;
+    let runs = observed("the lost update through an entity", "orm-lost-update.txt", SCENARIOS);
+    let [read_committed, repeatable_read, for_update, atomic] =
+        [SCENARIOS[0], SCENARIOS[1], SCENARIOS[2], SCENARIOS[3]];
+    if let Some(t) = find(&runs, Server::Postgres, read_committed.title) {
+        // B waits for A's row lock, then writes the 11 it computed: one like is lost.
+        assert!(t.waited_for("B", "A"), "{}", t.render());
+        assert!(t.errors("B").is_empty(), "{}", t.render());
+        assert_eq!(t.last_rows(), "11", "{}", t.render());
+    }
+    if let Some(t) = find(&runs, Server::Postgres, repeatable_read.title) {
+        assert!(t.waited_for("B", "A"), "{}", t.render());
+        assert_eq!(t.errors("B"), ["40001"], "{}", t.render());
+        assert_eq!(t.last_rows(), "12", "{}", t.render());
+    }
+    for scenario in [for_update, atomic] {
+        if let Some(t) = find(&runs, Server::Postgres, scenario.title) {
+            assert!(t.waited_for("B", "A"), "{}", t.render());
+            assert!(t.errors("A").is_empty() && t.errors("B").is_empty(), "{}", t.render());
+            assert_eq!(t.last_rows(), "12", "{}", t.render());
+        }
+    }
+}
+
+#[test]
+fn ssi_with_mixed_levels_on_a_real_postgresql() {
+    use examples::isolation::ssi_mixed::SCENARIOS;
+    let runs = observed("SSI at mixed levels", "ssi-mixed-levels.txt", SCENARIOS);
+    if let Some(t) = find(&runs, Server::Postgres, SCENARIOS[0].title) {
+        // Both commit, and nobody is on call.
+        assert!(t.errors("T1").is_empty() && t.errors("T2").is_empty(), "{}", t.render());
+        assert_eq!(t.last_rows(), "0", "{}", t.render());
+    }
+    if let Some(t) = find(&runs, Server::Postgres, SCENARIOS[1].title) {
+        assert_eq!([t.errors("T1"), t.errors("T2")].concat(), ["40001"], "{}", t.render());
+        assert_eq!(t.last_rows(), "1", "{}", t.render());
+    }
+}
+
+#[test]
+fn innodb_gap_locks_on_a_real_mariadb() {
+    use examples::isolation::gap_locks::SCENARIOS;
+    let runs = observed("InnoDB's gap locks", "innodb-gap-locks.txt", SCENARIOS);
+    if let Some(t) = find(&runs, Server::Mariadb, SCENARIOS[0].title) {
+        // The insert into the locked range waits for A, and goes in once A commits.
+        assert!(t.waited_for("B", "A"), "{}", t.render());
+        assert!(t.errors("B").is_empty(), "{}", t.render());
+    }
+    if let Some(t) = find(&runs, Server::Mariadb, SCENARIOS[1].title) {
+        // One insert waits for the other's gap lock, the second closes the cycle: a deadlock,
+        // one transaction rolled back, one booking.
+        assert!(t.any_wait(), "{}", t.render());
+        assert_eq!([t.errors("A"), t.errors("B")].concat(), ["1213 (40001)"], "{}", t.render());
+        assert_eq!(t.last_rows().split("; ").count(), 1, "{}", t.render());
+    }
+    if let Some(t) = find(&runs, Server::Mariadb, SCENARIOS[2].title) {
+        // A booking after the range: B's locking read waits for A's lock on that row, and A's
+        // insert into the gap B is queued for makes B the deadlock's victim.
+        assert!(t.waited_for("B", "A"), "{}", t.render());
+        assert_eq!(t.errors("B"), ["1213 (40001)"], "{}", t.render());
+        assert_eq!(t.last_rows(), "alice", "{}", t.render());
+    }
+    if let Some(t) = find(&runs, Server::Mariadb, SCENARIOS[3].title) {
+        // No gap locks at read committed: nobody waits, and the room is booked twice.
+        assert!(!t.any_wait(), "{}", t.render());
+        assert_eq!(t.last_rows(), "alice; bob", "{}", t.render());
+    }
+}

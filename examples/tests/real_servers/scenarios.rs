@@ -1,0 +1,327 @@
+//! Runs the [`Scenario`]s of `examples::real_servers` on a real server and renders what
+//! happened: every statement with its result, a wait for a lock with the sessions the server
+//! named, and a waiting statement's result under the step during which it arrived.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+use examples::isolation::trace::Start;
+use examples::real_servers::{Line, Scenario, Server, fill_read, fill_sessions};
+
+use super::harness::{
+    Conn, Driver, Handler, Hider, Outcome, Record, Scratch, checked_in, compare_or_bless, connect,
+    unreachable,
+};
+
+/// A statement as the session sent it (placeholders filled in) and what it returned.
+type Sent = (String, Outcome);
+
+/// One line of a transcript.
+#[derive(Debug, Clone)]
+enum Entry {
+    Comment(String),
+    /// A session's statement (as the script writes it): step `step` of the driver.
+    Statement {
+        step: usize,
+        sql: &'static str,
+    },
+    Monitor {
+        sql: &'static str,
+        outcome: Outcome,
+    },
+}
+
+/// What one scenario did on one server.
+#[derive(Debug, Clone)]
+pub struct Transcript {
+    pub server: Server,
+    pub version: String,
+    pub title: &'static str,
+    /// Session labels, in order of first appearance.
+    sessions: Vec<&'static str>,
+    entries: Vec<Entry>,
+    records: Vec<Record<Sent>>,
+}
+
+impl Transcript {
+    fn index(&self, session: &str) -> usize {
+        self.sessions.iter().position(|s| *s == session).unwrap_or_else(|| panic!("no session {session}"))
+    }
+
+    /// The result of the script's last statement that returned rows, as the page shows it.
+    pub fn last_rows(&self) -> String {
+        let rows = self.records.iter().rev().filter_map(|r| r.result.as_ref().map(|(_, o)| o));
+        rows.clone().find(|o| matches!(o, Outcome::Rows { .. })).map_or_else(String::new, |o| o.render(false))
+    }
+
+    /// Whether some statement of `session` had to wait for a lock that the server said
+    /// `blocker` held.
+    pub fn waited_for(&self, session: &str, blocker: &str) -> bool {
+        let (s, b) = (self.index(session), self.index(blocker));
+        self.records.iter().any(|r| r.session == s && r.start == Start::Blocked && r.blockers.contains(&b))
+    }
+
+    /// Whether any statement waited for a lock.
+    pub fn any_wait(&self) -> bool {
+        self.records.iter().any(|r| r.start == Start::Blocked)
+    }
+
+    /// The error codes `session`'s statements ended with, in order.
+    pub fn errors(&self, session: &str) -> Vec<String> {
+        let s = self.index(session);
+        self.records
+            .iter()
+            .filter(|r| r.session == s)
+            .filter_map(|r| r.result.as_ref()?.1.error_code().map(str::to_string))
+            .collect()
+    }
+
+    /// What the monitor's queries returned, in order, as the page shows it.
+    pub fn monitor_results(&self) -> Vec<String> {
+        self.entries
+            .iter()
+            .filter_map(|e| match e {
+                Entry::Monitor { outcome, .. } => Some(outcome.render(true)),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// Runs `scenario` on its server; `Err` when the server cannot be reached.
+fn run(scenario: &Scenario) -> Result<Transcript, String> {
+    let lines = scenario.lines().unwrap_or_else(|e| panic!("{e}"));
+    let server = scenario.server;
+    let mut monitor = connect(server)?;
+    let version = monitor.major_version();
+    let scratch = Scratch::create(server)?;
+    let hider = scratch.hider();
+    let mut setup = scratch.connect();
+    for statement in scenario.setup_statements() {
+        setup.must(statement);
+    }
+
+    let mut sessions: Vec<&'static str> = Vec::new();
+    for line in &lines {
+        if let Line::Session { session, .. } = line
+            && !sessions.contains(session)
+        {
+            sessions.push(session);
+        }
+    }
+    let connections: Vec<(Conn, Handler<&'static str, Sent>)> = sessions
+        .iter()
+        .map(|_| {
+            let mut conn = scratch.connect();
+            conn.bound_lock_waits();
+            (conn, session_handler(hider.clone()))
+        })
+        .collect();
+    let mut driver = Driver::new(server, connections);
+    let ids: BTreeMap<&str, u64> = sessions.iter().enumerate().map(|(i, s)| (*s, driver.id(i))).collect();
+
+    let mut entries = Vec::new();
+    for line in lines {
+        match line {
+            Line::Comment(text) => entries.push(Entry::Comment(text.to_string())),
+            Line::Session { session, sql } => {
+                let index = sessions.iter().position(|s| *s == session).expect("listed above");
+                let step = entries.iter().filter(|e| matches!(e, Entry::Statement { .. })).count();
+                driver.send(&mut monitor, index, sql, &format!("\"{}\", {session}: {sql}", scenario.title));
+                entries.push(Entry::Statement { step, sql });
+            }
+            Line::Monitor { sql } => {
+                monitor.quiesce(&driver.ids());
+                let filled =
+                    fill_sessions(sql, |name| ids.get(name).copied()).unwrap_or_else(|e| panic!("{e}"));
+                let outcome = hider.outcome(monitor.outcome(&filled));
+                entries.push(Entry::Monitor { sql, outcome });
+            }
+        }
+    }
+    let records = driver.finish();
+    Ok(Transcript { server, version, title: scenario.title, sessions, entries, records })
+}
+
+/// A session: fills `{read + N}` in from what its last `SELECT` returned, runs the statement.
+fn session_handler(hider: Hider) -> Handler<&'static str, Sent> {
+    let mut read: Option<String> = None;
+    Box::new(move |conn: &mut Conn, template: &'static str| {
+        let sql = fill_read(template, read.as_deref()).unwrap_or_else(|e| panic!("{template}: {e}"));
+        let outcome = hider.outcome(conn.outcome(&sql));
+        if let Outcome::Rows { .. } = &outcome {
+            read = outcome.single_value().map(str::to_string);
+        }
+        (sql, outcome)
+    })
+}
+
+// ---- Rendering ------------------------------------------------------------------------------
+
+/// Statements longer than this get their result on the next line.
+const MAX_SQL_WIDTH: usize = 64;
+
+/// How the server told that a session waits for a lock.
+fn wait_source(server: Server) -> &'static str {
+    match server {
+        Server::Postgres => "pg_blocking_pids",
+        Server::Mariadb => "innodb_lock_waits",
+    }
+}
+
+/// `left`, padded to `width`, then `status` (its further lines aligned under its first).
+fn row(out: &mut String, left: &str, width: usize, status: &str) {
+    let indent = " ".repeat(width + 2);
+    let mut lines = status.lines();
+    let first = lines.next().unwrap_or("");
+    if left.chars().count() > width {
+        let _ = writeln!(out, "{left}\n{indent}{first}");
+    } else {
+        let _ = writeln!(out, "{left:<width$}  {first}");
+    }
+    for line in lines {
+        let _ = writeln!(out, "{indent}{line}");
+    }
+}
+
+impl Transcript {
+    /// The header line of this scenario's section.
+    fn heading(server: Server, version: &str, title: &str) -> String {
+        format!("== {} {version}: {title} ==", server.name())
+    }
+
+    pub fn render(&self) -> String {
+        let sql_of = |step: usize, template: &str| -> String {
+            self.records[step].result.as_ref().map_or_else(|| template.to_string(), |(sql, _)| sql.clone())
+        };
+        let lines: Vec<(usize, String)> = self
+            .entries
+            .iter()
+            .filter_map(|e| match e {
+                Entry::Statement { step, sql } => Some((
+                    *step,
+                    format!(
+                        "{:>2} {}: {}",
+                        step + 1,
+                        self.sessions[self.records[*step].session],
+                        sql_of(*step, sql)
+                    ),
+                )),
+                _ => None,
+            })
+            .collect();
+        let width = lines
+            .iter()
+            .map(|(_, l)| l.chars().count())
+            .filter(|&n| n <= MAX_SQL_WIDTH + 6)
+            .max()
+            .unwrap_or(0);
+        let mut out = Self::heading(self.server, &self.version, self.title);
+        out.push('\n');
+        let mut lines = lines.into_iter();
+        for entry in &self.entries {
+            match entry {
+                Entry::Comment(text) => {
+                    let _ = writeln!(out, "   {text}");
+                }
+                Entry::Monitor { sql, outcome } => {
+                    row(&mut out, &format!("   monitor: {sql}"), width, &outcome.render(true))
+                }
+                Entry::Statement { step, .. } => {
+                    let (i, left) = lines.next().expect("one line per statement");
+                    debug_assert_eq!(i, *step);
+                    let record = &self.records[i];
+                    let status = match (record.start, record.finished_at, &record.result) {
+                        (_, Some(at), Some((_, outcome))) if at == i => outcome.render(false),
+                        (Start::Queued, ..) => "queued behind its waiting statement".to_string(),
+                        _ => {
+                            let names: Vec<&str> =
+                                record.blockers.iter().map(|&b| self.sessions[b]).collect();
+                            let whom =
+                                if names.is_empty() { "a lock".to_string() } else { names.join(" and ") };
+                            format!("waits for {whom} ({})", wait_source(self.server))
+                        }
+                    };
+                    row(&mut out, &left, width, &status);
+                    for (j, earlier) in self.records.iter().enumerate() {
+                        if j < i && earlier.finished_at == Some(i) {
+                            let (_, outcome) = earlier.result.as_ref().expect("finished");
+                            let label = self.sessions[earlier.session];
+                            row(
+                                &mut out,
+                                &format!("     ↳ step {} ({label}) returns", j + 1),
+                                width,
+                                &outcome.render(false),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        for (j, record) in self.records.iter().enumerate() {
+            if record.finished_at.is_none() {
+                let label = self.sessions[record.session];
+                let _ =
+                    writeln!(out, "     step {} ({label}) never finished: still waiting at the end", j + 1);
+            }
+        }
+        out
+    }
+}
+
+// ---- A file of observations -----------------------------------------------------------------
+
+const HEADER: &str = "\
+# Observed on the real servers by examples/tests/real_servers/ (no process ids or times;
+# `cargo xtask bless` rewrites this file). \"waits for A\": the server said the statement waited
+# for a lock that session A held; \"↳ step N returns\": that statement's result, when it came.
+";
+
+/// The checked-in section of `file` with this heading's server and title (any version).
+fn checked_in_section(file: &str, server: Server, title: &str) -> Option<String> {
+    let on_disk = checked_in(file);
+    let prefix = format!("== {} ", server.name());
+    let suffix = format!(": {title} ==");
+    let start = on_disk.lines().position(|l| l.starts_with(&prefix) && l.ends_with(&suffix))?;
+    let section: Vec<&str> = on_disk
+        .lines()
+        .skip(start)
+        .enumerate()
+        .take_while(|(n, l)| *n == 0 || !l.starts_with("== "))
+        .map(|(_, l)| l)
+        .collect();
+    Some(format!("{}\n", section.join("\n").trim_end()))
+}
+
+/// Runs `scenarios` and compares the rendered file with `examples/data/<file>` (under
+/// `cargo xtask bless`, rewrites it). A server that cannot be reached is reported by
+/// `skip_or_fail` (a failure in CI) and its sections are taken from the checked-in file, also
+/// when blessing. Returns
+/// the transcripts of the scenarios that ran, for the caller's own checks, or the difference.
+pub fn observe(check: &str, file: &str, scenarios: &[Scenario]) -> Result<Vec<Transcript>, String> {
+    let mut missing: BTreeSet<Server> = BTreeSet::new();
+    let mut transcripts = Vec::new();
+    let mut sections = Vec::new();
+    for scenario in scenarios {
+        if !missing.contains(&scenario.server) {
+            match run(scenario) {
+                Ok(transcript) => {
+                    sections.push(transcript.render());
+                    transcripts.push(transcript);
+                    continue;
+                }
+                Err(error) => {
+                    unreachable(check, scenario.server, &error);
+                    missing.insert(scenario.server);
+                }
+            }
+        }
+        sections.push(checked_in_section(file, scenario.server, scenario.title).unwrap_or_default());
+    }
+    if transcripts.is_empty() {
+        return Ok(transcripts);
+    }
+    let text = format!("{HEADER}\n{}", sections.join("\n"));
+    compare_or_bless(file, &text)?;
+    Ok(transcripts)
+}
