@@ -32,6 +32,7 @@ fn run(input: &str) -> Result<String, InputError> {
 // ANCHOR: example
 const DOCTORS: &str = "CREATE TABLE doctors (name text PRIMARY KEY, on_call boolean NOT NULL);
 INSERT INTO doctors (name, on_call) VALUES ('alice', true), ('bob', true);";
+// ANCHOR_END: example
 
 /// Each doctor checks that two are on call, then goes off call.
 const ONE_REPEATABLE_READ: &str = "
@@ -44,7 +45,6 @@ T2: UPDATE doctors SET on_call = false WHERE name = 'bob'
 T1: COMMIT
 T2: COMMIT
 T1: SELECT count(*) FROM doctors WHERE on_call";
-// ANCHOR_END: example
 
 const BOTH_SERIALIZABLE: &str = "
 T1: BEGIN ISOLATION LEVEL SERIALIZABLE

@@ -30,10 +30,10 @@ fn run(input: &str) -> Result<String, InputError> {
     print_observation(OBSERVED, input)
 }
 
+// ANCHOR: example
 const POSTS: &str = "CREATE TABLE posts (id int PRIMARY KEY, likes int NOT NULL);
 INSERT INTO posts (id, likes) VALUES (1, 10);";
 
-// ANCHOR: example
 /// Request A and request B each load post 1 and save `likes + 1` computed in the application.
 const READ_COMMITTED: &str = "
 A: BEGIN ISOLATION LEVEL READ COMMITTED
@@ -45,6 +45,7 @@ B: UPDATE posts SET likes = {read + 1} WHERE id = 1
 A: COMMIT
 B: COMMIT
 A: SELECT likes FROM posts WHERE id = 1";
+// ANCHOR_END: example
 
 /// The same at repeatable read, where B retries after its serialization failure.
 const REPEATABLE_READ: &str = "
@@ -84,7 +85,6 @@ B: UPDATE posts SET likes = likes + 1 WHERE id = 1
 A: COMMIT
 B: COMMIT
 A: SELECT likes FROM posts WHERE id = 1";
-// ANCHOR_END: example
 
 /// What the test runs, in the order the file shows them.
 pub const SCENARIOS: &[Scenario] = &[

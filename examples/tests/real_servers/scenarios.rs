@@ -9,8 +9,7 @@ use examples::isolation::trace::Start;
 use examples::real_servers::{Line, Scenario, Server, fill_read, fill_sessions};
 
 use super::harness::{
-    Conn, Driver, Handler, Hider, Outcome, Record, Scratch, checked_in, compare_or_bless, connect,
-    unreachable,
+    Conn, Driver, Handler, Hider, Outcome, Record, Scratch, checked_in, compare_or_bless, unreachable,
 };
 
 /// A statement as the session sent it (placeholders filled in) and what it returned.
@@ -50,8 +49,8 @@ impl Transcript {
 
     /// The result of the script's last statement that returned rows, as the page shows it.
     pub fn last_rows(&self) -> String {
-        let rows = self.records.iter().rev().filter_map(|r| r.result.as_ref().map(|(_, o)| o));
-        rows.clone().find(|o| matches!(o, Outcome::Rows { .. })).map_or_else(String::new, |o| o.render(false))
+        let mut outcomes = self.records.iter().rev().filter_map(|r| r.result.as_ref().map(|(_, o)| o));
+        outcomes.find(|o| matches!(o, Outcome::Rows { .. })).map_or_else(String::new, |o| o.render(false))
     }
 
     /// Whether some statement of `session` had to wait for a lock that the server said
@@ -92,9 +91,10 @@ impl Transcript {
 fn run(scenario: &Scenario) -> Result<Transcript, String> {
     let lines = scenario.lines().unwrap_or_else(|e| panic!("{e}"));
     let server = scenario.server;
-    let mut monitor = connect(server)?;
-    let version = monitor.major_version();
     let scratch = Scratch::create(server)?;
+    // The monitor sees the scenario's tables (and functions) too.
+    let mut monitor = scratch.connect();
+    let version = monitor.major_version();
     let hider = scratch.hider();
     let mut setup = scratch.connect();
     for statement in scenario.setup_statements() {
@@ -158,29 +158,28 @@ fn session_handler(hider: Hider) -> Handler<&'static str, Sent> {
 
 // ---- Rendering ------------------------------------------------------------------------------
 
-/// Statements longer than this get their result on the next line.
-const MAX_SQL_WIDTH: usize = 64;
+/// A statement's line longer than this gets its result on the next line.
+const MAX_LINE_WIDTH: usize = 70;
 
-/// How the server told that a session waits for a lock.
-fn wait_source(server: Server) -> &'static str {
-    match server {
-        Server::Postgres => "pg_blocking_pids",
-        Server::Mariadb => "innodb_lock_waits",
-    }
-}
+/// What a page shows of a line without scrolling (a code block in the book's column).
+const PAGE_WIDTH: usize = 88;
 
-/// `left`, padded to `width`, then `status` (its further lines aligned under its first).
+/// `left`, then `status` in the column after `width`: on the same line when `left` fits,
+/// else on the next line; a status too long for that column starts on a line of its own,
+/// indented under the statement. A status's further lines are aligned under its first.
 fn row(out: &mut String, left: &str, width: usize, status: &str) {
-    let indent = " ".repeat(width + 2);
+    let column = width + 2;
+    let longest = status.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+    let indent = if column + longest <= PAGE_WIDTH { column } else { 6 };
     let mut lines = status.lines();
     let first = lines.next().unwrap_or("");
-    if left.chars().count() > width {
-        let _ = writeln!(out, "{left}\n{indent}{first}");
-    } else {
+    if indent == column && left.chars().count() <= width {
         let _ = writeln!(out, "{left:<width$}  {first}");
+    } else {
+        let _ = writeln!(out, "{left}\n{:indent$}{first}", "");
     }
     for line in lines {
-        let _ = writeln!(out, "{indent}{line}");
+        let _ = writeln!(out, "{:indent$}{line}", "");
     }
 }
 
@@ -190,35 +189,28 @@ impl Transcript {
         format!("== {} {version}: {title} ==", server.name())
     }
 
+    /// `" 6 B: UPDATE …"`: a statement's number, session and SQL as sent (as written, for one
+    /// that never finished).
+    fn statement_line(&self, step: usize, template: &str) -> String {
+        let record = &self.records[step];
+        let sql = record.result.as_ref().map_or(template, |(sql, _)| sql.as_str());
+        format!("{:>2} {}: {sql}", step + 1, self.sessions[record.session])
+    }
+
     pub fn render(&self) -> String {
-        let sql_of = |step: usize, template: &str| -> String {
-            self.records[step].result.as_ref().map_or_else(|| template.to_string(), |(sql, _)| sql.clone())
-        };
-        let lines: Vec<(usize, String)> = self
+        // Results line up after the longest statement that is not too long.
+        let width = self
             .entries
             .iter()
             .filter_map(|e| match e {
-                Entry::Statement { step, sql } => Some((
-                    *step,
-                    format!(
-                        "{:>2} {}: {}",
-                        step + 1,
-                        self.sessions[self.records[*step].session],
-                        sql_of(*step, sql)
-                    ),
-                )),
+                Entry::Statement { step, sql } => Some(self.statement_line(*step, sql).chars().count()),
                 _ => None,
             })
-            .collect();
-        let width = lines
-            .iter()
-            .map(|(_, l)| l.chars().count())
-            .filter(|&n| n <= MAX_SQL_WIDTH + 6)
+            .filter(|&n| n <= MAX_LINE_WIDTH)
             .max()
             .unwrap_or(0);
         let mut out = Self::heading(self.server, &self.version, self.title);
         out.push('\n');
-        let mut lines = lines.into_iter();
         for entry in &self.entries {
             match entry {
                 Entry::Comment(text) => {
@@ -227,9 +219,8 @@ impl Transcript {
                 Entry::Monitor { sql, outcome } => {
                     row(&mut out, &format!("   monitor: {sql}"), width, &outcome.render(true))
                 }
-                Entry::Statement { step, .. } => {
-                    let (i, left) = lines.next().expect("one line per statement");
-                    debug_assert_eq!(i, *step);
+                &Entry::Statement { step: i, sql } => {
+                    let left = self.statement_line(i, sql);
                     let record = &self.records[i];
                     let status = match (record.start, record.finished_at, &record.result) {
                         (_, Some(at), Some((_, outcome))) if at == i => outcome.render(false),
@@ -239,7 +230,7 @@ impl Transcript {
                                 record.blockers.iter().map(|&b| self.sessions[b]).collect();
                             let whom =
                                 if names.is_empty() { "a lock".to_string() } else { names.join(" and ") };
-                            format!("waits for {whom} ({})", wait_source(self.server))
+                            format!("waits for {whom}")
                         }
                     };
                     row(&mut out, &left, width, &status);
@@ -272,9 +263,11 @@ impl Transcript {
 // ---- A file of observations -----------------------------------------------------------------
 
 const HEADER: &str = "\
-# Observed on the real servers by examples/tests/real_servers/ (no process ids or times;
-# `cargo xtask bless` rewrites this file). \"waits for A\": the server said the statement waited
-# for a lock that session A held; \"↳ step N returns\": that statement's result, when it came.
+# Observed on the real servers by examples/tests/real_servers/ (no process ids or
+# times; `cargo xtask bless` rewrites this file). \"waits for A\": the server said
+# the statement waited for a lock that session A held (pg_blocking_pids on
+# PostgreSQL, information_schema.innodb_lock_waits on MariaDB); \"↳ step N
+# returns\": that waiting statement's result, under the step during which it came.
 ";
 
 /// The checked-in section of `file` with this heading's server and title (any version).
