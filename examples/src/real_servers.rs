@@ -25,8 +25,9 @@
 //!   PostgreSQL, its thread id on MariaDB).
 //!
 //! A statement that waits for a lock does not stop the script: the test sees it waiting (the
-//! server says so: `pg_blocking_pids` on PostgreSQL, `information_schema.innodb_lock_waits` on
-//! MariaDB), goes on, and shows its result under the step during which it arrived.
+//! server says so: `pg_blocking_pids` on PostgreSQL, `information_schema.innodb_trx` and
+//! `innodb_lock_waits` on MariaDB), goes on, and shows its result under the step during which
+//! it arrived.
 
 use crate::input::no_input;
 use crate::registry::InputError;
