@@ -18,6 +18,7 @@
 //! `directives/`, running chapters in parallel and placing every problem in its file.
 
 pub mod config;
+pub mod contrast;
 pub mod diagnostic;
 pub mod directive;
 mod directives;
