@@ -144,10 +144,14 @@
     // ---- The result: status, output, answer, figure ---------------------------------------------
 
     function resultView() {
-        const status = el("p", { class: "bf-status" });
-        const output = el("code", { class: "language-text" });
+        // The status line is the live region: screen readers announce each run's verdict or
+        // error (not the whole output, which is one Tab away).
+        const status = el("p", { class: "bf-status", role: "status", "aria-live": "polite" });
+        // Focusable and named, like the preprocessor's blocks: a long line scrolls them sideways.
+        const block = (label) => ({ class: "language-text", tabindex: "0", role: "group", "aria-label": label });
+        const output = el("code", block("Output of your run"));
         const outputPre = el("pre", { class: "bf-io bf-run-output", hidden: true }, output);
-        const answer = el("code", { class: "language-text" });
+        const answer = el("code", block("Answer of your run"));
         const answerPre = el("pre", { class: "bf-io bf-answer", hidden: true }, answer);
         const reveal = el("button", { type: "button", class: "bf-reveal-button", hidden: true, text: "Reveal the answer" });
         const figure = el("div", { class: "bf-figure" });
@@ -156,7 +160,7 @@
             figure.hidden = false;
             reveal.hidden = true;
         });
-        const root = el("div", { class: "bf-result", role: "status", "aria-live": "polite" }, status, outputPre, reveal, answerPre, figure);
+        const root = el("div", { class: "bf-result" }, status, outputPre, reveal, answerPre, figure);
 
         function show(reply, { verified, edited, step, onStep }) {
             root.dataset.state = reply.ok ? "ok" : "error";

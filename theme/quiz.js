@@ -181,7 +181,7 @@
         const sections = [...review.querySelectorAll("section.bf-review-chapter")];
         const chapters = sections.map((section) => ({
             name: section.dataset.chapter,
-            link: section.querySelector("h3 a").cloneNode(true),
+            link: section.querySelector("h2 a").cloneNode(true),
             questions: [...section.querySelectorAll(".bf-question")],
         }));
         const all = chapters.flatMap((chapter, c) =>

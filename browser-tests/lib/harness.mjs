@@ -2,6 +2,7 @@
 // playwright-core, and pages that record every request they make.
 
 import { createServer } from 'node:http';
+import { createRequire } from 'node:module';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { extname, join, normalize, relative, sep } from 'node:path';
 import assert from 'node:assert/strict';
@@ -69,11 +70,16 @@ export function launchChromium() {
 }
 
 /**
- * Opens `url` in a fresh context and records every request and every uncaught page error.
+ * Opens `url` in a fresh context and records every request and every uncaught page error;
+ * `theme` opens it in that mdBook theme (`light`, `rust`, `coal`, `navy`, `ayu`).
  * Returns { page, requests, errors, context }.
  */
-export async function openRecorded(browser, url, { javaScript = true } = {}) {
+export async function openRecorded(browser, url, { javaScript = true, theme } = {}) {
     const context = await browser.newContext({ javaScriptEnabled: javaScript });
+    if (theme !== undefined) {
+        // What mdBook's theme picker stores; the page reads it before its first paint.
+        await context.addInitScript((name) => localStorage.setItem('mdbook-theme', name), theme);
+    }
     const page = await context.newPage();
     const requests = [];
     const errors = [];
@@ -225,4 +231,86 @@ export async function pressRun(page, run, input) {
 /** Presses Run under the first figure of example `id` on `page`; see pressRun. */
 export function runInline(page, id, input) {
     return pressRun(page, page.locator(`div.bf-run[data-example-id="${id}"]`).first(), input);
+}
+
+/** axe-core's script, from our pinned node_modules: the page gets it from here, never from a CDN. */
+const AXE_SCRIPT = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+/**
+ * Runs axe-core (injected from node_modules) on `page` as it is now and returns its violations,
+ * each node with the selector of the exception in `exceptions` ({ rule, selector }) it matches,
+ * if any: the violation is of `rule` and the node's element matches `selector`.
+ *
+ * The syntect token spans of highlighted code (`pre > code.bf-code span`) are most of a page's
+ * elements (tens of thousands on print.html) and carry nothing but a colour, yet they would
+ * make axe many times slower. So for the run one visible span is kept for each distinct
+ * colour, weight and size on each distinct code background (with the spans around it, whose
+ * classes its colour depends on), the other spans are unwrapped, keeping their text and
+ * mdBook's hidden `.boring` lines, and put back after the run.
+ * Returns { violations, tokenColours, tokensChecked, incomplete }: how many distinct token
+ * colours the page draws, how many of them axe measured, and what it could not measure (which
+ * the caller should treat as failures).
+ */
+export async function axeViolations(page, exceptions = []) {
+    if (!(await page.evaluate(() => typeof window.axe === 'object'))) {
+        await page.addScriptTag({ path: AXE_SCRIPT });
+    }
+    return page.evaluate(async (known) => {
+        const representatives = new Map();
+        const codes = [...document.querySelectorAll('pre > code.bf-code')];
+        for (const code of codes) {
+            const box = code.getBoundingClientRect();
+            const background = getComputedStyle(code).backgroundColor;
+            for (const span of code.querySelectorAll('span')) {
+                // Text axe measures: it skips text of punctuation alone.
+                if (![...span.childNodes].some((child) => child.nodeType === Node.TEXT_NODE && /[\p{L}\p{N}]/u.test(child.data))) continue;
+                const rect = span.getBoundingClientRect();
+                // Drawn, and not scrolled out of its block.
+                if (rect.width === 0 || rect.left < box.left || rect.right > box.right) continue;
+                const style = getComputedStyle(span);
+                const key = [style.color, background, style.fontSize, style.fontWeight, style.opacity].join(' ');
+                if (!representatives.has(key)) representatives.set(key, span);
+            }
+        }
+        const kept = new Set();
+        for (const span of representatives.values()) {
+            for (let node = span; node.localName === 'span'; node = node.parentElement) kept.add(node);
+        }
+        const highlighted = codes.map((code) => [code, code.innerHTML]);
+        for (const span of document.querySelectorAll('pre > code.bf-code span:not(.boring)')) {
+            if (!kept.has(span)) span.replaceWith(...span.childNodes);
+        }
+        const describe = (violation) => ({
+            rule: violation.id,
+            impact: violation.impact,
+            help: violation.help,
+            nodes: violation.nodes.map((node) => {
+                const element = document.querySelector(node.target.at(-1));
+                const exception = known.find((e) => e.rule === violation.id && element?.matches(e.selector));
+                return {
+                    target: node.target.join(' >>> '),
+                    html: node.html.slice(0, 200),
+                    impact: node.impact,
+                    summary: node.failureSummary,
+                    exception: exception?.selector,
+                };
+            }),
+        });
+        try {
+            const { violations } = await window.axe.run(document, { resultTypes: ['violations'] });
+            // Again on the kept tokens alone, for the complete list of what axe measured.
+            const tokens = representatives.size
+                ? await window.axe.run({ include: [...representatives.values()] }, { runOnly: ['color-contrast'] })
+                : { passes: [], violations: [], incomplete: [] };
+            const count = (kind) => tokens[kind].reduce((n, rule) => n + rule.nodes.length, 0);
+            return {
+                violations: violations.map(describe),
+                tokenColours: representatives.size,
+                tokensChecked: count('passes') + count('violations'),
+                incomplete: tokens.incomplete.flatMap((rule) => rule.nodes.map((node) => `${node.target.join(' ')}: ${node.any.map((check) => check.message).join('; ')}`)),
+            };
+        } finally {
+            for (const [code, html] of highlighted) code.innerHTML = html;
+        }
+    }, exceptions.map(({ rule, selector }) => ({ rule, selector })));
 }

@@ -8,10 +8,29 @@ use crate::highlight::Language;
 use crate::html::{NEWLINE, escape, one_line, script_json};
 use crate::manifest::Entry;
 
-/// A highlighted code block.
+/// The attributes of the `<code>` in each `<pre>` the preprocessor writes. mdBook's stylesheet
+/// makes that `<code>` the box that scrolls sideways when a line is long, so it must be
+/// reachable with the keyboard (`tabindex="0"`), and what is focused needs a name and a role
+/// that allows one (`role="group"`: a landmark per block would crowd the page's landmarks).
+/// Whether a block scrolls depends on the reader's window, so every block gets them.
+fn scrollable(label: &str) -> String {
+    format!("tabindex=\"0\" role=\"group\" aria-label=\"{}\"", escape(label))
+}
+
+/// A `<pre>` of plain text (an example's input, output or answer), labelled for the keyboard.
+fn text_block(label: &str, text: &str) -> String {
+    format!(
+        "<pre class=\"bf-io\"><code class=\"language-text\" {}>{}</code></pre>",
+        scrollable(label),
+        escape(text)
+    )
+}
+
+/// A highlighted code block (a fence in a chapter).
 pub fn code_block(language_name: &str, lines: &[String]) -> String {
     format!(
-        "<pre class=\"bf-code\"><code class=\"language-{language_name} bf-code\">{}</code></pre>",
+        "<pre class=\"bf-code\"><code class=\"language-{language_name} bf-code\" {}>{}</code></pre>",
+        scrollable(&format!("Code block ({language_name})")),
         lines.join(NEWLINE)
     )
 }
@@ -68,8 +87,9 @@ impl CodeView<'_> {
         )
     }
 
-    /// The highlighted `<pre>`; hidden lines are wrapped for mdBook's "show hidden lines" toggle.
-    pub fn code_html(&self) -> String {
+    /// The highlighted `<pre>`, named `label` for the keyboard; hidden lines are wrapped for
+    /// mdBook's "show hidden lines" toggle.
+    pub fn code_html(&self, label: &str) -> String {
         let language_name = match self.language {
             Language::Syntax { name, .. } | Language::Plain { name } => name,
             Language::Untouched => "text",
@@ -82,7 +102,8 @@ impl CodeView<'_> {
             })
             .collect();
         format!(
-            "<pre class=\"bf-code\"><code class=\"language-{language_name} bf-code\">{}</code></pre>",
+            "<pre class=\"bf-code\"><code class=\"language-{language_name} bf-code\" {}>{}</code></pre>",
+            scrollable(label),
             code.strip_suffix('\n').unwrap_or(&code)
         )
     }
@@ -160,25 +181,25 @@ impl ExampleView<'_> {
             link = self.code.source_link_html(&format!("Source of example {}", entry.id)),
             caption = caption_html(self.directive.excerpt.caption.as_deref()),
         ));
-        html.push_str(&self.code.code_html());
+        html.push_str(&self.code.code_html(&format!("Code: {}", entry.title)));
 
         if self.directive.input && !entry.default_input.trim().is_empty() {
             html.push_str(&format!(
-                "<div class=\"bf-example-input\"><div class=\"bf-label\">Input</div><pre class=\"bf-io\"><code class=\"language-text\">{}</code></pre></div>",
-                escape(entry.default_input.trim_end_matches('\n'))
+                "<div class=\"bf-example-input\"><div class=\"bf-label\">Input</div>{}</div>",
+                text_block(&format!("Input of {}", entry.title), entry.default_input.trim_end_matches('\n'))
             ));
         }
         if self.directive.output {
             let (shown, answer) = split_answer(self.output);
             html.push_str(&format!(
-                "<div class=\"bf-example-output\"><div class=\"bf-label\">Output <span class=\"bf-verified\" title=\"cargo test ran this example and compared its output with {expected}\">✓ verified by <code>cargo test</code></span></div><pre class=\"bf-io\"><code class=\"language-text\">{output}</code></pre>",
+                "<div class=\"bf-example-output\"><div class=\"bf-label\">Output <span class=\"bf-verified\" title=\"cargo test ran this example and compared its output with {expected}\">✓ verified by <code>cargo test</code></span></div>{output}",
                 expected = escape(&entry.expected),
-                output = escape(shown.trim_end_matches('\n')),
+                output = text_block(&format!("Output of {}", entry.title), shown.trim_end_matches('\n')),
             ));
             if let Some(answer) = answer {
                 html.push_str(&format!(
-                    "<details class=\"bf-answer\"><summary>Reveal the answer</summary><pre class=\"bf-io\"><code class=\"language-text\">{}</code></pre></details>",
-                    escape(answer.trim_end_matches('\n'))
+                    "<details class=\"bf-answer\"><summary>Reveal the answer</summary>{}</details>",
+                    text_block(&format!("Answer: {}", entry.title), answer.trim_end_matches('\n'))
                 ));
             }
             html.push_str("</div>");
@@ -245,7 +266,10 @@ impl SourceView<'_> {
             anchor = escape(&anchor),
             link = self.code.source_link_html("The whole file"),
             caption = caption_html(self.caption),
-            code = self.code.code_html(),
+            code = self.code.code_html(&format!(
+                "Code: {}, lines {}–{}",
+                self.code.file, self.code.first_line, self.code.last_line
+            )),
         );
         one_line(&html)
     }
@@ -275,8 +299,9 @@ pub struct IndexGroup<'a> {
 /// The playground page's index (`{{#runnable-examples}}`): links grouped by chapter, plus the
 /// same data as JSON for `theme/playground.js`, which builds the editor around it.
 pub fn runnable_index(groups: &[IndexGroup], root: &str) -> String {
+    // The page's title is its h1; the index is an h2 with a chapter's examples under an h3.
     let mut html = String::from(
-        "<div class=\"bf-playground\" id=\"bf-playground\"><nav class=\"bf-pg-index\" aria-label=\"Runnable examples by chapter\">",
+        "<div class=\"bf-playground\" id=\"bf-playground\"><nav class=\"bf-pg-index\" aria-labelledby=\"bf-pg-index-title\"><h2 class=\"bf-pg-index-title\" id=\"bf-pg-index-title\">Runnable examples by chapter</h2>",
     );
     let mut data = Vec::new();
     for group in groups {
@@ -394,7 +419,7 @@ pub fn quiz_review(sections: &[(&crate::QuizUsage, Vec<QuestionView>)], root: &s
     );
     for (usage, questions) in sections {
         html.push_str(&format!(
-            "<section class=\"bf-quiz bf-review-chapter\" data-quiz=\"{path}\" data-chapter=\"{chapter}\"><h3><a href=\"{root}{href}\">{chapter}</a></h3>",
+            "<section class=\"bf-quiz bf-review-chapter\" data-quiz=\"{path}\" data-chapter=\"{chapter}\"><h2><a href=\"{root}{href}\">{chapter}</a></h2>",
             path = escape(&usage.path),
             chapter = escape(&usage.chapter),
             root = escape(root),

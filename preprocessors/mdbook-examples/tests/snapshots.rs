@@ -62,9 +62,11 @@ fn source_collapse_and_caption() {
     )));
 }
 
-/// The `<pre>` of a rendered figure.
+/// The code of a rendered figure's `<pre>` (its label says what it belongs to).
 fn code_part(html: &str) -> &str {
-    let start = html.find("<pre class=\"bf-code\">").expect("a code block");
+    let start = html.find("<code class=\"language-rust bf-code\"").expect("a code block");
+    // From the end of the `<code …>` tag: its label names what it belongs to.
+    let start = html[start..].find('>').expect("a whole tag") + start + 1;
     let end = html[start..].find("</pre>").expect("a closed code block") + start;
     &html[start..end]
 }
@@ -160,9 +162,20 @@ fn the_representative_chapter_renders_as_intended() {
     let note = html.find("markdown-alert-note").expect("admonition rendered");
     assert!(html[note..].contains("<figure class=\"bf-example\""), "{html}");
     // Fences were highlighted; mermaid was left for mdbook-mermaid; the escape stayed literal.
-    assert!(html.contains("<code class=\"language-sql bf-code\">"), "{html}");
+    assert!(html.contains("<code class=\"language-sql bf-code\""), "{html}");
     assert!(html.contains("```mermaid") || html.contains("language-mermaid"), "{html}");
     assert!(html.contains("{{#example demo::hello}}"), "{html}");
     // No raw blank line broke a <pre>: every <pre> closes before the next block starts.
     assert_eq!(html.matches("<pre").count(), html.matches("</pre>").count());
+    // Every block can be reached with the keyboard and is named: code, input, output, fences.
+    assert!(html.matches("<pre class=").count() > 5, "{html}");
+    for (at, _) in html.match_indices("<pre class=") {
+        let code = &html[at..html[at..].find("</pre>").unwrap() + at];
+        let tag = &code[code.find("<code").expect("a <code> in every <pre>")..];
+        let tag = &tag[..tag.find('>').unwrap()];
+        assert!(
+            tag.contains(" tabindex=\"0\" role=\"group\" aria-label=\""),
+            "not focusable and named: {tag}"
+        );
+    }
 }
