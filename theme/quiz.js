@@ -80,14 +80,16 @@
         const prompt = question.querySelector(".bf-prompt");
         const details = question.querySelector("details.bf-quiz-answer");
         prompt.id = `bf-prompt-${++formCount}`;
-        const form = el("form", { class: "bf-quiz-form", role: "group", "aria-labelledby": prompt.id });
+        const form = el("form", { class: "bf-quiz-form" });
+        // The answer's controls, named by the prompt (a <form> may not take role="group").
+        const group = el("div", { class: "bf-quiz-group", role: "group", "aria-labelledby": prompt.id });
         const inputs = [];
         if (kind === "choice") {
             const options = question.querySelector("ul.bf-options");
             const items = [...options.children];
             const rightCount = items.filter((li) => li.dataset.correct === "true").length;
             const type = rightCount > 1 ? "checkbox" : "radio";
-            if (rightCount > 1) form.append(el("p", { class: "bf-quiz-hint", text: `Pick ${rightCount}.` }));
+            if (rightCount > 1) group.append(el("p", { class: "bf-quiz-hint", text: `Pick ${rightCount}.` }));
             const list = el("ul", { class: "bf-choices" });
             items.forEach((li, index) => {
                 const input = el("input", { type, name: `bf-q-${formCount}`, value: String(index) });
@@ -98,17 +100,17 @@
                 list.append(el("li", {}, label));
             });
             options.remove();
-            form.append(list);
+            group.append(list);
         } else {
             const input = el("input", { type: "text", class: "bf-short-input", autocomplete: "off", spellcheck: "false", "aria-label": "Your answer" });
             inputs.push(input);
-            form.append(el("label", { class: "bf-short-label" }, "Your answer: ", input));
+            group.append(el("label", { class: "bf-short-label" }, "Your answer: ", input));
         }
         const check = el("button", { type: "submit", class: "bf-check-button", text: "Check" });
         const retry = el("button", { type: "button", class: "bf-retry-button", text: "Try again", hidden: true });
         const feedback = el("p", { class: "bf-feedback", role: "status", "aria-live": "polite" });
         const previous = el("p", { class: "bf-previous" });
-        form.append(el("div", { class: "bf-quiz-actions" }, check, retry), feedback);
+        form.append(group, el("div", { class: "bf-quiz-actions" }, check, retry), feedback);
         question.insertBefore(form, details);
         question.append(previous);
         details.hidden = true;
