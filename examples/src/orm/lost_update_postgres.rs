@@ -2,7 +2,7 @@
 //! reads the post, adds one like in the application and writes the number back, as
 //! `post.likes += 1; await post.save()` does; then the three fixes.
 //!
-//! `examples/tests/real_servers.rs` runs [`SCENARIOS`] and compares what the server did with
+//! `examples/tests/real_servers/` runs [`SCENARIOS`] and compares what the server did with
 //! `examples/data/orm-lost-update.txt` (`cargo xtask bless` rewrites it); this example prints
 //! that file. `{read + 1}` in a script is the value that session's last `SELECT` returned, plus
 //! one, computed by the test as an application would and sent as a literal.
@@ -23,7 +23,7 @@ pub const EXAMPLE: Example = Example {
     run: Run::Text(run),
 };
 
-/// What `examples/tests/real_servers.rs` observed, as checked in.
+/// What `examples/tests/real_servers/` observed, as checked in.
 pub const OBSERVED: &str = include_str!("../../data/orm-lost-update.txt");
 
 fn run(input: &str) -> Result<String, InputError> {
