@@ -64,35 +64,56 @@ fn verified_output(example: &Example) -> Result<(), Failed> {
     }
 }
 
-/// The registry as the preprocessor and xtask read it: `examples/manifest.json`.
+/// The registry as the preprocessor and xtask read it: `examples/manifest.json`. Structs, not
+/// `json!` maps: a map's key order depends on serde_json's `preserve_order` feature, which
+/// another crate of the workspace may turn on (merman, in the preprocessor), and the file must
+/// be the same in every build. Fields are in alphabetical order, as the file has always had them.
 fn manifest() -> String {
-    let examples: Vec<serde_json::Value> = examples::registry::every()
+    #[derive(serde::Serialize)]
+    struct Manifest {
+        comment: &'static str,
+        examples: Vec<Entry>,
+    }
+    #[derive(serde::Serialize)]
+    struct Entry {
+        default_input: &'static str,
+        expected: String,
+        figure: bool,
+        file: &'static str,
+        id: &'static str,
+        input_help: &'static str,
+        module: &'static str,
+        native_only: Option<&'static str>,
+        simulation: Option<&'static str>,
+        title: &'static str,
+    }
+    let examples = examples::registry::every()
         .map(|example| {
             let chapter = examples::registry::chapter_of(example.id).expect("every example is in a chapter");
-            serde_json::json!({
-                "id": example.id,
-                "title": example.title,
-                "file": example.file,
-                "expected": format!("examples/expected/{}", example.expected_file_name()),
-                "default_input": example.default_input,
-                "input_help": example.input_help,
-                "native_only": match example.runs {
+            Entry {
+                default_input: example.default_input,
+                expected: format!("examples/expected/{}", example.expected_file_name()),
+                figure: example.has_figure(),
+                file: example.file,
+                id: example.id,
+                input_help: example.input_help,
+                module: chapter.wasm_module,
+                native_only: match example.runs {
                     Runs::Everywhere => None,
                     Runs::NativeOnly { reason, .. } => Some(reason),
                 },
-                "simulation": match example.runs {
+                simulation: match example.runs {
                     Runs::Everywhere => None,
                     Runs::NativeOnly { simulation, .. } => simulation,
                 },
-                "figure": example.has_figure(),
-                "module": chapter.wasm_module,
-            })
+                title: example.title,
+            }
         })
         .collect();
-    let doc = serde_json::json!({
-        "comment": "Written by `cargo xtask bless` from the chapter list (examples::CHAPTERS); checked by `cargo test -p examples`. Read by the mdbook-examples preprocessor, and by xtask, which builds a WebAssembly module for each `module` named here.",
-        "examples": examples,
-    });
+    let doc = Manifest {
+        comment: "Written by `cargo xtask bless` from the chapter list (examples::CHAPTERS); checked by `cargo test -p examples`. Read by the mdbook-examples preprocessor, and by xtask, which builds a WebAssembly module for each `module` named here.",
+        examples,
+    };
     serde_json::to_string_pretty(&doc).expect("the manifest serialises") + "\n"
 }
 

@@ -260,9 +260,25 @@ fn render(value: &Value, indent: usize, width: usize, out: &mut String) {
     out.push(close);
 }
 
+/// `value` with every object's keys in sorted order. serde_json keeps an object's keys sorted
+/// or in insertion order depending on a cargo feature (`preserve_order`), which another crate
+/// of the workspace may turn on (merman, in the preprocessor); printing sorted keys keeps the
+/// output the same in every build.
+fn sorted_keys(value: &Value) -> Value {
+    match value {
+        Value::Object(fields) => {
+            let mut keys: Vec<&String> = fields.keys().collect();
+            keys.sort();
+            Value::Object(keys.into_iter().map(|key| (key.clone(), sorted_keys(&fields[key]))).collect())
+        }
+        Value::Array(items) => Value::Array(items.iter().map(sorted_keys).collect()),
+        other => other.clone(),
+    }
+}
+
 fn show(out: &mut String, label: &str, doc: &Value) {
     let mut text = String::new();
-    render(doc, 2, 100, &mut text);
+    render(&sorted_keys(doc), 2, 100, &mut text);
     let lines = text.lines().count();
     if lines > 40 {
         let _ = writeln!(out, "{label} ({} bytes as BSON; {lines} lines of JSON, not shown)", bson_size(doc));
