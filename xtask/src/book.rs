@@ -13,7 +13,8 @@ use crate::tools;
 use crate::wasm;
 
 /// Everything `mdbook` needs before it runs: pinned tools on PATH, our preprocessor built in
-/// release, the wasm playground and the mermaid script in `src/generated/`.
+/// release, the wasm playground in `src/generated/` (and the mermaid script, if a diagram needs
+/// it).
 pub struct Prepared {
     path: OsString,
     preprocessor: PathBuf,
@@ -34,10 +35,12 @@ impl Prepared {
 }
 
 pub fn prepare() -> anyhow::Result<Prepared> {
-    let path = step("pinned tools (mdbook, mdbook-mermaid)", tools::ensure_book_tools)?;
+    let path = step("pinned tools (mdbook)", tools::ensure_book_tools)?;
     let preprocessor = step("cargo build --release -p mdbook-examples", build_preprocessor)?;
     wasm::build()?;
-    step("copy mermaid.min.js into src/generated/", copy_mermaid)?;
+    step("mermaid.min.js into src/generated/, only if a diagram is drawn in the browser", || {
+        mermaid_if_needed(&preprocessor)
+    })?;
     step("copy example sources into src/generated/source/", copy_example_sources)?;
     Ok(Prepared { path, preprocessor })
 }
@@ -63,9 +66,28 @@ fn build_preprocessor() -> anyhow::Result<PathBuf> {
     Ok(project::target_dir().join("release").join("mdbook-examples"))
 }
 
-fn copy_mermaid() -> anyhow::Result<()> {
-    let source = tools::mermaid_js()?;
+/// The preprocessor draws every diagram it can at build time (into its cache, which the build
+/// then reads). A type it cannot draw is left to mermaid.js in the browser: only then does the
+/// site carry mermaid.min.js (2.6 MB), from the pinned mdbook-mermaid.
+fn mermaid_if_needed(preprocessor: &Path) -> anyhow::Result<()> {
     let dest = project::generated_dir().join("mermaid.min.js");
+    let listed = step::output(
+        Command::new(preprocessor)
+            .arg("browser-diagrams")
+            .arg(project::root().join("src"))
+            .arg(project::target_dir().join("mdbook-examples")),
+    )?;
+    if listed.trim().is_empty() {
+        eprintln!("    every diagram is drawn at build time: the site carries no mermaid.min.js");
+        if dest.exists() {
+            std::fs::remove_file(&dest).with_context(|| format!("removing {}", dest.display()))?;
+        }
+        return Ok(());
+    }
+    for line in listed.lines() {
+        eprintln!("    drawn in the browser: {line}");
+    }
+    let source = tools::mermaid_js()?;
     if file_len(&dest) != file_len(&source) {
         std::fs::create_dir_all(project::generated_dir())?;
         std::fs::copy(&source, &dest)

@@ -38,7 +38,7 @@ pub fn test_all() -> anyhow::Result<()> {
         ]))
     })?;
     // The preprocessor's end-to-end tests drive the pinned mdbook, so install it first.
-    step("pinned tools (mdbook, mdbook-mermaid)", tools::ensure_book_tools)?;
+    step("pinned tools (mdbook)", tools::ensure_book_tools)?;
     step("cargo test --workspace", || {
         step::run(
             project::cargo()

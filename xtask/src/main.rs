@@ -6,6 +6,7 @@ mod book;
 mod browser;
 mod fonts;
 mod offline;
+mod fidelity;
 mod project;
 mod step;
 mod tools;
@@ -22,7 +23,9 @@ commands:
   test               fmt, clippy, cargo test, wasm, book build, browser tests: everything CI runs
   bench [--runs N]   measure: median full-book build time (and more as issues add them)
   bless              rewrite examples/expected/*.out from the examples' current output
-  tools              install the pinned tools and print the PATH line for plain `mdbook serve`
+  fidelity           every diagram as the build draws it beside mermaid.js's drawing (PNGs in
+                     target/diagram-fidelity/), to compare by eye
+  tools              install the pinned mdbook and print the PATH line for plain `mdbook serve`
   fonts              subset mdBook's web fonts into theme/fonts/ (committed; rerun after an mdBook upgrade)
 ";
 
@@ -35,6 +38,7 @@ fn main() -> ExitCode {
         Some("bench") => parse_runs(&args[1..]).and_then(bench::run),
         Some("bless") => no_args(&args[1..]).and_then(|()| book::bless()),
         Some("fonts") => no_args(&args[1..]).and_then(|()| fonts::run()),
+        Some("fidelity") => no_args(&args[1..]).and_then(|()| fidelity::run()),
         Some("tools") => no_args(&args[1..]).and_then(|()| tools::print_path()),
         Some("help" | "--help" | "-h") => {
             print!("{USAGE}");

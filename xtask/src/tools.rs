@@ -19,6 +19,9 @@ pub struct Tool {
 }
 
 pub const MDBOOK: Tool = Tool { krate: "mdbook", version: "0.5.4" };
+/// Not a preprocessor of the book any more (ours draws diagrams at build time): only the pinned
+/// source of `mermaid.min.js`, for a diagram type the build cannot draw and for `cargo xtask
+/// fidelity`, which compares the two drawings. Installed only when one of them needs it.
 pub const MDBOOK_MERMAID: Tool = Tool { krate: "mdbook-mermaid", version: "0.17.1" };
 
 pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
@@ -105,23 +108,24 @@ pub fn cache_dir() -> anyhow::Result<PathBuf> {
     Ok(dir)
 }
 
-/// Both mdBook tools, installed; returns a PATH with their folders in front.
+/// mdBook, installed; returns a PATH with its folder in front.
 pub fn ensure_book_tools() -> anyhow::Result<OsString> {
     MDBOOK.ensure()?;
-    MDBOOK_MERMAID.ensure()?;
     path_with_tools()
 }
 
 fn path_with_tools() -> anyhow::Result<OsString> {
-    let mut dirs = vec![MDBOOK.bin_dir()?, MDBOOK_MERMAID.bin_dir()?];
+    let mut dirs = vec![MDBOOK.bin_dir()?];
     if let Some(path) = std::env::var_os("PATH") {
         dirs.extend(std::env::split_paths(&path));
     }
     std::env::join_paths(dirs).context("building PATH")
 }
 
-/// mermaid.min.js as shipped inside the pinned mdbook-mermaid, extracted once into its cache folder.
+/// mermaid.min.js as shipped inside the pinned mdbook-mermaid (installed if needed), extracted
+/// once into its cache folder.
 pub fn mermaid_js() -> anyhow::Result<PathBuf> {
+    MDBOOK_MERMAID.ensure()?;
     let asset = MDBOOK_MERMAID.dir()?.join("assets").join("mermaid.min.js");
     if asset.is_file() {
         return Ok(asset);
@@ -203,6 +207,6 @@ pub fn ensure_wasm_target() -> anyhow::Result<()> {
 /// `cargo xtask tools`: installs the pinned tools and says how to run plain `mdbook serve`.
 pub fn print_path() -> anyhow::Result<()> {
     ensure_book_tools()?;
-    println!("export PATH=\"{}:{}:$PATH\"", MDBOOK.bin_dir()?.display(), MDBOOK_MERMAID.bin_dir()?.display());
+    println!("export PATH=\"{}:$PATH\"", MDBOOK.bin_dir()?.display());
     Ok(())
 }

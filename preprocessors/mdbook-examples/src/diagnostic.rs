@@ -103,10 +103,17 @@ impl<'a> SourceMap<'a> {
     }
 }
 
-impl fmt::Display for Diagnostic {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Diagnostic {
+    /// The same report, as a warning: the build goes on.
+    pub fn as_warning(&self) -> String {
+        let mut out = String::new();
+        let _ = self.write("warning", &mut out);
+        out
+    }
+
+    fn write(&self, severity: &str, f: &mut impl fmt::Write) -> fmt::Result {
         let gutter = " ".repeat(self.line.to_string().len());
-        writeln!(f, "error: {}", self.message)?;
+        writeln!(f, "{severity}: {}", self.message)?;
         writeln!(f, "{gutter}--> {}:{}:{}", self.file, self.line, self.column)?;
         writeln!(f, "{gutter} |")?;
         writeln!(f, "{} | {}", self.line, self.source_line)?;
@@ -127,6 +134,12 @@ impl fmt::Display for Diagnostic {
             }
         }
         Ok(())
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write("error", f)
     }
 }
 

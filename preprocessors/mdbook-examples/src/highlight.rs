@@ -29,8 +29,8 @@ pub enum Language {
     Syntax { name: &'static str, syntax: &'static str },
     /// Escaped, not highlighted (`text`, `console`, `output`, no language).
     Plain { name: &'static str },
-    /// Left alone for another preprocessor (`mermaid`).
-    Untouched,
+    /// A Mermaid diagram (`mermaid`): drawn by [`crate::diagram`], not highlighted.
+    Diagram,
 }
 
 /// Fence languages the book may use: (fence word, syntect syntax or None for plain text).
@@ -79,7 +79,7 @@ pub fn language(info: &str) -> Result<Language, Problem> {
         return Ok(Language::Plain { name: "text" });
     }
     if word == "mermaid" {
-        return Ok(Language::Untouched);
+        return Ok(Language::Diagram);
     }
     let lowered = word.to_ascii_lowercase();
     match LANGUAGES.iter().find(|(name, _)| *name == lowered) {
@@ -127,6 +127,11 @@ impl Highlighter {
             return Highlighter { cache_dir: None, stats: Stats::default() };
         }
         Highlighter { cache_dir, stats: Stats::default() }
+    }
+
+    /// The cache folder in use, if any.
+    pub fn cache_dir(&self) -> Option<&std::path::Path> {
+        self.cache_dir.as_deref()
     }
 
     /// One self-contained HTML fragment per line of `code` (every span opened on a line is
@@ -340,7 +345,7 @@ mod tests {
         assert_eq!(language("rs").unwrap(), Language::Syntax { name: "rust", syntax: "Rust" });
         assert_eq!(language("YML").unwrap(), Language::Syntax { name: "yaml", syntax: "YAML" });
         assert_eq!(language("").unwrap(), Language::Plain { name: "text" });
-        assert_eq!(language("mermaid").unwrap(), Language::Untouched);
+        assert_eq!(language("mermaid").unwrap(), Language::Diagram);
         let problem = language("cobol").unwrap_err();
         assert!(problem.message.contains("unknown language `cobol`"));
         assert!(problem.hint.unwrap().contains("rust, rs, sql"));

@@ -9,6 +9,7 @@
 //!   (each one's "In one minute" and "Key numbers"), and each of those chapters links to it.
 //! * Every fenced block is highlighted with syntect into `bf-`-prefixed classes; an unknown
 //!   language is an error.
+//! * Every ```` ```mermaid ```` block is drawn at build time into an inline SVG (see [`diagram`]).
 //! * Every problem fails the build with `src/<chapter>.md:LINE:COL` (see [`diagnostic`]).
 //!
 //! It speaks mdBook's protocol: `supports <renderer>` answers whether it handles a renderer;
@@ -20,6 +21,7 @@
 pub mod config;
 pub mod contrast;
 pub mod diagnostic;
+pub mod diagram;
 pub mod directive;
 mod directives;
 pub mod highlight;
@@ -43,10 +45,12 @@ use mdbook_preprocessor::{Preprocessor, PreprocessorContext};
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Diagnostics, Problem, SourceMap};
 use crate::directives::cheat_sheet::CheatSheets;
+use crate::diagram::Diagrams;
+pub use crate::directives::mermaid::browser_diagrams;
 use crate::directives::quiz::LoadedQuiz;
 pub use crate::directives::quiz::QuizUsage;
 pub use crate::directives::runnable_index::Usage;
-use crate::highlight::Highlighter;
+use crate::highlight::{Highlighter, Language};
 use crate::manifest::Manifest;
 use crate::markdown::Found;
 
@@ -108,14 +112,17 @@ impl Failure {
     }
 }
 
-/// The state of one build: configuration, the examples manifest (loaded on first use) and the
-/// highlighter.
+/// The state of one build: configuration, the examples manifest (loaded on first use), the
+/// highlighter and the diagram renderer.
 pub struct Session {
     config: Config,
     html: bool,
     src_dir: PathBuf,
     manifest: OnceLock<Result<Manifest, String>>,
     highlighter: Highlighter,
+    diagrams: Diagrams,
+    /// What the build should know but that does not fail it (a diagram left to the browser).
+    warnings: std::sync::Mutex<Vec<Diagnostic>>,
     /// Which chapter shows which example, for `{{#runnable-examples}}`; set by `process_book`.
     usages: OnceLock<Vec<Usage>>,
     /// Every `{{#quiz …}}` of the book in order, for `{{#quiz-review}}`; set by `process_book`.
@@ -131,13 +138,18 @@ pub struct Session {
 
 impl Session {
     pub fn new(config: Config, html: bool, src_dir: PathBuf) -> Self {
-        let highlighter = Highlighter::new(if html { config.cache_dir.clone() } else { None });
+        let cache_dir = if html { config.cache_dir.clone() } else { None };
+        let highlighter = Highlighter::new(cache_dir);
+        // The highlighter created the cache folder (or turned its cache off when it could not).
+        let diagrams = Diagrams::new(highlighter.cache_dir().map(Path::to_path_buf));
         Session {
             config,
             html,
             src_dir,
             manifest: OnceLock::new(),
             highlighter,
+            diagrams,
+            warnings: std::sync::Mutex::default(),
             usages: OnceLock::new(),
             quizzes: OnceLock::new(),
             quiz_files: std::sync::Mutex::default(),
@@ -222,6 +234,9 @@ impl Session {
             }
         }
         problems.extend(duplicates);
+        for warning in self.warnings() {
+            eprint!("{}", warning.as_warning());
+        }
         if !problems.is_empty() {
             return Err(Diagnostics(problems));
         }
@@ -241,17 +256,30 @@ impl Session {
         Ok(book)
     }
 
+    /// What this session noted without failing, so far, in the order found.
+    pub fn warnings(&self) -> Vec<Diagnostic> {
+        self.warnings.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
+    }
+
+    fn warn(&self, warning: Diagnostic) {
+        self.warnings.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push(warning);
+    }
+
     /// With `MDBOOK_EXAMPLES_TIMINGS=<file>`, appends this run's figures to that file as one
     /// line of `key=value` pairs (read by `cargo xtask bench`).
     fn report_timings(&self, elapsed: Duration) {
         let Some(path) = std::env::var_os("MDBOOK_EXAMPLES_TIMINGS") else { return };
         let stats = &self.highlighter.stats;
+        let diagrams = &self.diagrams.stats;
         let line = format!(
-            "elapsed_us={} cache_hits={} lines_highlighted={} highlight_us={}\n",
+            "elapsed_us={} cache_hits={} lines_highlighted={} highlight_us={} diagrams_drawn={} diagram_cache_hits={} diagram_us={}\n",
             elapsed.as_micros(),
             stats.cache_hits.load(Ordering::Relaxed),
             stats.lines_highlighted.load(Ordering::Relaxed),
             stats.nanos_highlighting.load(Ordering::Relaxed) / 1000,
+            diagrams.drawn.load(Ordering::Relaxed),
+            diagrams.cache_hits.load(Ordering::Relaxed),
+            diagrams.nanos_drawing.load(Ordering::Relaxed) / 1000,
         );
         let written = std::fs::OpenOptions::new()
             .create(true)
@@ -289,9 +317,10 @@ impl Session {
         let mut out = String::with_capacity(content.len() * 2);
         let mut copied_up_to = 0;
         let mut problems = Vec::new();
+        let mut diagrams = 0;
         for found in markdown::scan(content) {
             let range = found.range().clone();
-            match self.replacement(&found, chapter) {
+            match self.replacement(&found, chapter, &mut diagrams) {
                 Ok(Some(replacement)) => {
                     out.push_str(&content[copied_up_to..range.start]);
                     out.push_str(&replacement);
@@ -312,7 +341,13 @@ impl Session {
     }
 
     /// The text that replaces `found`, `None` to leave it, or a problem with a narrower range.
-    fn replacement(&self, found: &Found, chapter: &ChapterText) -> Result<Option<String>, Failure> {
+    /// `diagrams` counts the chapter's mermaid fences so far.
+    fn replacement(
+        &self,
+        found: &Found,
+        chapter: &ChapterText,
+        diagrams: &mut usize,
+    ) -> Result<Option<String>, Failure> {
         let content = &chapter.content;
         match found {
             Found::Stray { .. } => Err(Failure::Here(
@@ -320,6 +355,10 @@ impl Session {
                     .hint("put `{{#example …}}` (or `{{#quiz …}}`) on a line of its own, with blank lines around it;\nto show the directive itself, escape it as `\\{{#example …}}` or put it in `code`"),
                 None,
             )),
+            Found::Fence { range, info, code } if highlight::language(info) == Ok(Language::Diagram) => {
+                *diagrams += 1;
+                self.mermaid(chapter, range, code, *diagrams)
+            }
             Found::Fence { range, info, code } => self.fence(content, range, info, code),
             Found::Directive { range, text } => {
                 let prefix = markdown::continuation_prefix(content, range.start);

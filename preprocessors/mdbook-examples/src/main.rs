@@ -33,9 +33,23 @@ fn main() -> ExitCode {
                 }
             }
         }
+        [cmd, src, cache @ ..] if cmd == "browser-diagrams" && cache.len() <= 1 => {
+            match mdbook_examples::browser_diagrams(src.as_ref(), cache.first().map(Into::into)) {
+                Ok(found) => {
+                    for line in found {
+                        println!("{line}");
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(err) => {
+                    eprintln!("{err:#}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         _ => {
             eprintln!(
-                "usage: mdbook-examples [supports <renderer>]  (mdBook runs this; see its README)\n       mdbook-examples bench-highlight FILE...  (syntect throughput, for cargo xtask bench)"
+                "usage: mdbook-examples [supports <renderer>]  (mdBook runs this; see its README)\n       mdbook-examples bench-highlight FILE...  (syntect throughput, for cargo xtask bench)\n       mdbook-examples browser-diagrams SRC_DIR [CACHE_DIR]  (diagrams left to mermaid.js, for cargo xtask)"
             );
             ExitCode::from(2)
         }

@@ -35,6 +35,18 @@ pub fn code_block(language_name: &str, lines: &[String]) -> String {
     )
 }
 
+/// A diagram drawn at build time: the SVG in a figure, which scrolls sideways when the page is
+/// narrower than the diagram may shrink (so it is focusable, and named by the diagram's kind).
+pub fn diagram(svg: &str, kind: &str) -> String {
+    format!("<figure class=\"bf-diagram\" tabindex=\"0\" aria-label=\"{}\">{svg}</figure>", escape(kind))
+}
+
+/// A diagram left to mermaid.js in the browser: `theme/mermaid-loader.js` finds each
+/// `<pre class="mermaid">` and fetches the script only on pages that have one.
+pub fn browser_diagram(source: &str) -> String {
+    format!("<pre class=\"mermaid\">{}</pre>", one_line(&escape(source)))
+}
+
 /// A line of an example's output that hides what follows until the reader asks ("predict,
 /// then reveal"); the examples crate's `REVEAL_MARKER`.
 pub const REVEAL_MARKER: &str = "--- answer ---";
@@ -92,7 +104,7 @@ impl CodeView<'_> {
     pub fn code_html(&self, label: &str) -> String {
         let language_name = match self.language {
             Language::Syntax { name, .. } | Language::Plain { name } => name,
-            Language::Untouched => "text",
+            Language::Diagram => "text",
         };
         let code: String = self
             .lines
@@ -118,7 +130,7 @@ impl CodeView<'_> {
         let fence_language = match self.language {
             Language::Syntax { name: "rust", .. } => "rust,ignore",
             Language::Syntax { name, .. } | Language::Plain { name } => name,
-            Language::Untouched => "text",
+            Language::Diagram => "text",
         };
         let mut md = format!("```{fence_language}\n");
         for (line, _) in &self.lines {

@@ -152,3 +152,43 @@ fn forbidden_fence_language() {
     assert_eq!((found[0].line, found[0].column), (3, 1));
     assert!(found[0].message.contains("`rust` code may not be pasted"), "{}", found[0]);
 }
+
+#[test]
+fn a_diagram_that_does_not_parse_fails_at_its_line() {
+    // (chapter, line, column, message). The first two are the semicolons that broke diagrams
+    // twice in this book's history (commits bcc2c69 and dc15901): Mermaid ends a statement at
+    // `;`, and the build now says so instead of the reader's browser.
+    let cases = [
+        (
+            "# ORM\n\n```mermaid\nsequenceDiagram\n    participant App\n    participant DB\n    DB-->>App: all their posts; the app groups them by author_id\n```\n",
+            7,
+            31,
+            "statement separator",
+        ),
+        (
+            "Locks:\n\n> ```mermaid\n> sequenceDiagram\n>     participant T as table accounts\n>     participant S2 as session 2\n>     T-->>S2: ACCESS EXCLUSIVE granted; ALTER runs and commits\n> ```\n",
+            7,
+            40,
+            "statement separator",
+        ),
+        (
+            "```mermaid\nflowchart LR\n    A[\"unclosed --> B\n    C --> D\n```\n",
+            3,
+            6,
+            "Unterminated node label",
+        ),
+        (
+            "- item\n\n  ```mermaid\n  sequenceDiagram\n      A->>B: hi\n      alt sometimes\n      B->>A: yes\n  ```\n",
+            7,
+            17,
+            "unexpected end of input",
+        ),
+        ("Text.\n\n```mermaid\nflowchar LR\n    A --> B\n```\n", 3, 1, "No Mermaid diagram type"),
+    ];
+    for (chapter, line, column, message) in cases {
+        let out = assert_error(chapter, line, column, message);
+        assert!(out.contains("Diagram parse error") || message.contains("No Mermaid"), "{out}");
+    }
+    let out = assert_error(cases[0].0, 7, 31, "statement separator");
+    assert!(out.contains("write `,` instead"), "{out}");
+}

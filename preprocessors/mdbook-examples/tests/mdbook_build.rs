@@ -93,6 +93,12 @@ fn every_error_kind_fails_mdbook_build_with_its_location() {
             "src/chapter.md:3:1",
             "no anchor `x`",
         ),
+        (
+            "diagram-semicolon",
+            "# C\n\n```mermaid\nsequenceDiagram\n    A->>B: one; two\n```\n",
+            "src/chapter.md:5:15",
+            "unexpected statement separator",
+        ),
     ];
     for (name, chapter, location, message) in cases {
         let dir = book_with_chapter(name, chapter);
@@ -110,7 +116,7 @@ fn a_good_chapter_builds_and_mdbook_test_accepts_it() {
     let Some(mdbook) = mdbook() else { return };
     let dir = book_with_chapter(
         "good",
-        "# C\n\n{{#example demo::hello collapse=setup}}\n\n```sql\nSELECT 1;\n```\n\n{{#source examples/src/store.rs region=types collapse=fields}}\n",
+        "# C\n\n{{#example demo::hello collapse=setup}}\n\n```sql\nSELECT 1;\n```\n\n{{#source examples/src/store.rs region=types collapse=fields}}\n\n```mermaid\nflowchart LR\n    A --> B\n```\n",
     );
     let out = run(&mdbook, "build", &dir);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -121,6 +127,10 @@ fn a_good_chapter_builds_and_mdbook_test_accepts_it() {
     assert!(html.contains("language-sql bf-code"));
     assert!(html.contains("<figure class=\"bf-example bf-source-excerpt\" id=\"source-store-rs-types\">"));
     assert!(html.contains("examples/src/store.rs, lines 4–10</a>"), "the source region is on the page");
+    assert!(html.contains(
+        "<figure class=\"bf-diagram\" tabindex=\"0\" aria-label=\"Flowchart\"><svg id=\"diagram-chapter-1\""
+    ));
+    assert!(!html.contains("class=\"mermaid\""), "the diagram is drawn at build time");
     let out = run(&mdbook, "test", &dir);
     assert!(out.status.success(), "mdbook test: {}", String::from_utf8_lossy(&out.stderr));
     std::fs::remove_dir_all(dir).unwrap();

@@ -161,9 +161,10 @@ fn the_representative_chapter_renders_as_intended() {
     // The admonition kept its example.
     let note = html.find("markdown-alert-note").expect("admonition rendered");
     assert!(html[note..].contains("<figure class=\"bf-example\""), "{html}");
-    // Fences were highlighted; mermaid was left for mdbook-mermaid; the escape stayed literal.
-    assert!(html.contains("<code class=\"language-sql bf-code\""), "{html}");
-    assert!(html.contains("```mermaid") || html.contains("language-mermaid"), "{html}");
+    // Fences were highlighted; the diagram was drawn, as one HTML block; the escape stayed literal.
+    assert!(html.contains("<code class=\"language-sql bf-code\">"), "{html}");
+    assert!(html.contains("<figure class=\"bf-diagram\" tabindex=\"0\" aria-label=\"Flowchart\"><svg id=\"diagram-chapter-1\""), "{html}");
+    assert!(!html.contains("class=\"mermaid\""), "{html}");
     assert!(html.contains("{{#example demo::hello}}"), "{html}");
     // No raw blank line broke a <pre>: every <pre> closes before the next block starts.
     assert_eq!(html.matches("<pre").count(), html.matches("</pre>").count());

@@ -9,7 +9,7 @@ use crate::{Failure, Session, render};
 
 impl Session {
     /// The highlighted block that replaces the fence at `range` of `content`, `None` to leave it
-    /// (mermaid, or a renderer other than HTML).
+    /// (a renderer other than HTML). Mermaid fences go to [`Session::mermaid`] instead.
     pub(crate) fn fence(
         &self,
         content: &str,
@@ -28,13 +28,13 @@ impl Session {
                 Some(info_range),
             ));
         }
-        if language == Language::Untouched || !self.html {
+        if !self.html {
             return Ok(None);
         }
         let lines = self.highlighter.highlight_lines(language, code);
         let name = match language {
             Language::Syntax { name, .. } | Language::Plain { name } => name,
-            Language::Untouched => unreachable!("handled above"),
+            Language::Diagram => "text",
         };
         let mut html = render::code_block(name, &lines);
         if content[range.clone()].ends_with('\n') {
