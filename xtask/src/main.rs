@@ -4,9 +4,9 @@
 mod bench;
 mod book;
 mod browser;
+mod fidelity;
 mod fonts;
 mod offline;
-mod fidelity;
 mod project;
 mod step;
 mod tools;

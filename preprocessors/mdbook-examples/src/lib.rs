@@ -44,8 +44,8 @@ use mdbook_preprocessor::{Preprocessor, PreprocessorContext};
 
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Diagnostics, Problem, SourceMap};
-use crate::directives::cheat_sheet::CheatSheets;
 use crate::diagram::Diagrams;
+use crate::directives::cheat_sheet::CheatSheets;
 pub use crate::directives::mermaid::browser_diagrams;
 use crate::directives::quiz::LoadedQuiz;
 pub use crate::directives::quiz::QuizUsage;

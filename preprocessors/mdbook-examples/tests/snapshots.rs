@@ -162,7 +162,7 @@ fn the_representative_chapter_renders_as_intended() {
     let note = html.find("markdown-alert-note").expect("admonition rendered");
     assert!(html[note..].contains("<figure class=\"bf-example\""), "{html}");
     // Fences were highlighted; the diagram was drawn, as one HTML block; the escape stayed literal.
-    assert!(html.contains("<code class=\"language-sql bf-code\">"), "{html}");
+    assert!(html.contains("<code class=\"language-sql bf-code\""), "{html}");
     assert!(html.contains("<figure class=\"bf-diagram\" tabindex=\"0\" aria-label=\"Flowchart\"><svg id=\"diagram-chapter-1\""), "{html}");
     assert!(!html.contains("class=\"mermaid\""), "{html}");
     assert!(html.contains("{{#example demo::hello}}"), "{html}");
