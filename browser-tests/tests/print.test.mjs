@@ -74,10 +74,11 @@ describe('print.html', () => {
             }
             assert.deepEqual(answers.filter((answer) => !answer.shown), [], 'folded answers hidden in print');
             assert.equal(await page.locator('details:not([open])').count(), 0, 'every <details> is open');
-            // Until diagrams are drawn at build time (inline <svg>), a diagram is its
-            // <pre class="mermaid">, which mermaid draws in the browser; either counts, once.
-            const diagrams = await page.evaluate(() => document.querySelectorAll(
-                'pre.mermaid, :is(svg[aria-roledescription], svg[id^="mermaid"]):not(pre.mermaid svg)').length);
+            // A diagram is an inline <svg> drawn at build time, or, for one the build left to
+            // the browser, its <pre class="mermaid">; each counts once, and must be visible.
+            const diagrams = await page.evaluate(() => [...document.querySelectorAll(
+                'figure.bf-diagram > svg[role="img"], pre.mermaid')]
+                .filter((diagram) => diagram.getBoundingClientRect().height > 0).length);
             assert.equal(diagrams, await diagramsInSources(), 'print.html shows every diagram of the chapters');
             assert.deepEqual(errors, []);
         } finally {

@@ -1,6 +1,6 @@
 //! Claims the book checks on real servers (PostgreSQL 15 and MariaDB 10.11), as data.
 //!
-//! The test binary `examples/tests/real_servers.rs` runs what is described here on the servers,
+//! The test binary `examples/tests/real_servers/` runs what is described here on the servers,
 //! renders what they did without process ids or timings, and compares it with a checked-in file
 //! under `examples/data/` (`cargo xtask bless` rewrites the files). The examples that show an
 //! observation print that file, so a page shows what a server did, not what we expect of it.

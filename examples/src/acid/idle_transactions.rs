@@ -1,7 +1,7 @@
 //! What an idle transaction holds back on PostgreSQL 15, as `pg_stat_activity` reports it: the
 //! chapter's table "What an open transaction holds back", checked on the real server.
 //!
-//! `examples/tests/real_servers.rs` runs [`SCENARIOS`] and compares what the server did with
+//! `examples/tests/real_servers/` runs [`SCENARIOS`] and compares what the server did with
 //! `examples/data/idle-transactions.txt` (`cargo xtask bless` rewrites it); this example
 //! prints that file.
 
@@ -21,7 +21,7 @@ pub const EXAMPLE: Example = Example {
     run: Run::Text(run),
 };
 
-/// What `examples/tests/real_servers.rs` observed, as checked in.
+/// What `examples/tests/real_servers/` observed, as checked in.
 pub const OBSERVED: &str = include_str!("../../data/idle-transactions.txt");
 
 fn run(input: &str) -> Result<String, InputError> {

@@ -7,7 +7,7 @@
 //!   child process);
 //! * `statement_failure` and `idle_transactions`: what the real PostgreSQL and MariaDB did
 //!   (an error inside a transfer; what an idle transaction holds), as observed by
-//!   `examples/tests/real_servers.rs`;
+//!   `examples/tests/real_servers/`;
 //! * `wal`: a write-ahead log with a modelled page cache and disk, crashed where the reader
 //!   says, under the fsync policies of real databases (runs in the browser).
 

@@ -1,7 +1,7 @@
 //! What the next statement and the `COMMIT` do after an error inside a transaction, on the real
 //! PostgreSQL 15 and MariaDB 10.11: the chapter's failing transfer (Bob sends more than he has).
 //!
-//! `examples/tests/real_servers.rs` runs [`SCENARIOS`] and compares what the servers did with
+//! `examples/tests/real_servers/` runs [`SCENARIOS`] and compares what the servers did with
 //! `examples/data/statement-failure.txt` (`cargo xtask bless` rewrites it); this example prints
 //! that file.
 
@@ -21,7 +21,7 @@ pub const EXAMPLE: Example = Example {
     run: Run::Text(run),
 };
 
-/// What `examples/tests/real_servers.rs` observed, as checked in.
+/// What `examples/tests/real_servers/` observed, as checked in.
 pub const OBSERVED: &str = include_str!("../../data/statement-failure.txt");
 
 fn run(input: &str) -> Result<String, InputError> {

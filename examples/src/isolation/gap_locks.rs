@@ -2,7 +2,7 @@
 //! stops inserts into that range, and turns the booking race into a deadlock that leaves one
 //! booking; at read committed it does not, and both bookings commit.
 //!
-//! `examples/tests/real_servers.rs` runs [`SCENARIOS`] and compares what the server did with
+//! `examples/tests/real_servers/` runs [`SCENARIOS`] and compares what the server did with
 //! `examples/data/innodb-gap-locks.txt` (`cargo xtask bless` rewrites it); this example prints
 //! that file.
 
@@ -22,7 +22,7 @@ pub const EXAMPLE: Example = Example {
     run: Run::Text(run),
 };
 
-/// What `examples/tests/real_servers.rs` observed, as checked in.
+/// What `examples/tests/real_servers/` observed, as checked in.
 pub const OBSERVED: &str = include_str!("../../data/innodb-gap-locks.txt");
 
 fn run(input: &str) -> Result<String, InputError> {

@@ -9,7 +9,7 @@
 //! * `trace`: what a run produced, shared with the test against the real PostgreSQL and MariaDB;
 //! * `observed`: what those servers did, as recorded by that test;
 //! * `ssi_mixed` and `gap_locks`: SSI with one transaction below serializable (PostgreSQL) and
-//!   InnoDB's gap locks (MariaDB), as observed by `examples/tests/real_servers.rs`.
+//!   InnoDB's gap locks (MariaDB), as observed by `examples/tests/real_servers/`.
 
 pub mod dsg;
 pub mod engine;

@@ -2,7 +2,7 @@
 //! skew on the real PostgreSQL 15, with one transaction at repeatable read and then with both
 //! at serializable.
 //!
-//! `examples/tests/real_servers.rs` runs [`SCENARIOS`] and compares what the server did with
+//! `examples/tests/real_servers/` runs [`SCENARIOS`] and compares what the server did with
 //! `examples/data/ssi-mixed-levels.txt` (`cargo xtask bless` rewrites it); this example prints
 //! that file.
 
@@ -22,7 +22,7 @@ pub const EXAMPLE: Example = Example {
     run: Run::Text(run),
 };
 
-/// What `examples/tests/real_servers.rs` observed, as checked in.
+/// What `examples/tests/real_servers/` observed, as checked in.
 pub const OBSERVED: &str = include_str!("../../data/ssi-mixed-levels.txt");
 
 fn run(input: &str) -> Result<String, InputError> {

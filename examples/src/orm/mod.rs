@@ -6,7 +6,7 @@
 //! * `plans`: the JOIN and IN queries as editable SQL, with SQLite's query plans;
 //! * `lost_update`: read-modify-write of an entity, which no ORM protects by itself;
 //! * `lost_update_postgres`: the same with two real connections on PostgreSQL, as observed by
-//!   `examples/tests/real_servers.rs`;
+//!   `examples/tests/real_servers/`;
 //! * `documents`: the same data as embedded and as referenced documents (serde_json), with
 //!   BSON sizes and what reads and updates cost in each.
 
