@@ -33,7 +33,7 @@ pub const MERMAN_VERSION: &str = "0.9.3";
 
 /// Bumped whenever this module's output changes for the same source, so stale cache entries
 /// are never used.
-const CACHE_VERSION: u32 = 1;
+const CACHE_VERSION: u32 = 2;
 
 /// The font the SVG's text is set in: mdBook's body font, served by the site itself.
 const FONT_FAMILY: &str = "\"Open Sans\", sans-serif";

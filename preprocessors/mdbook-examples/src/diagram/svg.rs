@@ -136,6 +136,10 @@ pub fn finish(svg: &str, id: &str) -> Finished {
                 let root = *name == "svg" && !root_done;
                 let mut has_title = false;
                 for (attribute, value) in attributes {
+                    // Each edge's points again, base64-encoded JSON for editors: weight only.
+                    if *attribute == "data-points" {
+                        continue;
+                    }
                     if root {
                         match *attribute {
                             // The page's CSS sets the size from the natural width (see below).
@@ -416,7 +420,7 @@ mod tests {
 
     #[test]
     fn themes_renames_names_and_sizes() {
-        let svg = r##"<svg id="d" width="100%" xmlns="http://www.w3.org/2000/svg" style="max-width: 200.5px;" viewBox="0 0 200.5 80" role="graphics-document document" aria-roledescription="sequence"><style>#d{fill:#333;}#d .actor{stroke:#9370DB;fill:#ECECFF;}#d text.actor>tspan{fill:black;stroke:none;}</style><g><line id="actor0" stroke="#999"/><rect fill="#eaeaea" style="filter: url(#actor0)"/><text><tspan>A &amp; B</tspan></text><text><tspan>two</tspan><tspan>lines</tspan></text><text>A &amp; B</text></g></svg>"##;
+        let svg = r##"<svg id="d" width="100%" xmlns="http://www.w3.org/2000/svg" style="max-width: 200.5px;" viewBox="0 0 200.5 80" role="graphics-document document" aria-roledescription="sequence"><style>#d{fill:#333;}#d .actor{stroke:#9370DB;fill:#ECECFF;}#d text.actor>tspan{fill:black;stroke:none;}</style><g><line id="actor0" stroke="#999" data-points="W10="/><rect fill="#eaeaea" style="filter: url(#actor0)"/><text><tspan>A &amp; B</tspan></text><text><tspan>two</tspan><tspan>lines</tspan></text><text>A &amp; B</text></g></svg>"##;
         let finished = finish(svg, "d");
         assert_eq!(
             finished.svg,
