@@ -1,5 +1,7 @@
-// Loads mermaid.min.js (2.6 MB) only on pages that contain a diagram, then renders them in a
-// palette that matches the current theme, and re-renders when the reader switches theme.
+// Diagrams are drawn at build time into inline SVG; only a diagram the build could not draw
+// is left as <pre class="mermaid"> (the build warns; the book has none). On a page with one,
+// this loads mermaid.min.js (2.6 MB), renders it in a palette that matches the current theme,
+// and re-renders when the reader switches theme. Other pages fetch nothing.
 (() => {
     'use strict';
     const diagrams = Array.from(document.querySelectorAll('pre.mermaid'));
