@@ -26,6 +26,7 @@ try {
             blocking_ms: median(runs.map((r) => r.blockingMs)),
             longest_task_ms: median(runs.map((r) => r.longestTaskMs)),
             busy_ms: median(runs.map((r) => r.busyMs)),
+            clock: runs[0].clock,
         };
     }
 } finally {

@@ -256,6 +256,10 @@ export async function axeViolations(page, exceptions = []) {
         await page.addScriptTag({ path: AXE_SCRIPT });
     }
     return page.evaluate(async (known) => {
+        // Blocks far from the viewport are not rendered (content-visibility: auto, book-extras.css),
+        // and axe measures colours only where the page is drawn: render them all while it runs.
+        const blocks = [...document.querySelectorAll('.content main > *')];
+        for (const block of blocks) block.style.contentVisibility = 'visible';
         const representatives = new Map();
         const codes = [...document.querySelectorAll('pre > code.bf-code')];
         for (const code of codes) {
@@ -311,6 +315,7 @@ export async function axeViolations(page, exceptions = []) {
             };
         } finally {
             for (const [code, html] of highlighted) code.innerHTML = html;
+            for (const block of blocks) block.style.contentVisibility = '';
         }
     }, exceptions.map(({ rule, selector }) => ({ rule, selector })));
 }

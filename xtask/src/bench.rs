@@ -128,8 +128,12 @@ fn page_figures(table: &mut Table, site: &Path) -> anyhow::Result<()> {
     }
     table.note(format!(
         "budgets: <= {:.0} kB gzipped on first load, <= {blocking_budget:.0} ms main-thread blocking \
-         (sum of each task's time beyond 50 ms) with the CPU throttled 4x; {}",
+         (sum of each task's time beyond 50 ms, {} time) with the CPU throttled 4x; {}",
         weight_budget / 1000.0,
+        match report["pages"].as_object().and_then(|pages| pages.values().next()).map(|p| &p["clock"]) {
+            Some(serde_json::Value::String(clock)) if clock == "thread" => "the main thread's own",
+            _ => "wall-clock",
+        },
         if over.is_empty() {
             "every page within both".to_string()
         } else {

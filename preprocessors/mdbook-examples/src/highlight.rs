@@ -1,6 +1,11 @@
 //! Build-time syntax highlighting with syntect (pure-Rust regex) and two-face's extra
-//! syntaxes. Output is class-based (`bf-` prefixed); `theme_css()` colours those classes for
-//! each of mdBook's five themes. Highlighted blocks are cached on disk by content hash.
+//! syntaxes. Each run of text that some theme styles gets one flat `<span>` whose classes say,
+//! for each of mdBook's five themes, which of that theme's colours and font styles it takes
+//! (`bf-l3` is the light theme's colour 3, `bf-nb` bold under navy); `theme_css()` writes those
+//! colours. Syntect resolves each token's scope stack against every theme at build time, so the
+//! page carries no nesting of scope spans (a long chapter had 18,000 of them, most uncoloured,
+//! and its style and layout cost the reader's main thread). Highlighted blocks are cached on
+//! disk by content hash.
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -8,19 +13,19 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use syntect::highlighting::{Color, Theme};
-use syntect::html::{ClassStyle, css_for_theme_with_class_style, line_tokens_to_classed_spans};
-use syntect::parsing::{ParseState, ScopeStack, SyntaxSet};
+use std::collections::HashMap;
+
+use syntect::easy::ScopeRegionIterator;
+use syntect::highlighting::{Color, FontStyle, Highlighter as ThemeStyler, Theme};
+use syntect::parsing::{ParseState, Scope, ScopeStack, SyntaxSet};
 use syntect::util::LinesWithEndings;
 
 use crate::contrast::{self, Rgb};
 use crate::diagnostic::Problem;
 use crate::html::escape;
 
-const CLASS_STYLE: ClassStyle = ClassStyle::SpacedPrefixed { prefix: "bf-" };
-
 /// Bumped whenever the HTML for a block changes, so stale cache entries are never used.
-const CACHE_VERSION: u32 = 1;
+const CACHE_VERSION: u32 = 2;
 
 /// How a fence's language is treated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -187,47 +192,88 @@ fn highlight_uncached(syntax_name: &str, code: &str) -> Vec<String> {
     let syntax = set
         .find_syntax_by_name(syntax_name)
         .unwrap_or_else(|| panic!("syntax `{syntax_name}` is listed in LANGUAGES but not in two-face's set"));
+    let styles = theme_styles();
+    let stylers: Vec<ThemeStyler> = styles.iter().map(|style| ThemeStyler::new(&style.theme)).collect();
+    // The classes of a scope stack, resolved once per block for each stack it meets.
+    let mut classes_of: HashMap<Vec<Scope>, String> = HashMap::new();
     let mut state = ParseState::new(syntax);
     let mut stack = ScopeStack::new();
-    // Opening tags still open at the end of the previous line, reopened on the next one.
-    let mut open: Vec<String> = Vec::new();
     let mut lines = Vec::new();
     for line in LinesWithEndings::from(code) {
-        let spans = state
-            .parse_line(line, set)
-            .map_err(syntect::Error::from)
-            .and_then(|ops| line_tokens_to_classed_spans(line, &ops, CLASS_STYLE, &mut stack))
-            .map(|(html, _)| html);
-        let Ok(spans) = spans else {
+        let Ok(ops) = state.parse_line(line, set) else {
             // A syntax definition failed on this input: show the block unhighlighted rather
             // than half-highlighted.
             return code.lines().map(escape).collect();
         };
-        let mut html = open.concat();
-        html.push_str(&spans);
-        track_open_spans(&spans, &mut open);
-        html.push_str(&"</span>".repeat(open.len()));
-        // The only raw newline is the line's own end (content is escaped).
-        lines.push(html.replace(['\n', '\r'], ""));
+        let mut runs: Vec<(String, &str)> = Vec::new();
+        for (text, op) in ScopeRegionIterator::new(&ops, line) {
+            if stack.apply(op).is_err() {
+                return code.lines().map(escape).collect();
+            }
+            let text = text.trim_end_matches(['\n', '\r']);
+            if text.is_empty() {
+                continue;
+            }
+            let classes = classes_of
+                .entry(stack.as_slice().to_vec())
+                .or_insert_with(|| token_classes(styles, &stylers, stack.as_slice()))
+                .clone();
+            runs.push((classes, text));
+        }
+        lines.push(render_runs(&runs));
     }
     lines
 }
 
-/// Updates the stack of open `<span …>` tags after `html` (syntect's own output: escaped text,
-/// `<span class="…">` and `</span>` only).
-fn track_open_spans(html: &str, open: &mut Vec<String>) {
-    let mut rest = html;
-    while let Some(at) = rest.find('<') {
-        rest = &rest[at..];
-        if let Some(after) = rest.strip_prefix("</span>") {
-            open.pop();
-            rest = after;
-        } else {
-            let end = rest.find('>').map_or(rest.len(), |i| i + 1);
-            open.push(rest[..end].to_string());
-            rest = &rest[end..];
+/// The classes a token with scope `stack` takes: for each theme, its colour (when not the
+/// theme's default) and its font styles. Empty when every theme draws it plainly.
+fn token_classes(styles: &[ThemeStyle], stylers: &[ThemeStyler], stack: &[Scope]) -> String {
+    let mut classes = Vec::new();
+    for (style, styler) in styles.iter().zip(stylers) {
+        let resolved = styler.style_for_stack(stack);
+        let prefix = style.code.prefix;
+        if resolved.foreground != style.default_foreground {
+            let index = style.colours.iter().position(|c| *c == resolved.foreground).unwrap_or_else(|| {
+                panic!("{}: a token colour outside the theme's own colours", style.code.mdbook)
+            });
+            classes.push(format!("bf-{prefix}{index}"));
+        }
+        for (flag, letter) in FONT_FLAGS {
+            if resolved.font_style.contains(*flag) {
+                classes.push(format!("bf-{prefix}{letter}"));
+            }
         }
     }
+    classes.join(" ")
+}
+
+/// One line's HTML: runs of equal classes merged into one span, and blank runs between two runs
+/// of the same classes folded into them (no theme underlines blanks), so a line has as few
+/// elements as its colours need.
+fn render_runs(runs: &[(String, &str)]) -> String {
+    let is_blank = |text: &str| text.chars().all(char::is_whitespace);
+    let mut merged: Vec<(&str, String)> = Vec::new();
+    for (index, (classes, text)) in runs.iter().enumerate() {
+        let mut classes = classes.as_str();
+        if is_blank(text) && !classes.split(' ').any(|class| class.ends_with('u')) {
+            let before = merged.last().map(|(c, _)| *c);
+            let after = runs[index + 1..].iter().find(|(_, t)| !is_blank(t)).map(|(c, _)| c.as_str());
+            classes = if before.is_some() && before == after { before.unwrap_or("") } else { "" };
+        }
+        match merged.last_mut() {
+            Some((last, joined)) if *last == classes => joined.push_str(text),
+            _ => merged.push((classes, text.to_string())),
+        }
+    }
+    let mut html = String::new();
+    for (classes, text) in merged {
+        if classes.is_empty() {
+            html.push_str(&escape(&text));
+        } else {
+            html.push_str(&format!("<span class=\"{classes}\">{}</span>", escape(&text)));
+        }
+    }
+    html
 }
 
 /// 128-bit FNV-1a over the cache version, syntax and code: stable across builds and Rust versions.
@@ -255,6 +301,8 @@ pub fn fnv1a64(bytes: &[u8]) -> u64 {
 pub struct CodeTheme {
     /// The mdBook theme: the class on `<html>`.
     pub mdbook: &'static str,
+    /// The letter of its classes: `bf-l3` is the light theme's colour 3, `bf-lb` its bold.
+    pub prefix: char,
     /// The syntect theme whose colours the `bf-` classes get under it.
     pub syntect: &'static str,
     /// The background code is drawn on under it: the `.hljs` background of the highlight
@@ -265,11 +313,26 @@ pub struct CodeTheme {
 
 /// Each of mdBook's five themes, and how it colours code.
 pub const THEMES: &[CodeTheme] = &[
-    CodeTheme { mdbook: "light", syntect: "InspiredGitHub", background: Rgb(0xf6, 0xf7, 0xf6) },
-    CodeTheme { mdbook: "rust", syntect: "Solarized (light)", background: Rgb(0xf6, 0xf7, 0xf6) },
-    CodeTheme { mdbook: "coal", syntect: "base16-eighties.dark", background: Rgb(0x1d, 0x1f, 0x21) },
-    CodeTheme { mdbook: "navy", syntect: "base16-ocean.dark", background: Rgb(0x1d, 0x1f, 0x21) },
-    CodeTheme { mdbook: "ayu", syntect: "TwoDark", background: Rgb(0x19, 0x1f, 0x26) },
+    CodeTheme { mdbook: "light", prefix: 'l', syntect: "InspiredGitHub", background: Rgb(0xf6, 0xf7, 0xf6) },
+    CodeTheme {
+        mdbook: "rust",
+        prefix: 'r',
+        syntect: "Solarized (light)",
+        background: Rgb(0xf6, 0xf7, 0xf6),
+    },
+    CodeTheme {
+        mdbook: "coal",
+        prefix: 'c',
+        syntect: "base16-eighties.dark",
+        background: Rgb(0x1d, 0x1f, 0x21),
+    },
+    CodeTheme {
+        mdbook: "navy",
+        prefix: 'n',
+        syntect: "base16-ocean.dark",
+        background: Rgb(0x1d, 0x1f, 0x21),
+    },
+    CodeTheme { mdbook: "ayu", prefix: 'a', syntect: "TwoDark", background: Rgb(0x19, 0x1f, 0x26) },
 ];
 
 /// `theme` with every text colour made readable on `background` (WCAG AA,
@@ -289,39 +352,65 @@ fn readable_theme(theme: &Theme, background: Rgb) -> Theme {
     theme
 }
 
+/// Font styles a theme may give a token, and the letter of their class (`bf-lb`: bold under light).
+const FONT_FLAGS: &[(FontStyle, char)] =
+    &[(FontStyle::BOLD, 'b'), (FontStyle::ITALIC, 'i'), (FontStyle::UNDERLINE, 'u')];
+
+/// One of [`THEMES`] ready to resolve tokens: its syntect theme with readable colours, and
+/// those colours numbered for the classes.
+struct ThemeStyle {
+    code: &'static CodeTheme,
+    theme: Theme,
+    /// What text the theme does not style is drawn in (the `.bf-code` rule).
+    default_foreground: Color,
+    /// Every other colour the theme gives text, in a stable order: `bf-{prefix}{index}`.
+    colours: Vec<Color>,
+}
+
+fn theme_styles() -> &'static [ThemeStyle] {
+    static STYLES: OnceLock<Vec<ThemeStyle>> = OnceLock::new();
+    STYLES.get_or_init(|| {
+        let themes = two_face::theme::LazyThemeSet::from(two_face::theme::extra());
+        THEMES
+            .iter()
+            .map(|code| {
+                let source = themes.get(code.syntect).unwrap_or_else(|| panic!("no theme {}", code.syntect));
+                let theme = readable_theme(source, code.background);
+                let default_foreground = theme.settings.foreground.unwrap_or(Color::BLACK);
+                let mut colours: Vec<Color> = theme
+                    .scopes
+                    .iter()
+                    .filter_map(|item| item.style.foreground)
+                    .filter(|colour| *colour != default_foreground)
+                    .collect();
+                colours.sort_by_key(|c| (c.r, c.g, c.b, c.a));
+                colours.dedup();
+                ThemeStyle { code, theme, default_foreground, colours }
+            })
+            .collect()
+    })
+}
+
+fn hex(colour: Color) -> String {
+    Rgb(colour.r, colour.g, colour.b).hex()
+}
+
 /// CSS for the `bf-` classes under each mdBook theme, every colour readable on the theme's code
 /// background. Backgrounds are left to mdBook's theme.
 pub fn theme_css() -> String {
-    let themes = two_face::theme::LazyThemeSet::from(two_face::theme::extra());
     let mut css = String::from(
-        "/* Generated by mdbook-examples (highlight::theme_css) from syntect themes, each colour darkened or\n   lightened to WCAG AA contrast on the theme's code background; do not edit.\n   `cargo test -p mdbook-examples` checks it is current and rewrites it with UPDATE_EXPECT=1. */\n",
+        "/* Generated by mdbook-examples (highlight::theme_css) from syntect themes, each colour darkened or\n   lightened to WCAG AA contrast on the theme's code background; do not edit. A token's span\n   carries one class per theme that styles it: `bf-l3` is the light theme's colour 3, `bf-lb` bold.\n   `cargo test -p mdbook-examples` checks it is current and rewrites it with UPDATE_EXPECT=1. */\n",
     );
-    for CodeTheme { mdbook: mdbook_theme, syntect: syntect_theme, background } in THEMES {
-        let theme = themes.get(syntect_theme).unwrap_or_else(|| panic!("no theme {syntect_theme}"));
-        let generated = css_for_theme_with_class_style(&readable_theme(theme, *background), CLASS_STYLE)
-            .expect("theme converts to CSS");
-        css.push_str(&format!("\n/* {mdbook_theme}: {syntect_theme}, on {} */\n", background.hex()));
-        for rule in generated.split('}') {
-            let Some((selectors, body)) = rule.split_once('{') else { continue };
-            // Drop comments syntect puts before rules, and background colours.
-            let selectors: Vec<&str> = selectors
-                .lines()
-                .filter(|line| !line.trim_start().starts_with("/*") && !line.trim_start().starts_with('*'))
-                .flat_map(|line| line.split(','))
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .collect();
-            let body: Vec<&str> = body
-                .split(';')
-                .map(str::trim)
-                .filter(|decl| !decl.is_empty() && !decl.starts_with("background"))
-                .collect();
-            if selectors.is_empty() || body.is_empty() {
-                continue;
-            }
-            let scoped: Vec<String> = selectors.iter().map(|s| format!("html.{mdbook_theme} {s}")).collect();
-            css.push_str(&format!("{} {{ {}; }}\n", scoped.join(", "), body.join("; ")));
+    for style in theme_styles() {
+        let CodeTheme { mdbook, prefix, syntect, background } = style.code;
+        css.push_str(&format!("\n/* {mdbook}: {syntect}, on {} */\n", background.hex()));
+        css.push_str(&format!("html.{mdbook} .bf-code {{ color: {}; }}\n", hex(style.default_foreground)));
+        for (index, colour) in style.colours.iter().enumerate() {
+            css.push_str(&format!("html.{mdbook} .bf-{prefix}{index} {{ color: {}; }}\n", hex(*colour)));
         }
+        css.push_str(&format!(
+            "html.{mdbook} .bf-{prefix}b {{ font-weight: bold; }}\nhtml.{mdbook} .bf-{prefix}i {{ font-style: italic; }}\nhtml.{mdbook} .bf-{prefix}u {{ text-decoration: underline; }}\n"
+        ));
     }
     css
 }
@@ -355,8 +444,18 @@ mod tests {
     fn highlights_with_prefixed_classes_and_escapes() {
         let lines = Highlighter::new(None).highlight_lines(language("rust").unwrap(), "let x = \"<a>\";\n");
         assert_eq!(lines.len(), 1);
-        assert!(lines[0].contains(r#"<span class="bf-storage bf-type bf-rust">let</span>"#), "{}", lines[0]);
+        // InspiredGitHub (light) draws `let` in bold in a colour of its own; one flat span says so.
+        let let_span =
+            lines[0].split("<span class=\"").find(|s| s.contains(">let</span>")).expect("a span for let");
+        let classes: Vec<&str> = let_span.split('"').next().unwrap().split(' ').collect();
+        assert!(classes.contains(&"bf-lb"), "{}", lines[0]);
+        assert!(
+            classes.iter().any(|c| c.starts_with("bf-l") && c[4..].parse::<usize>().is_ok()),
+            "{}",
+            lines[0]
+        );
         assert!(lines[0].contains("&lt;a&gt;"));
+        assert!(!lines[0].contains("<span class=\"\">"), "no empty spans: {}", lines[0]);
     }
 
     #[test]
@@ -367,8 +466,9 @@ mod tests {
         for line in &lines {
             assert_eq!(line.matches("<span").count(), line.matches("</span>").count(), "{line}");
         }
-        // The comment's second line is still a comment.
-        assert!(lines[1].contains("bf-comment"), "{}", lines[1]);
+        // The comment's second line is still a comment: one italic span under light.
+        assert!(lines[1].starts_with("<span class=\"") && lines[1].contains("bf-li"), "{}", lines[1]);
+        assert_eq!(lines[1].matches("<span").count(), 1, "{}", lines[1]);
     }
 
     #[test]
@@ -410,7 +510,7 @@ mod tests {
         for theme in THEMES {
             let ours: Vec<&str> =
                 colours.iter().filter(|(t, _)| *t == theme.mdbook).map(|(_, c)| *c).collect();
-            assert!(ours.len() >= 20, "only {} colours for the {} theme", ours.len(), theme.mdbook);
+            assert!(ours.len() >= 6, "only {} colours for the {} theme", ours.len(), theme.mdbook);
             for colour in ours {
                 let rgb = Rgb::parse_hex(colour)
                     .unwrap_or_else(|| panic!("{}: `{colour}` is no #rrggbb colour", theme.mdbook));
@@ -434,15 +534,29 @@ mod tests {
     #[test]
     fn adjusted_colours_keep_their_hue() {
         // InspiredGitHub's tag green (#63a35c, 2.8:1 on light's code background) becomes a darker green.
-        let css = theme_css();
-        let light_tag = css
-            .lines()
-            .find(|line| line.starts_with("html.light .bf-entity.bf-name.bf-tag {"))
-            .expect("light theme has a tag colour");
-        let colour =
-            Rgb::parse_hex(light_tag.split("color: ").nth(1).unwrap().trim_end_matches("; }")).unwrap();
+        let light = &theme_styles()[0];
+        assert_eq!(light.code.mdbook, "light");
+        let tag = ThemeStyler::new(&light.theme)
+            .style_for_stack(&[Scope::new("text.html").unwrap(), Scope::new("entity.name.tag").unwrap()])
+            .foreground;
+        let colour = Rgb(tag.r, tag.g, tag.b);
         assert_ne!(colour, Rgb(0x63, 0xa3, 0x5c));
         assert!(colour.1 > colour.0 && colour.1 > colour.2, "not green any more: {}", colour.hex());
+        assert!(
+            theme_css().contains(&format!("{{ color: {}; }}", colour.hex())),
+            "the CSS lacks {}",
+            colour.hex()
+        );
+    }
+
+    #[test]
+    fn a_line_has_no_more_spans_than_colour_changes() {
+        // Before, syntect's nested scopes gave this line 14 spans; the colours need 6.
+        let lines = Highlighter::new(None)
+            .highlight_lines(language("rust").unwrap(), "    format!(\"{x}\", y.len());\n");
+        let spans = lines[0].matches("<span").count();
+        assert!(spans <= 8, "{spans} spans: {}", lines[0]);
+        assert_eq!(lines[0].matches("<span").count(), lines[0].matches("</span>").count());
     }
 
     #[test]
