@@ -73,6 +73,7 @@ chapters! {
     networking "tcp-udp-http.md",
     isolation "isolation-levels.md",
     sharding "sharding-replicas.md",
+    locks "locks-deadlock.md",
     sql "how-this-book-works.md" (sqlite),
     acid "acid-transactions.md" (sqlite),
     orm "orm-odm.md" (sqlite),

@@ -457,6 +457,12 @@ pub struct Record<R> {
     pub result: Option<R>,
     /// The sessions the server said it waited for (indices), when it was blocked.
     pub blockers: Vec<usize>,
+    /// A deadlock seen during this step: the server's wait-for graph among the sessions
+    /// (each waiting session with the sessions it waits for) when it formed a cycle.
+    pub deadlock: Option<Vec<(usize, Vec<usize>)>>,
+    /// When the step was sent, and when its result came.
+    pub sent: Instant,
+    pub done: Option<Instant>,
 }
 
 struct SessionThread<S> {
@@ -524,7 +530,16 @@ impl<S: Send + 'static, R: Send + 'static> Driver<S, R> {
         let i = self.records.len();
         let busy = self.open().iter().any(|&j| self.records[j].session == session);
         let start = if busy { Start::Queued } else { Start::Ran };
-        self.records.push(Record { session, start, finished_at: None, result: None, blockers: Vec::new() });
+        self.records.push(Record {
+            session,
+            start,
+            finished_at: None,
+            result: None,
+            blockers: Vec::new(),
+            deadlock: None,
+            sent: Instant::now(),
+            done: None,
+        });
         self.sessions[session]
             .send
             .as_ref()
@@ -536,16 +551,37 @@ impl<S: Send + 'static, R: Send + 'static> Driver<S, R> {
             while let Ok((step, result)) = self.results.recv_timeout(Duration::from_millis(2)) {
                 self.records[step].finished_at = Some(i);
                 self.records[step].result = Some(result);
+                self.records[step].done = Some(Instant::now());
             }
             let open = self.open();
             if open.is_empty() {
                 return;
             }
             let mut waiting: Vec<usize> = open.iter().map(|&j| self.records[j].session).collect();
+            waiting.sort_unstable();
             waiting.dedup();
             if started.elapsed() >= settle(self.server)
                 && waiting.iter().all(|&s| monitor.waiting(self.sessions[s].id))
             {
+                // Sessions of the script waiting for each other in a cycle: a deadlock, which
+                // the server itself must break (PostgreSQL after `deadlock_timeout`, InnoDB as
+                // the cycle forms). Wait for it rather than go on with a script that is stuck.
+                let graph: Vec<(usize, Vec<usize>)> = waiting
+                    .iter()
+                    .map(|&s| {
+                        let ids = monitor.blockers(self.sessions[s].id);
+                        (s, ids.iter().filter_map(|id| self.sessions.iter().position(|t| t.id == *id)).collect())
+                    })
+                    .collect();
+                if has_cycle(&graph) {
+                    self.records[i].deadlock.get_or_insert(graph);
+                    assert!(
+                        started.elapsed() < DEADLINE,
+                        "{}: {what}: a deadlock the server did not break within {DEADLINE:?}",
+                        self.server.name()
+                    );
+                    continue;
+                }
                 if self.records[i].result.is_none() && self.records[i].start == Start::Ran {
                     let blockers = monitor.blockers(self.sessions[session].id);
                     let record = &mut self.records[i];
@@ -577,6 +613,23 @@ impl<S: Send + 'static, R: Send + 'static> Driver<S, R> {
         }
         self.records
     }
+}
+
+/// Whether the wait-for graph (each waiting session with the sessions it waits for) has a cycle.
+pub fn has_cycle(graph: &[(usize, Vec<usize>)]) -> bool {
+    let waits_for = |s: usize| graph.iter().find(|(t, _)| *t == s).map_or(&[][..], |(_, b)| b.as_slice());
+    // From each session, follow waits-for edges depth first; coming back to a session on the
+    // current path is a cycle.
+    fn reaches_path(s: usize, path: &mut Vec<usize>, waits_for: &dyn Fn(usize) -> &[usize]) -> bool {
+        if path.contains(&s) {
+            return true;
+        }
+        path.push(s);
+        let found = waits_for(s).iter().any(|&next| reaches_path(next, path, waits_for));
+        path.pop();
+        found
+    }
+    graph.iter().any(|(s, _)| reaches_path(*s, &mut Vec::new(), &waits_for))
 }
 
 // ---- The checked-in observations ------------------------------------------------------------

@@ -75,6 +75,33 @@ impl Transcript {
             .collect()
     }
 
+    /// The deadlocks seen: for each, the server's wait-for graph as session labels
+    /// (`A waits for B`), in the order of the steps.
+    pub fn deadlocks(&self) -> Vec<Vec<String>> {
+        self.records.iter().filter_map(|r| r.deadlock.as_ref()).map(|graph| self.describe(graph)).collect()
+    }
+
+    fn describe(&self, graph: &[(usize, Vec<usize>)]) -> Vec<String> {
+        graph
+            .iter()
+            .map(|(s, blockers)| {
+                let names: Vec<&str> = blockers.iter().map(|&b| self.sessions[b]).collect();
+                format!("{} waits for {}", self.sessions[*s], names.join(" and "))
+            })
+            .collect()
+    }
+
+    /// How long the statement of `session` that ended with error `code` took, from being sent
+    /// to the error.
+    pub fn error_after(&self, session: &str, code: &str) -> Option<std::time::Duration> {
+        let s = self.index(session);
+        self.records
+            .iter()
+            .filter(|r| r.session == s)
+            .find(|r| r.result.as_ref().and_then(|(_, o)| o.error_code()) == Some(code))
+            .and_then(|r| Some(r.done?.duration_since(r.sent)))
+    }
+
     /// What the monitor's queries returned, in order, as the page shows it.
     pub fn monitor_results(&self) -> Vec<String> {
         self.entries
@@ -234,6 +261,13 @@ impl Transcript {
                         }
                     };
                     row(&mut out, &left, width, &status);
+                    if let Some(graph) = &record.deadlock {
+                        let _ = writeln!(
+                            out,
+                            "     deadlock: {}; the server breaks it",
+                            self.describe(graph).join(", ")
+                        );
+                    }
                     for (j, earlier) in self.records.iter().enumerate() {
                         if j < i && earlier.finished_at == Some(i) {
                             let (_, outcome) = earlier.result.as_ref().expect("finished");
