@@ -31,12 +31,12 @@ fn run(input: &str) -> Result<String, InputError> {
 
 // ANCHOR: example
 /// Two accounts, in SQL that PostgreSQL and MariaDB both accept.
-const ACCOUNTS: &str = "CREATE TABLE accounts (id INT PRIMARY KEY, balance INT NOT NULL);
+pub const ACCOUNTS: &str = "CREATE TABLE accounts (id INT PRIMARY KEY, balance INT NOT NULL);
 INSERT INTO accounts (id, balance) VALUES (1, 1000), (2, 1000);";
 
 /// A sends 100 from account 1 to account 2, B sends 100 from 2 to 1: each debits its source
 /// first, so A locks row 1 then row 2 and B row 2 then row 1.
-const OPPOSITE_ORDERS: &str = "
+pub const OPPOSITE_ORDERS: &str = "
 A: BEGIN
 A: UPDATE accounts SET balance = balance - 100 WHERE id = 1
 B: BEGIN

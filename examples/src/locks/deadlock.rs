@@ -97,7 +97,7 @@ impl Bank {
         let second = self.lock(me, order[1]);
         let (mut first, mut second) = (first, second);
         let (from_account, to_account) =
-            if order[0] == from { (&mut *first, &mut *second) } else { (&mut *second, &mut *first) };
+            if order == [from, to] { (&mut *first, &mut *second) } else { (&mut *second, &mut *first) };
         *from_account -= 1;
         *to_account += 1;
         self.unlock(order[1], second);

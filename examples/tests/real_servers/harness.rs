@@ -482,6 +482,9 @@ pub struct Driver<S, R> {
     results: Receiver<(usize, R)>,
     abandon: Arc<AtomicBool>,
     records: Vec<Record<R>>,
+    /// Whether a cycle among the waiting sessions holds the script until the server breaks it
+    /// ([`Driver::awaiting_deadlocks`]).
+    await_deadlocks: bool,
 }
 
 impl<S: Send + 'static, R: Send + 'static> Driver<S, R> {
@@ -508,7 +511,17 @@ impl<S: Send + 'static, R: Send + 'static> Driver<S, R> {
                 SessionThread { send: Some(send), id, thread }
             })
             .collect();
-        Driver { server, sessions, results, abandon, records: Vec::new() }
+        Driver { server, sessions, results, abandon, records: Vec::new(), await_deadlocks: false }
+    }
+
+    /// When the sessions the server reports as waiting wait for each other in a cycle, hold
+    /// the script until the server breaks it (PostgreSQL after `deadlock_timeout`, InnoDB as the
+    /// cycle forms) instead of going on, and record the cycle on the step. For scenarios about
+    /// deadlocks only: `pg_blocking_pids` also names sessions merely queued ahead for the same
+    /// lock, so elsewhere a "cycle" may be a queue the server never breaks.
+    pub fn awaiting_deadlocks(mut self) -> Self {
+        self.await_deadlocks = true;
+        self
     }
 
     /// Session `session`'s id on the server.
@@ -564,15 +577,23 @@ impl<S: Send + 'static, R: Send + 'static> Driver<S, R> {
                 && waiting.iter().all(|&s| monitor.waiting(self.sessions[s].id))
             {
                 // Sessions of the script waiting for each other in a cycle: a deadlock, which
-                // the server itself must break (PostgreSQL after `deadlock_timeout`, InnoDB as
-                // the cycle forms). Wait for it rather than go on with a script that is stuck.
-                let graph: Vec<(usize, Vec<usize>)> = waiting
-                    .iter()
-                    .map(|&s| {
-                        let ids = monitor.blockers(self.sessions[s].id);
-                        (s, ids.iter().filter_map(|id| self.sessions.iter().position(|t| t.id == *id)).collect())
-                    })
-                    .collect();
+                // the server itself must break. Wait for it rather than go on.
+                let graph: Vec<(usize, Vec<usize>)> = if self.await_deadlocks {
+                    waiting
+                        .iter()
+                        .map(|&s| {
+                            let ids = monitor.blockers(self.sessions[s].id);
+                            (
+                                s,
+                                ids.iter()
+                                    .filter_map(|id| self.sessions.iter().position(|t| t.id == *id))
+                                    .collect(),
+                            )
+                        })
+                        .collect()
+                } else {
+                    Vec::new()
+                };
                 if has_cycle(&graph) {
                     self.records[i].deadlock.get_or_insert(graph);
                     assert!(
@@ -617,19 +638,19 @@ impl<S: Send + 'static, R: Send + 'static> Driver<S, R> {
 
 /// Whether the wait-for graph (each waiting session with the sessions it waits for) has a cycle.
 pub fn has_cycle(graph: &[(usize, Vec<usize>)]) -> bool {
-    let waits_for = |s: usize| graph.iter().find(|(t, _)| *t == s).map_or(&[][..], |(_, b)| b.as_slice());
     // From each session, follow waits-for edges depth first; coming back to a session on the
     // current path is a cycle.
-    fn reaches_path(s: usize, path: &mut Vec<usize>, waits_for: &dyn Fn(usize) -> &[usize]) -> bool {
+    fn on_a_cycle(s: usize, graph: &[(usize, Vec<usize>)], path: &mut Vec<usize>) -> bool {
         if path.contains(&s) {
             return true;
         }
+        let Some((_, waits_for)) = graph.iter().find(|(t, _)| *t == s) else { return false };
         path.push(s);
-        let found = waits_for(s).iter().any(|&next| reaches_path(next, path, waits_for));
+        let found = waits_for.iter().any(|&next| on_a_cycle(next, graph, path));
         path.pop();
         found
     }
-    graph.iter().any(|(s, _)| reaches_path(*s, &mut Vec::new(), &waits_for))
+    graph.iter().any(|(s, _)| on_a_cycle(*s, graph, &mut Vec::new()))
 }
 
 // ---- The checked-in observations ------------------------------------------------------------

@@ -20,7 +20,7 @@ mod migrations;
 mod scenarios;
 
 use examples::real_servers::Server;
-use scenarios::{Transcript, observe};
+use scenarios::{Deadlocks, Transcript, observe};
 
 #[test]
 fn hermitage_cases_on_real_servers() {
@@ -34,7 +34,7 @@ fn the_lock_trap_on_a_real_postgresql() {
 
 /// Runs an observation's scenarios; panics with the difference from the checked-in file.
 fn observed(check: &str, file: &str, scenarios: &[examples::real_servers::Scenario]) -> Vec<Transcript> {
-    observe(&format!("real_servers: {check}"), file, scenarios)
+    observe(&format!("real_servers: {check}"), file, scenarios, Deadlocks::GoOn)
         .unwrap_or_else(|difference| panic!("{difference}"))
 }
 
@@ -162,10 +162,17 @@ fn innodb_gap_locks_on_a_real_mariadb() {
 #[test]
 fn deadlock_between_two_transactions_on_real_servers() {
     use examples::locks::db_deadlock::SCENARIOS;
-    let runs = observed("two transactions in opposite orders", "db-deadlock.txt", SCENARIOS);
-    let [opposite_pg, opposite_maria, ordered_pg, ordered_maria] = [SCENARIOS[0], SCENARIOS[1], SCENARIOS[2], SCENARIOS[3]];
+    let runs = observe(
+        "real_servers: two transactions in opposite orders",
+        "db-deadlock.txt",
+        SCENARIOS,
+        Deadlocks::AwaitTheServer,
+    )
+    .unwrap_or_else(|difference| panic!("{difference}"));
+    let [opposite_pg, opposite_maria, ordered_pg, ordered_maria] =
+        [SCENARIOS[0], SCENARIOS[1], SCENARIOS[2], SCENARIOS[3]];
     // Whichever transaction is the victim, the other one's transfer is the one that committed.
-    let committed = |t: &scenarios::Transcript, victim: &str| match victim {
+    let committed = |t: &Transcript, victim: &str| match victim {
         "A" => "1, 1100; 2, 900",
         "B" => "1, 900; 2, 1100",
         _ => unreachable!("{}", t.render()),
@@ -174,12 +181,20 @@ fn deadlock_between_two_transactions_on_real_servers() {
         // The default deadlock_timeout; the server's wait-for graph had the cycle; exactly one
         // transaction got 40P01, after waiting at least deadlock_timeout; the other committed.
         assert_eq!(t.monitor_results(), ["deadlock_timeout=1s"], "{}", t.render());
-        assert_eq!(t.deadlocks(), [vec!["A waits for B".to_string(), "B waits for A".to_string()]], "{}", t.render());
+        assert_eq!(
+            t.deadlocks(),
+            [vec!["A waits for B".to_string(), "B waits for A".to_string()]],
+            "{}",
+            t.render()
+        );
         let victims: Vec<&str> = ["A", "B"].into_iter().filter(|s| t.errors(s) == ["40P01"]).collect();
         assert_eq!(victims.len(), 1, "{}", t.render());
         assert!(t.errors(if victims[0] == "A" { "B" } else { "A" }).is_empty(), "{}", t.render());
         let waited = t.error_after(victims[0], "40P01").expect("timed");
-        assert!(waited >= std::time::Duration::from_secs(1), "40P01 after {waited:?}, before deadlock_timeout");
+        assert!(
+            waited >= std::time::Duration::from_secs(1),
+            "40P01 after {waited:?}, before deadlock_timeout"
+        );
         assert_eq!(t.last_rows(), committed(t, victims[0]), "{}", t.render());
     }
     if let Some(t) = find(&runs, Server::Mariadb, opposite_maria.title) {
@@ -197,7 +212,11 @@ fn deadlock_between_two_transactions_on_real_servers() {
         if let Some(t) = find(&runs, server, scenario.title) {
             // One order: B waits for A, nobody fails, both transfers commit.
             assert!(t.waited_for("B", "A"), "{}", t.render());
-            assert!(t.deadlocks().is_empty() && t.errors("A").is_empty() && t.errors("B").is_empty(), "{}", t.render());
+            assert!(
+                t.deadlocks().is_empty() && t.errors("A").is_empty() && t.errors("B").is_empty(),
+                "{}",
+                t.render()
+            );
             assert_eq!(t.last_rows(), "1, 1000; 2, 1000", "{}", t.render());
         }
     }

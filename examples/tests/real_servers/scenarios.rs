@@ -115,7 +115,7 @@ impl Transcript {
 }
 
 /// Runs `scenario` on its server; `Err` when the server cannot be reached.
-fn run(scenario: &Scenario) -> Result<Transcript, String> {
+fn run(scenario: &Scenario, deadlocks: Deadlocks) -> Result<Transcript, String> {
     let lines = scenario.lines().unwrap_or_else(|e| panic!("{e}"));
     let server = scenario.server;
     let scratch = Scratch::create(server)?;
@@ -145,6 +145,9 @@ fn run(scenario: &Scenario) -> Result<Transcript, String> {
         })
         .collect();
     let mut driver = Driver::new(server, connections);
+    if deadlocks == Deadlocks::AwaitTheServer {
+        driver = driver.awaiting_deadlocks();
+    }
     let ids: BTreeMap<&str, u64> = sessions.iter().enumerate().map(|(i, s)| (*s, driver.id(i))).collect();
 
     let mut entries = Vec::new();
@@ -320,18 +323,33 @@ fn checked_in_section(file: &str, server: Server, title: &str) -> Option<String>
     Some(format!("{}\n", section.join("\n").trim_end()))
 }
 
+/// What the driver does when the waiting sessions wait for each other in a cycle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deadlocks {
+    /// Go on with the script, as for any wait.
+    GoOn,
+    /// Hold the script until the server breaks the cycle, and show it (see
+    /// [`super::harness::Driver::awaiting_deadlocks`]).
+    AwaitTheServer,
+}
+
 /// Runs `scenarios` and compares the rendered file with `examples/data/<file>` (under
 /// `cargo xtask bless`, rewrites it). A server that cannot be reached is reported by
 /// `skip_or_fail` (a failure in CI) and its sections are taken from the checked-in file, also
 /// when blessing. Returns
 /// the transcripts of the scenarios that ran, for the caller's own checks, or the difference.
-pub fn observe(check: &str, file: &str, scenarios: &[Scenario]) -> Result<Vec<Transcript>, String> {
+pub fn observe(
+    check: &str,
+    file: &str,
+    scenarios: &[Scenario],
+    deadlocks: Deadlocks,
+) -> Result<Vec<Transcript>, String> {
     let mut missing: BTreeSet<Server> = BTreeSet::new();
     let mut transcripts = Vec::new();
     let mut sections = Vec::new();
     for scenario in scenarios {
         if !missing.contains(&scenario.server) {
-            match run(scenario) {
+            match run(scenario, deadlocks) {
                 Ok(transcript) => {
                     sections.push(transcript.render());
                     transcripts.push(transcript);
