@@ -150,8 +150,8 @@ pub(crate) fn run(params: &Params<'_>) -> Result<Drawn, InputError> {
             let _ = writeln!(out, "It must wait: only {} is free.", units(&free));
         } else {
             let mut after = processes.clone();
-            for k in 0..kinds {
-                after[p].holds[k] += asked[k];
+            for (held, more) in after[p].holds.iter_mut().zip(&asked) {
+                *held += more;
             }
             let after_free: Vec<u32> = free.iter().zip(&asked).map(|(f, a)| f - a).collect();
             if safe_sequence(&after_free, &after).1.is_empty() {

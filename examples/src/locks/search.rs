@@ -118,20 +118,34 @@ pub struct Blocked {
     pub owner: usize,
 }
 
+/// One step of a schedule: which thread did what.
+pub type Move = (usize, Action);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deadlock {
+    /// The steps, in order, that lead into it.
+    pub schedule: Vec<Move>,
+    /// Who waits for whom once it is reached.
+    pub blocked: Vec<Blocked>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Search {
     /// Distinct states visited.
     pub states: usize,
     /// Whether every reachable state was visited (false: the bound stopped the search).
     pub exhaustive: bool,
-    /// The shortest schedule (thread, action) that ends in a deadlock, and who waits for whom
-    /// there; `None` if no visited state is deadlocked.
-    pub deadlock: Option<(Vec<(usize, Action)>, Vec<Blocked>)>,
+    /// The shortest schedule that ends in a deadlock; `None` if no visited state is deadlocked.
+    pub deadlock: Option<Deadlock>,
     /// After an exhaustive search: how many interleavings (orders of all steps that can
     /// happen) end with every thread done, and how many end in a deadlock. Saturates.
     pub interleavings: Option<(u128, u128)>,
 }
 // ANCHOR_END: types
+
+/// An edge of the lock-order graph: lock `.0` was held while lock `.1` was taken, first by
+/// thread `.2`.
+pub type Edge = (usize, usize, usize);
 
 fn pc(state: State, thread: usize) -> usize {
     ((state >> (5 * thread)) & 31) as usize
@@ -211,7 +225,7 @@ pub fn search(program: &Program, bound: usize) -> Search {
             at = before;
         }
         schedule.reverse();
-        (schedule, blocked)
+        Deadlock { schedule, blocked }
     });
     // Every step adds one to the sum of the step counts, so the breadth-first order is a
     // topological order of the state graph: count paths from the end backwards.
@@ -239,8 +253,8 @@ pub fn search(program: &Program, bound: usize) -> Search {
 /// while it holds A. A cycle means the threads do not agree on one order, so a deadlock may be
 /// possible; it is a warning, not a proof, since a lock that every thread takes first (a gate)
 /// can keep the cycle from ever closing. Returns the edges and the first cycle found.
-pub fn lock_order(program: &Program) -> (Vec<(usize, usize, usize)>, Option<Vec<usize>>) {
-    let mut edges: Vec<(usize, usize, usize)> = Vec::new(); // (from, to, first thread that does it)
+pub fn lock_order(program: &Program) -> (Vec<Edge>, Option<Vec<usize>>) {
+    let mut edges: Vec<Edge> = Vec::new();
     for (t, thread) in program.threads.iter().enumerate() {
         for (k, step) in thread.steps.iter().enumerate() {
             if let Action::Lock(to) = step {
@@ -255,7 +269,7 @@ pub fn lock_order(program: &Program) -> (Vec<(usize, usize, usize)>, Option<Vec<
     // Depth-first search for a cycle, from each lock in turn.
     fn visit(
         lock: usize,
-        edges: &[(usize, usize, usize)],
+        edges: &[Edge],
         path: &mut Vec<usize>,
         done: &mut [bool],
     ) -> Option<Vec<usize>> {
@@ -446,7 +460,7 @@ pub fn report(program: &Program, result: &Search, bound: usize) -> String {
     }
     out.push('\n');
     match &result.deadlock {
-        Some((schedule, blocked)) => {
+        Some(Deadlock { schedule, blocked }) => {
             let _ = writeln!(out, "DEADLOCK. A shortest schedule that reaches it ({} steps):", schedule.len());
             for (k, &(t, action)) in schedule.iter().enumerate() {
                 let _ = writeln!(out, "  {:>2}. {:<8} {}", k + 1, name(t), action_text(program, action));
@@ -506,7 +520,9 @@ pub fn draw(program: &Program, result: &Search) -> Figure {
     let mut lanes: Vec<Lane> =
         program.threads.iter().map(|t| Lane { name: t.name.clone(), spans: Vec::new() }).collect();
     let (schedule, stuck, title) = match &result.deadlock {
-        Some((schedule, blocked)) => (schedule.clone(), blocked.clone(), "A schedule that deadlocks".to_string()),
+        Some(Deadlock { schedule, blocked }) => {
+            (schedule.clone(), blocked.clone(), "A schedule that deadlocks".to_string())
+        }
         None => (round_robin(program), Vec::new(), "One schedule, taking turns: no deadlock".to_string()),
     };
     for (k, &(t, action)) in schedule.iter().enumerate() {
@@ -528,7 +544,7 @@ pub fn draw(program: &Program, result: &Search) -> Figure {
 
 /// Threads take turns, each taking one step when it can: a run that ends with all done (used
 /// only when no deadlock is reachable, so one always can move).
-fn round_robin(program: &Program) -> Vec<(usize, Action)> {
+fn round_robin(program: &Program) -> Vec<Move> {
     let mut state: State = 0;
     let mut schedule = Vec::new();
     let mut turn = 0;
@@ -597,9 +613,9 @@ mod tests {
     }
 
     #[test]
-    fn opposite_orders_deadlock_in_four_steps() {
+    fn opposite_orders_deadlock_after_two_steps() {
         let result = verdict("thread = T1: lock A, lock B\nthread = T2: lock B, lock A");
-        let (schedule, blocked) = result.deadlock.clone().unwrap();
+        let Deadlock { schedule, blocked } = result.deadlock.clone().unwrap();
         assert_eq!(schedule.len(), 2, "{schedule:?}");
         assert_eq!(blocked.len(), 2);
         // T1: lock A, lock B, unlock B, unlock A (4 steps) and T2 likewise: C(8,4) = 70 orders
@@ -639,7 +655,7 @@ mod tests {
     #[test]
     fn dining_philosophers_deadlock_and_one_left_hander_fixes_it() {
         let result = verdict(DEFAULT_INPUT);
-        let (schedule, blocked) = result.deadlock.unwrap();
+        let Deadlock { schedule, blocked } = result.deadlock.unwrap();
         assert_eq!(schedule.len(), 5);
         assert!(schedule.iter().all(|(_, a)| matches!(a, Action::Lock(_))));
         assert_eq!(blocked.len(), 5);
@@ -663,7 +679,7 @@ mod tests {
     #[test]
     fn three_threads_in_a_ring_and_a_cycle_that_needs_all_three() {
         let ring = "thread = T1: lock A, lock B\nthread = T2: lock B, lock C\nthread = T3: lock C, lock A";
-        let (_, blocked) = verdict(ring).deadlock.unwrap();
+        let blocked = verdict(ring).deadlock.unwrap().blocked;
         assert_eq!(blocked.len(), 3);
         // Any two of them alone are fine.
         assert_eq!(verdict("thread = T1: lock A, lock B\nthread = T2: lock B, lock C").deadlock, None);

@@ -573,6 +573,19 @@ impl<S: Send + 'static, R: Send + 'static> Driver<S, R> {
             let mut waiting: Vec<usize> = open.iter().map(|&j| self.records[j].session).collect();
             waiting.sort_unstable();
             waiting.dedup();
+            // A deadlock seen during this step is over only when the server has failed one of
+            // its sessions' statements: until then, a poll that catches the graph mid-change
+            // (one wait already released, the other still reported) must not end the step.
+            if let Some(graph) = &self.records[i].deadlock
+                && graph.iter().all(|(s, _)| waiting.contains(s))
+            {
+                assert!(
+                    started.elapsed() < DEADLINE,
+                    "{}: {what}: a deadlock the server did not break within {DEADLINE:?}",
+                    self.server.name()
+                );
+                continue;
+            }
             if started.elapsed() >= settle(self.server)
                 && waiting.iter().all(|&s| monitor.waiting(self.sessions[s].id))
             {
