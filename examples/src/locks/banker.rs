@@ -7,7 +7,30 @@ use std::fmt::Write as _;
 
 use crate::figure::{Figure, Lane, Span, SpanKind, Step};
 use crate::input::{Entry, Params};
-use crate::registry::{Drawn, InputError};
+use crate::registry::{Drawn, Example, InputError, Run, Runs};
+
+/// The banker's algorithm, the same simulation's second mode.
+pub const EXAMPLE: Example = Example {
+    id: "locks::banker",
+    title: "The banker's algorithm: is this state safe, and may this request be granted?",
+    file: file!(),
+    default_input: BANKER_INPUT,
+    input_help: "`mode = banker`, `resources = N N …` (the total of each kind), one \
+                 `process = NAME max N N … holds N N …` per process, optionally `request = NAME N N …`",
+    runs: Runs::Everywhere,
+    run: Run::Drawn(super::search::run),
+};
+
+const BANKER_INPUT: &str = "\
+# Two kinds of resource (say, database connections and worker slots).
+# Each process declared the most it will ever hold; C asks for one of each.
+mode = banker
+resources = 6 4
+process = A max 4 2 holds 2 1
+process = B max 3 3 holds 1 1
+process = C max 5 2 holds 1 0
+request = C 1 1
+";
 
 pub const MAX_PROCESSES: usize = 8;
 pub const MAX_KINDS: usize = 6;
@@ -256,6 +279,15 @@ mod tests {
         assert!(out.text.contains("SAFE. A safe sequence: A, B, C."), "{}", out.text);
         let out = banker(&format!("{THREE}request = B 3 0\n")).unwrap();
         assert!(out.text.contains("more than B declared"), "{}", out.text);
+    }
+
+    /// The chapter's "raise C's holds" suggestion: with C holding 2 1, free is 1 1 and nobody
+    /// can be sure to finish.
+    #[test]
+    fn the_default_with_more_held_by_c_is_unsafe() {
+        let input = EXAMPLE.default_input.replace("holds 1 0", "holds 2 1");
+        let out = EXAMPLE.output(&input).unwrap();
+        assert!(out.text.contains("UNSAFE"), "{}", out.text);
     }
 
     #[test]

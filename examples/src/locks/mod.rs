@@ -29,5 +29,5 @@ pub const EXAMPLES: &[crate::registry::Example] = &[
     db_deadlock::EXAMPLE,
     search::EXAMPLE,
     search::PREDICT,
-    search::EXAMPLE_BANKER,
+    banker::EXAMPLE,
 ];
