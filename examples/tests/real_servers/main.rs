@@ -3,9 +3,10 @@
 //!
 //! * `hermitage`: Hermitage's cases at every level (the isolation chapter's anomaly table);
 //! * `migrations`: the `ALTER TABLE` lock queue and the migrations chapter's other lock claims;
-//! * the [`Scenario`](examples::real_servers::Scenario)s of the acid, orm and isolation
+//! * the [`Scenario`](examples::real_servers::Scenario)s of the acid, orm, isolation and locks
 //!   chapters, run by `scenarios` (statement failure, idle transactions, the lost update
-//!   through an entity, SSI at mixed levels, InnoDB's gap locks).
+//!   through an entity, SSI at mixed levels, InnoDB's gap locks, a deadlock between two
+//!   transactions).
 //!
 //! Each test compares what the server did with its checked-in file and fails with a diff when
 //! they differ; `cargo xtask bless` (which sets `EXAMPLES_BLESS=1`) rewrites the files. The
