@@ -109,7 +109,12 @@ pub enum Outcome {
     /// Anything else that succeeded.
     Done,
     /// The server's error: SQLSTATE on PostgreSQL; error number and SQLSTATE on MariaDB.
-    Error { code: String, message: String },
+    Error {
+        code: String,
+        message: String,
+        /// PostgreSQL's DETAIL, when it sent one (for a deadlock: who waited for whom).
+        detail: Option<String>,
+    },
 }
 
 impl Outcome {
@@ -137,7 +142,7 @@ impl Outcome {
             }
             Outcome::Count { verb, rows } => format!("{verb} {rows}"),
             Outcome::Done => "ok".to_string(),
-            Outcome::Error { code, message } => format!("ERROR {code}: {message}"),
+            Outcome::Error { code, message, .. } => format!("ERROR {code}: {message}"),
         }
     }
 
@@ -217,17 +222,26 @@ impl Conn {
                     Some(db) => Outcome::Error {
                         code: db.code().code().to_string(),
                         message: db.message().to_string(),
+                        detail: db.detail().map(str::to_string),
                     },
-                    None => Outcome::Error { code: "client".to_string(), message: e.to_string() },
+                    None => {
+                        Outcome::Error { code: "client".to_string(), message: e.to_string(), detail: None }
+                    }
                 },
             },
             Conn::Mariadb(conn) => {
                 use mysql::prelude::Queryable;
                 let error = |e: mysql::Error| match e {
-                    mysql::Error::MySqlError(e) => {
-                        Outcome::Error { code: format!("{} ({})", e.code, e.state), message: e.message }
-                    }
-                    other => Outcome::Error { code: "client".to_string(), message: other.to_string() },
+                    mysql::Error::MySqlError(e) => Outcome::Error {
+                        code: format!("{} ({})", e.code, e.state),
+                        message: e.message,
+                        detail: None,
+                    },
+                    other => Outcome::Error {
+                        code: "client".to_string(),
+                        message: other.to_string(),
+                        detail: None,
+                    },
                 };
                 let mut result = match conn.query_iter(sql) {
                     Ok(result) => result,
@@ -422,7 +436,9 @@ impl Hider {
                 columns,
                 rows: rows.into_iter().map(|row| row.iter().map(|v| self.text(v)).collect()).collect(),
             },
-            Outcome::Error { code, message } => Outcome::Error { code, message: self.text(&message) },
+            Outcome::Error { code, message, detail } => {
+                Outcome::Error { code, message: self.text(&message), detail }
+            }
             other => other,
         }
     }
@@ -436,7 +452,7 @@ impl Drop for Scratch {
         };
         // A failed drop leaves a namespace behind; it must not hide the check's own result
         // (`outcome` reports an error instead of panicking, also while a panic unwinds).
-        if let Outcome::Error { code, message } = self.admin.outcome(&sql) {
+        if let Outcome::Error { code, message, .. } = self.admin.outcome(&sql) {
             eprintln!("could not drop {}: {code} {message}", self.name);
         }
     }

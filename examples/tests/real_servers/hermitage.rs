@@ -36,7 +36,7 @@ fn run(conn: &mut Conn, statement: &Statement, table: &str) -> Result<Response, 
         // MariaDB takes the level before `start transaction`, not after `begin`.
         match statement {
             Statement::Begin { level: Some(level) } => {
-                if let Outcome::Error { code, message } =
+                if let Outcome::Error { code, message, .. } =
                     conn.outcome(&format!("set transaction isolation level {level}"))
                 {
                     return Err(failure(&code, &message));
@@ -56,7 +56,7 @@ fn run(conn: &mut Conn, statement: &Statement, table: &str) -> Result<Response, 
         }
         Outcome::Count { rows, .. } => (Vec::new(), rows),
         Outcome::Done => (Vec::new(), 0),
-        Outcome::Error { code, message } => return Err(failure(&code, &message)),
+        Outcome::Error { code, message, .. } => return Err(failure(&code, &message)),
     };
     Ok(response(statement, rows, count))
 }

@@ -40,6 +40,8 @@ pub struct Transcript {
     sessions: Vec<&'static str>,
     entries: Vec<Entry>,
     records: Vec<Record<Sent>>,
+    /// Each session's id on the server (to read the server's own reports, which name them).
+    ids: BTreeMap<&'static str, u64>,
 }
 
 impl Transcript {
@@ -75,10 +77,47 @@ impl Transcript {
             .collect()
     }
 
-    /// The deadlocks seen: for each, the server's wait-for graph as session labels
-    /// (`A waits for B`), in the order of the steps.
-    pub fn deadlocks(&self) -> Vec<Vec<String>> {
+    /// The cycles the driver saw in the server's wait-for graph while it held the script (as
+    /// `A waits for B`), in the order of the steps. Whether one is seen depends on timing (the
+    /// server may break it first); for a check that a server never lets a cycle stand.
+    pub fn cycles_seen(&self) -> Vec<Vec<String>> {
         self.records.iter().filter_map(|r| r.deadlock.as_ref()).map(|graph| self.describe(graph)).collect()
+    }
+
+    /// The deadlocks the server reported in its errors (PostgreSQL's DETAIL of 40P01), as
+    /// `A waits for B`, in the order of the steps.
+    pub fn deadlock_reports(&self) -> Vec<Vec<String>> {
+        self.records
+            .iter()
+            .filter_map(|r| r.result.as_ref())
+            .filter_map(|(_, outcome)| self.reported_cycle(outcome))
+            .collect()
+    }
+
+    /// "Process 12 waits for ShareLock on transaction 7; blocked by process 13." lines, as
+    /// `A waits for B` with the script's labels.
+    fn reported_cycle(&self, outcome: &Outcome) -> Option<Vec<String>> {
+        let Outcome::Error { code, detail: Some(detail), .. } = outcome else { return None };
+        if code != "40P01" {
+            return None;
+        }
+        let label = |pid: &str| {
+            let pid: u64 = pid.trim_end_matches('.').parse().ok()?;
+            self.ids.iter().find(|(_, id)| **id == pid).map(|(label, _)| label.to_string())
+        };
+        let edges: Vec<String> = detail
+            .lines()
+            .filter_map(|line| {
+                let waiter = line.strip_prefix("Process ")?.split_whitespace().next()?;
+                let blocker = line.rsplit("blocked by process ").next()?;
+                Some(format!(
+                    "{} waits for {}",
+                    label(waiter).unwrap_or_else(|| "another session".into()),
+                    label(blocker).unwrap_or_else(|| "another session".into())
+                ))
+            })
+            .collect();
+        (!edges.is_empty()).then_some(edges)
     }
 
     fn describe(&self, graph: &[(usize, Vec<usize>)]) -> Vec<String> {
@@ -170,7 +209,7 @@ fn run(scenario: &Scenario, deadlocks: Deadlocks) -> Result<Transcript, String> 
         }
     }
     let records = driver.finish();
-    Ok(Transcript { server, version, title: scenario.title, sessions, entries, records })
+    Ok(Transcript { server, version, title: scenario.title, sessions, entries, records, ids })
 }
 
 /// A session: fills `{read + N}` in from what its last `SELECT` returned, runs the statement.
@@ -227,6 +266,13 @@ impl Transcript {
         format!("{:>2} {}: {sql}", step + 1, self.sessions[record.session])
     }
 
+    /// Under a deadlock error, the cycle as the server reported it.
+    fn report_line(&self, out: &mut String, outcome: &Outcome) {
+        if let Some(edges) = self.reported_cycle(outcome) {
+            let _ = writeln!(out, "      the server's report: {}", edges.join(", "));
+        }
+    }
+
     pub fn render(&self) -> String {
         // Results line up after the longest statement that is not too long.
         let width = self
@@ -264,12 +310,10 @@ impl Transcript {
                         }
                     };
                     row(&mut out, &left, width, &status);
-                    if let Some(graph) = &record.deadlock {
-                        let _ = writeln!(
-                            out,
-                            "     deadlock: {}; the server breaks it",
-                            self.describe(graph).join(", ")
-                        );
+                    if let Some((at, (_, outcome))) = record.finished_at.zip(record.result.as_ref())
+                        && at == i
+                    {
+                        self.report_line(&mut out, outcome);
                     }
                     for (j, earlier) in self.records.iter().enumerate() {
                         if j < i && earlier.finished_at == Some(i) {
@@ -281,6 +325,7 @@ impl Transcript {
                                 width,
                                 &outcome.render(false),
                             );
+                            self.report_line(&mut out, outcome);
                         }
                     }
                 }
