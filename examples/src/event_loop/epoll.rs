@@ -1,0 +1,351 @@
+//! A readiness event loop on Linux's epoll(7), written out in full: the one the chapter's native
+//! examples serve their clients with, and the clients that load it.
+//!
+//! The protocol is a line echo: each line a client sends comes back, answered by a handler that
+//! either replies at once or hands the work to a worker thread, which wakes the loop through an
+//! `eventfd` when the answer is ready (libuv's thread pool wakes Node's loop the same way).
+
+use std::collections::HashMap;
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// No socket operation of these examples may block longer than this: a test can never hang.
+pub const TIMEOUT: Duration = Duration::from_secs(10);
+
+// ANCHOR: epoll
+/// An epoll instance: the kernel's set of watched descriptors, each with a token we choose.
+pub struct Epoll {
+    fd: OwnedFd,
+}
+
+impl Epoll {
+    pub fn new() -> io::Result<Epoll> {
+        // SAFETY: plain system call; a negative result is an error, else a new descriptor we own.
+        let fd = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
+        if fd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: `fd` is a fresh descriptor that nothing else owns.
+        Ok(Epoll { fd: unsafe { OwnedFd::from_raw_fd(fd) } })
+    }
+
+    /// Watch `fd` for `events` (`EPOLLIN`: readable, `EPOLLOUT`: writable), reported as `token`.
+    pub fn add(&self, fd: RawFd, token: u64, events: u32) -> io::Result<()> {
+        self.control(libc::EPOLL_CTL_ADD, fd, token, events)
+    }
+
+    pub fn modify(&self, fd: RawFd, token: u64, events: u32) -> io::Result<()> {
+        self.control(libc::EPOLL_CTL_MOD, fd, token, events)
+    }
+
+    fn control(&self, op: i32, fd: RawFd, token: u64, events: u32) -> io::Result<()> {
+        let mut event = libc::epoll_event { events, u64: token };
+        // SAFETY: `event` is a valid epoll_event for the duration of the call.
+        if unsafe { libc::epoll_ctl(self.fd.as_raw_fd(), op, fd, &mut event) } < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
+    }
+
+    /// Sleeps until at least one watched descriptor is ready (or `timeout` passes), then fills
+    /// `ready` with the (token, events) of every ready one: one system call for all of them.
+    pub fn wait(&self, ready: &mut Vec<(u64, u32)>, timeout: Duration) -> io::Result<()> {
+        let mut events = [libc::epoll_event { events: 0, u64: 0 }; 256];
+        let millis = i32::try_from(timeout.as_millis()).unwrap_or(i32::MAX);
+        // SAFETY: the buffer holds 256 events, and we pass that length.
+        let n = unsafe { libc::epoll_wait(self.fd.as_raw_fd(), events.as_mut_ptr(), 256, millis) };
+        ready.clear();
+        if n < 0 {
+            let error = io::Error::last_os_error();
+            return if error.kind() == io::ErrorKind::Interrupted { Ok(()) } else { Err(error) };
+        }
+        ready.extend(events[..n as usize].iter().map(|e| (e.u64, e.events)));
+        Ok(())
+    }
+}
+// ANCHOR_END: epoll
+
+/// Work a handler hands to the worker thread: it returns the reply.
+pub type Job = Box<dyn FnOnce() -> Vec<u8> + Send>;
+
+/// What a handler does with one request line.
+pub enum Handled {
+    /// The reply, computed on the loop thread.
+    Reply(Vec<u8>),
+    /// Work for the worker thread; the loop goes on serving the others meanwhile.
+    Offload(Job),
+}
+
+/// What one loop did.
+#[derive(Debug, Default)]
+pub struct Served {
+    pub connections: usize,
+    pub peak_open: usize,
+    pub lines: usize,
+    /// Whether a worker thread was started (only a handler that offloads starts one).
+    pub worker_started: bool,
+    /// When each connection's replies were written, by connection number (accept order).
+    pub replies_written: Vec<Vec<Instant>>,
+    /// The largest buffer capacity a connection needed.
+    pub largest_buffers: usize,
+}
+
+const LISTENER: u64 = u64::MAX;
+const WAKER: u64 = u64::MAX - 1;
+
+// ANCHOR: example
+/// One connection as the loop sees it: no thread, no stack, just its socket and bytes.
+struct Connection {
+    stream: TcpStream,
+    number: usize,
+    unread: Vec<u8>,  // received, not yet a whole line
+    unsent: Vec<u8>,  // replies the socket could not take yet
+    writable_wanted: bool,
+}
+
+/// Bytes of state the loop keeps per open connection, buffers not counted.
+pub fn connection_state_bytes() -> usize {
+    size_of::<Connection>()
+}
+
+/// Serves `expected` connections from one thread: accept, read what is there, answer every
+/// whole line, write what the socket takes, and never block on any one client.
+pub fn serve(listener: TcpListener, expected: usize, mut handle: impl FnMut(&[u8]) -> Handled) -> io::Result<Served> {
+    listener.set_nonblocking(true)?;
+    let epoll = Epoll::new()?;
+    epoll.add(listener.as_raw_fd(), LISTENER, libc::EPOLLIN as u32)?;
+    let mut worker: Option<Worker> = None; // started on the first offload
+    let mut connections: HashMap<u64, Connection> = HashMap::new();
+    let mut served = Served::default();
+    let (mut ready, mut buffer) = (Vec::new(), [0u8; 4096]);
+    let deadline = Instant::now() + TIMEOUT;
+    let mut closed = 0;
+    while closed < expected {
+        if Instant::now() > deadline {
+            return Err(io::Error::new(io::ErrorKind::TimedOut, "clients did not finish in time"));
+        }
+        epoll.wait(&mut ready, Duration::from_millis(100))?; // the loop sleeps here
+        for &(token, events) in &ready {
+            match token {
+                LISTENER => loop {
+                    let stream = match listener.accept() {
+                        Ok((stream, _)) => stream,
+                        Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                        Err(e) => return Err(e),
+                    };
+                    stream.set_nonblocking(true)?;
+                    let token = served.connections as u64;
+                    epoll.add(stream.as_raw_fd(), token, libc::EPOLLIN as u32)?;
+                    let number = served.connections;
+                    connections.insert(token, Connection {
+                        stream, number, unread: Vec::new(), unsent: Vec::new(), writable_wanted: false,
+                    });
+                    served.replies_written.push(Vec::new());
+                    served.connections += 1;
+                    served.peak_open = served.peak_open.max(connections.len());
+                },
+                WAKER => {
+                    let Some(worker) = &worker else { continue };
+                    for (token, reply) in worker.finished()? {
+                        if let Some(connection) = connections.get_mut(&token) {
+                            send(&epoll, token, connection, &reply, &mut served)?;
+                        }
+                    }
+                }
+                token => {
+                    let Some(connection) = connections.get_mut(&token) else { continue };
+                    if events & libc::EPOLLOUT as u32 != 0 {
+                        send(&epoll, token, connection, &[], &mut served)?;
+                    }
+                    let mut open = true;
+                    // Read until the socket is empty (it never blocks: it is non-blocking).
+                    loop {
+                        match connection.stream.read(&mut buffer) {
+                            Ok(0) => {
+                                open = false;
+                                break;
+                            }
+                            Ok(n) => connection.unread.extend_from_slice(&buffer[..n]),
+                            Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                            Err(e) => return Err(e),
+                        }
+                    }
+                    while let Some(end) = connection.unread.iter().position(|&b| b == b'\n') {
+                        let line: Vec<u8> = connection.unread.drain(..=end).collect();
+                        served.lines += 1;
+                        match handle(&line) {
+                            Handled::Reply(reply) => send(&epoll, token, connection, &reply, &mut served)?,
+                            Handled::Offload(job) => {
+                                if worker.is_none() {
+                                    worker = Some(Worker::start(&epoll)?);
+                                    served.worker_started = true;
+                                }
+                                worker.as_ref().expect("started above").submit(token, job);
+                            }
+                        }
+                    }
+                    served.largest_buffers =
+                        served.largest_buffers.max(connection.unread.capacity() + connection.unsent.capacity());
+                    if !open {
+                        connections.remove(&token); // dropping the stream closes the socket
+                        closed += 1;
+                    }
+                }
+            }
+        }
+    }
+    Ok(served)
+}
+
+/// Writes what the socket takes now; keeps the rest and asks epoll to say when it is writable.
+fn send(epoll: &Epoll, token: u64, connection: &mut Connection, reply: &[u8], served: &mut Served) -> io::Result<()> {
+    connection.unsent.extend_from_slice(reply);
+    while !connection.unsent.is_empty() {
+        match connection.stream.write(&connection.unsent) {
+            Ok(n) => drop(connection.unsent.drain(..n)),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+            Err(e) => return Err(e),
+        }
+    }
+    if !reply.is_empty() {
+        served.replies_written[connection.number].push(Instant::now());
+    }
+    let want = !connection.unsent.is_empty();
+    if want != connection.writable_wanted {
+        let events = if want { libc::EPOLLIN | libc::EPOLLOUT } else { libc::EPOLLIN };
+        epoll.modify(connection.stream.as_raw_fd(), token, events as u32)?;
+        connection.writable_wanted = want;
+    }
+    Ok(())
+}
+// ANCHOR_END: example
+
+// ANCHOR: worker
+/// A worker thread for handlers that must not run on the loop. It wakes the loop through an
+/// eventfd, a kernel counter that epoll watches like a socket (libuv's `uv_async_send`).
+struct Worker {
+    jobs: Option<mpsc::Sender<(u64, Job)>>,
+    done: Arc<Mutex<Vec<(u64, Vec<u8>)>>>,
+    wake: Arc<OwnedFd>,
+    thread: Option<thread::JoinHandle<()>>,
+}
+
+impl Worker {
+    fn start(epoll: &Epoll) -> io::Result<Worker> {
+        // SAFETY: plain system call; a negative result is an error, else a descriptor we own.
+        let fd = unsafe { libc::eventfd(0, libc::EFD_NONBLOCK | libc::EFD_CLOEXEC) };
+        if fd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: `fd` is fresh and owned by nothing else.
+        let wake = Arc::new(unsafe { OwnedFd::from_raw_fd(fd) });
+        epoll.add(wake.as_raw_fd(), WAKER, libc::EPOLLIN as u32)?;
+        let (jobs, queue) = mpsc::channel::<(u64, Job)>();
+        let done = Arc::new(Mutex::new(Vec::new()));
+        let (finished, waker) = (Arc::clone(&done), Arc::clone(&wake));
+        let thread = thread::Builder::new().name("worker".into()).spawn(move || {
+            for (token, job) in queue {
+                let reply = job();
+                finished.lock().expect("no panics while holding it").push((token, reply));
+                let one: u64 = 1;
+                // SAFETY: writes 8 bytes from a valid u64 to the eventfd.
+                unsafe { libc::write(waker.as_raw_fd(), (&one as *const u64).cast(), 8) };
+            }
+        })?;
+        Ok(Worker { jobs: Some(jobs), done, wake, thread: Some(thread) })
+    }
+
+    fn submit(&self, token: u64, job: Job) {
+        if let Some(jobs) = &self.jobs {
+            let _ = jobs.send((token, job));
+        }
+    }
+
+    /// Called when epoll says the eventfd is readable: reset the counter, take the answers.
+    fn finished(&self) -> io::Result<Vec<(u64, Vec<u8>)>> {
+        let mut counter = [0u8; 8];
+        // SAFETY: reads at most 8 bytes into an 8-byte buffer.
+        let n = unsafe { libc::read(self.wake.as_raw_fd(), counter.as_mut_ptr().cast(), 8) };
+        if n < 0 {
+            let error = io::Error::last_os_error();
+            if error.kind() != io::ErrorKind::WouldBlock {
+                return Err(error);
+            }
+        }
+        Ok(std::mem::take(&mut *self.done.lock().expect("no panics while holding it")))
+    }
+}
+// ANCHOR_END: worker
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        self.jobs.take(); // closes the queue: the worker's loop ends
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// A client connection with a reader for its replies.
+pub struct Client {
+    pub stream: TcpStream,
+    pub reader: BufReader<TcpStream>,
+}
+
+impl Client {
+    pub fn connect(address: SocketAddr) -> io::Result<Client> {
+        let stream = TcpStream::connect_timeout(&address, TIMEOUT)?;
+        stream.set_read_timeout(Some(TIMEOUT))?;
+        stream.set_write_timeout(Some(TIMEOUT))?;
+        stream.set_nodelay(true)?;
+        Ok(Client { reader: BufReader::new(stream.try_clone()?), stream })
+    }
+
+    pub fn send(&mut self, line: &str) -> io::Result<()> {
+        self.stream.write_all(format!("{line}\n").as_bytes())
+    }
+
+    pub fn receive(&mut self) -> io::Result<String> {
+        let mut line = String::new();
+        if self.reader.read_line(&mut line)? == 0 {
+            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "the server closed the connection"));
+        }
+        Ok(line.trim_end().to_string())
+    }
+}
+
+/// What the clients saw.
+#[derive(Debug, Default)]
+pub struct Load {
+    pub echoes: usize,
+    pub wrong: usize,
+}
+
+/// `clients` connections from one thread, all open at once; `rounds` times each sends a line
+/// and reads its echo. `while_open` runs once every round is done, before any client closes.
+pub fn load(address: SocketAddr, clients: usize, rounds: usize, while_open: impl FnOnce()) -> io::Result<Load> {
+    let mut connected = Vec::with_capacity(clients);
+    for _ in 0..clients {
+        connected.push(Client::connect(address)?);
+    }
+    let mut load = Load::default();
+    for round in 0..rounds {
+        for (i, client) in connected.iter_mut().enumerate() {
+            client.send(&format!("client {i} round {round}"))?;
+        }
+        for (i, client) in connected.iter_mut().enumerate() {
+            let reply = client.receive()?;
+            load.echoes += 1;
+            if reply != format!("client {i} round {round}") {
+                load.wrong += 1;
+            }
+        }
+    }
+    while_open();
+    Ok(load)
+}
