@@ -37,7 +37,11 @@ fn node_order(program: &Program, name: &str) -> Vec<String> {
     std::fs::write(&path, &js).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
     let output = Command::new("node").arg(&path).output().expect("node runs");
     let _ = std::fs::remove_file(&path);
-    assert!(output.status.success(), "{name}: node failed: {}\n{js}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{name}: node failed: {}\n{js}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     String::from_utf8(output.stdout).expect("utf-8").lines().map(str::to_string).collect()
 }
 
@@ -51,7 +55,12 @@ fn compare(program: &Program, name: &str) -> Option<String> {
     let expected = order(program, &trace);
     let got = node_order(program, name);
     (got != expected).then(|| {
-        format!("{name}:\n  simulation: {}\n  node:       {}\n{}", expected.join(" "), got.join(" "), to_js(program).unwrap())
+        format!(
+            "{name}:\n  simulation: {}\n  node:       {}\n{}",
+            expected.join(" "),
+            got.join(" "),
+            to_js(program).unwrap()
+        )
     })
 }
 
@@ -67,13 +76,28 @@ fn generated_programs_print_in_the_order_the_simulation_predicts() {
 
 /// Scenarios the chapter teaches, each with an order Node defines.
 const SCENARIOS: &[(&str, &str)] = &[
-    ("ticks-then-promises", "main:\n promise p\n nexttick n\n timeout 0 t\nt:\np:\n nexttick n2\n promise p2\nn:\n promise p3\n nexttick n3\nn2:\np2:\np3:\nn3:\n"),
+    (
+        "ticks-then-promises",
+        "main:\n promise p\n nexttick n\n timeout 0 t\nt:\np:\n nexttick n2\n promise p2\nn:\n promise p3\n nexttick n3\nn2:\np2:\np3:\nn3:\n",
+    ),
     ("io-callback-immediate-first", "main:\n fs 1 read\nread:\n timeout 0 t\n immediate i\nt:\ni:\n"),
-    ("timer-callback-immediate-first", "main:\n timeout 0 first\n cpu 3\nfirst:\n timeout 0 t\n immediate i\nt:\ni:\n"),
+    (
+        "timer-callback-immediate-first",
+        "main:\n timeout 0 first\n cpu 3\nfirst:\n timeout 0 t\n immediate i\nt:\ni:\n",
+    ),
     ("cpu-after-timeout-settles-the-race", "main:\n timeout 0 t\n immediate i\n cpu 3\nt:\ni:\n"),
-    ("immediates-queued-by-immediates-wait", "main:\n immediate a\n immediate b\na:\n immediate c\n nexttick n\nb:\n promise p\nc:\nn:\np:\n"),
-    ("timers-between-them-ticks", "main:\n timeout 0 a\n timeout 0 b\n cpu 3\na:\n nexttick n\n promise p\nb:\nn:\np:\n"),
-    ("lists-by-duration", "main:\n timeout 1 t1\n timeout 5 t2\n cpu 8\n timeout 1 t3\n cpu 4\nt1:\nt2:\nt3:\n"),
+    (
+        "immediates-queued-by-immediates-wait",
+        "main:\n immediate a\n immediate b\na:\n immediate c\n nexttick n\nb:\n promise p\nc:\nn:\np:\n",
+    ),
+    (
+        "timers-between-them-ticks",
+        "main:\n timeout 0 a\n timeout 0 b\n cpu 3\na:\n nexttick n\n promise p\nb:\nn:\np:\n",
+    ),
+    (
+        "lists-by-duration",
+        "main:\n timeout 1 t1\n timeout 5 t2\n cpu 8\n timeout 1 t3\n cpu 4\nt1:\nt2:\nt3:\n",
+    ),
 ];
 
 #[test]
