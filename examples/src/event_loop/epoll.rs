@@ -225,12 +225,15 @@ fn send(epoll: &Epoll, token: u64, connection: &mut Connection, reply: &[u8], se
 }
 // ANCHOR_END: example
 
+/// Replies the worker has finished, each with its connection's token.
+type Replies = Vec<(u64, Vec<u8>)>;
+
 // ANCHOR: worker
 /// A worker thread for handlers that must not run on the loop. It wakes the loop through an
 /// eventfd, a kernel counter that epoll watches like a socket (libuv's `uv_async_send`).
 struct Worker {
     jobs: Option<mpsc::Sender<(u64, Job)>>,
-    done: Arc<Mutex<Vec<(u64, Vec<u8>)>>>,
+    done: Arc<Mutex<Replies>>,
     wake: Arc<OwnedFd>,
     thread: Option<thread::JoinHandle<()>>,
 }
@@ -267,7 +270,7 @@ impl Worker {
     }
 
     /// Called when epoll says the eventfd is readable: reset the counter, take the answers.
-    fn finished(&self) -> io::Result<Vec<(u64, Vec<u8>)>> {
+    fn finished(&self) -> io::Result<Replies> {
         let mut counter = [0u8; 8];
         // SAFETY: reads at most 8 bytes into an 8-byte buffer.
         let n = unsafe { libc::read(self.wake.as_raw_fd(), counter.as_mut_ptr().cast(), 8) };

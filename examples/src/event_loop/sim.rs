@@ -321,13 +321,11 @@ impl Loop<'_> {
         self.phases_run += 1;
         self.timers_phase = Some(self.phases_run);
         let now = self.now;
-        loop {
-            let Some(index) = (0..self.lists.len())
-                .min_by_key(|&i| (self.lists[i].expiry, self.lists[i].id))
-                .filter(|&i| self.lists[i].expiry <= now)
-            else {
-                break;
-            };
+        // The list that expires first (the older on a tie), while one has expired.
+        while let Some(index) = (0..self.lists.len())
+            .min_by_key(|&i| (self.lists[i].expiry, self.lists[i].id))
+            .filter(|&i| self.lists[i].expiry <= now)
+        {
             // Run this list's timers while they are due; a later one ends the list for now.
             loop {
                 let Some(timer) = self.lists[index].timers.front().cloned() else {
