@@ -71,6 +71,7 @@ macro_rules! chapters {
 chapters! {
     processes "processes-threads-cores.md",
     event_loop "concurrency-event-loops.md",
+    ipc "child-processes-ipc.md",
     networking "tcp-udp-http.md",
     isolation "isolation-levels.md",
     sharding "sharding-replicas.md",
