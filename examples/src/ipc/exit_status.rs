@@ -56,7 +56,9 @@ fn end_child(case: usize) -> Result<i32, String> {
             let mut child = start(&["wait"])?;
             // Wait for "ready": the child has reset the signal to its default action.
             let mut line = String::new();
-            BufReader::new(child.stdout.as_mut().expect("piped")).read_line(&mut line).map_err(|e| e.to_string())?;
+            BufReader::new(child.stdout.as_mut().expect("piped"))
+                .read_line(&mut line)
+                .map_err(|e| e.to_string())?;
             let signal = [libc::SIGTERM, libc::SIGINT, libc::SIGKILL][case - 3];
             sys::kill(child.id(), signal).map_err(|e| format!("kill: {e}"))?;
             child

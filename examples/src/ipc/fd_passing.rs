@@ -69,7 +69,10 @@ pub fn receive_fd(socket: &UnixStream) -> std::io::Result<OwnedFd> {
             return Err(std::io::Error::last_os_error());
         }
         let header = libc::CMSG_FIRSTHDR(&message);
-        if header.is_null() || (*header).cmsg_level != libc::SOL_SOCKET || (*header).cmsg_type != libc::SCM_RIGHTS {
+        if header.is_null()
+            || (*header).cmsg_level != libc::SOL_SOCKET
+            || (*header).cmsg_type != libc::SCM_RIGHTS
+        {
             return Err(std::io::Error::other("no descriptor came with the message"));
         }
         Ok(OwnedFd::from_raw_fd(libc::CMSG_DATA(header).cast::<RawFd>().read_unaligned()))
@@ -107,7 +110,9 @@ pub fn pass_a_file() -> Result<String, String> {
     let offset = file.stream_position().map_err(|e| e.to_string())?;
     out.push_str(&format!("parent: my offset moved with the child's write, to {offset}\n"));
     let mut contents = String::new();
-    file.seek(SeekFrom::Start(0)).and_then(|_| file.read_to_string(&mut contents)).map_err(|e| e.to_string())?;
+    file.seek(SeekFrom::Start(0))
+        .and_then(|_| file.read_to_string(&mut contents))
+        .map_err(|e| e.to_string())?;
     out.push_str("parent: the file now holds\n");
     for line in contents.lines() {
         out.push_str(&format!("          {line}\n"));

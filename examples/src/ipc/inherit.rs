@@ -146,7 +146,9 @@ pub fn child_inherited() -> ExitCode {
     if let Ok(entries) = std::fs::read_dir("/proc/self/fd") {
         for entry in entries.flatten() {
             let Ok(number) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
-            let target = std::fs::read_link(entry.path()).map(|t| t.to_string_lossy().into_owned()).unwrap_or_default();
+            let target = std::fs::read_link(entry.path())
+                .map(|t| t.to_string_lossy().into_owned())
+                .unwrap_or_default();
             if !target.starts_with("/proc/") {
                 fds.push((number, target)); // skip the directory read_dir itself opened
             }
@@ -160,7 +162,10 @@ pub fn child_inherited() -> ExitCode {
     println!("cwd {}", std::env::current_dir().map(|d| d.to_string_lossy().into_owned()).unwrap_or_default());
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     let mask = |name: &str| {
-        status.lines().find_map(|l| l.strip_prefix(name)).and_then(|hex| u64::from_str_radix(hex.trim(), 16).ok())
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|hex| u64::from_str_radix(hex.trim(), 16).ok())
     };
     let bit = |mask: Option<u64>, signal: i32| mask.is_some_and(|m| m & (1 << (signal - 1)) != 0);
     let (ignored, caught, blocked) = (mask("SigIgn:"), mask("SigCgt:"), mask("SigBlk:"));

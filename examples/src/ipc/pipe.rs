@@ -12,8 +12,9 @@
 //! blocked writers retry in queue order; then writers due to start a write, in input order. A
 //! writer that waited and still gets no room keeps its place in the queue; one that got some
 //! room and must wait for more goes to the back, behind the others (as a writer that sleeps
-//! again joins the back of the kernel's wait queue), and so do writers that start waiting. A writer starts a write every `every` ticks; if one blocks past that, the next starts
-//! at the first tick after it completes. Each party makes at most one call per tick, and a writer
+//! again joins the back of the kernel's wait queue), and so do writers that start waiting.
+//! A writer starts a write every `every` ticks; if one blocks past that, the next starts at the
+//! first tick after it completes. Each party makes at most one call per tick, and a writer
 //! closes its end as its last write completes.
 
 use std::collections::VecDeque;
@@ -100,10 +101,20 @@ pub enum Act {
     Idle,
     /// Put `bytes` of write number `write` (from 1) into the pipe; `done` when the write
     /// completed, `closes` when that was the writer's last and it closed its end.
-    Wrote { write: u32, bytes: u64, done: bool, closes: bool },
+    Wrote {
+        write: u32,
+        bytes: u64,
+        done: bool,
+        closes: bool,
+    },
     /// In a write that cannot go on: `left` bytes of write `write` still to go in.
-    WriteBlocked { write: u32, left: u64 },
-    Read { bytes: u64 },
+    WriteBlocked {
+        write: u32,
+        left: u64,
+    },
+    Read {
+        bytes: u64,
+    },
     ReadBlocked,
     EndOfFile,
 }
@@ -160,7 +171,7 @@ pub fn simulate(problem: &Problem) -> Outcome {
         let tick = t as usize;
         // 1. The reader.
         let reader = &problem.reader;
-        let due = t >= reader.from && (t - reader.from) % reader.every == 0;
+        let due = t >= reader.from && (t - reader.from).is_multiple_of(reader.every);
         if !reader_done && (due || reader_blocked) {
             if buffered > 0 {
                 let mut want = reader.size.min(buffered);
@@ -170,7 +181,9 @@ pub fn simulate(problem: &Problem) -> Outcome {
                     let front = pipe.front_mut().expect("buffered bytes are in pieces");
                     let take = front.bytes.min(want);
                     match stream.last_mut() {
-                        Some(last) if last.writer == front.writer && last.write == front.write => last.bytes += take,
+                        Some(last) if last.writer == front.writer && last.write == front.write => {
+                            last.bytes += take
+                        }
                         _ => stream.push(Piece { bytes: take, ..*front }),
                     }
                     front.bytes -= take;
@@ -262,7 +275,8 @@ fn run_without_figure(input: &str) -> Result<String, InputError> {
 }
 
 fn text_for(input: &str) -> Result<(String, Problem, Outcome), InputError> {
-    let params = Params::parse(input, &["mode", "seed", "capacity", "pipe_buf", "ticks", "writer", "reader"])?;
+    let params =
+        Params::parse(input, &["mode", "seed", "capacity", "pipe_buf", "ticks", "writer", "reader"])?;
     if params.choice_or("mode", &["run", "predict"], "run")? == "predict" {
         for key in ["capacity", "pipe_buf", "ticks", "writer", "reader"] {
             if let Some(entry) = params.all(key).next() {
@@ -275,7 +289,8 @@ fn text_for(input: &str) -> Result<(String, Problem, Outcome), InputError> {
         let seed = params.number_or("seed", 0, u64::MAX, 1)?;
         let problem = generate(seed);
         let result = simulate(&problem);
-        let mut text = format!("Predict, then reveal (seed {seed}). The problem, as input for the pipe example:\n\n");
+        let mut text =
+            format!("Predict, then reveal (seed {seed}). The problem, as input for the pipe example:\n\n");
         text.push_str(&to_input(&problem));
         text.push_str(
             "\nBefore you look: at which ticks does each writer block, and for how long? Is any write\n\
@@ -301,7 +316,9 @@ pub fn parse(params: &Params<'_>) -> Result<Problem, InputError> {
         let line = params.one("pipe_buf")?.map_or(0, |e| e.line);
         return Err(InputError::at_line(
             line,
-            format!("pipe_buf ({pipe_buf}) cannot exceed capacity ({capacity}): an atomic write that never fits would wait forever"),
+            format!(
+                "pipe_buf ({pipe_buf}) cannot exceed capacity ({capacity}): an atomic write that never fits would wait forever"
+            ),
         ));
     }
     let ticks = params.number_or("ticks", 1, MAX_TICKS, 30)?;
@@ -317,12 +334,17 @@ pub fn parse(params: &Params<'_>) -> Result<Problem, InputError> {
         writers.push(writer);
     }
     if writers.is_empty() {
-        return Err(InputError::new("missing `writer = X BYTES every N …`: a pipe needs at least one writer"));
+        return Err(InputError::new(
+            "missing `writer = X BYTES every N …`: a pipe needs at least one writer",
+        ));
     }
     let entry = params.one("reader")?.ok_or_else(|| InputError::new("missing `reader = BYTES every N …`"))?;
     let (size, every, from, times) = parse_rate(entry, entry.value)?;
     if times.is_some() {
-        return Err(InputError::at_line(entry.line, "the reader reads until end of file: `times` is for writers"));
+        return Err(InputError::at_line(
+            entry.line,
+            "the reader reads until end of file: `times` is for writers",
+        ));
     }
     Ok(Problem { capacity, pipe_buf, ticks, writers, reader: Reader { size, every, from } })
 }
@@ -375,7 +397,10 @@ fn parse_rate(entry: &Entry<'_>, text: &str) -> Result<(u64, u32, u32, Option<u3
 
 /// The problem written back as input (what predict mode prints, and what `parse` accepts).
 pub fn to_input(problem: &Problem) -> String {
-    let mut out = format!("capacity = {}\npipe_buf = {}\nticks = {}\n", problem.capacity, problem.pipe_buf, problem.ticks);
+    let mut out = format!(
+        "capacity = {}\npipe_buf = {}\nticks = {}\n",
+        problem.capacity, problem.pipe_buf, problem.ticks
+    );
     for w in &problem.writers {
         let _ = write!(out, "writer = {} {} every {}", w.name, w.size, w.every);
         if w.from > 0 {
@@ -426,7 +451,8 @@ pub fn report(problem: &Problem, outcome: &Outcome) -> String {
                     format!("{who} puts {bytes} of {} in, blocks", write_name(problem, party, *write))
                 }
                 Act::WriteBlocked { write, left } => {
-                    let waits = if problem.writers[party].size <= problem.pipe_buf { "(atomic: waits for room for all of it)" } else { "" };
+                    let atomic = problem.writers[party].size <= problem.pipe_buf;
+                    let waits = if atomic { "(atomic: waits for room for all of it)" } else { "" };
                     format!("{who} blocked, {left} of {} to go {waits}", write_name(problem, party, *write))
                 }
                 Act::Read { bytes } => format!("reader reads {bytes}"),
@@ -439,7 +465,13 @@ pub fn report(problem: &Problem, outcome: &Outcome) -> String {
             continue;
         }
         let fill = outcome.fill[t];
-        let state = if fill == problem.capacity { " full" } else if fill == 0 { " empty" } else { "" };
+        let state = if fill == problem.capacity {
+            " full"
+        } else if fill == 0 {
+            " empty"
+        } else {
+            ""
+        };
         let after = format!("{fill}{state}");
         for (k, event) in events.iter().enumerate() {
             if k == 0 {
@@ -459,8 +491,12 @@ pub fn report(problem: &Problem, outcome: &Outcome) -> String {
             .filter(|a| matches!(a, Act::WriteBlocked { .. } | Act::Wrote { done: false, .. }))
             .count();
         let kind = if w.size <= problem.pipe_buf { "atomic" } else { "larger than PIPE_BUF" };
-        let torn: Vec<String> =
-            outcome.torn.iter().filter(|(wr, _)| *wr == i).map(|(wr, k)| write_name(problem, *wr, *k)).collect();
+        let torn: Vec<String> = outcome
+            .torn
+            .iter()
+            .filter(|(wr, _)| *wr == i)
+            .map(|(wr, k)| write_name(problem, *wr, *k))
+            .collect();
         let torn = if torn.is_empty() { "none".to_string() } else { torn.join(" ") };
         let _ = writeln!(
             out,
@@ -490,7 +526,11 @@ pub fn report(problem: &Problem, outcome: &Outcome) -> String {
         .iter()
         .map(|p| {
             let whole = p.bytes == problem.writers[p.writer].size;
-            if whole { write_name(problem, p.writer, p.write) } else { format!("{}({})", write_name(problem, p.writer, p.write), p.bytes) }
+            if whole {
+                write_name(problem, p.writer, p.write)
+            } else {
+                format!("{}({})", write_name(problem, p.writer, p.write), p.bytes)
+            }
         })
         .collect();
     out.push_str("\nwhat the reader got, in order (A2 = the 2nd write of A; A2(1000) = 1000 bytes of it):\n");
@@ -505,10 +545,13 @@ pub fn draw(problem: &Problem, outcome: &Outcome) -> Figure {
     let n = problem.writers.len();
     let mut lanes = Vec::new();
     for (party, acts) in outcome.acts.iter().enumerate() {
-        let name = if party == n { "reader".to_string() } else { format!("writer {}", problem.writers[party].name) };
+        let name =
+            if party == n { "reader".to_string() } else { format!("writer {}", problem.writers[party].name) };
         let spans = merge(acts, |act| match act {
             Act::Idle => None,
-            Act::Wrote { write, done: true, .. } => Some((SpanKind::Busy, format!("{} in", write_name(problem, party, *write)))),
+            Act::Wrote { write, done: true, .. } => {
+                Some((SpanKind::Busy, format!("{} in", write_name(problem, party, *write))))
+            }
             Act::Wrote { write, done: false, .. } | Act::WriteBlocked { write, .. } => {
                 Some((SpanKind::Wait, format!("{} blocked", write_name(problem, party, *write))))
             }
@@ -531,7 +574,12 @@ pub fn draw(problem: &Problem, outcome: &Outcome) -> Figure {
     });
     lanes.push(Lane { name: "bytes in pipe".to_string(), spans: fill_spans });
     let steps = Step::at_span_starts(&lanes, "ticks");
-    Figure::Timeline { title: "A pipe: writers, reader and the bytes in between".to_string(), unit: "ticks".to_string(), lanes, steps }
+    Figure::Timeline {
+        title: "A pipe: writers, reader and the bytes in between".to_string(),
+        unit: "ticks".to_string(),
+        lanes,
+        steps,
+    }
 }
 
 /// Consecutive ticks with the same label become one span; `None` ticks are left empty.
@@ -563,7 +611,8 @@ pub fn generate(seed: u64) -> Problem {
             times: Some(rng.range(2, 4) as u32),
         })
         .collect();
-    let reader = Reader { size: page * rng.range(1, 2), every: rng.range(1, 2) as u32, from: rng.range(2, 5) as u32 };
+    let reader =
+        Reader { size: page * rng.range(1, 2), every: rng.range(1, 2) as u32, from: rng.range(2, 5) as u32 };
     Problem { capacity, pipe_buf, ticks: 20, writers, reader }
 }
 // ANCHOR_END: predict
@@ -582,7 +631,9 @@ mod tests {
     #[test]
     fn an_atomic_write_waits_for_room_for_all_of_it() {
         // 3000 fit, then 1000 bytes of room: the second 3000-byte write waits whole.
-        let (_, o) = outcome("capacity = 4000\npipe_buf = 4000\nticks = 4\nwriter = A 3000 every 1 times 2\nreader = 1000 every 1 from 2");
+        let (_, o) = outcome(
+            "capacity = 4000\npipe_buf = 4000\nticks = 4\nwriter = A 3000 every 1 times 2\nreader = 1000 every 1 from 2",
+        );
         assert_eq!(o.acts[0][0], Act::Wrote { write: 1, bytes: 3000, done: true, closes: false });
         assert_eq!(o.acts[0][1], Act::WriteBlocked { write: 2, left: 3000 });
         // Tick 2: the reader frees 1000, room is 2000 < 3000: still blocked. Tick 3: 3000 fit.
@@ -605,7 +656,8 @@ mod tests {
 
     #[test]
     fn the_reader_blocks_on_empty_and_sees_end_of_file_when_all_writers_close() {
-        let (_, o) = outcome("capacity = 100\nticks = 6\nwriter = A 10 every 2 from 1 times 1\nreader = 50 every 1");
+        let (_, o) =
+            outcome("capacity = 100\nticks = 6\nwriter = A 10 every 2 from 1 times 1\nreader = 50 every 1");
         assert_eq!(o.acts[1][0], Act::ReadBlocked);
         assert_eq!(o.acts[1][1], Act::ReadBlocked);
         assert_eq!(o.acts[0][1], Act::Wrote { write: 1, bytes: 10, done: true, closes: true });
@@ -616,13 +668,31 @@ mod tests {
     #[test]
     fn bad_input_names_its_line() {
         for (input, error) in [
-            ("capacity = 100\npipe_buf = 200\nwriter = A 1 every 1\nreader = 1 every 1", "input line 2: pipe_buf (200) cannot exceed capacity (100)"),
-            ("capacity = 100\nwriter = a 1 every 1\nreader = 1 every 1", "input line 2: a writer's name is one capital letter"),
+            (
+                "capacity = 100\npipe_buf = 200\nwriter = A 1 every 1\nreader = 1 every 1",
+                "input line 2: pipe_buf (200) cannot exceed capacity (100)",
+            ),
+            (
+                "capacity = 100\nwriter = a 1 every 1\nreader = 1 every 1",
+                "input line 2: a writer's name is one capital letter",
+            ),
             ("capacity = 100\nwriter = A 1 each 1\nreader = 1 every 1", "input line 2: expected `1 every N`"),
-            ("capacity = 100\nwriter = A 5000000 every 1\nreader = 1 every 1", "input line 2: the bytes per call must be 1 to 4194304, not 5000000"),
-            ("capacity = 100\nwriter = A 1 every 1\nwriter = A 2 every 1\nreader = 1 every 1", "input line 3: writer A is given twice"),
-            ("capacity = 100\nwriter = A 1 every 1 times\nreader = 1 every 1", "input line 2: missing the number of writes"),
-            ("capacity = 100\nwriter = A 1 every 1\nreader = 1 every 1 times 2", "input line 3: the reader reads until end of file"),
+            (
+                "capacity = 100\nwriter = A 5000000 every 1\nreader = 1 every 1",
+                "input line 2: the bytes per call must be 1 to 4194304, not 5000000",
+            ),
+            (
+                "capacity = 100\nwriter = A 1 every 1\nwriter = A 2 every 1\nreader = 1 every 1",
+                "input line 3: writer A is given twice",
+            ),
+            (
+                "capacity = 100\nwriter = A 1 every 1 times\nreader = 1 every 1",
+                "input line 2: missing the number of writes",
+            ),
+            (
+                "capacity = 100\nwriter = A 1 every 1\nreader = 1 every 1 times 2",
+                "input line 3: the reader reads until end of file",
+            ),
             ("capacity = 100\nreader = 1 every 1", "missing `writer = X BYTES every N …`"),
             ("seed = 3", "input line 1: `seed` is used only with `mode = predict`"),
             ("mode = predict\ncapacity = 100", "input line 2: in predict mode the seed makes the problem"),
@@ -641,7 +711,8 @@ mod tests {
             assert_eq!(text.lines().filter(|line| *line == REVEAL_MARKER).count(), 1);
             let problem = generate(seed);
             let input = to_input(&problem);
-            let params = Params::parse(&input, &["capacity", "pipe_buf", "ticks", "writer", "reader"]).unwrap();
+            let params =
+                Params::parse(&input, &["capacity", "pipe_buf", "ticks", "writer", "reader"]).unwrap();
             assert_eq!(parse(&params).unwrap(), problem);
         }
     }
@@ -666,7 +737,12 @@ mod tests {
     fn the_chapter_suggestions_do_what_the_chapter_says() {
         let summary = |input: &str| run_without_figure(input).unwrap();
         let default = summary(DEFAULT_INPUT);
-        assert!(default.contains("larger than PIPE_BUF): 3 writes done, 18000 bytes in, blocked in 8 ticks, torn: B3"), "{default}");
+        assert!(
+            default.contains(
+                "larger than PIPE_BUF): 3 writes done, 18000 bytes in, blocked in 8 ticks, torn: B3"
+            ),
+            "{default}"
+        );
         assert!(default.contains("A1 A2 B1 A3 A4 B2 A5 B3(4384) A6 B3(1616)"), "{default}");
         assert!(default.contains("45056 bytes read"), "{default}");
         // B's writes within PIPE_BUF: nothing torn.
@@ -682,7 +758,12 @@ mod tests {
         assert!(big.contains("45056 bytes read") && big.contains("5712 bytes left unread"), "{big}");
         // A larger PIPE_BUF: B's writes wait whole, longer, and are never torn.
         let larger = summary(&default_with("pipe_buf = 8192"));
-        assert!(larger.contains("(6000 bytes a call, atomic): 3 writes done, 18000 bytes in, blocked in 12 ticks, torn: none"), "{larger}");
+        assert!(
+            larger.contains(
+                "(6000 bytes a call, atomic): 3 writes done, 18000 bytes in, blocked in 12 ticks, torn: none"
+            ),
+            "{larger}"
+        );
     }
 
     #[test]

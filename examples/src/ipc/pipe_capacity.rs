@@ -90,8 +90,13 @@ pub fn measure() -> Result<String, String> {
     out.push_str("  a reader takes 4096 bytes again\n");
     out.push_str(&format!("  write 3000:                 {}\n", try_write(&writer, 3000)?));
     let refused = try_write(&writer, 2000)?;
-    out.push_str(&format!("  write 2000 (<= PIPE_BUF):   {refused}: never split, though 1096 bytes are free\n"));
-    out.push_str(&format!("  write 1000:                 {}: fits in those 1096\n", try_write(&writer, 1000)?));
+    out.push_str(&format!(
+        "  write 2000 (<= PIPE_BUF):   {refused}: never split, though 1096 bytes are free\n"
+    ));
+    out.push_str(&format!(
+        "  write 1000:                 {}: fits in those 1096\n",
+        try_write(&writer, 1000)?
+    ));
     let waiting = sys::bytes_waiting(&reader).map_err(io("FIONREAD"))?;
     out.push_str(&format!(
         "  now {waiting} bytes wait to be read (FIONREAD): only a write of at most {} bytes would fit\n",
@@ -104,7 +109,9 @@ pub fn measure() -> Result<String, String> {
         let (reader, writer) = sys::pipe(true).map_err(io("pipe2"))?;
         let got = sys::set_pipe_capacity(&writer, asked).map_err(io("F_SETPIPE_SZ"))?;
         let held = fill(&writer, 4096)?;
-        out.push_str(&format!("  asked for {asked:>7} bytes, got {got:>7}; filled until EAGAIN: {held:>7} bytes\n"));
+        out.push_str(&format!(
+            "  asked for {asked:>7} bytes, got {got:>7}; filled until EAGAIN: {held:>7} bytes\n"
+        ));
         drop(reader);
     }
 
@@ -124,7 +131,9 @@ pub fn measure() -> Result<String, String> {
         drain(&reader, 100_000)?;
         writer_thread.join().map_err(|_| "the writer panicked".to_string())?.map_err(io("write"))
     })?;
-    out.push_str(&format!("  the reader drained it; write() returned {written}: a blocking write finishes whole\n"));
+    out.push_str(&format!(
+        "  the reader drained it; write() returned {written}: a blocking write finishes whole\n"
+    ));
     Ok(out)
 }
 // ANCHOR_END: example

@@ -141,7 +141,9 @@ pub fn child_worker(kind: &str) -> ExitCode {
             current.clear();
             item += 1;
             if STOP_REQUESTED.load(Ordering::SeqCst) {
-                say(format!("SIGTERM: finished the item in hand, leaving item {item} to someone else, exit 0"));
+                say(format!(
+                    "SIGTERM: finished the item in hand, leaving item {item} to someone else, exit 0"
+                ));
                 return ExitCode::SUCCESS;
             }
         }

@@ -137,7 +137,8 @@ impl Ended {
 /// How a `std::process::Child` ended, from its raw wait status.
 pub fn ended(status: std::process::ExitStatus) -> Result<Ended, String> {
     use std::os::unix::process::ExitStatusExt;
-    Ended::from_raw(status.into_raw()).ok_or_else(|| format!("the child neither exited nor was killed: {status}"))
+    Ended::from_raw(status.into_raw())
+        .ok_or_else(|| format!("the child neither exited nor was killed: {status}"))
 }
 
 /// The state letter of process `pid` (`R` running, `S` sleeping, `Z` zombie, …): the field after
@@ -149,7 +150,8 @@ pub fn process_state(pid: u32) -> io::Result<Option<char>> {
         Err(e) => return Err(e),
     };
     // The command name is in parentheses and may itself contain `)`: the state follows the last.
-    let after_name = stat.rfind(')').map(|i| &stat[i + 1..]).ok_or_else(|| io::Error::other("odd /proc stat"))?;
+    let after_name =
+        stat.rfind(')').map(|i| &stat[i + 1..]).ok_or_else(|| io::Error::other("odd /proc stat"))?;
     Ok(after_name.split_whitespace().next().and_then(|field| field.chars().next()))
 }
 

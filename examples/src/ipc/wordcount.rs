@@ -110,7 +110,9 @@ pub fn count_in_children(chunks: &[&str], workers: usize) -> Result<Report, Stri
     let mine = |worker: usize| chunks.iter().skip(worker).step_by(workers).copied();
     let mut report = Report {
         counts: Counts::new(),
-        words_per_worker: (0..workers).map(|w| mine(w).map(|c| c.split_whitespace().count() as u64).sum()).collect(),
+        words_per_worker: (0..workers)
+            .map(|w| mine(w).map(|c| c.split_whitespace().count() as u64).sum())
+            .collect(),
         bytes_to: 0,
         bytes_from: 0,
         frames_from: 0,
@@ -128,7 +130,8 @@ pub fn count_in_children(chunks: &[&str], workers: usize) -> Result<Report, Stri
                 scope.spawn(move || -> Result<u64, String> {
                     let mut sent = 0;
                     for chunk in mine(worker) {
-                        write_frame(&mut stdin, chunk.as_bytes()).map_err(|e| format!("writing a chunk: {e}"))?;
+                        write_frame(&mut stdin, chunk.as_bytes())
+                            .map_err(|e| format!("writing a chunk: {e}"))?;
                         sent += (chunk.len() + chunk.len().to_string().len() + 1) as u64;
                     }
                     Ok(sent) // dropping stdin closes the pipe: the child reads end of file
@@ -136,7 +139,8 @@ pub fn count_in_children(chunks: &[&str], workers: usize) -> Result<Report, Stri
             })
             .collect();
         for child in children.iter_mut() {
-            let mut answers = CountingReader { inner: BufReader::new(child.stdout.take().expect("piped")), read: 0 };
+            let mut answers =
+                CountingReader { inner: BufReader::new(child.stdout.take().expect("piped")), read: 0 };
             while let Some(frame) = read_frame(&mut answers)? {
                 report.frames_from += 1;
                 for (word, n) in parse_counts(&String::from_utf8_lossy(&frame))? {
@@ -206,13 +210,16 @@ fn run(input: &str) -> Result<String, InputError> {
         "text: {words} words, {} bytes, seed {seed}; cut at whitespace into {chunk_count} chunks\n",
         text.len()
     );
-    out.push_str(&format!("sequential count in this process: {total} words, {} different\n\n", sequential.len()));
+    out.push_str(&format!(
+        "sequential count in this process: {total} words, {} different\n\n",
+        sequential.len()
+    ));
     out.push_str("workers  chunks each  busiest worker's words  speed-up bound  class            same counts as sequential\n");
     let mut reports = Vec::new();
     for &n in &workers {
         let report = count_in_children(&chunks, n).map_err(InputError::new)?;
         let busiest = report.words_per_worker.iter().copied().max().unwrap_or(0);
-        let chunks_each = if chunk_count % n == 0 {
+        let chunks_each = if chunk_count.is_multiple_of(n) {
             format!("{}", chunk_count / n)
         } else {
             format!("{}-{}", chunk_count / n, chunk_count.div_ceil(n))
@@ -227,7 +234,9 @@ fn run(input: &str) -> Result<String, InputError> {
         reports.push(report);
     }
     let first = &reports[0];
-    if reports.iter().all(|r| (r.bytes_to, r.bytes_from, r.frames_from) == (first.bytes_to, first.bytes_from, first.frames_from)) {
+    if reports.iter().all(|r| {
+        (r.bytes_to, r.bytes_from, r.frames_from) == (first.bytes_to, first.bytes_from, first.frames_from)
+    }) {
         out.push_str(&format!(
             "\nevery run: {} bytes into the pipes (text and frame headers), {} bytes of counts back in {} frames\n",
             first.bytes_to, first.bytes_from, first.frames_from
@@ -243,8 +252,15 @@ fn run(input: &str) -> Result<String, InputError> {
     let all_zero = reports.iter().all(|r| r.exit_codes.iter().all(|&c| c == 0));
     out.push_str(&format!(
         "exit codes: {}\n",
-        if all_zero { "every worker of every run exited 0".to_string() } else {
-            workers.iter().zip(&reports).map(|(n, r)| format!("{n} workers {:?}", r.exit_codes)).collect::<Vec<_>>().join(", ")
+        if all_zero {
+            "every worker of every run exited 0".to_string()
+        } else {
+            workers
+                .iter()
+                .zip(&reports)
+                .map(|(n, r)| format!("{n} workers {:?}", r.exit_codes))
+                .collect::<Vec<_>>()
+                .join(", ")
         }
     ));
     out.push_str(
@@ -300,7 +316,10 @@ mod tests {
 
     #[test]
     fn bad_input_names_its_line() {
-        assert_eq!(run("workers = 1 2 3 4 5 6 7").unwrap_err().to_string(), "input line 1: at most 6 runs (`workers = 1 2 4 8`)");
+        assert_eq!(
+            run("workers = 1 2 3 4 5 6 7").unwrap_err().to_string(),
+            "input line 1: at most 6 runs (`workers = 1 2 4 8`)"
+        );
         assert!(run("chunks = 0").unwrap_err().to_string().starts_with("input line 1:"));
         assert!(run("words = 10\nworkers = 17").unwrap_err().to_string().starts_with("input line 2:"));
     }

@@ -45,7 +45,9 @@ pub fn zombie_then_reaped() -> Result<String, String> {
         .spawn()
         .map_err(|e| format!("starting the child: {e}"))?;
     let pid = child.id();
-    BufReader::new(child.stdout.take().expect("piped")).read_line(&mut String::new()).map_err(|e| e.to_string())?;
+    BufReader::new(child.stdout.take().expect("piped"))
+        .read_line(&mut String::new())
+        .map_err(|e| e.to_string())?;
     let state = |wanted: char| -> Result<Option<char>, String> {
         let mut seen = None;
         sys::wait_until(PATIENCE, || {
@@ -62,7 +64,10 @@ pub fn zombie_then_reaped() -> Result<String, String> {
     out.push_str(&format!("2. it has exited, nobody has waited: state {}\n", state_name(state('Z')?)));
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).map_err(|e| e.to_string())?;
     let has_memory = status.lines().any(|line| line.starts_with("VmRSS:"));
-    out.push_str(&format!("   its memory is already released (no VmRSS line in /proc/<pid>/status): {}\n", !has_memory));
+    out.push_str(&format!(
+        "   its memory is already released (no VmRSS line in /proc/<pid>/status): {}\n",
+        !has_memory
+    ));
 
     let ended = sys::ended(child.wait().map_err(|e| format!("waitpid: {e}"))?)?; // reaps it
     out.push_str(&format!("3. waitpid returns: {}\n", ended.describe()));
