@@ -23,7 +23,7 @@ pub const EXAMPLE: Example = Example {
     run: Run::Text(run),
 };
 
-// ANCHOR: example
+// ANCHOR: scm_rights
 /// Sends one byte of ordinary data and, beside it, descriptor `fd` as `SCM_RIGHTS` ancillary data.
 pub fn send_fd(socket: &UnixStream, fd: RawFd) -> std::io::Result<()> {
     let mut byte = [b'F'];
@@ -79,6 +79,9 @@ pub fn receive_fd(socket: &UnixStream) -> std::io::Result<OwnedFd> {
     }
 }
 
+// ANCHOR_END: scm_rights
+
+// ANCHOR: example
 pub fn pass_a_file() -> Result<String, String> {
     let mut out = String::new();
     let path = std::env::temp_dir().join(format!("bf-ipc-fd-passing-{}", std::process::id()));

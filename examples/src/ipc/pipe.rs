@@ -563,7 +563,7 @@ pub fn draw(problem: &Problem, outcome: &Outcome) -> Figure {
     }
     let fill_spans = merge(&outcome.fill, |&fill| {
         let kind = if fill == problem.capacity {
-            SpanKind::Lost
+            SpanKind::Wait // full: a writer that needs room waits
         } else if fill == 0 {
             SpanKind::Idle
         } else {

@@ -314,6 +314,17 @@ mod tests {
         }
     }
 
+    /// The page's claim: 24 chunks over 16 workers leave some with 2 chunks and some with 1, a
+    /// bound of about 12x, "limited by split".
+    #[test]
+    fn sixteen_workers_are_limited_by_the_split() {
+        let out = run("workers = 16").unwrap();
+        let row = out.lines().find(|line| line.trim_start().starts_with("16 ")).unwrap();
+        assert!(row.contains(" 1-2 ") && row.contains("limited by split") && row.ends_with(" yes"), "{out}");
+        let bound: f64 = row.split_whitespace().nth(3).unwrap().trim_end_matches('x').parse().unwrap();
+        assert!((11.5..12.5).contains(&bound), "{out}");
+    }
+
     #[test]
     fn bad_input_names_its_line() {
         assert_eq!(
