@@ -52,12 +52,8 @@ C: SELECT count(*) FROM accounts
 monitor: SELECT * FROM held({C})";
 
 /// What the test runs.
-pub const SCENARIOS: &[Scenario] = &[Scenario {
-    server: Server::Postgres,
-    title: "three idle transactions",
-    setup: SETUP,
-    script: IDLE,
-}];
+pub const SCENARIOS: &[Scenario] =
+    &[Scenario { server: Server::Postgres, title: "three idle transactions", setup: SETUP, script: IDLE }];
 
 #[cfg(test)]
 mod tests {

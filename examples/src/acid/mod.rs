@@ -118,11 +118,20 @@ mod tests {
         let answer_to_b_read = |out: &str| -> String {
             let at = out.find("B> SELECT balance FROM accounts WHERE id = 2;").expect("B's read ran");
             let rest = &out[at + 3..];
-            let end = ["\nA> ", "\nB> "].iter().filter_map(|p| rest.find(p)).min().map_or(out.len(), |i| at + 3 + i);
+            let end = ["\nA> ", "\nB> "]
+                .iter()
+                .filter_map(|p| rest.find(p))
+                .min()
+                .map_or(out.len(), |i| at + 3 + i);
             out[at..end].to_string()
         };
         let out = engine::run(BANK, &moved).unwrap();
-        assert!(out.contains("A> UPDATE accounts SET balance = balance - 1000 WHERE id = 2;\n1 row changed\nB> SELECT"), "{out}");
+        assert!(
+            out.contains(
+                "A> UPDATE accounts SET balance = balance - 1000 WHERE id = 2;\n1 row changed\nB> SELECT"
+            ),
+            "{out}"
+        );
         assert!(answer_to_b_read(&out).ends_with("\nError: database is locked"), "{out}");
         // In the script as the page shows it, B reads before A writes, and its read succeeds.
         let out = engine::run(BANK, script).unwrap();

@@ -682,7 +682,13 @@ fn draw(script: &Script, outcome: &Outcome) -> Figure {
             Event::WalWriter | Event::Fsync | Event::Writeback => None,
         };
         let mut chosen: Vec<usize> = tx.and_then(lane_of).into_iter().collect();
-        chosen.extend(outcome.transactions.iter().filter(|(_, t)| t.acknowledged == Some(step)).filter_map(|(&id, _)| lane_of(id)));
+        chosen.extend(
+            outcome
+                .transactions
+                .iter()
+                .filter(|(_, t)| t.acknowledged == Some(step))
+                .filter_map(|(&id, _)| lane_of(id)),
+        );
         chosen.push(lanes.len() - 1);
         chosen.sort_unstable();
         chosen.dedup();

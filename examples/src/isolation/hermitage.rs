@@ -22,9 +22,9 @@ use std::fmt::Write as _;
 use super::dsg::Phenomenon;
 use super::engine::run;
 use super::observed::Observations;
-use crate::real_servers::Server;
 use super::script::{DEFAULT_ROWS, Level, Script, Statement, parse_steps};
 use super::trace::{Response, Start, Trace};
+use crate::real_servers::Server;
 use crate::registry::{Example, InputError, Run, Runs};
 
 pub const TABLE: Example = Example {

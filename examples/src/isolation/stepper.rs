@@ -8,11 +8,11 @@ use super::dsg::analyse;
 use super::engine::{Run, run};
 use super::hermitage::Verdict;
 use super::observed::Observations;
-use crate::real_servers::Server;
 use super::script::Statement;
 use super::setup::{self, Setup};
 use super::trace::{Cause, Failure, Response, Start, describe, render_with_notes, rows_text};
 use crate::figure::{Figure, Lane, Mark, Span, SpanKind, Step};
+use crate::real_servers::Server;
 use crate::registry::{self, Drawn, Example, InputError, REVEAL_MARKER, Runs};
 
 pub const EXAMPLE: Example = Example {
@@ -207,7 +207,12 @@ pub fn draw(setup: &Setup, run: &Run) -> Figure {
             lanes[lane].spans.push(Span { start: i as f64, end, label: label.into(), kind: SpanKind::Wait });
             replay.push((i as f64, 0, format!("{issued}: blocked{}", notes(i)), Some(index)));
         } else if record.finished_at != Some(i) {
-            replay.push((i as f64, 0, format!("{issued}: queued behind its blocked statement{}", notes(i)), None));
+            replay.push((
+                i as f64,
+                0,
+                format!("{issued}: queued behind its blocked statement{}", notes(i)),
+                None,
+            ));
         }
     }
     for (lane, per_step) in arrivals.iter().enumerate() {
@@ -226,9 +231,23 @@ pub fn draw(setup: &Setup, run: &Run) -> Figure {
                 });
                 let step = &steps[i];
                 let text = if i == at {
-                    format!("{}. T{} {}: {}{}", i + 1, step.session, step.text(), describe(&step.statement, result), notes(at))
+                    format!(
+                        "{}. T{} {}: {}{}",
+                        i + 1,
+                        step.session,
+                        step.text(),
+                        describe(&step.statement, result),
+                        notes(at)
+                    )
                 } else {
-                    format!("{}. T{} ↳ step {}: {}: {}", at + 1, step.session, i + 1, step.text(), describe(&step.statement, result))
+                    format!(
+                        "{}. T{} ↳ step {}: {}: {}",
+                        at + 1,
+                        step.session,
+                        i + 1,
+                        step.text(),
+                        describe(&step.statement, result)
+                    )
                 };
                 replay.push((start, if i == at { 1 } else { 2 }, text, Some(index)));
             }

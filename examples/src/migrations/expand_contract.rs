@@ -392,8 +392,11 @@ pub fn execute(steps: Vec<Step>, users: usize, batch: u32) -> Result<Vec<StepRes
                 matrix.insert((writer, reader), probe(runner.conn(), &names, writer, reader));
             }
         }
-        let served =
-            step.windows.iter().flat_map(|window| serve(runner.conn(), window, &mut names, &mut next_id)).collect();
+        let served = step
+            .windows
+            .iter()
+            .flat_map(|window| serve(runner.conn(), window, &mut names, &mut next_id))
+            .collect();
         results.push(StepResult { title, detail, matrix, windows: step.windows, served });
     }
     Ok(results)
@@ -607,7 +610,11 @@ mod tests {
         App::V1.insert(&conn, 1, "Ada Lovelace").unwrap();
         App::V2.insert(&conn, 2, "Edgar Codd").unwrap();
         App::V1.rename(&conn, 2, "Edgar F. Codd").unwrap();
-        assert_eq!(App::V3.read(&conn, 2).unwrap().as_deref(), Some("Edgar Codd"), "stale before the backfill");
+        assert_eq!(
+            App::V3.read(&conn, 2).unwrap().as_deref(),
+            Some("Edgar Codd"),
+            "stale before the backfill"
+        );
         let batches = backfill(&conn, 1).unwrap();
         assert_eq!(batches.iter().map(|b| b.copied).sum::<usize>(), 2);
         assert_eq!(App::V3.read(&conn, 1).unwrap().as_deref(), Some("Ada Lovelace"));
@@ -642,7 +649,8 @@ mod tests {
     #[test]
     fn backfill_batches_walk_the_key_without_rescanning() {
         let conn = Connection::open_in_memory().unwrap();
-        conn.execute_batch("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT, full_name TEXT);").unwrap();
+        conn.execute_batch("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT, full_name TEXT);")
+            .unwrap();
         for id in [2, 3, 5, 8, 13, 21, 34] {
             App::V1.insert(&conn, id, &format!("user {id}")).unwrap();
         }

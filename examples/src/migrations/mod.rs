@@ -63,7 +63,10 @@ mod sqlite_alter_tests {
     #[test]
     fn constraints_added_in_place_are_checked_against_existing_rows() {
         // Order 3 is 12000 cents; nothing is 0 or less; no customer has a NULL city.
-        assert_eq!(refusal("ALTER TABLE orders ADD CONSTRAINT c CHECK (total < 10000)").as_deref(), Some("constraint failed"));
+        assert_eq!(
+            refusal("ALTER TABLE orders ADD CONSTRAINT c CHECK (total < 10000)").as_deref(),
+            Some("constraint failed")
+        );
         assert_eq!(refusal("ALTER TABLE orders ADD CONSTRAINT c CHECK (total > 0)"), None);
         assert_eq!(refusal("ALTER TABLE orders ADD CHECK (total > 0)"), None, "the name is optional");
         assert_eq!(
@@ -73,7 +76,11 @@ mod sqlite_alter_tests {
         // A CHECK that is NULL for a row passes, as CHECK constraints always do.
         assert_eq!(refusal("ALTER TABLE orders ADD CHECK (NULL)"), None);
         // There is no NOT VALID: the scan cannot be skipped.
-        assert!(refusal("ALTER TABLE orders ADD CONSTRAINT c CHECK (total > 0) NOT VALID").unwrap().contains("syntax error"));
+        assert!(
+            refusal("ALTER TABLE orders ADD CONSTRAINT c CHECK (total > 0) NOT VALID")
+                .unwrap()
+                .contains("syntax error")
+        );
     }
 
     #[test]
@@ -99,9 +106,12 @@ mod sqlite_alter_tests {
     #[test]
     fn a_strict_rebuild_refuses_to_copy_a_row_of_the_wrong_type() {
         let conn = shop();
-        conn.execute_batch("INSERT INTO orders (id, customer_id, total, placed_on) VALUES (7, 1, '12.50', '2026-04-01')")
-            .unwrap();
-        let kind: String = conn.query_row("SELECT typeof(total) FROM orders WHERE id = 7", [], |row| row.get(0)).unwrap();
+        conn.execute_batch(
+            "INSERT INTO orders (id, customer_id, total, placed_on) VALUES (7, 1, '12.50', '2026-04-01')",
+        )
+        .unwrap();
+        let kind: String =
+            conn.query_row("SELECT typeof(total) FROM orders WHERE id = 7", [], |row| row.get(0)).unwrap();
         assert_eq!(kind, "real");
         let err = conn
             .execute_batch(
@@ -110,7 +120,10 @@ mod sqlite_alter_tests {
                  INSERT INTO orders_new SELECT id, customer_id, total, placed_on FROM orders;",
             )
             .unwrap_err();
-        assert_eq!(crate::sql::engine::message(&err), "cannot store REAL value in INTEGER column orders_new.total");
+        assert_eq!(
+            crate::sql::engine::message(&err),
+            "cannot store REAL value in INTEGER column orders_new.total"
+        );
     }
 
     /// Why the rebuild turns foreign keys off before `BEGIN` (step 1): inside a transaction the
@@ -136,7 +149,8 @@ mod sqlite_alter_tests {
             "ALTER TABLE orders ALTER COLUMN total SET DEFAULT 0",
             "ALTER TABLE orders ALTER COLUMN total DROP DEFAULT",
         ] {
-            let refused = refusal(sql).unwrap_or_else(|| panic!("SQLite now accepts {sql}: update the chapter"));
+            let refused =
+                refusal(sql).unwrap_or_else(|| panic!("SQLite now accepts {sql}: update the chapter"));
             assert!(refused.contains("syntax error"), "{sql}: {refused}");
         }
     }

@@ -1008,9 +1008,16 @@ mod tests {
             assert_eq!(parse(&with(good)).unwrap().body, b"hello", "{good:?}");
         }
         // (size line, column of the first byte that does not fit)
-        for (bad, column) in
-            [("5 junk", 3), ("5x", 2), ("5 ", 2), ("5;a ", 4), ("5;", 3), ("5;a=", 5), ("5;a=\"open", 10), ("5;a b", 5)]
-        {
+        for (bad, column) in [
+            ("5 junk", 3),
+            ("5x", 2),
+            ("5 ", 2),
+            ("5;a ", 4),
+            ("5;", 3),
+            ("5;a=", 5),
+            ("5;a=\"open", 10),
+            ("5;a b", 5),
+        ] {
             let err = error(&with(bad));
             assert_eq!((err.line, err.column, err.status), (5, column, 400), "{bad:?}: {}", err.message);
             assert!(err.message.contains("after the chunk size"), "{bad:?}: {}", err.message);

@@ -930,7 +930,12 @@ fn draw(outcome: Outcome) -> Figure {
         let side = if m.to == Side::Client.index() { Side::Client } else { Side::Server };
         Step {
             at: ms(at),
-            text: format!("{}: {} ← {}: arrives after both sides closed; no one reads it", time_text(ms(at), "ms"), side.name(), m.label),
+            text: format!(
+                "{}: {} ← {}: arrives after both sides closed; no one reads it",
+                time_text(ms(at), "ms"),
+                side.name(),
+                m.label
+            ),
             marks: vec![Mark::Arrived { message }],
         }
     }));

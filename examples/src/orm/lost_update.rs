@@ -140,13 +140,18 @@ fn run(input: &str) -> Result<String, InputError> {
     let patterns: [(&str, Save, bool); 3] = [
         ("Load the entity, add one in memory, save it", read_modify_write, false),
         ("Load the entity, let the database add one", increment, false),
-        ("A version column: save only if nobody saved since the load, else reload and retry", optimistic, true),
+        (
+            "A version column: save only if nobody saved since the load, else reload and retry",
+            optimistic,
+            true,
+        ),
     ];
     for (n, (title, save, detects)) in patterns.into_iter().enumerate() {
         let _ = writeln!(out, "\n{}. {title}:", n + 1);
         let (likes, conflicts) = run_requests(&names, save, &mut out)?;
         if detects {
-            let _ = writeln!(out, "  {} detected and retried", super::count(conflicts, "conflict", "conflicts"));
+            let _ =
+                writeln!(out, "  {} detected and retried", super::count(conflicts, "conflict", "conflicts"));
         }
         report(&mut out, likes, start, requests);
     }
@@ -178,7 +183,8 @@ mod tests {
             let first = if lost == 0 { "nothing lost".to_string() } else { format!("{lost} lost") };
             assert!(verdicts[0].ends_with(&first), "{out}");
             assert!(verdicts[1].ends_with("nothing lost") && verdicts[2].ends_with("nothing lost"), "{out}");
-            let retried = format!("  {} detected and retried", super::super::count(lost, "conflict", "conflicts"));
+            let retried =
+                format!("  {} detected and retried", super::super::count(lost, "conflict", "conflicts"));
             assert!(out.contains(&retried), "{out}");
         }
     }
@@ -188,7 +194,8 @@ mod tests {
     #[test]
     fn the_schedule_exposes_an_increment_that_is_not_atomic() {
         let not_atomic: Save = |db, post| {
-            let changed = db.execute("UPDATE posts SET likes = ? WHERE id = ?", &[post.likes + 1, post.id])?;
+            let changed =
+                db.execute("UPDATE posts SET likes = ? WHERE id = ?", &[post.likes + 1, post.id])?;
             Ok(Saved { lines: vec![changed_rows(changed)], conflicts: 0 })
         };
         let start = find_post(&mut Db::seeded(1, posts_mod_3).unwrap(), 1).unwrap().likes;

@@ -503,14 +503,19 @@ mod tests {
             let (a, b) = (connect(uri).unwrap(), connect(uri).unwrap());
             a.execute_batch(SETUP).unwrap();
             a.execute_batch("BEGIN; UPDATE t SET score = 0 WHERE id = 1;").unwrap();
-            let read = b.query_row("SELECT score FROM t WHERE id = 1", [], |row| row.get(0)).map_err(|e| e.to_string());
+            let read = b
+                .query_row("SELECT score FROM t WHERE id = 1", [], |row| row.get(0))
+                .map_err(|e| e.to_string());
             a.execute_batch("ROLLBACK").unwrap();
             read
         };
         let on_file = read_while_a_writes(&file_uri);
         let _ = std::fs::remove_file(&path);
         assert_eq!(on_file, Ok(9.5), "a file database admits a new reader and shows it the committed value");
-        assert_eq!(read_while_a_writes(&new_database_uri("engine-test")), Err("database is locked".to_string()));
+        assert_eq!(
+            read_while_a_writes(&new_database_uri("engine-test")),
+            Err("database is locked".to_string())
+        );
     }
 
     #[test]
