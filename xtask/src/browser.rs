@@ -26,6 +26,14 @@ pub fn test_all() -> anyhow::Result<()> {
     let skipped_log = project::target_dir().join("skipped-checks.txt");
     let _ = std::fs::remove_file(&skipped_log);
     step("cargo fmt --check", || step::run(project::cargo().args(["fmt", "--all", "--check"])))?;
+    step("rustfmt --check on the chapter modules (cargo fmt cannot see them)", || {
+        let files = chapter_module_files()?;
+        let mut rustfmt = Command::new("rustfmt");
+        rustfmt.current_dir(project::root()).args(["--check", "--edition", "2024"]).args(&files);
+        step::run(&mut rustfmt).context(
+            "format them with `rustfmt --edition 2024 <file>`: `cargo fmt` skips modules declared inside a macro",
+        )
+    })?;
     step("cargo clippy --all-targets -- -D warnings", || {
         step::run(project::cargo().args([
             "clippy",
@@ -178,4 +186,24 @@ fn npm_ci_if_needed(dir: &Path) -> anyhow::Result<()> {
         step::run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(dir))?;
         std::fs::write(&stamp, &lock).with_context(|| format!("writing {}", stamp.display()))
     })
+}
+
+/// Every `.rs` file under `examples/src/`. The chapters' modules are declared inside the
+/// `chapters!` macro (examples/src/lib.rs), where `cargo fmt` does not follow them.
+fn chapter_module_files() -> anyhow::Result<Vec<PathBuf>> {
+    fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> anyhow::Result<()> {
+        for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
+            let path = entry?.path();
+            if path.is_dir() {
+                walk(&path, files)?;
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                files.push(path);
+            }
+        }
+        Ok(())
+    }
+    let mut files = Vec::new();
+    walk(&project::root().join("examples").join("src"), &mut files)?;
+    files.sort();
+    Ok(files)
 }
