@@ -3,7 +3,8 @@
 //! prints must be the order the simulation gives. Generated programs (many seeds) and
 //! hand-written scenarios, each of which the simulation says Node orders the same way on every
 //! run. A program the simulation calls a race is run too, and Node must print one of the
-//! orders the race allows.
+//! orders the race allows. And one measurement the chapter quotes: what an idle `net.Socket`
+//! costs Node in memory.
 //!
 //! Without `node` on PATH: a failure in CI, else a loud note that nothing was checked.
 
@@ -122,4 +123,80 @@ fn a_race_the_simulation_reports_is_one_node_can_go_either_way_on() {
     assert_eq!(trace.races.len(), 1, "{:?}", trace.races);
     let got = node_order(&program, "race");
     assert!(got == ["main", "t", "i"] || got == ["main", "i", "t"], "{got:?}");
+}
+
+/// What Node keeps per idle TCP socket: the script opens `n` client sockets to a listener of
+/// this test process, leaves them idle, and reports the growth of V8's heap and of its resident
+/// set per socket, after two garbage collections before and after.
+const SOCKET_MEMORY_JS: &str = r#"'use strict';
+const net = require('node:net');
+const [port, n] = [Number(process.argv[2]), Number(process.argv[3])];
+function settled() { global.gc(); global.gc(); return process.memoryUsage(); }
+const before = settled();
+const sockets = [];
+let connected = 0;
+for (let i = 0; i < n; i++) {
+  const socket = net.connect(port, '127.0.0.1', () => {
+    if (++connected < n) return;
+    setTimeout(() => {
+      const after = settled();
+      console.log(`${(after.heapUsed - before.heapUsed) / n} ${(after.rss - before.rss) / n}`);
+      for (const s of sockets) s.destroy();
+    }, 100);
+  });
+  socket.on('error', (e) => { console.error(e.message); process.exit(1); });
+  sockets.push(socket);
+}
+"#;
+
+/// The chapter says an idle `net.Socket` costs Node about 1 KB of JavaScript heap and a few KB
+/// of resident memory, far more than the tens of bytes of a Rust loop's connection state.
+#[test]
+fn an_idle_node_socket_costs_about_a_kilobyte_of_heap() {
+    if !node_available() {
+        return;
+    }
+    const SOCKETS: usize = 2000;
+    raise_descriptor_limit(SOCKETS as u64 + 256);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("local_addr").port();
+    // Accept and hold every connection until Node has measured and closed its side.
+    let holder = std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for _ in 0..SOCKETS {
+            held.push(listener.accept().expect("accept").0);
+        }
+        held
+    });
+    let path = std::env::temp_dir().join(format!("bf-socket-memory-{}.cjs", std::process::id()));
+    std::fs::write(&path, SOCKET_MEMORY_JS).expect("write the script");
+    let output = Command::new("node")
+        .arg("--expose-gc")
+        .arg(&path)
+        .arg(port.to_string())
+        .arg(SOCKETS.to_string())
+        .output()
+        .expect("node runs");
+    let _ = std::fs::remove_file(&path);
+    drop(holder.join().expect("the accepting thread"));
+    assert!(output.status.success(), "node failed: {}", String::from_utf8_lossy(&output.stderr));
+    let stdout = String::from_utf8(output.stdout).expect("utf-8");
+    let figures: Vec<f64> = stdout.split_whitespace().map(|f| f.parse().expect("a number")).collect();
+    let [heap, rss] = figures[..] else { panic!("unexpected output {stdout:?}") };
+    eprintln!("Node, per idle socket: {heap:.0} bytes of V8 heap, {rss:.0} bytes of RSS");
+    assert!((400.0..4096.0).contains(&heap), "V8 heap per idle socket: {heap} bytes");
+    assert!((1024.0..65536.0).contains(&rss), "resident memory per idle socket: {rss} bytes");
+}
+
+/// This process holds one descriptor per socket: raise the soft limit (often 1024) towards the
+/// hard one if it is lower than `wanted`.
+fn raise_descriptor_limit(wanted: u64) {
+    let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: getrlimit and setrlimit read and write one valid `rlimit`.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 && limit.rlim_cur < wanted {
+            limit.rlim_cur = wanted.min(limit.rlim_max);
+            libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+        }
+    }
 }

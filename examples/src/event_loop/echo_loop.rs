@@ -44,10 +44,11 @@ fn run(input: &str) -> Result<String, InputError> {
     out.push_str("server: 1 thread, 1 epoll instance, non-blocking sockets\n");
     out.push_str(&format!("connections accepted: {}, open at the same time at the peak: {}\n", served.connections, served.peak_open));
     out.push_str(&format!("lines answered: {}, echoes the clients received: {}, wrong: {}\n", served.lines, load.echoes, load.wrong));
-    out.push_str(&format!("worker threads started: {}\n", if served.worker_started { "1" } else { "none" }));
+    out.push_str(&format!("threads that ran the handler: {}\n", served.handler_threads.len()));
+    out.push_str(&format!("connections closed on an error: {}\n", served.closed_on_error));
     out.push_str(&format!(
-        "state per connection on the loop: {} (a socket, two buffers and a flag; the largest buffers held {})\n",
-        size_class(epoll::connection_state_bytes()),
+        "state per connection on the loop: a struct of {} bytes (a socket, two buffers and a flag), plus\n  its buffers, which held {} at most\n",
+        epoll::connection_state_bytes(),
         size_class(served.largest_buffers)
     ));
     Ok(out)
@@ -71,7 +72,7 @@ mod tests {
         let out = run("clients = 50\nrounds = 3").unwrap();
         assert!(out.contains("connections accepted: 50, open at the same time at the peak: 50"), "{out}");
         assert!(out.contains("lines answered: 150, echoes the clients received: 150, wrong: 0"), "{out}");
-        assert!(out.contains("worker threads started: none"), "{out}");
+        assert!(out.contains("threads that ran the handler: 1\nconnections closed on an error: 0"), "{out}");
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! either replies at once or hands the work to a worker thread, which wakes the loop through an
 //! `eventfd` when the answer is ready (libuv's thread pool wakes Node's loop the same way).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
@@ -87,8 +87,10 @@ pub struct Served {
     pub connections: usize,
     pub peak_open: usize,
     pub lines: usize,
-    /// Whether a worker thread was started (only a handler that offloads starts one).
-    pub worker_started: bool,
+    /// Connections closed because their socket failed (a client reset, say); the others go on.
+    pub closed_on_error: usize,
+    /// The threads that ran the handler (the loop's own, if nothing else ever does).
+    pub handler_threads: HashSet<thread::ThreadId>,
     /// When each connection's replies were written, by connection number (accept order).
     pub replies_written: Vec<Vec<Instant>>,
     /// The largest buffer capacity a connection needed.
@@ -124,8 +126,8 @@ pub fn serve(listener: TcpListener, expected: usize, mut handle: impl FnMut(&[u8
     let mut served = Served::default();
     let (mut ready, mut buffer) = (Vec::new(), [0u8; 4096]);
     let deadline = Instant::now() + TIMEOUT;
-    let mut closed = 0;
-    while closed < expected {
+    // Until every expected client has come and gone.
+    while served.connections < expected || !connections.is_empty() {
         if Instant::now() > deadline {
             return Err(io::Error::new(io::ErrorKind::TimedOut, "clients did not finish in time"));
         }
@@ -136,6 +138,8 @@ pub fn serve(listener: TcpListener, expected: usize, mut handle: impl FnMut(&[u8
                     let stream = match listener.accept() {
                         Ok((stream, _)) => stream,
                         Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                        // A client that gave up before we accepted it: nothing to serve.
+                        Err(e) if e.kind() == io::ErrorKind::ConnectionAborted => continue,
                         Err(e) => return Err(e),
                     };
                     stream.set_nonblocking(true)?;
@@ -152,54 +156,80 @@ pub fn serve(listener: TcpListener, expected: usize, mut handle: impl FnMut(&[u8
                 WAKER => {
                     let Some(worker) = &worker else { continue };
                     for (token, reply) in worker.finished()? {
-                        if let Some(connection) = connections.get_mut(&token) {
-                            send(&epoll, token, connection, &reply, &mut served)?;
+                        let Some(connection) = connections.get_mut(&token) else { continue };
+                        if send(&epoll, token, connection, &reply, &mut served).is_err() {
+                            close_on_error(&mut connections, token, &mut served);
                         }
                     }
                 }
                 token => {
                     let Some(connection) = connections.get_mut(&token) else { continue };
-                    if events & libc::EPOLLOUT as u32 != 0 {
-                        send(&epoll, token, connection, &[], &mut served)?;
+                    if events & libc::EPOLLOUT as u32 != 0 && send(&epoll, token, connection, &[], &mut served).is_err() {
+                        close_on_error(&mut connections, token, &mut served);
+                        continue;
                     }
-                    let mut open = true;
-                    // Read until the socket is empty (it never blocks: it is non-blocking).
-                    loop {
-                        match connection.stream.read(&mut buffer) {
-                            Ok(0) => {
-                                open = false;
-                                break;
-                            }
-                            Ok(n) => connection.unread.extend_from_slice(&buffer[..n]),
-                            Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                            Err(e) => return Err(e),
+                    let open = match read_available(connection, &mut buffer) {
+                        Ok(open) => open,
+                        Err(_) => {
+                            close_on_error(&mut connections, token, &mut served);
+                            continue;
                         }
-                    }
+                    };
+                    let mut failed = false;
                     while let Some(end) = connection.unread.iter().position(|&b| b == b'\n') {
                         let line: Vec<u8> = connection.unread.drain(..=end).collect();
                         served.lines += 1;
+                        served.handler_threads.insert(thread::current().id());
                         match handle(&line) {
-                            Handled::Reply(reply) => send(&epoll, token, connection, &reply, &mut served)?,
-                            Handled::Offload(job) => {
-                                if worker.is_none() {
-                                    worker = Some(Worker::start(&epoll)?);
-                                    served.worker_started = true;
+                            Handled::Reply(reply) => {
+                                if send(&epoll, token, connection, &reply, &mut served).is_err() {
+                                    failed = true;
+                                    break;
                                 }
-                                worker.as_ref().expect("started above").submit(token, job);
+                            }
+                            Handled::Offload(job) => {
+                                let worker = match &worker {
+                                    Some(worker) => worker,
+                                    None => worker.insert(Worker::start(&epoll)?),
+                                };
+                                worker.submit(token, job);
                             }
                         }
                     }
                     served.largest_buffers =
                         served.largest_buffers.max(connection.unread.capacity() + connection.unsent.capacity());
-                    if !open {
+                    if failed {
+                        close_on_error(&mut connections, token, &mut served);
+                    } else if !open {
                         connections.remove(&token); // dropping the stream closes the socket
-                        closed += 1;
                     }
                 }
             }
         }
     }
     Ok(served)
+}
+
+/// Reads until the socket is empty (it never blocks: it is non-blocking); false once the client
+/// has closed its side. An error belongs to this connection alone: a reset from one client must
+/// not end the server.
+fn read_available(connection: &mut Connection, buffer: &mut [u8]) -> io::Result<bool> {
+    loop {
+        match connection.stream.read(buffer) {
+            Ok(0) => return Ok(false),
+            Ok(n) => connection.unread.extend_from_slice(&buffer[..n]),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(true),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Drops a connection whose socket failed (`ECONNRESET`, `EPIPE`): closing it is the whole
+/// handling; every other connection goes on being served.
+fn close_on_error(connections: &mut HashMap<u64, Connection>, token: u64, served: &mut Served) {
+    connections.remove(&token);
+    served.closed_on_error += 1;
 }
 
 /// Writes what the socket takes now; keeps the rest and asks epoll to say when it is writable.
@@ -351,4 +381,46 @@ pub fn load(address: SocketAddr, clients: usize, rounds: usize, while_open: impl
     }
     while_open();
     Ok(load)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Closes `client`'s socket with a reset (RST) instead of an orderly FIN: `SO_LINGER` on
+    /// with a zero timeout makes `close` abort the connection.
+    fn reset(client: Client) {
+        let linger = libc::linger { l_onoff: 1, l_linger: 0 };
+        // SAFETY: passes a valid `linger` and its size for a socket we own.
+        let result = unsafe {
+            libc::setsockopt(
+                client.stream.as_raw_fd(),
+                libc::SOL_SOCKET,
+                libc::SO_LINGER,
+                (&linger as *const libc::linger).cast(),
+                size_of::<libc::linger>() as libc::socklen_t,
+            )
+        };
+        assert_eq!(result, 0, "setsockopt: {}", io::Error::last_os_error());
+        drop(client); // both descriptors (the stream and its reader's clone) close: RST
+    }
+
+    #[test]
+    fn a_client_that_resets_is_closed_and_the_others_are_served() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = listener.local_addr().unwrap();
+        let server = thread::spawn(move || serve(listener, 3, |line| Handled::Reply(line.to_vec())));
+        let mut rude = Client::connect(address).unwrap();
+        rude.send("hello").unwrap();
+        assert_eq!(rude.receive().unwrap(), "hello"); // accepted and served once
+        rude.stream.write_all(b"half a li").unwrap();
+        reset(rude);
+        for i in 0..2 {
+            let mut polite = Client::connect(address).unwrap();
+            polite.send(&format!("polite {i}")).unwrap();
+            assert_eq!(polite.receive().unwrap(), format!("polite {i}"));
+        }
+        let served = server.join().unwrap().expect("one client's reset does not end the server");
+        assert_eq!((served.connections, served.lines, served.closed_on_error), (3, 3, 1));
+    }
 }
