@@ -15,7 +15,9 @@
 //!    expires or I/O completes, then runs the callbacks of the I/O that has completed;
 //! 4. **check**: runs the immediates queued before the phase began (ones they queue wait for the
 //!    next iteration);
-//! 5. close callbacks (none in this language), then back to 2 while anything is pending.
+//! 5. close callbacks (none in this language), then timers (2) again, and round to poll while
+//!    anything is pending. Since libuv 1.45 (Node 20) `uv_run` runs timers once before its first
+//!    iteration and then at the end of each, after the close callbacks, as here.
 //!
 //! `fs` work runs on the thread pool (`threadpool` threads, FIFO queue); `net` I/O needs no
 //! thread. The simulation also says where real Node's order depends on timing: a 1 ms timer
