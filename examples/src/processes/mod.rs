@@ -1,9 +1,14 @@
 //! Chapter "Processes, threads and cores".
 
 pub mod amdahl;
+pub mod context_switch;
 pub mod crash;
+pub mod litmus;
+pub mod message_passing;
+pub mod orderings_compiled;
 pub mod race_refused;
 pub mod scheduler;
+pub mod store_buffering;
 pub mod threads_share;
 pub mod wordcount;
 
@@ -17,7 +22,16 @@ pub const EXAMPLES: &[crate::registry::Example] = &[
     wordcount::EXAMPLE,
     #[cfg(not(target_family = "wasm"))]
     crash::EXAMPLE,
+    #[cfg(not(target_family = "wasm"))]
+    store_buffering::EXAMPLE,
+    #[cfg(not(target_family = "wasm"))]
+    message_passing::EXAMPLE,
+    #[cfg(not(target_family = "wasm"))]
+    orderings_compiled::EXAMPLE,
+    #[cfg(not(target_family = "wasm"))]
+    context_switch::EXAMPLE,
     scheduler::EXAMPLE,
     scheduler::PREDICT,
+    litmus::EXAMPLE,
     amdahl::EXAMPLE,
 ];
