@@ -13,6 +13,7 @@ use std::thread;
 use std::time::Instant;
 
 use crate::input::Params;
+use crate::processes::affinity;
 use crate::processes::wordcount::child_program;
 use crate::registry::{Example, InputError, Run, Runs};
 
@@ -20,8 +21,8 @@ pub const EXAMPLE: Example = Example {
     id: "processes::context_switch",
     title: "A measured context switch, beside a function call and an atomic add",
     file: file!(),
-    default_input: "round_trips = 200\nbatches = 50\n",
-    input_help: "`round_trips = N` per timed batch (10 to 10000) and `batches = N` (5 to 500); the fastest batch counts",
+    default_input: "round_trips = 20\nbatches = 200\n",
+    input_help: "`round_trips = N` per timed batch (5 to 10000) and `batches = N` (5 to 1000); the fastest batch of each kind counts",
     runs: Runs::NativeOnly {
         reason: "it blocks real threads and a child process on pipes and reads the kernel's counters",
         simulation: Some("processes::scheduler"),
@@ -33,13 +34,13 @@ pub const EXAMPLE: Example = Example {
 /// Time per context switch (or per operation), in nanoseconds, from the fastest of `batches`
 /// batches: the batch least disturbed by whatever else the machine was doing.
 fn fastest_batch(batches: u32, ops_per_batch: u32, mut batch: impl FnMut()) -> f64 {
-    (0..batches)
-        .map(|_| {
-            let started = Instant::now();
-            batch();
-            started.elapsed().as_nanos() as f64 / f64::from(ops_per_batch)
-        })
-        .fold(f64::INFINITY, f64::min)
+    (0..batches).map(|_| time_per_op(ops_per_batch, &mut batch)).fold(f64::INFINITY, f64::min)
+}
+
+fn time_per_op(ops: u32, batch: &mut impl FnMut()) -> f64 {
+    let started = Instant::now();
+    batch();
+    started.elapsed().as_nanos() as f64 / f64::from(ops)
 }
 
 /// One side of the ping-pong: send a byte, block until the other side sends it back. Each
@@ -60,65 +61,70 @@ fn echo(from: &mut impl Read, to: &mut impl Write) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Two threads of this process, pinned to the calling thread's CPU (a spawned thread inherits
-/// its creator's affinity). Returns ns per switch, and each side's switches per round trip.
-fn thread_ping_pong(round_trips: u32, batches: u32) -> Result<(f64, Switched, Switched), String> {
-    let (mut from_partner, mut partner_to_me) = std::io::pipe().map_err(|e| format!("a pipe: {e}"))?;
-    let (mut partner_from_me, mut to_partner) = std::io::pipe().map_err(|e| format!("a pipe: {e}"))?;
+/// What the ping-pong measured: ns per switch with a partner thread and with a child process,
+/// and the switches the kernel counted for this thread, the partner thread and the child.
+pub struct PingPong {
+    pub thread_ns: f64,
+    pub process_ns: f64,
+    pub mine: Switched,
+    pub partner: Switched,
+    pub child: Switched,
+}
+
+/// Ping-pong with a partner thread of this process (a spawned thread inherits its creator's CPU
+/// affinity) and with a child process (`processes-child echo`, which inherits it across fork
+/// and exec) through two pipes each. Their batches take turns, so both meet the same load.
+fn ping_pong(round_trips: u32, batches: u32) -> Result<PingPong, String> {
+    let io = |what: &'static str| move |e: std::io::Error| format!("{what}: {e}");
+    let (mut from_partner, mut partner_to_me) = std::io::pipe().map_err(io("a pipe"))?;
+    let (mut partner_from_me, mut to_partner) = std::io::pipe().map_err(io("a pipe"))?;
     let partner = thread::spawn(move || -> std::io::Result<Switched> {
         let before = Switched::now()?;
         echo(&mut partner_from_me, &mut partner_to_me)?;
         before.since()
     });
-    let before = Switched::now().map_err(|e| format!("reading the switch counters: {e}"))?;
-    let mut failed = None;
-    let ns = fastest_batch(batches, 2 * round_trips, || {
-        for _ in 0..round_trips {
-            if let Err(e) = ping(&mut to_partner, &mut from_partner) {
-                failed.get_or_insert(e);
-            }
-        }
-    });
-    let mine = before.since().map_err(|e| format!("reading the switch counters: {e}"))?;
-    drop(to_partner); // the partner reads end-of-file and returns
-    let theirs = partner.join().map_err(|_| "the partner thread panicked")?.map_err(|e| format!("partner: {e}"))?;
-    match failed {
-        Some(e) => Err(format!("the ping-pong between threads failed: {e}")),
-        None => Ok((ns, mine, theirs)),
-    }
-}
-
-/// The same ping-pong with a child process (`processes-child echo`, which inherits this
-/// thread's CPU affinity across fork and exec), through its stdin and stdout.
-fn process_ping_pong(round_trips: u32, batches: u32) -> Result<(f64, Switched, Switched), String> {
     let mut child = Command::new(child_program()?)
         .arg("echo")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
-        .map_err(|e| format!("starting the child: {e}"))?;
+        .map_err(io("starting the child"))?;
     let (mut to_child, mut from_child) = (child.stdin.take().ok_or("no stdin")?, child.stdout.take().ok_or("no stdout")?);
-    let before = Switched::now().map_err(|e| format!("reading the switch counters: {e}"))?;
+
+    let before = Switched::now().map_err(io("reading the switch counters"))?;
+    let (mut thread_ns, mut process_ns) = (f64::INFINITY, f64::INFINITY);
     let mut failed = None;
-    let ns = fastest_batch(batches, 2 * round_trips, || {
-        for _ in 0..round_trips {
-            if let Err(e) = ping(&mut to_child, &mut from_child) {
-                failed.get_or_insert(e);
+    for _ in 0..batches {
+        thread_ns = thread_ns.min(time_per_op(2 * round_trips, &mut || {
+            for _ in 0..round_trips {
+                if let Err(e) = ping(&mut to_partner, &mut from_partner) {
+                    failed.get_or_insert(format!("the ping-pong between threads failed: {e}"));
+                }
             }
-        }
-    });
-    let mine = before.since().map_err(|e| format!("reading the switch counters: {e}"))?;
-    drop(to_child);
-    let mut report = String::new();
-    from_child.read_to_string(&mut report).map_err(|e| format!("reading the child's report: {e}"))?;
-    let status = child.wait().map_err(|e| format!("waiting for the child: {e}"))?;
-    if let Some(e) = failed {
-        return Err(format!("the ping-pong with the child failed: {e}"));
+        }));
+        process_ns = process_ns.min(time_per_op(2 * round_trips, &mut || {
+            for _ in 0..round_trips {
+                if let Err(e) = ping(&mut to_child, &mut from_child) {
+                    failed.get_or_insert(format!("the ping-pong with the child failed: {e}"));
+                }
+            }
+        }));
     }
-    let theirs = Switched::parse(report.trim())
+    let mine = before.since().map_err(io("reading the switch counters"))?;
+
+    drop(to_partner); // the partner reads end-of-file and returns its counts
+    let partner = partner.join().map_err(|_| "the partner thread panicked")?.map_err(io("the partner thread"))?;
+    drop(to_child); // the child too, and prints them
+    let mut report = String::new();
+    from_child.read_to_string(&mut report).map_err(io("reading the child's report"))?;
+    let status = child.wait().map_err(io("waiting for the child"))?;
+    if let Some(failure) = failed {
+        return Err(failure);
+    }
+    let child = Switched::parse(report.trim())
         .ok_or_else(|| format!("the child ({status}) reported {report:?} instead of its switch counts"))?;
-    Ok((ns, mine, theirs))
+    Ok(PingPong { thread_ns, process_ns, mine, partner, child })
 }
 
 /// Context switches of one thread, as the kernel counts them in
@@ -128,7 +134,7 @@ fn process_ping_pong(round_trips: u32, batches: u32) -> Result<(f64, Switched, S
 pub struct Switched {
     pub voluntary: u64,
     pub involuntary: u64,
-    pub cpu: i32,
+    pub cpu: Option<usize>,
 }
 
 impl Switched {
@@ -142,7 +148,7 @@ impl Switched {
         Ok(Switched {
             voluntary: count("voluntary_ctxt_switches:")?,
             involuntary: count("nonvoluntary_ctxt_switches:")?,
-            cpu: current_cpu(),
+            cpu: affinity::current_cpu(),
         })
     }
 
@@ -167,7 +173,8 @@ impl Switched {
         if words.next().is_some() {
             return None;
         }
-        Some(Switched { voluntary: voluntary.parse().ok()?, involuntary: involuntary.parse().ok()?, cpu: cpu.parse().ok()? })
+        let cpu = if cpu == "unknown" { None } else { Some(cpu.parse().ok()?) };
+        Some(Switched { voluntary: voluntary.parse().ok()?, involuntary: involuntary.parse().ok()?, cpu })
     }
 }
 
@@ -204,11 +211,8 @@ fn baselines(batches: u32) -> [f64; 3] {
 
 /// Everything one run measured.
 pub struct Measured {
-    pub pinned: Result<(), String>,
-    pub thread_ns: f64,
-    pub thread_sides: [Switched; 2],
-    pub process_ns: f64,
-    pub process_sides: [Switched; 2],
+    pub pinned: Result<usize, String>,
+    pub ping_pong: PingPong,
     pub on_one_cpu: bool,
     pub call_ns: f64,
     pub atomic_ns: f64,
@@ -220,64 +224,21 @@ pub struct Measured {
 pub fn measure(round_trips: u32, batches: u32) -> Result<Measured, String> {
     let measuring = thread::spawn(move || -> Result<Measured, String> {
         let pinned = pin_to_one_cpu();
-        let cpu = current_cpu();
-        let warm_up = 20.min(round_trips);
-        thread_ping_pong(warm_up, 1)?;
-        let (thread_ns, mine, partner) = thread_ping_pong(round_trips, batches)?;
-        let (process_ns, parent, child) = process_ping_pong(round_trips, batches)?;
-        let sides = [mine, partner, parent, child];
-        let on_one_cpu = pinned.is_ok() && sides.iter().all(|side| side.cpu == cpu);
+        ping_pong(round_trips.min(20), 1)?; // warm up: page in the child program, fill the caches
+        let ping_pong = ping_pong(round_trips, batches)?;
+        let sides = [ping_pong.mine, ping_pong.partner, ping_pong.child];
+        let on_one_cpu = pinned.as_ref().is_ok_and(|&cpu| sides.iter().all(|side| side.cpu == Some(cpu)));
         let [call_ns, atomic_ns, mutex_ns] = baselines(batches.min(20));
-        Ok(Measured {
-            pinned,
-            thread_ns,
-            thread_sides: [mine, partner],
-            process_ns,
-            process_sides: [parent, child],
-            on_one_cpu,
-            call_ns,
-            atomic_ns,
-            mutex_ns,
-        })
+        Ok(Measured { pinned, ping_pong, on_one_cpu, call_ns, atomic_ns, mutex_ns })
     });
     measuring.join().map_err(|_| "the measuring thread panicked".to_string())?
 }
 
-/// Restricts the calling thread to the first CPU it may use now.
-#[cfg(target_os = "linux")]
-fn pin_to_one_cpu() -> Result<(), String> {
-    // SAFETY: cpu_set_t is plain data; the calls get its size and a pointer to it.
-    unsafe {
-        let mut allowed: libc::cpu_set_t = std::mem::zeroed();
-        if libc::sched_getaffinity(0, size_of::<libc::cpu_set_t>(), &mut allowed) != 0 {
-            return Err(format!("sched_getaffinity: {}", std::io::Error::last_os_error()));
-        }
-        let first = (0..libc::CPU_SETSIZE as usize)
-            .find(|&cpu| libc::CPU_ISSET(cpu, &allowed))
-            .ok_or("the affinity mask is empty")?;
-        let mut one: libc::cpu_set_t = std::mem::zeroed();
-        libc::CPU_SET(first, &mut one);
-        if libc::sched_setaffinity(0, size_of::<libc::cpu_set_t>(), &one) != 0 {
-            return Err(format!("sched_setaffinity: {}", std::io::Error::last_os_error()));
-        }
-    }
-    Ok(())
-}
-
-#[cfg(not(target_os = "linux"))]
-fn pin_to_one_cpu() -> Result<(), String> {
-    Err("pinning a thread to a CPU is done here with Linux's sched_setaffinity".into())
-}
-
-#[cfg(target_os = "linux")]
-fn current_cpu() -> i32 {
-    // SAFETY: no arguments, no memory.
-    unsafe { libc::sched_getcpu() }
-}
-
-#[cfg(not(target_os = "linux"))]
-fn current_cpu() -> i32 {
-    -1
+/// Restricts the calling thread to the first CPU it may use now, and returns that CPU.
+fn pin_to_one_cpu() -> Result<usize, String> {
+    let first = *affinity::allowed_cpus()?.first().ok_or("the affinity mask is empty")?;
+    affinity::pin_to(first)?;
+    Ok(first)
 }
 
 // ANCHOR: child
@@ -290,7 +251,8 @@ pub fn child_echo() -> ExitCode {
     });
     match result {
         Ok(switched) => {
-            println!("{} {} {}", switched.voluntary, switched.involuntary, switched.cpu);
+            let cpu = switched.cpu.map_or("unknown".to_string(), |cpu| cpu.to_string());
+            println!("{} {} {cpu}", switched.voluntary, switched.involuntary);
             ExitCode::SUCCESS
         }
         Err(e) => {
@@ -312,44 +274,41 @@ pub fn switch_class(ns: f64) -> &'static str {
 
 pub fn report(round_trips: u32, batches: u32) -> Result<String, String> {
     let m = measure(round_trips, batches)?;
+    let p = &m.ping_pong;
     let yes = |b: bool| if b { "yes" } else { "NO" };
     let mut out = format!(
-        "two threads, then this process and a child, hand a byte back and forth through two pipes;\n\
-         {batches} batches of {round_trips} round trips each, the fastest batch counts\n"
+        "this thread hands a byte back and forth through two pipes with a partner thread, and\n\
+         through two more with a child process: {batches} batches of {round_trips} round trips\n\
+         each, taking turns; the fastest batch of each counts\n"
     );
     match &m.pinned {
-        Ok(()) => out.push_str("both sides pinned to one CPU: every round trip is two context switches\n\n"),
+        Ok(_) => out.push_str("all pinned to one CPU: every round trip is two context switches\n\n"),
         Err(why) => out.push_str(&format!(
             "NOT pinned ({why}): the sides may run on two CPUs, and a round trip then\n\
              includes waking the other CPU\n\n"
         )),
     }
-    out.push_str(&format!("thread switch (round trip / 2):  {}\n", switch_class(m.thread_ns)));
-    let process_vs_thread = m.process_ns / m.thread_ns;
-    out.push_str(&format!(
-        "process switch:                  {}\n",
-        match process_vs_thread {
-            r if r < 0.5 => "under half a thread switch (unexpected)",
-            r if r < 2.0 => "between 0.5x and 2x a thread switch: about the same",
-            _ => "over 2x a thread switch",
-        }
-    ));
+    out.push_str(&format!("thread switch (round trip / 2):  {}\n", switch_class(p.thread_ns)));
+    let process_class = match p.process_ns / p.thread_ns {
+        r if r < 0.5 => "under half a thread switch (unexpected)",
+        r if r < 2.0 => "between 0.5x and 2x a thread switch: about the same",
+        _ => "over 2x a thread switch",
+    };
+    out.push_str(&format!("process switch:                  {process_class}\n"));
     out.push_str(&format!("all of it on one CPU:            {}\n", yes(m.on_one_cpu)));
-    let expected = u64::from(round_trips) * u64::from(batches);
-    let each_side = |sides: &[Switched; 2]| sides.iter().all(|side| side.total() >= expected);
+    let each = u64::from(round_trips) * u64::from(batches);
+    let counted = p.partner.total() >= each && p.child.total() >= each && p.mine.total() >= 2 * each;
     out.push_str(&format!(
-        "the kernel counted at least one switch per round trip for each thread: {}\n",
-        yes(each_side(&m.thread_sides))
+        "the kernel counted at least one switch per round trip for each of this thread,\n\
+         the partner thread and the child: {}\n\
+         (voluntary when a side blocked in read, involuntary when the write that woke the\n\
+         other side preempted it)\n\n",
+        yes(counted)
     ));
-    out.push_str(&format!(
-        "  and for the parent and the child process:                           {}\n",
-        yes(each_side(&m.process_sides))
-    ));
-    out.push_str("  (voluntary when a side blocked in read, involuntary when the other's write preempted it)\n\n");
     // Lower bounds that hold in the unoptimised test build (where the loops around the call,
     // the add and the lock cost more) as well as in an optimised one.
     let times = |what: &str, ns: f64, at_least: f64| {
-        let ratio = m.thread_ns / ns;
+        let ratio = p.thread_ns / ns;
         if ratio > at_least {
             format!("a thread switch costs more than {at_least}x {what}\n")
         } else {
@@ -364,8 +323,8 @@ pub fn report(round_trips: u32, batches: u32) -> Result<String, String> {
 
 fn run(input: &str) -> Result<String, InputError> {
     let params = Params::parse(input, &["round_trips", "batches"])?;
-    let round_trips = params.number_or("round_trips", 10, 10_000, 200)?;
-    let batches = params.number_or("batches", 5, 500, 50)?;
+    let round_trips = params.number_or("round_trips", 5, 10_000, 20)?;
+    let batches = params.number_or("batches", 5, 1_000, 200)?;
     report(round_trips, batches).map_err(InputError::new)
 }
 
@@ -375,24 +334,25 @@ mod tests {
 
     #[test]
     fn a_switch_is_microseconds_and_costs_far_more_than_a_call() {
-        let m = measure(100, 20).unwrap();
+        let m = measure(20, 100).unwrap();
         assert!(m.pinned.is_ok(), "{:?}", m.pinned);
         assert!(m.on_one_cpu);
-        for sides in [m.thread_sides, m.process_sides] {
-            for side in sides {
-                assert!(side.total() >= 2_000, "{side:?}");
-            }
+        let p = &m.ping_pong;
+        for side in [p.partner, p.child] {
+            assert!(side.total() >= 2_000, "{side:?}");
         }
-        assert!(m.thread_ns > 100.0 * m.call_ns, "switch {} ns, call {} ns", m.thread_ns, m.call_ns);
-        assert!(m.thread_ns > 100.0 * m.atomic_ns, "switch {} ns, atomic {} ns", m.thread_ns, m.atomic_ns);
-        assert!(m.thread_ns > 10.0 * m.mutex_ns, "switch {} ns, mutex {} ns", m.thread_ns, m.mutex_ns);
-        let ratio = m.process_ns / m.thread_ns;
+        assert!(p.mine.total() >= 4_000, "{:?}", p.mine);
+        assert!(p.thread_ns > 100.0 * m.call_ns, "switch {} ns, call {} ns", p.thread_ns, m.call_ns);
+        assert!(p.thread_ns > 100.0 * m.atomic_ns, "switch {} ns, atomic {} ns", p.thread_ns, m.atomic_ns);
+        assert!(p.thread_ns > 10.0 * m.mutex_ns, "switch {} ns, mutex {} ns", p.thread_ns, m.mutex_ns);
+        let ratio = p.process_ns / p.thread_ns;
         assert!((0.5..2.0).contains(&ratio), "process/thread = {ratio}");
     }
 
     #[test]
     fn the_child_report_is_parsed_strictly() {
-        assert_eq!(Switched::parse("12 3 1"), Some(Switched { voluntary: 12, involuntary: 3, cpu: 1 }));
+        assert_eq!(Switched::parse("12 3 1"), Some(Switched { voluntary: 12, involuntary: 3, cpu: Some(1) }));
+        assert_eq!(Switched::parse("12 3 unknown"), Some(Switched { voluntary: 12, involuntary: 3, cpu: None }));
         assert_eq!(Switched::parse("12 3"), None);
         assert_eq!(Switched::parse("12 3 4 5"), None);
         assert_eq!(Switched::parse("x 3 1"), None);
@@ -409,7 +369,7 @@ mod tests {
     fn limits_are_checked() {
         assert_eq!(
             run("batches = 1").unwrap_err().to_string(),
-            "input line 1: 1 is out of range (from 5 to 500)"
+            "input line 1: 1 is out of range (from 5 to 1000)"
         );
     }
 }

@@ -18,7 +18,7 @@
 //!   simpler than the real ARM model (no dependencies, for one) but forbids and allows the same
 //!   outcomes on the classic tests.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::figure::{Figure, Mark, Message, Note, Step};
 use crate::input::Params;
@@ -74,7 +74,7 @@ pub enum Model {
 /// Where a program is: for each thread, which instructions are done (in SC and TSO always a
 /// prefix, in the weak model any set), the registers, memory, and (TSO) each thread's store
 /// buffer, oldest first.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 struct State {
     done: Vec<u8>,
     registers: Vec<u8>,
@@ -170,7 +170,7 @@ pub fn explore(model: Model, program: &[Vec<Op>], registers: usize, locations: u
         buffers: vec![Vec::new(); program.len()],
     };
     let mut explored = Explored { outcomes: BTreeMap::new(), states: 0 };
-    let mut seen = HashSet::new();
+    let mut seen = BTreeSet::new();
     let mut path = Vec::new();
     visit(model, program, start, &mut seen, &mut path, &mut explored)?;
     explored.states = seen.len();
@@ -181,7 +181,7 @@ fn visit(
     model: Model,
     program: &[Vec<Op>],
     state: State,
-    seen: &mut HashSet<State>,
+    seen: &mut BTreeSet<State>,
     path: &mut Vec<Event>,
     explored: &mut Explored,
 ) -> Result<(), String> {

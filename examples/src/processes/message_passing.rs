@@ -14,7 +14,7 @@ pub const EXAMPLE: Example = Example {
     id: "processes::message_passing",
     title: "Message passing: publish data with a Release store, read it after an Acquire load",
     file: file!(),
-    default_input: "messages = 50000\n",
+    default_input: "messages = 10000\n",
     input_help: "`messages = N` handed from writer to reader (1000 to 1000000) with each pair of orderings",
     runs: Runs::NativeOnly {
         reason: "it hands messages between two real OS threads, which the browser playground does not have",
@@ -121,7 +121,7 @@ fn hardware_note() -> &'static str {
 
 fn run(input: &str) -> Result<String, InputError> {
     let params = Params::parse(input, &["messages"])?;
-    let messages = params.number_or("messages", 1_000, 1_000_000, 50_000)?;
+    let messages = params.number_or("messages", 1_000, 1_000_000, 10_000)?;
     Ok(report(messages))
 }
 
@@ -131,7 +131,7 @@ mod tests {
 
     #[test]
     fn release_acquire_never_shows_stale_data() {
-        assert_eq!(hand_over(20_000, Ordering::Release, Ordering::Acquire), 0);
+        assert_eq!(hand_over(10_000, Ordering::Release, Ordering::Acquire), 0);
     }
 
     /// x86-TSO keeps a thread's stores in order and its loads in order, so on x86 even the
@@ -140,7 +140,7 @@ mod tests {
     #[test]
     #[cfg(any(target_arch = "x86_64", target_arch = "x86"))]
     fn on_x86_even_relaxed_happens_to_work() {
-        assert_eq!(hand_over(20_000, Ordering::Relaxed, Ordering::Relaxed), 0);
+        assert_eq!(hand_over(10_000, Ordering::Relaxed, Ordering::Relaxed), 0);
     }
 
     #[test]

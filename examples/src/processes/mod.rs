@@ -1,5 +1,6 @@
 //! Chapter "Processes, threads and cores".
 
+pub mod affinity;
 pub mod amdahl;
 pub mod context_switch;
 pub mod crash;
@@ -19,15 +20,15 @@ pub const EXAMPLES: &[crate::registry::Example] = &[
     #[cfg(not(target_family = "wasm"))]
     race_refused::EXAMPLE,
     #[cfg(not(target_family = "wasm"))]
-    wordcount::EXAMPLE,
-    #[cfg(not(target_family = "wasm"))]
-    crash::EXAMPLE,
-    #[cfg(not(target_family = "wasm"))]
     store_buffering::EXAMPLE,
     #[cfg(not(target_family = "wasm"))]
     message_passing::EXAMPLE,
     #[cfg(not(target_family = "wasm"))]
     orderings_compiled::EXAMPLE,
+    #[cfg(not(target_family = "wasm"))]
+    wordcount::EXAMPLE,
+    #[cfg(not(target_family = "wasm"))]
+    crash::EXAMPLE,
     #[cfg(not(target_family = "wasm"))]
     context_switch::EXAMPLE,
     scheduler::EXAMPLE,

@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicU32, Ordering, fence};
 use std::thread;
 
 use crate::input::Params;
+use crate::processes::affinity;
 use crate::registry::{Example, InputError, Run, Runs};
 
 pub const EXAMPLE: Example = Example {
@@ -70,41 +71,60 @@ struct Cells {
     y: Line,
     /// Run number `i` starts when A stores `i` here; B spins on it (the start barrier).
     go: Line,
+    /// Which of `MODES` run `i` uses, written before `go`; `STOP` ends B's loop.
+    mode: Line,
     /// B stores `i` here when its half of run `i` is done, after `b_saw`.
     b_done: Line,
     b_saw: Line,
 }
 
-/// Runs `runs` rounds of the test with `mode`, numbered from `first`, and counts the outcomes
-/// (r1, r2) at index `2 * r1 + r2`. The calling thread is A; B is a second thread.
-fn block(cells: &Cells, mode: Mode, first: u32, runs: u32) -> [u64; 4] {
-    let mut counts = [0u64; 4];
-    thread::scope(|scope| {
-        scope.spawn(|| {
-            for run in first..first + runs {
-                wait_until(&cells.go.0, run);
-                pause(skew(run, 1) % 4);
-                let r2 = store_then_load(&cells.y.0, &cells.x.0, mode);
-                cells.b_saw.0.store(r2, Ordering::Relaxed);
-                cells.b_done.0.store(run, Ordering::Release);
+const STOP: u32 = u32::MAX;
+
+/// Thread B: plays its half of every run A starts, with the mode A chose, until told to stop.
+fn thread_b(cells: &Cells) {
+    for run in 1.. {
+        wait_until(&cells.go.0, run);
+        let Some(&mode) = MODES.get(cells.mode.0.load(Ordering::Relaxed) as usize) else { return };
+        pause(skew(run, 1) % 4);
+        let r2 = store_then_load(&cells.y.0, &cells.x.0, mode);
+        cells.b_saw.0.store(r2, Ordering::Relaxed);
+        cells.b_done.0.store(run, Ordering::Release);
+    }
+}
+
+/// Thread A starts each run and plays its own half. The modes take turns, `block` runs at a
+/// time, so each meets the same load on the machine; A stops once every outcome each mode
+/// allows has been seen `enough` times, or at `max_runs` runs each. Outcomes (r1, r2) are
+/// counted at index `2 * r1 + r2`.
+fn thread_a(cells: &Cells, enough: u64, block: u32, max_runs: u64) -> [[u64; 4]; 4] {
+    let mut counts = [[0u64; 4]; 4];
+    let mut run = 0u32;
+    let mut runs_each = 0u64;
+    while runs_each < max_runs && !complete(&counts, enough) {
+        let runs = u64::from(block).min(max_runs - runs_each);
+        for (index, (&mode, seen)) in MODES.iter().zip(counts.iter_mut()).enumerate() {
+            for _ in 0..runs {
+                run += 1;
+                cells.x.0.store(0, Ordering::Relaxed);
+                cells.y.0.store(0, Ordering::Relaxed);
+                cells.mode.0.store(index as u32, Ordering::Relaxed);
+                cells.go.0.store(run, Ordering::Release); // B may start: all of the above happen-before
+                pause(skew(run, 2) % 16);
+                let r1 = store_then_load(&cells.x.0, &cells.y.0, mode);
+                wait_until(&cells.b_done.0, run);
+                let r2 = cells.b_saw.0.load(Ordering::Relaxed);
+                seen[(2 * r1 + r2) as usize] += 1;
             }
-        });
-        for run in first..first + runs {
-            cells.x.0.store(0, Ordering::Relaxed);
-            cells.y.0.store(0, Ordering::Relaxed);
-            cells.go.0.store(run, Ordering::Release); // B may start: the zeroes happen-before this
-            pause(skew(run, 2) % 16);
-            let r1 = store_then_load(&cells.x.0, &cells.y.0, mode);
-            wait_until(&cells.b_done.0, run);
-            let r2 = cells.b_saw.0.load(Ordering::Relaxed);
-            counts[(2 * r1 + r2) as usize] += 1;
         }
-    });
+        runs_each += runs;
+    }
+    cells.mode.0.store(STOP, Ordering::Relaxed);
+    cells.go.0.store(run + 1, Ordering::Release);
     counts
 }
 
 /// Spins until `cell` holds `value`; after a while it yields, so that on a busy machine a
-/// thread that shares its CPU with the other one lets it run.
+/// thread waiting for one that was preempted gives its CPU to someone useful.
 fn wait_until(cell: &AtomicU32, value: u32) {
     let mut spins = 0u32;
     while cell.load(Ordering::Acquire) != value {
@@ -118,15 +138,17 @@ fn wait_until(cell: &AtomicU32, value: u32) {
     }
 }
 
-/// A few pause instructions, different in each run: B sees `go` a cache transfer later than A
-/// stored it, so A waits a little longer on average, and varying both sides' start lets some
-/// runs begin at the same instant.
+/// A few pause instructions, a different number in each run: B sees `go` a cache transfer
+/// after A stored it, so A waits a little longer on average, and the variation makes some
+/// runs start on both cores at the same instant.
 fn pause(spins: u32) {
     for _ in 0..spins {
         spin_loop();
     }
 }
 
+/// A well-mixed number from the run number (a multiplicative hash), so the two threads' pauses
+/// vary independently from run to run.
 fn skew(run: u32, salt: u32) -> u32 {
     let mut z = run.wrapping_mul(0x9E37_79B9) ^ salt.wrapping_mul(0x85EB_CA6B);
     z ^= z >> 15;
@@ -141,35 +163,37 @@ pub fn allows(mode: Mode, outcome: usize) -> bool {
     !(outcome == 0 && sequentially_consistent)
 }
 
-/// The modes take turns, `block` runs at a time, so each meets the same load on the machine;
-/// they stop once every outcome each allows has been seen `enough` times, or at `max_runs`.
-pub fn race(enough: u64, block_runs: u32, max_runs: u64) -> [[u64; 4]; 4] {
+/// Whether every mode has shown every outcome it allows at least `enough` times.
+pub fn complete(counts: &[[u64; 4]; 4], enough: u64) -> bool {
+    MODES.iter().zip(counts).all(|(&mode, seen)| (0..4).all(|o| !allows(mode, o) || seen[o] >= enough))
+}
+
+/// The race on two new threads, each pinned to a CPU of its own when `cpus` names two, so that
+/// they can only ever run side by side. Returns the counts and whether the pinning worked.
+pub fn race(cpus: Option<(usize, usize)>, enough: u64, block: u32, max_runs: u64) -> ([[u64; 4]; 4], Result<(), String>) {
     let cells = Cells {
         x: Line(AtomicU32::new(0)),
         y: Line(AtomicU32::new(0)),
         go: Line(AtomicU32::new(0)),
+        mode: Line(AtomicU32::new(0)),
         b_done: Line(AtomicU32::new(0)),
         b_saw: Line(AtomicU32::new(0)),
     };
-    let mut counts = [[0u64; 4]; 4];
-    let mut next_run = 1u32;
-    let mut runs_each = 0u64;
-    while runs_each < max_runs && !complete(&counts, enough) {
-        let runs = block_runs.min((max_runs - runs_each) as u32);
-        for (mode, seen) in MODES.iter().zip(counts.iter_mut()) {
-            for (total, new) in seen.iter_mut().zip(block(&cells, *mode, next_run, runs)) {
-                *total += new;
-            }
-            next_run = next_run.wrapping_add(runs);
-        }
-        runs_each += u64::from(runs);
-    }
-    counts
-}
-
-/// Whether every mode has shown every outcome it allows at least `enough` times.
-pub fn complete(counts: &[[u64; 4]; 4], enough: u64) -> bool {
-    MODES.iter().zip(counts).all(|(&mode, seen)| (0..4).all(|o| !allows(mode, o) || seen[o] >= enough))
+    let pin = |cpu: Option<usize>| cpu.map_or(Ok(()), affinity::pin_to);
+    thread::scope(|scope| {
+        let b = scope.spawn(|| {
+            let pinned = pin(cpus.map(|(_, b)| b));
+            thread_b(&cells);
+            pinned
+        });
+        let a = scope.spawn(|| {
+            let pinned = pin(cpus.map(|(a, _)| a));
+            (thread_a(&cells, enough, block, max_runs), pinned)
+        });
+        let (counts, pinned_a) = a.join().expect("thread A does not panic");
+        let pinned_b = b.join().expect("thread B does not panic");
+        (counts, pinned_a.and(pinned_b))
+    })
 }
 // ANCHOR_END: example
 
@@ -178,18 +202,27 @@ pub fn report(enough: u64, block_runs: u32, max_runs: u64) -> String {
     out.push_str("  A: x = 1, r1 = y        B: y = 1, r2 = x\n");
     out.push_str(&format!(
         "the four orderings take turns, {block_runs} runs at a time, until each has shown every outcome it\n\
-         allows at least {enough} times (at most {max_runs} runs each)\n\n"
+         allows at least {enough} times (at most {max_runs} runs each)\n"
     ));
-    let cpus = thread::available_parallelism().map_or(1, usize::from);
-    if cpus < 2 {
-        out.push_str("this process may use only one CPU: the two threads can never run at the same instant,\n");
+    // Two CPUs to pin A and B to; without affinity (not Linux), two CPUs for the scheduler.
+    let cpus = match affinity::allowed_cpus() {
+        Ok(allowed) => allowed.get(..2).map(|two| (Some((two[0], two[1])), two.len())).unwrap_or((None, allowed.len())),
+        Err(_) => (None, thread::available_parallelism().map_or(1, usize::from)),
+    };
+    if cpus.1 < 2 {
+        out.push_str("\nthis process may use only one CPU: the two threads can never run at the same instant,\n");
         out.push_str("so the test cannot show reordering here; it did not run\n");
         return out;
     }
-    let counts = race(enough, block_runs, max_runs);
-    out.push_str(&format!("{:<29} {:^7} {:^7} {:^7} {:^7}\n", "(r1, r2)", "(0,0)", "(0,1)", "(1,0)", "(1,1)"));
+    let (counts, pinned) = race(cpus.0, enough, block_runs, max_runs);
+    match (cpus.0, pinned) {
+        (Some(_), Ok(())) => out.push_str("A and B each pinned to a CPU of its own\n\n"),
+        (None, _) => out.push_str("A and B not pinned (no CPU affinity here): the scheduler places them\n\n"),
+        (Some(_), Err(why)) => out.push_str(&format!("A and B NOT pinned ({why})\n\n")),
+    }
+    out.push_str(&format!("{:<29} {:<7} {:<7} {:<7} {}\n", "(r1, r2)", "(0,0)", "(0,1)", "(1,0)", "(1,1)"));
     for (mode, seen) in MODES.iter().zip(&counts) {
-        out.push_str(&format!("{:<29}", mode.name));
+        let mut row = format!("{:<29}", mode.name);
         for (outcome, &count) in seen.iter().enumerate() {
             let cell = match (count > 0, allows(*mode, outcome)) {
                 (true, true) => "seen",
@@ -197,8 +230,9 @@ pub fn report(enough: u64, block_runs: u32, max_runs: u64) -> String {
                 (false, true) => "not yet",
                 (false, false) => "never",
             };
-            out.push_str(&format!(" {cell:^7}"));
+            row.push_str(&format!(" {cell:<7}"));
         }
+        out.push_str(row.trim_end());
         out.push('\n');
     }
     out.push('\n');
@@ -242,11 +276,13 @@ mod tests {
 
     #[test]
     fn seq_cst_and_the_fence_never_show_both_zero_and_the_weaker_orderings_do() {
-        if thread::available_parallelism().map_or(1, usize::from) < 2 {
-            eprintln!("one CPU: the store-buffering test cannot run here");
+        let cpus = affinity::allowed_cpus().unwrap_or_default();
+        if cpus.len() < 2 {
+            eprintln!("fewer than two CPUs: the store-buffering test cannot run here");
             return;
         }
-        let counts = race(5, 2_000, 2_000_000);
+        let (counts, pinned) = race(Some((cpus[0], cpus[1])), 5, 2_000, 2_000_000);
+        pinned.unwrap();
         for (mode, seen) in MODES.iter().zip(&counts) {
             for (outcome, &count) in seen.iter().enumerate() {
                 if allows(*mode, outcome) {
