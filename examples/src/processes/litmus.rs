@@ -22,6 +22,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::figure::{Figure, Mark, Message, Note, Step};
 use crate::input::Params;
+use crate::rng::Rng;
 use crate::registry::{Drawn, Example, InputError, REVEAL_MARKER, Run, Runs};
 
 pub const EXAMPLE: Example = Example {
@@ -34,6 +35,18 @@ pub const EXAMPLE: Example = Example {
                  or `fence`; every location starts at 0",
     runs: Runs::Everywhere,
     run: Run::Drawn(run),
+};
+
+/// A generated litmus test, for predicting before revealing the answer; no figure, which would
+/// give the answer away.
+pub const PREDICT: Example = Example {
+    id: "processes::litmus_predict",
+    title: "Predict, then reveal: a generated litmus test",
+    file: file!(),
+    default_input: "seed = 4\n",
+    input_help: "`seed = N`: every seed generates another two-thread litmus test",
+    runs: Runs::Everywhere,
+    run: Run::Text(run_predict),
 };
 
 const DEFAULT_INPUT: &str = "\
@@ -361,46 +374,49 @@ fn is_location(word: &str) -> bool {
         && !matches!(word, "fence" | "release" | "acquire")
 }
 
+/// A litmus test worked out: the question (the program, and what to predict), the answer (the
+/// outcomes each model allows, and an execution for each outcome a weaker model adds), and
+/// the first such execution (or, if none, an SC one) as a drawing.
+pub struct Analysis {
+    pub question: String,
+    pub answer: String,
+    pub figure: Figure,
+}
+
 const MODELS: [(Model, &str); 3] = [(Model::Sc, "SC"), (Model::Tso, "TSO (x86)"), (Model::Weak, "weak (ARM-like)")];
 
-/// The example: the program, the question, then (after the marker) the outcomes of each model
-/// and an execution for each outcome a weaker model adds.
-pub fn litmus(input: &str) -> Result<Drawn, InputError> {
-    let program = Program::parse(input)?;
-    let mut results = Vec::new();
-    for (model, name) in MODELS {
-        let explored = explore(model, &program.threads, program.registers.len(), program.locations.len())
-            .map_err(|e| InputError::new(format!("{name}: {e}")))?;
-        results.push(explored);
-    }
+/// Every model's outcomes for `program`.
+fn explore_all(program: &Program) -> Result<Vec<Explored>, InputError> {
+    MODELS
+        .iter()
+        .map(|&(model, name)| {
+            explore(model, &program.threads, program.registers.len(), program.locations.len())
+                .map_err(|e| InputError::new(format!("{name}: {e}")))
+        })
+        .collect()
+}
 
-    let mut out = String::from("program (every location starts at 0):\n");
+pub fn analyse(program: &Program) -> Result<Analysis, InputError> {
+    let results = explore_all(program)?;
+    let mut question = String::from("program (every location starts at 0):\n");
     for (name, ops) in program.thread_names.iter().zip(&program.threads) {
         let ops: Vec<String> = ops.iter().map(|op| program.op_text(op)).collect();
-        out.push_str(&format!("  {name}: {}\n", ops.join("; ")));
+        question.push_str(&format!("  {name}: {}\n", ops.join("; ")));
     }
-    out.push_str(&format!(
-        "\nWhich final values of {} can each machine produce?\n",
-        program.registers.join(", ")
-    ));
-    out.push_str("  SC: the threads' operations interleave, each visible to all at once\n");
-    out.push_str("  TSO (x86): SC plus a first-in first-out store buffer per thread\n");
-    out.push_str("  weak (ARM-like): a thread may reorder its accesses to different locations\n");
-    out.push_str(REVEAL_MARKER);
-    out.push('\n');
+    question.push_str(&format!("\nWhich final values of {} can each machine produce?\n", program.registers.join(", ")));
+    question.push_str("  SC: the threads' operations interleave, each visible to all at once\n");
+    question.push_str("  TSO (x86): SC plus a first-in first-out store buffer per thread\n");
+    question.push_str("  weak (ARM-like): a thread may reorder its accesses to different locations\n");
 
-    let every: std::collections::BTreeSet<&Vec<u8>> = results.iter().flat_map(|r| r.outcomes.keys()).collect();
+    let mut answer = String::new();
+    let every: BTreeSet<&Vec<u8>> = results.iter().flat_map(|r| r.outcomes.keys()).collect();
     let width = every.iter().map(|o| program.outcome_text(o).len()).max().unwrap_or(0).max(7);
-    out.push_str(&format!("{:<width$}  {:<4} {:<9} {}\n", "outcome", "SC", "TSO (x86)", "weak (ARM-like)"));
+    answer.push_str(&format!("{:<width$}  {:<4} {:<9} {}\n", "outcome", "SC", "TSO (x86)", "weak (ARM-like)"));
     for outcome in &every {
         let mark = |i: usize| if results[i].outcomes.contains_key(*outcome) { "yes" } else { "-" };
-        out.push_str(&format!(
-            "{:<width$}  {:<4} {:<9} {}\n",
-            program.outcome_text(outcome),
-            mark(0),
-            mark(1),
-            mark(2)
-        ));
+        let row = format!("{:<width$}  {:<4} {:<9} {}", program.outcome_text(outcome), mark(0), mark(1), mark(2));
+        answer.push_str(row.trim_end());
+        answer.push('\n');
     }
 
     // For each model, the outcomes it adds to the stronger one before it, with an execution.
@@ -410,15 +426,15 @@ pub fn litmus(input: &str) -> Result<Drawn, InputError> {
             results[weaker].outcomes.keys().filter(|o| !results[stronger].outcomes.contains_key(*o)).collect();
         let (model, name) = MODELS[weaker];
         let (_, stronger_name) = MODELS[stronger];
-        out.push('\n');
+        answer.push('\n');
         let Some(first) = added.first() else {
-            out.push_str(&format!("{name} adds no outcome to {stronger_name}\n"));
+            answer.push_str(&format!("{name} adds no outcome to {stronger_name}\n"));
             continue;
         };
         let listed: Vec<String> = added.iter().map(|o| program.outcome_text(o)).collect();
         match listed.as_slice() {
-            [only] => out.push_str(&format!("{name} adds {only} to {stronger_name}, by this execution:\n")),
-            [first, ..] => out.push_str(&format!(
+            [only] => answer.push_str(&format!("{name} adds {only} to {stronger_name}, by this execution:\n")),
+            [first, ..] => answer.push_str(&format!(
                 "{name} adds {} to {stronger_name}; {first} by this execution:\n",
                 listed.join(", ")
             )),
@@ -426,7 +442,7 @@ pub fn litmus(input: &str) -> Result<Drawn, InputError> {
         }
         let events = &results[weaker].outcomes[*first];
         for (n, event) in events.iter().enumerate() {
-            out.push_str(&format!("  {:>2}. {}\n", n + 1, describe(&program, model, event)));
+            answer.push_str(&format!("  {:>2}. {}\n", n + 1, describe(program, model, event)));
         }
         drawn.get_or_insert_with(|| (model, (*first).clone(), events.clone()));
     }
@@ -434,13 +450,78 @@ pub fn litmus(input: &str) -> Result<Drawn, InputError> {
         let (outcome, events) = results[0].outcomes.iter().next().expect("a program with loads ends somewhere");
         (Model::Sc, outcome.clone(), events.clone())
     });
-    out.push_str(&format!(
+    answer.push_str(&format!(
         "\nstates explored: SC {}, TSO {}, weak {}\n",
         results[0].states, results[1].states, results[2].states
     ));
-    let figure = draw(&program, model, &outcome, &events);
-    Ok(Drawn { text: out, figure })
+    let figure = draw(program, model, &outcome, &events);
+    Ok(Analysis { question, answer, figure })
 }
+
+/// The example: the program's outcomes under each model, and one execution drawn.
+pub fn litmus(input: &str) -> Result<Drawn, InputError> {
+    let analysis = analyse(&Program::parse(input)?)?;
+    Ok(Drawn { text: format!("{}\n{}", analysis.question, analysis.answer), figure: analysis.figure })
+}
+
+// ANCHOR: predict
+/// A random two-thread litmus test over `x` and `y`, as input text: two or three instructions
+/// per thread, each a store, a load or (rarely) a fence, some marked release or acquire. The
+/// first of the seed's programs on which the models disagree is chosen: a few in a hundred
+/// random programs do, so among 1,000 one practically always does (if not, the first).
+pub fn generate(seed: u64) -> String {
+    let mut rng = Rng::new(seed);
+    let first = random_program(&mut rng);
+    let mut candidate = first.clone();
+    for _ in 0..1_000 {
+        let program = Program::parse(&candidate).expect("a generated program is valid");
+        let disagree = explore_all(&program).is_ok_and(|r| r[0].outcomes.len() != r[2].outcomes.len());
+        if disagree {
+            return candidate;
+        }
+        candidate = random_program(&mut rng);
+    }
+    first
+}
+
+fn random_program(rng: &mut Rng) -> String {
+    let mut registers = 0;
+    let mut text = String::new();
+    for thread in ["A", "B"] {
+        let length = if rng.chance(0.25) { 3 } else { 2 };
+        let ops: Vec<String> = (0..length)
+            .map(|i| {
+                let loc = if rng.chance(0.5) { "x" } else { "y" };
+                let last_chance = thread == "B" && i == length - 1 && registers == 0;
+                match rng.range(0, 19) {
+                    _ if last_chance => {
+                        registers += 1;
+                        format!("r{registers} = {loc}")
+                    }
+                    0..=8 => format!("{loc} = {}{}", rng.range(1, 2), if rng.chance(0.25) { " release" } else { "" }),
+                    9..=17 => {
+                        registers += 1;
+                        format!("r{registers} = {loc}{}", if rng.chance(0.25) { " acquire" } else { "" })
+                    }
+                    _ => "fence".to_string(),
+                }
+            })
+            .collect();
+        text.push_str(&format!("{thread} = {}\n", ops.join("; ")));
+    }
+    text
+}
+
+/// Predict, then reveal: a generated litmus test, its answer behind the marker.
+pub fn predict(seed: u64) -> Result<String, InputError> {
+    let input = generate(seed);
+    let analysis = analyse(&Program::parse(&input)?)?;
+    Ok(format!(
+        "a generated litmus test (seed {seed})\n{}\nto see an execution drawn, paste this into the litmus example:\n{input}{REVEAL_MARKER}\n{}",
+        analysis.question, analysis.answer
+    ))
+}
+// ANCHOR_END: predict
 
 /// One line for an event: `A: x = 1 goes into A's store buffer`.
 fn describe(program: &Program, model: Model, event: &Event) -> String {
@@ -557,6 +638,11 @@ fn run(input: &str) -> Result<Drawn, InputError> {
     litmus(input)
 }
 
+fn run_predict(input: &str) -> Result<String, InputError> {
+    let params = Params::parse(input, &["seed"])?;
+    predict(params.number_or("seed", 0, u64::MAX, 4)?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -663,9 +749,29 @@ mod tests {
         let loads: Vec<f64> = messages.iter().filter(|m| m.to != 1).map(|m| m.sent).collect();
         let stores: Vec<f64> = messages.iter().filter(|m| m.to == 1).map(|m| m.arrived.unwrap()).collect();
         assert!(loads.iter().all(|l| stores.iter().all(|s| s > l)), "{messages:?}");
-        let (question, answer) = drawn.text.split_once(REVEAL_MARKER).unwrap();
-        assert!(!question.contains("yes"));
-        assert!(answer.contains("TSO (x86) adds r1=0 r2=0 to SC, by this execution:"), "{answer}");
+        assert!(!drawn.text.contains(REVEAL_MARKER), "the drawing is the answer: nothing to hide");
+        assert!(drawn.text.contains("TSO (x86) adds r1=0 r2=0 to SC, by this execution:"), "{}", drawn.text);
+    }
+
+    #[test]
+    fn predict_mode_hides_the_answer_of_a_generated_test_the_models_disagree_on() {
+        assert_eq!(predict(7).unwrap(), predict(7).unwrap(), "a seed gives one problem");
+        for seed in 0..30 {
+            let text = predict(seed).unwrap();
+            assert_eq!(text.lines().filter(|line| *line == REVEAL_MARKER).count(), 1);
+            let (question, answer) = text.split_once(REVEAL_MARKER).unwrap();
+            assert!(!question.contains("yes") && answer.contains("yes"), "{text}");
+            assert!(!answer.contains("adds no outcome to SC\n\nweak (ARM-like) adds no"), "the models agree:\n{text}");
+            // The input to paste reproduces the question and the answer.
+            let input: String = question
+                .lines()
+                .filter(|line| line.starts_with("A = ") || line.starts_with("B = "))
+                .map(|line| format!("{line}\n"))
+                .collect();
+            let analysis = analyse(&Program::parse(&input).unwrap()).unwrap();
+            assert!(question.contains(&analysis.question) && answer.trim_start() == analysis.answer, "{text}");
+        }
+        assert_eq!(run_predict("seed = x").unwrap_err().to_string(), "input line 1: `x` is not a number");
     }
 
     #[test]

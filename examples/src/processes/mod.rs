@@ -34,5 +34,6 @@ pub const EXAMPLES: &[crate::registry::Example] = &[
     scheduler::EXAMPLE,
     scheduler::PREDICT,
     litmus::EXAMPLE,
+    litmus::PREDICT,
     amdahl::EXAMPLE,
 ];
