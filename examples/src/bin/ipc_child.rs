@@ -6,7 +6,7 @@
 //! * `inherited`: reports the descriptors, environment, directory and signal state it found;
 //! * `exit N`, `raise N`, `wait`, `flood`: ways to end (an exit status, a signal to itself,
 //!   blocking until a parent's signal or end of input, writing into a pipe nobody reads);
-//! * `worker default|graceful|ignore`: counts the words of each line until told to stop;
+//! * `worker default|graceful|ignore|flag-restart`: counts the words of each line until told to stop;
 //! * `receive-fd`: takes a descriptor from the Unix socket on its stdin and writes through it.
 
 use std::process::ExitCode;
@@ -28,7 +28,7 @@ fn main() -> ExitCode {
         _ => {
             eprintln!(
                 "usage: ipc-child count-frames | inherited | exit N | raise N | wait | flood | \
-                 worker default|graceful|ignore | receive-fd"
+                 worker default|graceful|ignore|flag-restart | receive-fd"
             );
             ExitCode::from(2)
         }

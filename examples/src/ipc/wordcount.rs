@@ -84,7 +84,7 @@ pub fn child_main() -> ExitCode {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Report {
     pub counts: Counts,
-    /// Words in the chunks each worker got.
+    /// Words each worker counted: the sum of the counts in its answer frames.
     pub words_per_worker: Vec<u64>,
     /// Bytes written into the workers' stdin pipes, and read from their stdout pipes.
     pub bytes_to: u64,
@@ -110,9 +110,7 @@ pub fn count_in_children(chunks: &[&str], workers: usize) -> Result<Report, Stri
     let mine = |worker: usize| chunks.iter().skip(worker).step_by(workers).copied();
     let mut report = Report {
         counts: Counts::new(),
-        words_per_worker: (0..workers)
-            .map(|w| mine(w).map(|c| c.split_whitespace().count() as u64).sum())
-            .collect(),
+        words_per_worker: vec![0; workers],
         bytes_to: 0,
         bytes_from: 0,
         frames_from: 0,
@@ -138,13 +136,14 @@ pub fn count_in_children(chunks: &[&str], workers: usize) -> Result<Report, Stri
                 })
             })
             .collect();
-        for child in children.iter_mut() {
+        for (worker, child) in children.iter_mut().enumerate() {
             let mut answers =
                 CountingReader { inner: BufReader::new(child.stdout.take().expect("piped")), read: 0 };
             while let Some(frame) = read_frame(&mut answers)? {
                 report.frames_from += 1;
                 for (word, n) in parse_counts(&String::from_utf8_lossy(&frame))? {
                     *report.counts.entry(word).or_default() += n;
+                    report.words_per_worker[worker] += n;
                 }
             }
             report.bytes_from += answers.read;
@@ -161,6 +160,14 @@ pub fn count_in_children(chunks: &[&str], workers: usize) -> Result<Report, Stri
     Ok(report)
 }
 // ANCHOR_END: example
+
+/// Words in the chunks that round-robin dealing gives each of `workers`: what each worker's
+/// answers should add up to.
+pub fn words_dealt(chunks: &[&str], workers: usize) -> Vec<u64> {
+    (0..workers)
+        .map(|w| chunks.iter().skip(w).step_by(workers).map(|c| c.split_whitespace().count() as u64).sum())
+        .collect()
+}
 
 /// A reader that counts the bytes that pass through it.
 struct CountingReader<R> {
@@ -216,8 +223,16 @@ fn run(input: &str) -> Result<String, InputError> {
     ));
     out.push_str("workers  chunks each  busiest worker's words  speed-up bound  class            same counts as sequential\n");
     let mut reports = Vec::new();
+    let mut split_mismatches = Vec::new();
     for &n in &workers {
         let report = count_in_children(&chunks, n).map_err(InputError::new)?;
+        if report.words_per_worker != words_dealt(&chunks, n) {
+            split_mismatches.push(format!(
+                "{n} workers answered {:?}, dealt {:?}",
+                report.words_per_worker,
+                words_dealt(&chunks, n)
+            ));
+        }
         let busiest = report.words_per_worker.iter().copied().max().unwrap_or(0);
         let chunks_each = if chunk_count.is_multiple_of(n) {
             format!("{}", chunk_count / n)
@@ -249,6 +264,14 @@ fn run(input: &str) -> Result<String, InputError> {
             ));
         }
     }
+    out.push_str(&format!(
+        "words in each worker's answer frames = words in the chunks it was dealt: {}\n",
+        if split_mismatches.is_empty() {
+            "yes, in every run".to_string()
+        } else {
+            split_mismatches.join("; ")
+        }
+    ));
     let all_zero = reports.iter().all(|r| r.exit_codes.iter().all(|&c| c == 0));
     out.push_str(&format!(
         "exit codes: {}\n",
@@ -264,8 +287,9 @@ fn run(input: &str) -> Result<String, InputError> {
         }
     ));
     out.push_str(
-        "\nspeed-up bound = all words / the busiest worker's words: the most this split allows, with a\n\
-         core per worker and free process starts and copies; near linear = at least 0.9 x workers\n",
+        "\nbusiest worker's words: the most words one worker's answers counted; speed-up bound = all\n\
+         words / that: the most this split allows, with a core per worker and free process starts\n\
+         and copies; near linear = at least 0.9 x workers\n",
     );
     Ok(out)
 }
@@ -308,7 +332,7 @@ mod tests {
             let report = count_in_children(&chunks, workers).unwrap();
             assert_eq!(report.counts, sequential, "{workers} workers");
             assert_eq!(report.frames_from, 7, "one answer per chunk");
-            assert_eq!(report.words_per_worker.iter().sum::<u64>(), 20_000);
+            assert_eq!(report.words_per_worker, words_dealt(&chunks, workers), "answers add up to the split");
             assert_eq!(report.exit_codes, vec![0; workers]);
             assert!(report.bytes_to > text.len() as u64);
         }
