@@ -95,9 +95,9 @@ fn numbers(entry: &Entry<'_>, words: &[&str], kinds: usize, what: &str) -> Resul
 }
 
 pub(crate) fn run(params: &Params<'_>) -> Result<Drawn, InputError> {
-    let resources = params
-        .one("resources")?
-        .ok_or_else(|| InputError::new("missing `resources = …`: the total of each kind, such as `resources = 6 4`"))?;
+    let resources = params.one("resources")?.ok_or_else(|| {
+        InputError::new("missing `resources = …`: the total of each kind, such as `resources = 6 4`")
+    })?;
     let total = resources.numbers::<u32>(0, MAX_UNITS)?;
     if total.len() > MAX_KINDS {
         return Err(InputError::at_line(resources.line, format!("at most {MAX_KINDS} kinds of resource")));
@@ -116,7 +116,10 @@ pub(crate) fn run(params: &Params<'_>) -> Result<Drawn, InputError> {
         };
         let name = words[0];
         if name.len() > 8 || !name.chars().all(|c| c.is_ascii_alphanumeric()) {
-            return Err(InputError::at_line(entry.line, format!("process name `{name}`: up to 8 letters or digits")));
+            return Err(InputError::at_line(
+                entry.line,
+                format!("process name `{name}`: up to 8 letters or digits"),
+            ));
         }
         if processes.iter().any(|p| p.name == name) {
             return Err(InputError::at_line(entry.line, format!("process `{name}` is defined twice")));
@@ -132,7 +135,12 @@ pub(crate) fn run(params: &Params<'_>) -> Result<Drawn, InputError> {
         if let Some(k) = (0..kinds).find(|&k| max[k] > total[k]) {
             return Err(InputError::at_line(
                 entry.line,
-                format!("{name}'s max of resource {} is {}, more than the {} there are", k + 1, max[k], total[k]),
+                format!(
+                    "{name}'s max of resource {} is {}, more than the {} there are",
+                    k + 1,
+                    max[k],
+                    total[k]
+                ),
             ));
         }
         processes.push(Process { name: name.to_string(), max, holds });
@@ -149,10 +157,12 @@ pub(crate) fn run(params: &Params<'_>) -> Result<Drawn, InputError> {
     }
     let free: Vec<u32> = total.iter().zip(&held).map(|(t, h)| t - h).collect();
 
-    let mut out = format!("Resources: total {}, held {}, free {}.\n", units(&total), units(&held), units(&free));
+    let mut out =
+        format!("Resources: total {}, held {}, free {}.\n", units(&total), units(&held), units(&free));
     out.push_str("process   max        holds      may still need\n");
     for p in &processes {
-        let _ = writeln!(out, "{:<9} {:<10} {:<10} {}", p.name, units(&p.max), units(&p.holds), units(&p.need()));
+        let _ =
+            writeln!(out, "{:<9} {:<10} {:<10} {}", p.name, units(&p.max), units(&p.holds), units(&p.need()));
     }
     out.push('\n');
 
@@ -162,7 +172,10 @@ pub(crate) fn run(params: &Params<'_>) -> Result<Drawn, InputError> {
     if let Some(entry) = params.one("request")? {
         let words: Vec<&str> = entry.value.split_whitespace().collect();
         let Some(p) = words.first().and_then(|n| processes.iter().position(|p| p.name == *n)) else {
-            return Err(InputError::at_line(entry.line, "expected `request = NAME N N …`, NAME one of the processes"));
+            return Err(InputError::at_line(
+                entry.line,
+                "expected `request = NAME N N …`, NAME one of the processes",
+            ));
         };
         let name = &processes[p].name;
         let asked = numbers(entry, &words[1..], kinds, &format!("request of {name}"))?;
@@ -178,7 +191,8 @@ pub(crate) fn run(params: &Params<'_>) -> Result<Drawn, InputError> {
             }
             let after_free: Vec<u32> = free.iter().zip(&asked).map(|(f, a)| f - a).collect();
             if safe_sequence(&after_free, &after).1.is_empty() {
-                let _ = writeln!(out, "Granted: the state after it is still safe (free {}).", units(&after_free));
+                let _ =
+                    writeln!(out, "Granted: the state after it is still safe (free {}).", units(&after_free));
                 state = after;
                 state_free = after_free;
             } else {
@@ -197,7 +211,12 @@ pub(crate) fn run(params: &Params<'_>) -> Result<Drawn, InputError> {
     if stuck.is_empty() {
         let _ = writeln!(out, "SAFE. A safe sequence: {}.", names(&order));
     } else {
-        let _ = writeln!(out, "UNSAFE: after {}, none of {} can be sure to finish.", if order.is_empty() { "nothing".to_string() } else { names(&order) }, names(&stuck));
+        let _ = writeln!(
+            out,
+            "UNSAFE: after {}, none of {} can be sure to finish.",
+            if order.is_empty() { "nothing".to_string() } else { names(&order) },
+            names(&stuck)
+        );
         out.push_str("Unsafe is not yet a deadlock (a process may finish without asking for its\n");
         out.push_str("maximum), but the banker can no longer promise that every process finishes.\n");
     }
@@ -217,10 +236,17 @@ pub(crate) fn run(params: &Params<'_>) -> Result<Drawn, InputError> {
         );
     }
     for &p in &stuck {
-        let _ = writeln!(out, "  {:<8} needs {:<10} free {:<10} -> cannot be sure to finish", state[p].name, units(&state[p].need()), units(&work));
+        let _ = writeln!(
+            out,
+            "  {:<8} needs {:<10} free {:<10} -> cannot be sure to finish",
+            state[p].name,
+            units(&state[p].need()),
+            units(&work)
+        );
     }
 
-    let mut lanes: Vec<Lane> = state.iter().map(|p| Lane { name: p.name.clone(), spans: Vec::new() }).collect();
+    let mut lanes: Vec<Lane> =
+        state.iter().map(|p| Lane { name: p.name.clone(), spans: Vec::new() }).collect();
     for (k, &p) in order.iter().enumerate() {
         lanes[p].spans.push(Span {
             start: k as f64,
@@ -303,10 +329,19 @@ mod tests {
             ("process = A max 1 holds 0", "missing `resources = …`"),
             ("resources = 3\nprocess = A max 1", "input line 2: expected `process = NAME max"),
             ("resources = 3\nprocess = A max 1 2 holds 0 0", "input line 2: A max: 2 numbers for 1 kinds"),
-            ("resources = 3\nprocess = A max 1 holds 2", "input line 2: A holds 2 of resource 1, more than its max"),
+            (
+                "resources = 3\nprocess = A max 1 holds 2",
+                "input line 2: A holds 2 of resource 1, more than its max",
+            ),
             ("resources = 3\nprocess = A max 4 holds 0", "input line 2: A's max of resource 1 is 4"),
-            ("resources = 3\nprocess = A max 3 holds 2\nprocess = B max 3 holds 2", "input line 1: the processes hold 4"),
-            ("resources = 3\nprocess = A max 3 holds 2\nrequest = Z 1", "input line 3: expected `request = NAME"),
+            (
+                "resources = 3\nprocess = A max 3 holds 2\nprocess = B max 3 holds 2",
+                "input line 1: the processes hold 4",
+            ),
+            (
+                "resources = 3\nprocess = A max 3 holds 2\nrequest = Z 1",
+                "input line 3: expected `request = NAME",
+            ),
             ("resources = 3", "no processes"),
         ] {
             let got = banker(input).unwrap_err().to_string();

@@ -2,9 +2,11 @@
 //! taking the locks in one global order.
 //!
 //! Two threads move money between accounts A and B, each account a `std::sync::Mutex`. In the
-//! broken version thread T1 locks A then B and T2 locks B then A; a rendezvous after the first
-//! lock makes the fatal interleaving certain (each holds its first lock before either asks for
-//! its second), so the deadlock happens on every run instead of once in a while. Every
+//! broken version thread T1 locks A then B and T2 locks B then A; a rendezvous once both hold
+//! their first lock makes the fatal interleaving certain (neither asks for its second lock
+//! before the other holds its first), so the deadlock happens on every run instead of once in a
+//! while. The fixed version meets once both have asked for their first lock, since only one of
+//! them can hold A. Every
 //! acquisition is also published in a small registry (who holds which lock, who waits for
 //! which), and a watchdog thread reads it: when nothing has progressed for a whole interval and
 //! the wait-for graph has a cycle, it reports the cycle. A `std::sync::Mutex` cannot be taken
@@ -60,7 +62,17 @@ struct Registry {
 struct Bank {
     accounts: [Mutex<i64>; 2],
     registry: Mutex<Registry>,
-    first_locks_tried: AtomicUsize,
+    at_rendezvous: AtomicUsize,
+}
+
+/// Where the two threads meet on their first transfer, between their first and second lock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Rendezvous {
+    /// Once both hold their first lock: with opposite orders, the interleaving that deadlocks.
+    FirstLockHeld,
+    /// Once both have asked for their first lock. With one order only one thread can hold it,
+    /// so waiting for both to hold it would wait forever.
+    FirstLockTried,
 }
 
 impl Bank {
@@ -81,16 +93,18 @@ impl Bank {
         drop(guard);
     }
 
-    /// Moves one unit from account `from` to account `to`, taking the locks in `order`.
-    fn transfer(&self, me: usize, from: usize, to: usize, order: [usize; 2], rendezvous: bool) {
-        if rendezvous {
-            self.first_locks_tried.fetch_add(1, Ordering::SeqCst);
+    /// Moves one unit from account `from` to account `to`, taking the locks in `order`; on the
+    /// first transfer the two threads meet at `rendezvous` between their two locks.
+    fn transfer(&self, me: usize, from: usize, to: usize, order: [usize; 2], rendezvous: Option<Rendezvous>) {
+        if rendezvous == Some(Rendezvous::FirstLockTried) {
+            self.at_rendezvous.fetch_add(1, Ordering::SeqCst);
         }
         let first = self.lock(me, order[0]);
-        if rendezvous {
-            // Wait until the other thread has at least tried its first lock: with opposite
-            // orders both now hold one lock each, the interleaving that deadlocks.
-            while self.first_locks_tried.load(Ordering::SeqCst) < 2 {
+        if rendezvous == Some(Rendezvous::FirstLockHeld) {
+            self.at_rendezvous.fetch_add(1, Ordering::SeqCst);
+        }
+        if rendezvous.is_some() {
+            while self.at_rendezvous.load(Ordering::SeqCst) < 2 {
                 thread::yield_now();
             }
         }
@@ -128,18 +142,22 @@ pub fn child_deadlock(ordered: bool) -> ExitCode {
     let bank = Bank {
         accounts: [Mutex::new(1000), Mutex::new(1000)],
         registry: Mutex::new(Registry::default()),
-        first_locks_tried: AtomicUsize::new(0),
+        at_rendezvous: AtomicUsize::new(0),
     };
     let (a, b) = (0, 1);
     // T1 moves from A to B, T2 from B to A. Opposite: each locks its source first.
     // Ordered: both lock A before B, whichever way the money goes.
-    let orders = if ordered { [[a, b], [a, b]] } else { [[a, b], [b, a]] };
+    let (orders, rendezvous) = if ordered {
+        ([[a, b], [a, b]], Rendezvous::FirstLockTried)
+    } else {
+        ([[a, b], [b, a]], Rendezvous::FirstLockHeld)
+    };
     thread::scope(|scope| {
         for (me, (from, to)) in [(a, b), (b, a)].into_iter().enumerate() {
             let (bank, order) = (&bank, orders[me]);
             scope.spawn(move || {
                 for i in 0..TRANSFERS {
-                    bank.transfer(me, from, to, order, i == 0);
+                    bank.transfer(me, from, to, order, (i == 0).then_some(rendezvous));
                 }
                 bank.registry.lock().unwrap().finished += 1;
             });
@@ -155,12 +173,19 @@ pub fn child_deadlock(ordered: bool) -> ExitCode {
             if last_progress == Some(registry.progress)
                 && let Some(cycle) = wait_for_cycle(&registry)
             {
-                println!("watchdog: no progress for {} ms, and the wait-for graph has a cycle:", WATCHDOG_INTERVAL.as_millis());
+                println!(
+                    "watchdog: no progress for {} ms, and the wait-for graph has a cycle:",
+                    WATCHDOG_INTERVAL.as_millis()
+                );
                 for (t, name) in THREAD_NAMES.iter().enumerate() {
                     let holds: Vec<&str> =
                         (0..2).filter(|&l| registry.holder[l] == Some(t)).map(|l| LOCK_NAMES[l]).collect();
                     let waits = registry.waiting[t].map_or("nothing".to_string(), |l| {
-                        format!("{}, which {} holds", LOCK_NAMES[l], registry.holder[l].map_or("nobody", |h| THREAD_NAMES[h]))
+                        format!(
+                            "{}, which {} holds",
+                            LOCK_NAMES[l],
+                            registry.holder[l].map_or("nobody", |h| THREAD_NAMES[h])
+                        )
                     });
                     println!("  {name} holds {}, waits for {waits}", holds.join(" and "));
                 }
@@ -204,11 +229,16 @@ fn run_child(variant: &str) -> Result<(String, String), String> {
         if started.elapsed() > PARENT_DEADLINE {
             let _ = child.kill();
             let _ = child.wait();
-            return Err(format!("the child ({variant}) was still running after {PARENT_DEADLINE:?} and was killed"));
+            return Err(format!(
+                "the child ({variant}) was still running after {PARENT_DEADLINE:?} and was killed"
+            ));
         }
         thread::sleep(Duration::from_millis(10));
     };
-    let text = reader.join().map_err(|_| "the reader thread panicked")?.map_err(|e| format!("reading the child: {e}"))?;
+    let text = reader
+        .join()
+        .map_err(|_| "the reader thread panicked")?
+        .map_err(|e| format!("reading the child: {e}"))?;
     Ok((text, crate::processes::crash::how_it_ended(status)))
 }
 
@@ -241,7 +271,10 @@ mod tests {
         assert!(out.contains("T2 holds B, waits for A, which T1 holds"), "{out}");
         assert!(out.contains("cycle: T1 -> T2 -> T1"), "{out}");
         assert!(out.contains(&format!("exited with code {DEADLOCK_EXIT}")), "{out}");
-        assert!(out.contains("both threads finished 20000 transfers each (80000 lock acquisitions)"), "{out}");
+        assert!(
+            out.contains("both threads finished 20000 transfers each (80000 lock acquisitions)"),
+            "{out}"
+        );
         assert!(out.contains("balances: A = 1000, B = 1000 (total 2000)"), "{out}");
         assert!(out.ends_with("the parent sees: exited with code 0\n"), "{out}");
     }

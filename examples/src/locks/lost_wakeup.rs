@@ -71,17 +71,25 @@ fn check_then_wait(ready: &Ready, between: impl FnOnce()) -> bool {
 
 /// The fix: check and wait under one lock, in a loop. `wait_while` releases the lock only
 /// inside the wait, atomically, and re-checks the flag after every wake-up, spurious or not.
-fn wait_for_flag(ready: &Ready, between: impl FnOnce()) -> bool {
+/// Returns `None` if the flag was already set (no need to sleep), else whether it woke up.
+fn wait_for_flag(ready: &Ready, between: impl FnOnce()) -> Option<bool> {
     let guard = ready.flag.lock().unwrap();
     between(); // the producer may start now, but it cannot set the flag while we hold the lock
+    if *guard {
+        return None;
+    }
     let (guard, timeout) =
         ready.changed.wait_timeout_while(guard, Duration::from_secs(10), |is_ready| !*is_ready).unwrap();
-    *guard && !timeout.timed_out()
+    Some(*guard && !timeout.timed_out())
 }
 // ANCHOR_END: example
 
 fn verdict(woke: bool) -> &'static str {
     if woke { "woke up: it saw the job" } else { "still asleep after 300 ms: the wake-up was lost" }
+}
+
+fn fixed_verdict(outcome: Option<bool>) -> &'static str {
+    outcome.map_or("found the flag already set under the lock and never slept", verdict)
 }
 
 pub fn lost_wakeups() -> String {
@@ -114,7 +122,7 @@ pub fn lost_wakeups() -> String {
     out.push_str("3. the fix, wait_while under one lock, in the same two interleavings\n");
     let ready = Ready::new();
     thread::scope(|s| s.spawn(|| ready.publish()).join().expect("producer"));
-    out.push_str(&format!("   producer first: consumer {}\n", verdict(wait_for_flag(&ready, || {}))));
+    out.push_str(&format!("   producer first: consumer {}\n", fixed_verdict(wait_for_flag(&ready, || {}))));
     let ready = Ready::new();
     let woke = thread::scope(|s| {
         let (go, wait_for_go) = mpsc::channel::<()>();
@@ -125,7 +133,7 @@ pub fn lost_wakeups() -> String {
         });
         wait_for_flag(ready, || go.send(()).expect("go"))
     });
-    out.push_str(&format!("   producer in the gap: consumer {}\n", verdict(woke)));
+    out.push_str(&format!("   producer in the gap: consumer {}\n", fixed_verdict(woke)));
     out
 }
 
@@ -142,6 +150,12 @@ mod tests {
     fn both_bugs_lose_the_wakeup_and_the_fix_never_does() {
         let out = lost_wakeups();
         assert_eq!(out.matches("the wake-up was lost (flag = true)").count(), 2, "{out}");
-        assert_eq!(out.matches("consumer woke up: it saw the job").count(), 2, "{out}");
+        assert!(
+            out.contains(
+                "producer first: consumer found the flag already set under the lock and never slept"
+            ),
+            "{out}"
+        );
+        assert!(out.contains("producer in the gap: consumer woke up: it saw the job"), "{out}");
     }
 }

@@ -8,7 +8,9 @@
 //! * `db_deadlock`: the same deadlock between two transactions on the real PostgreSQL and
 //!   MariaDB (observed by `examples/tests/real_servers/`);
 //! * `search`: the browser simulation: every interleaving of a lock-ordering script, searched
-//!   for a deadlock, with the banker's algorithm (`banker`) as a second mode.
+//!   for a deadlock, with the banker's algorithm (`banker`) as a second mode;
+//! * `node_atomics` (a test): the page's Node.js script `atomics_wait.cjs` hangs on a real
+//!   `node` when the main thread blocks in `Atomics.wait`, and finishes once fixed.
 
 pub mod banker;
 #[cfg(not(target_family = "wasm"))]
@@ -17,6 +19,8 @@ pub mod db_deadlock;
 pub mod deadlock;
 #[cfg(not(target_family = "wasm"))]
 pub mod lost_wakeup;
+#[cfg(all(test, not(target_family = "wasm")))]
+mod node_atomics;
 pub mod search;
 
 /// The chapter's examples, in reading order (the chapter is a line of [`crate::CHAPTERS`]).

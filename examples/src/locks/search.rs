@@ -84,8 +84,13 @@ pub struct Program {
     pub locks: Vec<String>,
 }
 
-/// How far each thread has got: a step count per thread, packed 5 bits each.
+/// How far each thread has got: a step count per thread, packed [`PC_BITS`] bits each.
 type State = u64;
+
+/// Bits per thread in a [`State`]: a thread has at most [`MAX_STEPS`] written steps plus one
+/// release for each lock it still holds, so its step count runs up to 32 and needs 6 bits.
+const PC_BITS: usize = 6;
+const _: () = assert!(MAX_STEPS + MAX_LOCKS < 1 << PC_BITS && MAX_THREADS * PC_BITS <= 64);
 
 /// A thread that cannot move: it waits for `lock`, which `owner` holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -125,11 +130,11 @@ pub struct Search {
 pub type Edge = (usize, usize, usize);
 
 fn pc(state: State, thread: usize) -> usize {
-    ((state >> (5 * thread)) & 31) as usize
+    ((state >> (PC_BITS * thread)) & ((1 << PC_BITS) - 1)) as usize
 }
 
 fn advanced(state: State, thread: usize) -> State {
-    state + (1 << (5 * thread))
+    state + (1 << (PC_BITS * thread))
 }
 
 /// The locks held by anyone in `state`, and who holds each.
@@ -244,12 +249,7 @@ pub fn lock_order(program: &Program) -> (Vec<Edge>, Option<Vec<usize>>) {
         }
     }
     // Depth-first search for a cycle, from each lock in turn.
-    fn visit(
-        lock: usize,
-        edges: &[Edge],
-        path: &mut Vec<usize>,
-        done: &mut [bool],
-    ) -> Option<Vec<usize>> {
+    fn visit(lock: usize, edges: &[Edge], path: &mut Vec<usize>, done: &mut [bool]) -> Option<Vec<usize>> {
         if let Some(start) = path.iter().position(|&l| l == lock) {
             let mut cycle = path[start..].to_vec();
             cycle.push(lock);
@@ -284,16 +284,23 @@ pub(crate) fn run(input: &str) -> Result<Drawn, InputError> {
         if let Some(entry) = ["thread", "bound"].iter().flat_map(|k| params.all(k)).min_by_key(|e| e.line) {
             return Err(InputError::at_line(
                 entry.line,
-                format!("`{}` belongs to the search; `mode = banker` reads `resources`, `process` and `request`", entry.key),
+                format!(
+                    "`{}` belongs to the search; `mode = banker` reads `resources`, `process` and `request`",
+                    entry.key
+                ),
             ));
         }
         return super::banker::run(&params);
     }
-    if let Some(entry) = ["resources", "process", "request"].iter().flat_map(|k| params.all(k)).min_by_key(|e| e.line)
+    if let Some(entry) =
+        ["resources", "process", "request"].iter().flat_map(|k| params.all(k)).min_by_key(|e| e.line)
     {
         return Err(InputError::at_line(
             entry.line,
-            format!("`{}` belongs to `mode = banker`; add that line, or describe threads with `thread = …`", entry.key),
+            format!(
+                "`{}` belongs to `mode = banker`; add that line, or describe threads with `thread = …`",
+                entry.key
+            ),
         ));
     }
     let program = parse_program(&params)?;
@@ -311,7 +318,10 @@ pub fn parse_program(params: &Params<'_>) -> Result<Program, InputError> {
         }
         let thread = parse_thread(entry, &mut program.locks)?;
         if program.threads.iter().any(|other| other.name == thread.name) {
-            return Err(InputError::at_line(entry.line, format!("thread `{}` is defined twice", thread.name)));
+            return Err(InputError::at_line(
+                entry.line,
+                format!("thread `{}` is defined twice", thread.name),
+            ));
         }
         program.threads.push(thread);
     }
@@ -352,7 +362,9 @@ fn parse_thread(entry: &Entry<'_>, locks: &mut Vec<String>) -> Result<Thread, In
             _ => return fail(format!("`{}` is not `lock X` or `unlock X`", raw.trim())),
         };
         if !valid_name(lock_name) {
-            return fail(format!("lock name `{lock_name}`: use 1 to 8 letters, digits or `_`, starting with a letter"));
+            return fail(format!(
+                "lock name `{lock_name}`: use 1 to 8 letters, digits or `_`, starting with a letter"
+            ));
         }
         let lock = match locks.iter().position(|l| l == lock_name) {
             Some(lock) => lock,
@@ -426,7 +438,11 @@ pub fn report(program: &Program, result: &Search, bound: usize) -> String {
         program.threads.len(),
         program.locks.len(),
         result.states,
-        if result.exhaustive { " (every reachable one)".to_string() } else { format!(", the bound of {bound}") }
+        if result.exhaustive {
+            " (every reachable one)".to_string()
+        } else {
+            format!(", the bound of {bound}")
+        }
     );
     if let Some((done, stuck)) = result.interleavings {
         let _ = writeln!(
@@ -440,13 +456,20 @@ pub fn report(program: &Program, result: &Search, bound: usize) -> String {
     out.push('\n');
     match &result.deadlock {
         Some(Deadlock { schedule, blocked }) => {
-            let _ = writeln!(out, "DEADLOCK. A shortest schedule that reaches it ({} steps):", schedule.len());
+            let _ =
+                writeln!(out, "DEADLOCK. A shortest schedule that reaches it ({} steps):", schedule.len());
             for (k, &(t, action)) in schedule.iter().enumerate() {
                 let _ = writeln!(out, "  {:>2}. {:<8} {}", k + 1, name(t), action_text(program, action));
             }
             out.push_str("Then no thread can move:\n");
             for b in blocked {
-                let _ = writeln!(out, "      {:<8} lock {:<8} waits: {} holds it", name(b.thread), lock(b.lock), name(b.owner));
+                let _ = writeln!(
+                    out,
+                    "      {:<8} lock {:<8} waits: {} holds it",
+                    name(b.thread),
+                    lock(b.lock),
+                    name(b.owner)
+                );
             }
             // Follow "waits for" from the first blocked thread until a thread repeats.
             let mut cycle = vec![blocked[0].thread];
@@ -466,8 +489,14 @@ pub fn report(program: &Program, result: &Search, bound: usize) -> String {
             out.push_str("could move or every thread had finished. No interleaving deadlocks.\n");
         }
         None => {
-            let _ = writeln!(out, "No deadlock among the {} states visited, but the bound stopped the search:", result.states);
-            out.push_str("this proves nothing about the states beyond it. Raise `bound` (or shrink the program).\n");
+            let _ = writeln!(
+                out,
+                "No deadlock among the {} states visited, but the bound stopped the search:",
+                result.states
+            );
+            out.push_str(
+                "this proves nothing about the states beyond it. Raise `bound` (or shrink the program).\n",
+            );
         }
     }
     let (edges, cycle) = lock_order(program);
@@ -475,15 +504,23 @@ pub fn report(program: &Program, result: &Search, bound: usize) -> String {
     if edges.is_empty() {
         out.push_str("Lock-order graph: no thread ever holds two locks at once.\n");
     } else {
-        let shown: Vec<String> =
-            edges.iter().map(|&(from, to, t)| format!("{} -> {} ({})", lock(from), lock(to), name(t))).collect();
+        let shown: Vec<String> = edges
+            .iter()
+            .map(|&(from, to, t)| format!("{} -> {} ({})", lock(from), lock(to), name(t)))
+            .collect();
         let _ = writeln!(out, "Lock-order graph (held -> taken, first thread): {}", shown.join(", "));
         match cycle {
             Some(cycle) => {
                 let names: Vec<&str> = cycle.iter().map(|&l| lock(l)).collect();
-                let _ = writeln!(out, "It has a cycle, {}: the threads disagree on the order.", names.join(" -> "));
+                let _ = writeln!(
+                    out,
+                    "It has a cycle, {}: the threads disagree on the order.",
+                    names.join(" -> ")
+                );
                 if result.deadlock.is_none() && result.exhaustive {
-                    out.push_str("The cycle never closes here (a lock taken first by all of them keeps it open),\n");
+                    out.push_str(
+                        "The cycle never closes here (a lock taken first by all of them keeps it open),\n",
+                    );
                     out.push_str("so a lock-order checker such as lockdep warns about a deadlock that cannot happen.\n");
                 }
             }
@@ -506,14 +543,22 @@ pub fn draw(program: &Program, result: &Search) -> Figure {
     };
     for (k, &(t, action)) in schedule.iter().enumerate() {
         let kind = if matches!(action, Action::Lock(_)) { SpanKind::Busy } else { SpanKind::Idle };
-        lanes[t].spans.push(Span { start: k as f64, end: k as f64 + 1.0, label: action_text(program, action), kind });
+        lanes[t].spans.push(Span {
+            start: k as f64,
+            end: k as f64 + 1.0,
+            label: action_text(program, action),
+            kind,
+        });
     }
     let end = schedule.len() as f64;
     for b in &stuck {
         lanes[b.thread].spans.push(Span {
             start: end,
             end: end + 1.0,
-            label: format!("waits for {} ({} holds it)", program.locks[b.lock], program.threads[b.owner].name),
+            label: format!(
+                "waits for {} ({} holds it)",
+                program.locks[b.lock], program.threads[b.owner].name
+            ),
             kind: SpanKind::Lost,
         });
     }
@@ -568,9 +613,12 @@ fn run_predict(input: &str) -> Result<String, InputError> {
     let seed = params.number_or("seed", 0, u64::MAX, 1)?;
     let program = generate(seed);
     let result = search(&program, DEFAULT_BOUND);
-    let mut out = format!("Predict, then reveal (seed {seed}). The program, as input for the search above:\n\n");
+    let mut out =
+        format!("Predict, then reveal (seed {seed}). The program, as input for the search above:\n\n");
     out.push_str(&to_input(&program));
-    out.push_str("\nWill it deadlock? If so, in which schedule, and which threads end up waiting for whom?\n");
+    out.push_str(
+        "\nWill it deadlock? If so, in which schedule, and which threads end up waiting for whom?\n",
+    );
     out.push_str(REVEAL_MARKER);
     out.push('\n');
     out.push_str(&report(&program, &result, DEFAULT_BOUND));
@@ -634,11 +682,29 @@ mod tests {
         assert_eq!(schedule.len(), 5);
         assert!(schedule.iter().all(|(_, a)| matches!(a, Action::Lock(_))));
         assert_eq!(blocked.len(), 5);
-        let fixed = DEFAULT_INPUT.replace("P5: lock F5, lock F1, unlock F1, unlock F5", "P5: lock F1, lock F5");
+        let fixed =
+            DEFAULT_INPUT.replace("P5: lock F5, lock F1, unlock F1, unlock F5", "P5: lock F1, lock F5");
         let result = verdict(&fixed);
         assert_eq!(result.deadlock, None);
-        assert_eq!(result.interleavings.unwrap().1, 0);
+        assert_eq!(result.interleavings, Some((49_719_072, 0)));
         assert!(report(&program(&fixed), &result, DEFAULT_BOUND).contains("one global order"));
+    }
+
+    #[test]
+    fn a_thread_at_the_step_limit_counts_its_releases_without_spilling_into_the_next() {
+        // T1 writes MAX_STEPS locks and holds them all at its end, so 16 releases follow: 32
+        // steps, one more than 5 bits can count. T2 needs L1, which T1 takes first and releases
+        // last: T2 runs wholly before T1 or wholly after it. States: T1 at 0..=32 with T2 not
+        // started (33) or done (33), and T2 holding L1 with T1 at 0 or at 32 (2). With 5 bits,
+        // T1's 32nd step would carry into T2's count and merge states that differ.
+        let all: Vec<String> = (1..=MAX_STEPS).map(|l| format!("lock L{l}")).collect();
+        let input = format!("thread = T1: {}\nthread = T2: lock L1", all.join(", "));
+        let p = program(&input);
+        assert_eq!(p.threads[0].steps.len(), 2 * MAX_STEPS);
+        let result = verdict(&input);
+        assert_eq!(result.deadlock, None);
+        assert_eq!(result.states, 68);
+        assert_eq!(result.interleavings, Some((2, 0)));
     }
 
     #[test]
@@ -665,7 +731,9 @@ mod tests {
 
     #[test]
     fn the_bound_stops_the_search_and_says_it_proves_nothing() {
-        let big: String = (1..=8).map(|t| format!("thread = T{t}: lock L{t}, unlock L{t}, lock M{t}, unlock M{t}\n")).collect();
+        let big: String = (1..=8)
+            .map(|t| format!("thread = T{t}: lock L{t}, unlock L{t}, lock M{t}, unlock M{t}\n"))
+            .collect();
         let p = program(&big);
         let result = search(&p, 1000);
         assert!(!result.exhaustive && result.states == 1000 && result.interleavings.is_none());
@@ -676,7 +744,10 @@ mod tests {
     fn bad_input_names_its_line() {
         for (input, expected) in [
             ("thread = T1 lock A", "input line 1: expected `thread = NAME: lock A, lock B, …`"),
-            ("thread = T1: lock A, grab B", "input line 1: thread T1: `grab B` is not `lock X` or `unlock X`"),
+            (
+                "thread = T1: lock A, grab B",
+                "input line 1: thread T1: `grab B` is not `lock X` or `unlock X`",
+            ),
             ("# x\nthread = T1: lock A, lock A", "input line 2: thread T1: locks A again while it holds it"),
             ("thread = T1: unlock A", "input line 1: thread T1: unlocks A, which it does not hold"),
             ("thread = T1: lock A,, lock B", "input line 1: thread T1: an empty step"),
@@ -685,7 +756,10 @@ mod tests {
             ("thread = T1: lock A\nthread = T1: lock B", "input line 2: thread `T1` is defined twice"),
             ("bound = 5", "no threads"),
             ("thread = T1: lock A\nbound = 0", "input line 2: 0 is out of range"),
-            ("thread = T1: lock A\nprocess = P max 1 holds 0", "input line 2: `process` belongs to `mode = banker`"),
+            (
+                "thread = T1: lock A\nprocess = P max 1 holds 0",
+                "input line 2: `process` belongs to `mode = banker`",
+            ),
             ("mode = banker\nthread = T1: lock A", "input line 2: `thread` belongs to the search"),
         ] {
             let got = run(input).unwrap_err().to_string();

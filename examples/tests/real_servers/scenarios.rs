@@ -266,6 +266,15 @@ impl Transcript {
         format!("{:>2} {}: {sql}", step + 1, self.sessions[record.session])
     }
 
+    /// For a statement that finished during its own step after the driver saw its session
+    /// wait in a deadlock: whom it waited for.
+    fn held_in_deadlock(&self, step: usize) -> Option<String> {
+        let record = &self.records[step];
+        let (_, blockers) = record.deadlock.as_ref()?.iter().find(|(s, _)| *s == record.session)?;
+        let names: Vec<&str> = blockers.iter().map(|&b| self.sessions[b]).collect();
+        Some(names.join(" and "))
+    }
+
     /// Under a deadlock error, the cycle as the server reported it.
     fn report_line(&self, out: &mut String, outcome: &Outcome) {
         if let Some(edges) = self.reported_cycle(outcome) {
@@ -299,7 +308,13 @@ impl Transcript {
                     let left = self.statement_line(i, sql);
                     let record = &self.records[i];
                     let status = match (record.start, record.finished_at, &record.result) {
-                        (_, Some(at), Some((_, outcome))) if at == i => outcome.render(false),
+                        (_, Some(at), Some((_, outcome))) if at == i => match self.held_in_deadlock(i) {
+                            // It sat in a cycle the server broke, and came through.
+                            Some(whom) => {
+                                format!("waited for {whom} (deadlock), then {}", outcome.render(false))
+                            }
+                            None => outcome.render(false),
+                        },
                         (Start::Queued, ..) => "queued behind its waiting statement".to_string(),
                         _ => {
                             let names: Vec<&str> =
