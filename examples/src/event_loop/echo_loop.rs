@@ -42,8 +42,14 @@ fn run(input: &str) -> Result<String, InputError> {
 
     let mut out = format!("{clients} clients on 127.0.0.1, all connected at once, {rounds} lines each\n");
     out.push_str("server: 1 thread, 1 epoll instance, non-blocking sockets\n");
-    out.push_str(&format!("connections accepted: {}, open at the same time at the peak: {}\n", served.connections, served.peak_open));
-    out.push_str(&format!("lines answered: {}, echoes the clients received: {}, wrong: {}\n", served.lines, load.echoes, load.wrong));
+    out.push_str(&format!(
+        "connections accepted: {}, open at the same time at the peak: {}\n",
+        served.connections, served.peak_open
+    ));
+    out.push_str(&format!(
+        "lines answered: {}, echoes the clients received: {}, wrong: {}\n",
+        served.lines, load.echoes, load.wrong
+    ));
     out.push_str(&format!("threads that ran the handler: {}\n", served.handler_threads.len()));
     out.push_str(&format!("connections closed on an error: {}\n", served.closed_on_error));
     out.push_str(&format!(
@@ -60,7 +66,13 @@ pub fn size_class(bytes: usize) -> String {
     while bytes >= limit {
         limit *= 2;
     }
-    if limit < 1024 { format!("under {limit} bytes") } else if limit < 1 << 20 { format!("under {} KiB", limit >> 10) } else { format!("under {} MiB", limit >> 20) }
+    if limit < 1024 {
+        format!("under {limit} bytes")
+    } else if limit < 1 << 20 {
+        format!("under {} KiB", limit >> 10)
+    } else {
+        format!("under {} MiB", limit >> 20)
+    }
 }
 
 #[cfg(test)]
@@ -85,6 +97,9 @@ mod tests {
 
     #[test]
     fn input_is_checked() {
-        assert_eq!(run("clients = 0").unwrap_err().to_string(), "input line 1: 0 is out of range (from 1 to 400)");
+        assert_eq!(
+            run("clients = 0").unwrap_err().to_string(),
+            "input line 1: 0 is out of range (from 1 to 400)"
+        );
     }
 }

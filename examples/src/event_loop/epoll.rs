@@ -105,8 +105,8 @@ const WAKER: u64 = u64::MAX - 1;
 struct Connection {
     stream: TcpStream,
     number: usize,
-    unread: Vec<u8>,  // received, not yet a whole line
-    unsent: Vec<u8>,  // replies the socket could not take yet
+    unread: Vec<u8>, // received, not yet a whole line
+    unsent: Vec<u8>, // replies the socket could not take yet
     writable_wanted: bool,
 }
 
@@ -117,7 +117,11 @@ pub fn connection_state_bytes() -> usize {
 
 /// Serves `expected` connections from one thread: accept, read what is there, answer every
 /// whole line, write what the socket takes, and never block on any one client.
-pub fn serve(listener: TcpListener, expected: usize, mut handle: impl FnMut(&[u8]) -> Handled) -> io::Result<Served> {
+pub fn serve(
+    listener: TcpListener,
+    expected: usize,
+    mut handle: impl FnMut(&[u8]) -> Handled,
+) -> io::Result<Served> {
     listener.set_nonblocking(true)?;
     let epoll = Epoll::new()?;
     epoll.add(listener.as_raw_fd(), LISTENER, libc::EPOLLIN as u32)?;
@@ -146,9 +150,16 @@ pub fn serve(listener: TcpListener, expected: usize, mut handle: impl FnMut(&[u8
                     let token = served.connections as u64;
                     epoll.add(stream.as_raw_fd(), token, libc::EPOLLIN as u32)?;
                     let number = served.connections;
-                    connections.insert(token, Connection {
-                        stream, number, unread: Vec::new(), unsent: Vec::new(), writable_wanted: false,
-                    });
+                    connections.insert(
+                        token,
+                        Connection {
+                            stream,
+                            number,
+                            unread: Vec::new(),
+                            unsent: Vec::new(),
+                            writable_wanted: false,
+                        },
+                    );
                     served.replies_written.push(Vec::new());
                     served.connections += 1;
                     served.peak_open = served.peak_open.max(connections.len());
@@ -164,7 +175,9 @@ pub fn serve(listener: TcpListener, expected: usize, mut handle: impl FnMut(&[u8
                 }
                 token => {
                     let Some(connection) = connections.get_mut(&token) else { continue };
-                    if events & libc::EPOLLOUT as u32 != 0 && send(&epoll, token, connection, &[], &mut served).is_err() {
+                    if events & libc::EPOLLOUT as u32 != 0
+                        && send(&epoll, token, connection, &[], &mut served).is_err()
+                    {
                         close_on_error(&mut connections, token, &mut served);
                         continue;
                     }
@@ -196,8 +209,9 @@ pub fn serve(listener: TcpListener, expected: usize, mut handle: impl FnMut(&[u8
                             }
                         }
                     }
-                    served.largest_buffers =
-                        served.largest_buffers.max(connection.unread.capacity() + connection.unsent.capacity());
+                    served.largest_buffers = served
+                        .largest_buffers
+                        .max(connection.unread.capacity() + connection.unsent.capacity());
                     if failed {
                         close_on_error(&mut connections, token, &mut served);
                     } else if !open {
@@ -233,7 +247,13 @@ fn close_on_error(connections: &mut HashMap<u64, Connection>, token: u64, served
 }
 
 /// Writes what the socket takes now; keeps the rest and asks epoll to say when it is writable.
-fn send(epoll: &Epoll, token: u64, connection: &mut Connection, reply: &[u8], served: &mut Served) -> io::Result<()> {
+fn send(
+    epoll: &Epoll,
+    token: u64,
+    connection: &mut Connection,
+    reply: &[u8],
+    served: &mut Served,
+) -> io::Result<()> {
     connection.unsent.extend_from_slice(reply);
     while !connection.unsent.is_empty() {
         match connection.stream.write(&connection.unsent) {
@@ -361,7 +381,12 @@ pub struct Load {
 
 /// `clients` connections from one thread, all open at once; `rounds` times each sends a line
 /// and reads its echo. `while_open` runs once every round is done, before any client closes.
-pub fn load(address: SocketAddr, clients: usize, rounds: usize, while_open: impl FnOnce()) -> io::Result<Load> {
+pub fn load(
+    address: SocketAddr,
+    clients: usize,
+    rounds: usize,
+    while_open: impl FnOnce(),
+) -> io::Result<Load> {
     let mut connected = Vec::with_capacity(clients);
     for _ in 0..clients {
         connected.push(Client::connect(address)?);

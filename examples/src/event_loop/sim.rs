@@ -512,11 +512,14 @@ pub fn parse(input: &str) -> Result<Program, InputError> {
             if !blocks.is_empty() {
                 return Err(InputError::at_line(line, "settings (`key = value`) go before the first block"));
             }
-            let params = Params::parse(text, &["threadpool"]).map_err(|e| InputError::at_line(line, e.message))?;
+            let params =
+                Params::parse(text, &["threadpool"]).map_err(|e| InputError::at_line(line, e.message))?;
             if threadpool.is_some() {
                 return Err(InputError::at_line(line, "`threadpool` is given twice"));
             }
-            let size = params.number("threadpool", 1, MAX_THREADPOOL).map_err(|e| InputError::at_line(line, e.message))?;
+            let size = params
+                .number("threadpool", 1, MAX_THREADPOOL)
+                .map_err(|e| InputError::at_line(line, e.message))?;
             threadpool = Some(size);
         } else if let Some(name) = text.strip_suffix(':') {
             let name = name.trim();
@@ -530,10 +533,16 @@ pub fn parse(input: &str) -> Result<Program, InputError> {
             blocks.push((name.to_string(), line, Vec::new()));
         } else {
             let Some((name, _, statements)) = blocks.last_mut() else {
-                return Err(InputError::at_line(line, "a statement outside a callback: start with a line `main:`"));
+                return Err(InputError::at_line(
+                    line,
+                    "a statement outside a callback: start with a line `main:`",
+                ));
             };
             if statements.len() == MAX_STATEMENTS {
-                return Err(InputError::at_line(line, format!("`{name}`: at most {MAX_STATEMENTS} statements")));
+                return Err(InputError::at_line(
+                    line,
+                    format!("`{name}`: at most {MAX_STATEMENTS} statements"),
+                ));
             }
             statements.push((line, text.split_whitespace().collect()));
         }
@@ -544,7 +553,10 @@ pub fn parse(input: &str) -> Result<Program, InputError> {
     blocks.swap(0, main);
     let index_of = |name: &str, line: usize| -> Result<usize, InputError> {
         match blocks.iter().position(|(other, _, _)| other == name) {
-            Some(0) => Err(InputError::at_line(line, "`main` is the script and runs once: schedule another callback")),
+            Some(0) => Err(InputError::at_line(
+                line,
+                "`main` is the script and runs once: schedule another callback",
+            )),
             Some(index) => Ok(index),
             None => {
                 check_name(name, line)?;
@@ -602,7 +614,9 @@ fn check_name(name: &str, line: usize) -> Result<(), InputError> {
     } else {
         Err(InputError::at_line(
             line,
-            format!("callback name `{name}`: up to 24 lower-case letters, digits or `_`, not starting with a digit"),
+            format!(
+                "callback name `{name}`: up to 24 lower-case letters, digits or `_`, not starting with a digit"
+            ),
         ))
     }
 }
@@ -656,7 +670,9 @@ pub fn to_js(program: &Program) -> Result<String, String> {
 
 fn run(input: &str) -> Result<Drawn, InputError> {
     if input.lines().any(|line| line.trim().starts_with("mode") && line.contains('=')) {
-        return Err(InputError::new("`mode = predict` belongs to the predict example below; here, write a program"));
+        return Err(InputError::new(
+            "`mode = predict` belongs to the predict example below; here, write a program",
+        ));
     }
     let program = parse(input)?;
     let trace = simulate(&program);
@@ -673,10 +689,19 @@ pub fn report(program: &Program, trace: &Trace) -> String {
     out.push_str("start ms  end ms  phase       callback\n");
     for ran in &trace.ran {
         let late = match ran.due {
-            Some(due) if ran.start >= due + TICKS_PER_MS => format!(" (due at {}: {} ms late)", ms(due), ms(ran.start - due)),
+            Some(due) if ran.start >= due + TICKS_PER_MS => {
+                format!(" (due at {}: {} ms late)", ms(due), ms(ran.start - due))
+            }
             _ => String::new(),
         };
-        let _ = writeln!(out, "{:>8}  {:>6}  {:<10}  {}{late}", ms(ran.start), ms(ran.end), ran.phase.name(), name(ran.callback));
+        let _ = writeln!(
+            out,
+            "{:>8}  {:>6}  {:<10}  {}{late}",
+            ms(ran.start),
+            ms(ran.end),
+            ran.phase.name(),
+            name(ran.callback)
+        );
     }
     let _ = writeln!(out, "\norder: {}", order(program, trace).join(", "));
     let busy: u64 = trace.ran.iter().map(|r| r.end - r.start).sum();
@@ -689,16 +714,31 @@ pub fn report(program: &Program, trace: &Trace) -> String {
         ms(waited)
     );
     for &(thread, start, end, cb) in &trace.pool {
-        let _ = writeln!(out, "thread pool: `{}`'s fs work ran on pool thread {} from {} to {} ms", name(cb), thread + 1, ms(start), ms(end));
+        let _ = writeln!(
+            out,
+            "thread pool: `{}`'s fs work ran on pool thread {} from {} to {} ms",
+            name(cb),
+            thread + 1,
+            ms(start),
+            ms(end)
+        );
     }
     for ran in trace.ran.iter().filter(|r| r.due.is_some_and(|due| r.start >= due + TICKS_PER_MS)) {
         let due = ran.due.unwrap_or_default();
         let blocker = trace.ran.iter().find(|other| other.start <= due && due < other.end);
         let why = match blocker {
-            Some(b) => format!("`{}` held the thread from {} to {} ms", name(b.callback), ms(b.start), ms(b.end)),
+            Some(b) => {
+                format!("`{}` held the thread from {} to {} ms", name(b.callback), ms(b.start), ms(b.end))
+            }
             None => "other callbacks ran first".to_string(),
         };
-        let _ = writeln!(out, "late timer: `{}` was due at {} ms and ran at {} ms: {why}", name(ran.callback), ms(due), ms(ran.start));
+        let _ = writeln!(
+            out,
+            "late timer: `{}` was due at {} ms and ran at {} ms: {why}",
+            name(ran.callback),
+            ms(due),
+            ms(ran.start)
+        );
     }
     for race in &trace.races {
         let _ = writeln!(out, "timing-dependent in real Node: {race}");
@@ -747,7 +787,12 @@ fn draw(program: &Program, trace: &Trace) -> Figure {
         lane.spans.sort_by(|a, b| a.start.total_cmp(&b.start));
     }
     let steps = Step::at_span_starts(&lanes, "ms");
-    Figure::Timeline { title: "One event loop: what runs when".to_string(), unit: "ms".to_string(), lanes, steps }
+    Figure::Timeline {
+        title: "One event loop: what runs when".to_string(),
+        unit: "ms".to_string(),
+        lanes,
+        steps,
+    }
 }
 
 // ANCHOR: generate
@@ -812,7 +857,8 @@ fn predict(input: &str) -> Result<String, InputError> {
     let program = generate(seed);
     let trace = simulate(&program);
     let js = to_js(&program).map_err(InputError::new)?;
-    let mut out = format!("Predict, then reveal (seed {seed}). What does this program print, line by line?\n\n");
+    let mut out =
+        format!("Predict, then reveal (seed {seed}). What does this program print, line by line?\n\n");
     out.push_str(&js);
     out.push_str("\nWrite your answer down, then reveal it. (Save the program as order.cjs and run `node order.cjs`:\nthe book's tests do exactly that and compare.)\n");
     out.push_str(REVEAL_MARKER);
@@ -915,17 +961,26 @@ mod tests {
     #[test]
     fn bad_input_names_its_line() {
         let cases = [
-            ("main:\n wait 3\n", "input line 2: `wait` is not a statement: use cpu, timeout, immediate, nexttick, promise, fs or net"),
+            (
+                "main:\n wait 3\n",
+                "input line 2: `wait` is not a statement: use cpu, timeout, immediate, nexttick, promise, fs or net",
+            ),
             ("main:\n timeout x a\na:\n", "input line 2: `x` is not a number"),
             ("main:\n immediate b\n", "input line 2: no callback named `b`: add a block `b:`"),
             ("cpu 3\n", "input line 1: a statement outside a callback: start with a line `main:`"),
             ("a:\n", "no `main:` block: the script that runs first"),
             ("main:\nmain:\n", "input line 2: callback `main` is defined twice"),
-            ("main:\n immediate main\n", "input line 2: `main` is the script and runs once: schedule another callback"),
+            (
+                "main:\n immediate main\n",
+                "input line 2: `main` is the script and runs once: schedule another callback",
+            ),
             ("threadpool = 99\nmain:\n", "input line 1: 99 is out of range (from 1 to 16)"),
             ("main:\nthreadpool = 2\n", "input line 2: settings (`key = value`) go before the first block"),
             ("main:\n timeout 5\n", "input line 2: expected `timeout MS CALLBACK`"),
-            ("Main:\n", "input line 1: callback name `Main`: up to 24 lower-case letters, digits or `_`, not starting with a digit"),
+            (
+                "Main:\n",
+                "input line 1: callback name `Main`: up to 24 lower-case letters, digits or `_`, not starting with a digit",
+            ),
         ];
         for (input, expected) in cases {
             let got = run(input).map(|d| d.text).unwrap_err().to_string();
@@ -977,7 +1032,10 @@ mod tests {
         let ticking = DEFAULT_INPUT.replace("  cpu 30\n  promise respond\n", "  nexttick request\n");
         let (program, trace) = trace_of(&ticking);
         assert!(trace.stopped.is_some());
-        let first = trace.ran.iter().position(|r| r.phase == Phase::Poll && program.blocks[r.callback].name == "request");
+        let first = trace
+            .ran
+            .iter()
+            .position(|r| r.phase == Phase::Poll && program.blocks[r.callback].name == "request");
         assert!(trace.ran[first.unwrap() + 1..].iter().all(|r| r.phase == Phase::NextTick));
         // The same with setImmediate: the budget stops it too, but timers run in between.
         let immediate = DEFAULT_INPUT.replace("  cpu 30\n  promise respond\n", "  immediate request\n");

@@ -105,7 +105,8 @@ fn one_run(clients: usize, block: Duration, on_loop: bool) -> Result<Outcome, In
     drop(connected);
     let served = server.join().map_err(|_| InputError::new("the server thread panicked"))?;
     let served = served.map_err(|e| io_error("server", e))?;
-    let (_, slow_end) = slow.span.lock().expect("not poisoned").ok_or_else(|| InputError::new("no slow work"))?;
+    let (_, slow_end) =
+        slow.span.lock().expect("not poisoned").ok_or_else(|| InputError::new("no slow work"))?;
     // Connections are numbered in accept order, which is the clients' connect order.
     let answered_during_the_slow_work =
         served.replies_written[1..].iter().filter(|written| written.iter().all(|&at| at < slow_end)).count();
@@ -119,7 +120,9 @@ fn run(input: &str) -> Result<String, InputError> {
     let block_ms = params.number_or("block_ms", 50u64, 2000, 500)?;
     let block = Duration::from_millis(block_ms);
     let quick = clients - 1;
-    let mut out = format!("{clients} clients of one epoll loop: client 0 asks for {block_ms} ms of slow work, then the other {quick} send a line each\n");
+    let mut out = format!(
+        "{clients} clients of one epoll loop: client 0 asks for {block_ms} ms of slow work, then the other {quick} send a line each\n"
+    );
     for (on_loop, title) in [
         (true, "the slow work runs inside the loop's callback (a blocking call):"),
         (false, "the slow work runs on a worker thread, which wakes the loop through an eventfd when done:"),
@@ -130,9 +133,14 @@ fn run(input: &str) -> Result<String, InputError> {
         let fifth = block / 5;
         let all_waited = outcome.latencies.iter().all(|&l| l >= fifth);
         out.push_str(&format!("\n{title}\n"));
-        out.push_str(&format!("  quick requests answered while the slow work ran: {} of {quick}\n", outcome.answered_during_the_slow_work));
+        out.push_str(&format!(
+            "  quick requests answered while the slow work ran: {} of {quick}\n",
+            outcome.answered_during_the_slow_work
+        ));
         let latency = match (all_waited, outcome.all_replied_before_the_end) {
-            (true, false) => format!("every quick request waited at least a fifth of the slow work ({} ms)", block_ms / 5),
+            (true, false) => {
+                format!("every quick request waited at least a fifth of the slow work ({} ms)", block_ms / 5)
+            }
             (_, true) => "every quick client had its reply before the slow work ended".to_string(),
             (false, false) => "some quick requests waited, some did not".to_string(),
         };
@@ -158,6 +166,9 @@ mod tests {
 
     #[test]
     fn input_is_checked() {
-        assert_eq!(run("clients = 1").unwrap_err().to_string(), "input line 1: 1 is out of range (from 2 to 100)");
+        assert_eq!(
+            run("clients = 1").unwrap_err().to_string(),
+            "input line 1: 1 is out of range (from 2 to 100)"
+        );
     }
 }

@@ -65,7 +65,11 @@ pub struct Async<'r, S: AsRawFd> {
 impl<'r, S: AsRawFd> Async<'r, S> {
     /// Tries `operation`; if the socket would block, asks the reactor to wake this task when it
     /// is ready and returns `Pending`; the executor polls the task again after the wake-up.
-    fn retry<T>(&self, events: u32, mut operation: impl FnMut(&S) -> io::Result<T>) -> impl Future<Output = io::Result<T>> {
+    fn retry<T>(
+        &self,
+        events: u32,
+        mut operation: impl FnMut(&S) -> io::Result<T>,
+    ) -> impl Future<Output = io::Result<T>> {
         poll_fn(move |context| match operation(&self.socket) {
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                 match self.reactor.wake_when_ready(self.socket.as_raw_fd(), events, context.waker()) {
@@ -198,7 +202,8 @@ pub fn serve(listener: TcpListener, expected: usize) -> io::Result<TasksServed> 
             if task == usize::MAX {
                 // The accepting task: every connection it gets becomes a new task.
                 while accepting {
-                    let Poll::Ready(accepted) = accept.as_mut().poll(&mut Context::from_waker(&accept_waker)) else {
+                    let Poll::Ready(accepted) = accept.as_mut().poll(&mut Context::from_waker(&accept_waker))
+                    else {
                         break;
                     };
                     let (stream, _) = accepted?;

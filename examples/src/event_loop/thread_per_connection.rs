@@ -108,13 +108,17 @@ fn run(input: &str) -> Result<String, InputError> {
     let load = epoll::load(address, clients, rounds, || {
         let smaps = std::fs::read_to_string("/proc/self/smaps").unwrap_or_default();
         threads = reported.try_iter().collect();
-        stacks = threads.iter().filter_map(|t: &ThreadFacts| stack_mapping(&smaps, t.stack_address)).collect();
+        stacks =
+            threads.iter().filter_map(|t: &ThreadFacts| stack_mapping(&smaps, t.stack_address)).collect();
     });
     let started = server.join().map_err(|_| InputError::new("the server thread panicked"))?;
     let started = started.map_err(|e| io_error("server", e))?;
     let load = load.map_err(|e| io_error("clients", e))?;
     if stacks.len() != clients {
-        return Err(InputError::new(format!("found {} of {clients} thread stacks in /proc/self/smaps", stacks.len())));
+        return Err(InputError::new(format!(
+            "found {} of {clients} thread stacks in /proc/self/smaps",
+            stacks.len()
+        )));
     }
     let distinct: HashSet<ThreadId> = threads.iter().map(|t| t.thread).collect();
     let buffer = threads.iter().map(|t| t.buffer).max().unwrap_or(0);
@@ -138,7 +142,10 @@ fn run(input: &str) -> Result<String, InputError> {
         "a task per connection (the handler as an async fn): {} tasks, run by {} thread over epoll\n",
         served.tasks, served.threads
     ));
-    out.push_str(&format!("  echoes the clients received: {}, wrong: {}\n\n", task_load.echoes, task_load.wrong));
+    out.push_str(&format!(
+        "  echoes the clients received: {}, wrong: {}\n\n",
+        task_load.echoes, task_load.wrong
+    ));
     let reserved = stacks.iter().map(|s| s.0).max().unwrap_or(0);
     let resident = stacks.iter().map(|s| s.1).max().unwrap_or(0);
     out.push_str("memory per connection in user space, measured while all were open:\n");
@@ -163,7 +170,10 @@ mod tests {
     #[test]
     fn a_thread_per_client_then_a_task_per_client_on_one_thread() {
         let out = run("clients = 20\nrounds = 2").unwrap();
-        assert!(out.contains("a thread per connection: 20 threads started, 20 distinct threads ran the handler"), "{out}");
+        assert!(
+            out.contains("a thread per connection: 20 threads started, 20 distinct threads ran the handler"),
+            "{out}"
+        );
         assert!(out.contains("20 tasks, run by 1 thread over epoll"), "{out}");
         assert_eq!(out.matches("echoes the clients received: 40, wrong: 0").count(), 2, "{out}");
         assert!(out.contains("a BufReader of 8 KiB"), "{out}");
@@ -171,7 +181,8 @@ mod tests {
 
     #[test]
     fn smaps_lookup() {
-        let smaps = "7f00-8f00 rw-p 00000000 00:00 0\nSize: 4 kB\nRss:  8 kB\n9000-a000 r--p 0 00:00 0\nRss: 4 kB\n";
+        let smaps =
+            "7f00-8f00 rw-p 00000000 00:00 0\nSize: 4 kB\nRss:  8 kB\n9000-a000 r--p 0 00:00 0\nRss: 4 kB\n";
         assert_eq!(stack_mapping(smaps, 0x7f10), Some((0x1000, 8192)));
         assert_eq!(stack_mapping(smaps, 0x5000), None);
     }

@@ -90,7 +90,8 @@ fn ping_pong(round_trips: u32, batches: u32) -> Result<PingPong, String> {
         .stderr(Stdio::null())
         .spawn()
         .map_err(io("starting the child"))?;
-    let (mut to_child, mut from_child) = (child.stdin.take().ok_or("no stdin")?, child.stdout.take().ok_or("no stdout")?);
+    let (mut to_child, mut from_child) =
+        (child.stdin.take().ok_or("no stdin")?, child.stdout.take().ok_or("no stdout")?);
 
     let before = Switched::now().map_err(io("reading the switch counters"))?;
     let (mut thread_ns, mut process_ns) = (f64::INFINITY, f64::INFINITY);
@@ -114,7 +115,8 @@ fn ping_pong(round_trips: u32, batches: u32) -> Result<PingPong, String> {
     let mine = before.since().map_err(io("reading the switch counters"))?;
 
     drop(to_partner); // the partner reads end-of-file and returns its counts
-    let partner = partner.join().map_err(|_| "the partner thread panicked")?.map_err(io("the partner thread"))?;
+    let partner =
+        partner.join().map_err(|_| "the partner thread panicked")?.map_err(io("the partner thread"))?;
     drop(to_child); // the child too, and prints them
     let mut report = String::new();
     from_child.read_to_string(&mut report).map_err(io("reading the child's report"))?;
@@ -141,9 +143,10 @@ impl Switched {
     pub fn now() -> std::io::Result<Switched> {
         let status = std::fs::read_to_string("/proc/thread-self/status")?;
         let count = |key: &str| {
-            status.lines().find_map(|line| line.strip_prefix(key)?.trim().parse::<u64>().ok()).ok_or_else(|| {
-                std::io::Error::other(format!("no `{key}` line in /proc/thread-self/status"))
-            })
+            status
+                .lines()
+                .find_map(|line| line.strip_prefix(key)?.trim().parse::<u64>().ok())
+                .ok_or_else(|| std::io::Error::other(format!("no `{key}` line in /proc/thread-self/status")))
         };
         Ok(Switched {
             voluntary: count("voluntary_ctxt_switches:")?,
@@ -352,7 +355,10 @@ mod tests {
     #[test]
     fn the_child_report_is_parsed_strictly() {
         assert_eq!(Switched::parse("12 3 1"), Some(Switched { voluntary: 12, involuntary: 3, cpu: Some(1) }));
-        assert_eq!(Switched::parse("12 3 unknown"), Some(Switched { voluntary: 12, involuntary: 3, cpu: None }));
+        assert_eq!(
+            Switched::parse("12 3 unknown"),
+            Some(Switched { voluntary: 12, involuntary: 3, cpu: None })
+        );
         assert_eq!(Switched::parse("12 3"), None);
         assert_eq!(Switched::parse("12 3 4 5"), None);
         assert_eq!(Switched::parse("x 3 1"), None);

@@ -57,7 +57,9 @@ pub fn crash_and_survive() -> Result<String, String> {
     }
     out.push_str(&format!("   parent sees: {}\n", how_it_ended(child.status)));
     if lines.last().is_some_and(|line| line.contains("releasing the worker")) {
-        out.push_str("   the child's main thread was busy, and died with it: its next line was never written\n");
+        out.push_str(
+            "   the child's main thread was busy, and died with it: its next line was never written\n",
+        );
     }
 
     out.push_str("3. in this process, a worker thread panics while it holds a lock\n");

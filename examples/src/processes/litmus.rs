@@ -22,8 +22,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::figure::{Figure, Mark, Message, Note, Step};
 use crate::input::Params;
-use crate::rng::Rng;
 use crate::registry::{Drawn, Example, InputError, REVEAL_MARKER, Run, Runs};
+use crate::rng::Rng;
 
 pub const EXAMPLE: Example = Example {
     id: "processes::litmus",
@@ -126,7 +126,8 @@ fn keeps_order(earlier: &Op, later: &Op) -> bool {
         Op::Fence => None,
     };
     let same_location = location(earlier).is_some() && location(earlier) == location(later);
-    let same_register = matches!((earlier, later), (Op::Load { reg: a, .. }, Op::Load { reg: b, .. }) if a == b);
+    let same_register =
+        matches!((earlier, later), (Op::Load { reg: a, .. }, Op::Load { reg: b, .. }) if a == b);
     matches!(earlier, Op::Fence | Op::Load { acquire: true, .. })
         || matches!(later, Op::Fence | Op::Store { release: true, .. })
         || same_location
@@ -175,7 +176,12 @@ pub struct Explored {
 }
 
 /// Depth-first search of every execution, visiting each state once.
-pub fn explore(model: Model, program: &[Vec<Op>], registers: usize, locations: usize) -> Result<Explored, String> {
+pub fn explore(
+    model: Model,
+    program: &[Vec<Op>],
+    registers: usize,
+    locations: usize,
+) -> Result<Explored, String> {
     let start = State {
         done: vec![0; program.len()],
         registers: vec![0; registers],
@@ -230,8 +236,12 @@ pub struct Program {
 impl Program {
     pub fn parse(input: &str) -> Result<Program, InputError> {
         let params = Params::parse(input, &THREAD_NAMES)?;
-        let mut program =
-            Program { threads: Vec::new(), thread_names: Vec::new(), locations: Vec::new(), registers: Vec::new() };
+        let mut program = Program {
+            threads: Vec::new(),
+            thread_names: Vec::new(),
+            locations: Vec::new(),
+            registers: Vec::new(),
+        };
         let mut register_owner: Vec<usize> = Vec::new();
         for name in THREAD_NAMES {
             let Some(entry) = params.one(name)? else { continue };
@@ -268,10 +278,14 @@ impl Program {
             program.thread_names.push(name);
         }
         if program.threads.is_empty() {
-            return Err(InputError::new("no threads: write one line per thread, such as `A = x = 1; r1 = y`"));
+            return Err(InputError::new(
+                "no threads: write one line per thread, such as `A = x = 1; r1 = y`",
+            ));
         }
         if program.registers.is_empty() {
-            return Err(InputError::new("no thread loads anything into a register, so there is no outcome to compare"));
+            return Err(InputError::new(
+                "no thread loads anything into a register, so there is no outcome to compare",
+            ));
         }
         Ok(program)
     }
@@ -281,7 +295,9 @@ impl Program {
         let malformed = || {
             InputError::at_line(
                 line,
-                format!("`{text}` is not an instruction (expected `loc = N`, `rN = loc` or `fence`, a store may end in `release`, a load in `acquire`)"),
+                format!(
+                    "`{text}` is not an instruction (expected `loc = N`, `rN = loc` or `fence`, a store may end in `release`, a load in `acquire`)"
+                ),
             )
         };
         match words.as_slice() {
@@ -290,13 +306,19 @@ impl Program {
                 let annotation = rest.first().copied();
                 if is_register(left) {
                     if !is_location(right) {
-                        return Err(InputError::at_line(line, format!("`{text}`: a load reads a location such as `x`")));
+                        return Err(InputError::at_line(
+                            line,
+                            format!("`{text}`: a load reads a location such as `x`"),
+                        ));
                     }
                     let acquire = match annotation {
                         None => false,
                         Some("acquire") => true,
                         Some(word) => {
-                            return Err(InputError::at_line(line, format!("`{word}`: a load may only be marked `acquire`")));
+                            return Err(InputError::at_line(
+                                line,
+                                format!("`{word}`: a load may only be marked `acquire`"),
+                            ));
                         }
                     };
                     let reg = self.name_index(Names::Registers, left, line)?;
@@ -304,13 +326,19 @@ impl Program {
                     Ok(Op::Load { reg, loc, acquire })
                 } else if is_location(left) {
                     let value = crate::input::parse_number(right, line, 0, MAX_VALUE).map_err(|_| {
-                        InputError::at_line(line, format!("`{text}`: a store writes a number from 0 to {MAX_VALUE}"))
+                        InputError::at_line(
+                            line,
+                            format!("`{text}`: a store writes a number from 0 to {MAX_VALUE}"),
+                        )
                     })?;
                     let release = match annotation {
                         None => false,
                         Some("release") => true,
                         Some(word) => {
-                            return Err(InputError::at_line(line, format!("`{word}`: a store may only be marked `release`")));
+                            return Err(InputError::at_line(
+                                line,
+                                format!("`{word}`: a store may only be marked `release`"),
+                            ));
                         }
                     };
                     let loc = self.name_index(Names::Locations, left, line)?;
@@ -344,14 +372,24 @@ impl Program {
                 format!("{} = {value}{}", self.locations[*loc], if *release { " release" } else { "" })
             }
             Op::Load { reg, loc, acquire } => {
-                format!("{} = {}{}", self.registers[*reg], self.locations[*loc], if *acquire { " acquire" } else { "" })
+                format!(
+                    "{} = {}{}",
+                    self.registers[*reg],
+                    self.locations[*loc],
+                    if *acquire { " acquire" } else { "" }
+                )
             }
             Op::Fence => "fence".to_string(),
         }
     }
 
     fn outcome_text(&self, registers: &[u8]) -> String {
-        self.registers.iter().zip(registers).map(|(name, value)| format!("{name}={value}")).collect::<Vec<_>>().join(" ")
+        self.registers
+            .iter()
+            .zip(registers)
+            .map(|(name, value)| format!("{name}={value}"))
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 }
 
@@ -383,7 +421,8 @@ pub struct Analysis {
     pub figure: Figure,
 }
 
-const MODELS: [(Model, &str); 3] = [(Model::Sc, "SC"), (Model::Tso, "TSO (x86)"), (Model::Weak, "weak (ARM-like)")];
+const MODELS: [(Model, &str); 3] =
+    [(Model::Sc, "SC"), (Model::Tso, "TSO (x86)"), (Model::Weak, "weak (ARM-like)")];
 
 /// Every model's outcomes for `program`.
 fn explore_all(program: &Program) -> Result<Vec<Explored>, InputError> {
@@ -403,7 +442,10 @@ pub fn analyse(program: &Program) -> Result<Analysis, InputError> {
         let ops: Vec<String> = ops.iter().map(|op| program.op_text(op)).collect();
         question.push_str(&format!("  {name}: {}\n", ops.join("; ")));
     }
-    question.push_str(&format!("\nWhich final values of {} can each machine produce?\n", program.registers.join(", ")));
+    question.push_str(&format!(
+        "\nWhich final values of {} can each machine produce?\n",
+        program.registers.join(", ")
+    ));
     question.push_str("  SC: the threads' operations interleave, each visible to all at once\n");
     question.push_str("  TSO (x86): SC plus a first-in first-out store buffer per thread\n");
     question.push_str("  weak (ARM-like): a thread may reorder its accesses to different locations\n");
@@ -411,10 +453,12 @@ pub fn analyse(program: &Program) -> Result<Analysis, InputError> {
     let mut answer = String::new();
     let every: BTreeSet<&Vec<u8>> = results.iter().flat_map(|r| r.outcomes.keys()).collect();
     let width = every.iter().map(|o| program.outcome_text(o).len()).max().unwrap_or(0).max(7);
-    answer.push_str(&format!("{:<width$}  {:<4} {:<9} {}\n", "outcome", "SC", "TSO (x86)", "weak (ARM-like)"));
+    answer
+        .push_str(&format!("{:<width$}  {:<4} {:<9} {}\n", "outcome", "SC", "TSO (x86)", "weak (ARM-like)"));
     for outcome in &every {
         let mark = |i: usize| if results[i].outcomes.contains_key(*outcome) { "yes" } else { "-" };
-        let row = format!("{:<width$}  {:<4} {:<9} {}", program.outcome_text(outcome), mark(0), mark(1), mark(2));
+        let row =
+            format!("{:<width$}  {:<4} {:<9} {}", program.outcome_text(outcome), mark(0), mark(1), mark(2));
         answer.push_str(row.trim_end());
         answer.push('\n');
     }
@@ -422,8 +466,11 @@ pub fn analyse(program: &Program) -> Result<Analysis, InputError> {
     // For each model, the outcomes it adds to the stronger one before it, with an execution.
     let mut drawn = None;
     for (weaker, stronger) in [(1, 0), (2, 1)] {
-        let added: Vec<&Vec<u8>> =
-            results[weaker].outcomes.keys().filter(|o| !results[stronger].outcomes.contains_key(*o)).collect();
+        let added: Vec<&Vec<u8>> = results[weaker]
+            .outcomes
+            .keys()
+            .filter(|o| !results[stronger].outcomes.contains_key(*o))
+            .collect();
         let (model, name) = MODELS[weaker];
         let (_, stronger_name) = MODELS[stronger];
         answer.push('\n');
@@ -433,7 +480,9 @@ pub fn analyse(program: &Program) -> Result<Analysis, InputError> {
         };
         let listed: Vec<String> = added.iter().map(|o| program.outcome_text(o)).collect();
         match listed.as_slice() {
-            [only] => answer.push_str(&format!("{name} adds {only} to {stronger_name}, by this execution:\n")),
+            [only] => {
+                answer.push_str(&format!("{name} adds {only} to {stronger_name}, by this execution:\n"))
+            }
             [first, ..] => answer.push_str(&format!(
                 "{name} adds {} to {stronger_name}; {first} by this execution:\n",
                 listed.join(", ")
@@ -447,7 +496,8 @@ pub fn analyse(program: &Program) -> Result<Analysis, InputError> {
         drawn.get_or_insert_with(|| (model, (*first).clone(), events.clone()));
     }
     let (model, outcome, events) = drawn.unwrap_or_else(|| {
-        let (outcome, events) = results[0].outcomes.iter().next().expect("a program with loads ends somewhere");
+        let (outcome, events) =
+            results[0].outcomes.iter().next().expect("a program with loads ends somewhere");
         (Model::Sc, outcome.clone(), events.clone())
     });
     answer.push_str(&format!(
@@ -498,7 +548,11 @@ fn random_program(rng: &mut Rng) -> String {
                         registers += 1;
                         format!("r{registers} = {loc}")
                     }
-                    0..=8 => format!("{loc} = {}{}", rng.range(1, 2), if rng.chance(0.25) { " release" } else { "" }),
+                    0..=8 => format!(
+                        "{loc} = {}{}",
+                        rng.range(1, 2),
+                        if rng.chance(0.25) { " release" } else { "" }
+                    ),
                     9..=17 => {
                         registers += 1;
                         format!("r{registers} = {loc}{}", if rng.chance(0.25) { " acquire" } else { "" })
@@ -536,12 +590,16 @@ fn describe(program: &Program, model: Model, event: &Event) -> String {
                 String::new()
             };
             match (op, read) {
-                (Op::Store { .. }, _) if model == Model::Tso => format!("{name}: {text} goes into {name}'s store buffer"),
+                (Op::Store { .. }, _) if model == Model::Tso => {
+                    format!("{name}: {text} goes into {name}'s store buffer")
+                }
                 (Op::Store { .. }, _) => format!("{name}: {text} reaches memory{ahead}"),
                 (Op::Load { .. }, Some((value, true))) => {
                     format!("{name}: {text} reads {value} from {name}'s own store buffer")
                 }
-                (Op::Load { .. }, Some((value, false))) => format!("{name}: {text} reads {value} from memory{ahead}"),
+                (Op::Load { .. }, Some((value, false))) => {
+                    format!("{name}: {text} reads {value} from memory{ahead}")
+                }
                 (Op::Fence, _) if model == Model::Tso => format!("{name}: fence, its store buffer is empty"),
                 _ => format!("{name}: {text}{ahead}"),
             }
@@ -604,7 +662,10 @@ fn draw(program: &Program, model: Model, outcome: &[u8], events: &[Event]) -> Fi
                             to: party(thread),
                             sent: at,
                             arrived: Some(at),
-                            label: format!("{} = {value}, into {}", program.locations[*loc], program.registers[*reg]),
+                            label: format!(
+                                "{} = {value}, into {}",
+                                program.locations[*loc], program.registers[*reg]
+                            ),
                         });
                         marks.push(Mark::Sent { message: messages.len() - 1 });
                         marks.push(Mark::Arrived { message: messages.len() - 1 });
@@ -651,7 +712,8 @@ mod tests {
     fn allowed(input: &str) -> [Vec<String>; 3] {
         let program = Program::parse(input).unwrap();
         [Model::Sc, Model::Tso, Model::Weak].map(|model| {
-            let explored = explore(model, &program.threads, program.registers.len(), program.locations.len()).unwrap();
+            let explored =
+                explore(model, &program.threads, program.registers.len(), program.locations.len()).unwrap();
             explored.outcomes.keys().map(|o| program.outcome_text(o)).collect()
         })
     }
@@ -703,7 +765,10 @@ mod tests {
         let iriw = "A = x = 1\nB = y = 1\nC = r1 = x acquire; r2 = y\nD = r3 = y acquire; r4 = x";
         let [sc, tso, weak] = allowed(iriw);
         for outcomes in [&sc, &tso, &weak] {
-            assert!(!allows(outcomes, "r1=1 r2=0 r3=1 r4=0"), "one shared memory: stores are seen in one order");
+            assert!(
+                !allows(outcomes, "r1=1 r2=0 r3=1 r4=0"),
+                "one shared memory: stores are seen in one order"
+            );
         }
         let [_, _, weak] = allowed(&iriw.replace(" acquire", ""));
         assert!(allows(&weak, "r1=1 r2=0 r3=1 r4=0"));
@@ -730,7 +795,9 @@ mod tests {
             }
             let Ok(program) = Program::parse(&input) else { continue };
             let [sc, tso, weak] = [Model::Sc, Model::Tso, Model::Weak].map(|model| {
-                explore(model, &program.threads, program.registers.len(), program.locations.len()).unwrap().outcomes
+                explore(model, &program.threads, program.registers.len(), program.locations.len())
+                    .unwrap()
+                    .outcomes
             });
             assert!(!sc.is_empty(), "{input}");
             assert!(sc.keys().all(|o| tso.contains_key(o)), "SC ⊆ TSO fails for\n{input}");
@@ -761,7 +828,10 @@ mod tests {
             assert_eq!(text.lines().filter(|line| *line == REVEAL_MARKER).count(), 1);
             let (question, answer) = text.split_once(REVEAL_MARKER).unwrap();
             assert!(!question.contains("yes") && answer.contains("yes"), "{text}");
-            assert!(!answer.contains("adds no outcome to SC\n\nweak (ARM-like) adds no"), "the models agree:\n{text}");
+            assert!(
+                !answer.contains("adds no outcome to SC\n\nweak (ARM-like) adds no"),
+                "the models agree:\n{text}"
+            );
             // The input to paste reproduces the question and the answer.
             let input: String = question
                 .lines()
@@ -769,7 +839,10 @@ mod tests {
                 .map(|line| format!("{line}\n"))
                 .collect();
             let analysis = analyse(&Program::parse(&input).unwrap()).unwrap();
-            assert!(question.contains(&analysis.question) && answer.trim_start() == analysis.answer, "{text}");
+            assert!(
+                question.contains(&analysis.question) && answer.trim_start() == analysis.answer,
+                "{text}"
+            );
         }
         assert_eq!(run_predict("seed = x").unwrap_err().to_string(), "input line 1: `x` is not a number");
     }
@@ -782,13 +855,28 @@ mod tests {
             "input line 2: `x == 1` is not an instruction (expected `loc = N`, `rN = loc` or `fence`, a store may end in `release`, a load in `acquire`)"
         );
         assert_eq!(error("A = x = 1; ; r1 = x"), "input line 1: an empty instruction (two `;` in a row?)");
-        assert_eq!(error("A = r1 = x\nB = r1 = y"), "input line 2: register r1 belongs to thread A: each thread has its own registers");
-        assert_eq!(error("A = x = 1 acquire; r1 = x"), "input line 1: `acquire`: a store may only be marked `release`");
-        assert_eq!(error("A = x = 100\nB = r1 = x"), "input line 1: `x = 100`: a store writes a number from 0 to 99");
-        assert_eq!(error("A = x = 1"), "no thread loads anything into a register, so there is no outcome to compare");
+        assert_eq!(
+            error("A = r1 = x\nB = r1 = y"),
+            "input line 2: register r1 belongs to thread A: each thread has its own registers"
+        );
+        assert_eq!(
+            error("A = x = 1 acquire; r1 = x"),
+            "input line 1: `acquire`: a store may only be marked `release`"
+        );
+        assert_eq!(
+            error("A = x = 100\nB = r1 = x"),
+            "input line 1: `x = 100`: a store writes a number from 0 to 99"
+        );
+        assert_eq!(
+            error("A = x = 1"),
+            "no thread loads anything into a register, so there is no outcome to compare"
+        );
         assert_eq!(error("# nothing"), "no threads: write one line per thread, such as `A = x = 1; r1 = y`");
         assert_eq!(error("E = x = 1").split(':').next(), Some("input line 1"));
-        assert!(error("A = r1 = x; r2 = x; r3 = x; r4 = x; r5 = x; r6 = x; r7 = x").contains("at most 6 per thread"));
+        assert!(
+            error("A = r1 = x; r2 = x; r3 = x; r4 = x; r5 = x; r6 = x; r7 = x")
+                .contains("at most 6 per thread")
+        );
     }
 
     #[test]

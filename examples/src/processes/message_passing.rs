@@ -93,7 +93,10 @@ pub fn report(messages: u64) -> String {
         "message passing: the writer stores message m in 8 data words (Relaxed), then flag = m;\n\
          the reader waits for flag = m, then checks the 8 words. {messages} messages per pair:\n\n"
     );
-    out.push_str(&format!("{:<29} {:<16} {}\n", "flag", "stale data seen", "guaranteed fresh by the language"));
+    out.push_str(&format!(
+        "{:<29} {:<16} {}\n",
+        "flag", "stale data seen", "guaranteed fresh by the language"
+    ));
     for (name, store, load, guaranteed) in PAIRS {
         let stale = hand_over(messages, store, load);
         let seen = match (stale > 0, guaranteed) {

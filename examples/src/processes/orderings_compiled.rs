@@ -97,7 +97,9 @@ fn scratch_dir() -> PathBuf {
 
 pub fn report() -> Result<String, String> {
     let compiled = compile()?;
-    let mut out = String::from("rustc -O --target x86_64-unknown-linux-gnu --emit asm, each function's instructions:\n\n");
+    let mut out = String::from(
+        "rustc -O --target x86_64-unknown-linux-gnu --emit asm, each function's instructions:\n\n",
+    );
     for (name, instructions) in &compiled {
         let shown = if instructions.is_empty() {
             "(none: it only stops the compiler from moving memory accesses across it)".to_string()
@@ -119,7 +121,11 @@ mod tests {
     use super::*;
 
     fn instructions(compiled: &[(String, Vec<String>)], name: &str) -> String {
-        compiled.iter().find(|(n, _)| n == name).map(|(_, i)| i.join("; ")).unwrap_or_else(|| panic!("no {name}"))
+        compiled
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, i)| i.join("; "))
+            .unwrap_or_else(|| panic!("no {name}"))
     }
 
     #[test]
@@ -145,7 +151,8 @@ mod tests {
 
     #[test]
     fn labels_and_directives_are_not_instructions() {
-        let assembly = "f:\n\t.cfi_startproc\n\tmov eax, 1\n\t#MEMBARRIER\n\tret\n.Lfunc_end0:\n\t.cfi_endproc\n";
+        let assembly =
+            "f:\n\t.cfi_startproc\n\tmov eax, 1\n\t#MEMBARRIER\n\tret\n.Lfunc_end0:\n\t.cfi_endproc\n";
         assert_eq!(functions(assembly), vec![("f".to_string(), vec!["mov eax, 1".to_string()])]);
     }
 

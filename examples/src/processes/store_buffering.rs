@@ -48,7 +48,12 @@ pub const MODES: [Mode; 4] = [
         fence_between: false,
     },
     Mode { name: "SeqCst", store: Ordering::SeqCst, load: Ordering::SeqCst, fence_between: false },
-    Mode { name: "Relaxed + fence(SeqCst)", store: Ordering::Relaxed, load: Ordering::Relaxed, fence_between: true },
+    Mode {
+        name: "Relaxed + fence(SeqCst)",
+        store: Ordering::Relaxed,
+        load: Ordering::Relaxed,
+        fence_between: true,
+    },
 ];
 
 /// One thread's half of the test: write my flag, then read the other's.
@@ -170,7 +175,12 @@ pub fn complete(counts: &[[u64; 4]; 4], enough: u64) -> bool {
 
 /// The race on two new threads, each pinned to a CPU of its own when `cpus` names two, so that
 /// they can only ever run side by side. Returns the counts and whether the pinning worked.
-pub fn race(cpus: Option<(usize, usize)>, enough: u64, block: u32, max_runs: u64) -> ([[u64; 4]; 4], Result<(), String>) {
+pub fn race(
+    cpus: Option<(usize, usize)>,
+    enough: u64,
+    block: u32,
+    max_runs: u64,
+) -> ([[u64; 4]; 4], Result<(), String>) {
     let cells = Cells {
         x: Line(AtomicU32::new(0)),
         y: Line(AtomicU32::new(0)),
@@ -206,11 +216,15 @@ pub fn report(enough: u64, block_runs: u32, max_runs: u64) -> String {
     ));
     // Two CPUs to pin A and B to; without affinity (not Linux), two CPUs for the scheduler.
     let cpus = match affinity::allowed_cpus() {
-        Ok(allowed) => allowed.get(..2).map(|two| (Some((two[0], two[1])), two.len())).unwrap_or((None, allowed.len())),
+        Ok(allowed) => {
+            allowed.get(..2).map(|two| (Some((two[0], two[1])), two.len())).unwrap_or((None, allowed.len()))
+        }
         Err(_) => (None, thread::available_parallelism().map_or(1, usize::from)),
     };
     if cpus.1 < 2 {
-        out.push_str("\nthis process may use only one CPU: the two threads can never run at the same instant,\n");
+        out.push_str(
+            "\nthis process may use only one CPU: the two threads can never run at the same instant,\n",
+        );
         out.push_str("so the test cannot show reordering here; it did not run\n");
         return out;
     }
@@ -303,7 +317,10 @@ mod tests {
 
     #[test]
     fn limits_are_checked() {
-        assert_eq!(run("block = 5").unwrap_err().to_string(), "input line 1: 5 is out of range (from 100 to 100000)");
+        assert_eq!(
+            run("block = 5").unwrap_err().to_string(),
+            "input line 1: 5 is out of range (from 100 to 100000)"
+        );
         assert_eq!(run("enough = 1\nspeed = 2").unwrap_err().line, Some(2));
     }
 }
