@@ -213,7 +213,6 @@ fn deadlock_between_two_transactions_on_real_servers() {
         // "At once": the failing statement's round trip, a few ms, not a timer. 150 ms leaves
         // room for a loaded machine and still fails any periodic or delayed detector.
         let failed_after = t.error_after(victims[0], "1213 (40001)").expect("timed");
-        eprintln!("MariaDB: 1213 after {failed_after:?}");
         assert!(failed_after < std::time::Duration::from_millis(150), "1213 only after {failed_after:?}");
         assert_eq!(t.last_rows(), committed(t, victims[0]), "{}", t.render());
     }
