@@ -261,7 +261,15 @@ export async function axeViolations(page, exceptions = []) {
         const blocks = [...document.querySelectorAll('.content main > *')];
         for (const block of blocks) block.style.contentVisibility = 'visible';
         const representatives = new Map();
-        const codes = [...document.querySelectorAll('pre > code.bf-code')];
+        // Text in a closed <details> is not drawn (Chromium may still report its boxes), so axe
+        // does not measure it: only count what the reader sees.
+        const folded = (node) => {
+            for (let details = node.closest('details'); details; details = details.parentElement?.closest('details')) {
+                if (!details.open && !details.querySelector(':scope > summary')?.contains(node)) return true;
+            }
+            return false;
+        };
+        const codes = [...document.querySelectorAll('pre > code.bf-code')].filter((code) => !folded(code));
         for (const code of codes) {
             const box = code.getBoundingClientRect();
             const background = getComputedStyle(code).backgroundColor;

@@ -58,6 +58,9 @@ async function printedPage(path, { javaScript = true } = {}) {
     // The scripts (theme/print.js among them) have run by DOMContentLoaded; print.html is the
     // whole book (4.5 MB), so give it time on a loaded machine.
     await page.goto(`${env.server.origin}/${path}`, { waitUntil: 'domcontentloaded', timeout: 120000 });
+    // And the stylesheets (theme/print.css): without JavaScript nothing makes DOMContentLoaded
+    // wait for them, and on a loaded machine the checks could run before print.css applied.
+    await page.waitForLoadState('load', { timeout: 120000 });
     return { page, context, errors };
 }
 
