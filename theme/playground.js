@@ -574,34 +574,45 @@
         const result = resultView();
         let busy = false;
         let step = null; // the figure's step, which "Open in playground" carries along
-        const updateOpenLink = () => openLink.setAttribute("href", playgroundBase + hashFor(id, editor.textarea.value, defaultInput, step));
-        const editor = editorView({
-            defaultInput,
-            help: runDiv.dataset.inputHelp,
-            onRun: () => go(),
-            onInput: () => {
-                step = null;
-                updateOpenLink();
-            },
-        });
-        editor.root.hidden = true;
-        editor.root.id = `bf-editor-${++editorCount}`; // an example may appear more than once
-        editToggle.setAttribute("aria-controls", editor.root.id);
+        // The editor (a <textarea>) enters the page only when the reader first asks for it. A
+        // form control in the page costs every reader: on DOMContentLoaded Chromium looks at each
+        // one (autofill), which lays out the block around it, even one far down the page that
+        // `content-visibility: auto` would otherwise skip; a long chapter paid 200 ms or more.
+        let editor = null;
+        const currentInput = () => editor?.textarea.value ?? defaultInput;
+        const updateOpenLink = () => openLink.setAttribute("href", playgroundBase + hashFor(id, currentInput(), defaultInput, step));
+        const editorId = `bf-editor-${++editorCount}`; // an example may appear more than once
+        function openEditor() {
+            editor = editorView({
+                defaultInput,
+                help: runDiv.dataset.inputHelp,
+                onRun: () => go(),
+                onInput: () => {
+                    step = null;
+                    updateOpenLink();
+                },
+            });
+            editor.root.hidden = true;
+            editor.root.id = editorId;
+            editToggle.setAttribute("aria-controls", editorId);
+            result.root.before(editor.root);
+        }
         editToggle.addEventListener("click", () => {
+            if (!editor) openEditor();
             const open = editor.root.hidden;
             editor.root.hidden = !open;
             editToggle.setAttribute("aria-expanded", String(open));
             if (open) editor.textarea.focus();
         });
         runButton.after(" ", editToggle);
-        runDiv.append(editor.root, result.root);
+        runDiv.append(result.root);
 
         async function go() {
             if (busy) return;
             busy = true;
             runButton.disabled = true;
             runButton.textContent = "Running…";
-            const input = editor.textarea.value;
+            const input = currentInput();
             const onStep = (shown) => {
                 step = shown;
                 updateOpenLink();

@@ -74,11 +74,56 @@
 
     let formCount = 0;
 
+    // A question's form (its inputs and buttons) is built when the question comes within a
+    // screen of the viewport, not on load. Every form control in a page costs its first load:
+    // on DOMContentLoaded Chromium looks at each one (autofill), which lays out the block around
+    // it even where `content-visibility: auto` would skip it; the review page holds every quiz.
+    // Until then the question reads as the preprocessor wrote it (prompt, options). Its state
+    // (right, wrong, new) is set at once, so the review page can order by it.
+    const pending = new Map(); // question element -> its build function
+    const nearViewport = typeof IntersectionObserver === "function"
+        ? new IntersectionObserver((entries) => {
+            for (const entry of entries) if (entry.isIntersecting) build(entry.target);
+        }, { rootMargin: "100% 0px" })
+        : null;
+
+    function build(question) {
+        const make = pending.get(question);
+        if (!make) return;
+        pending.delete(question);
+        nearViewport?.unobserve(question);
+        make();
+    }
+
+    function whenNear(question, make) {
+        pending.set(question, make);
+        if (nearViewport) nearViewport.observe(question);
+        else build(question);
+        // Reached another way (a link to an id inside it, a search hit): build it then.
+        question.addEventListener("focusin", () => build(question), { once: true });
+    }
+
     function attachQuestion(question, onChange) {
         const id = question.dataset.questionId;
         const kind = question.dataset.kind;
-        const prompt = question.querySelector(".bf-prompt");
         const details = question.querySelector("details.bf-quiz-answer");
+        const previous = el("p", { class: "bf-previous" });
+        question.append(previous);
+        details.hidden = true;
+
+        function refresh() {
+            const state = load(id);
+            question.dataset.state = state ? (state.right ? "right" : "wrong") : "new";
+            previous.textContent = describe(state);
+        }
+
+        whenNear(question, () => buildForm(question, { id, kind, details, refresh, onChange }));
+        refresh();
+        return { id, refresh };
+    }
+
+    function buildForm(question, { id, kind, details, refresh, onChange }) {
+        const prompt = question.querySelector(".bf-prompt");
         prompt.id = `bf-prompt-${++formCount}`;
         const form = el("form", { class: "bf-quiz-form" });
         // The answer's controls, named by the prompt (a <form> may not take role="group").
@@ -109,22 +154,13 @@
         const check = el("button", { type: "submit", class: "bf-check-button", text: "Check" });
         const retry = el("button", { type: "button", class: "bf-retry-button", text: "Try again", hidden: true });
         const feedback = el("p", { class: "bf-feedback", role: "status", "aria-live": "polite" });
-        const previous = el("p", { class: "bf-previous" });
         form.append(group, el("div", { class: "bf-quiz-actions" }, check, retry), feedback);
         question.insertBefore(form, details);
-        question.append(previous);
-        details.hidden = true;
 
         function answeredRight() {
             if (kind === "choice") return inputs.every((input) => input.checked === (input.dataset.correct === "true"));
             const accepted = JSON.parse(question.dataset.accepted || "[]");
             return accepted.includes(normalise(inputs[0].value));
-        }
-
-        function refresh() {
-            const state = load(id);
-            question.dataset.state = state ? (state.right ? "right" : "wrong") : "new";
-            previous.textContent = describe(state);
         }
 
         form.addEventListener("submit", (event) => {
@@ -162,9 +198,6 @@
             retry.hidden = true;
             inputs[0].focus();
         });
-
-        refresh();
-        return { id, refresh };
     }
 
     function attachQuiz(section) {
@@ -240,6 +273,9 @@
             if (!section.closest(".bf-review")) attachQuiz(section);
         }
     }
+
+    // For the browser tests (axe checks every form at once): build every question's form now.
+    window.bfQuiz = { buildAll: () => [...pending.keys()].forEach(build) };
 
     if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
     else start();

@@ -237,6 +237,15 @@ export function runInline(page, id, input) {
 const AXE_SCRIPT = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 /**
+ * Brings a quiz question (a `.bf-question` locator) into view, as a reader scrolling to it does,
+ * and waits for theme/quiz.js to build its form, which it does only near the viewport.
+ */
+export async function openQuestion(question) {
+    await question.scrollIntoViewIfNeeded();
+    await question.locator('form.bf-quiz-form').waitFor();
+}
+
+/**
  * Runs axe-core (injected from node_modules) on `page` as it is now and returns its violations,
  * each node with the selector of the exception in `exceptions` ({ rule, selector }) it matches,
  * if any: the violation is of `rule` and the node's element matches `selector`.
@@ -258,8 +267,10 @@ export async function axeViolations(page, exceptions = []) {
     return page.evaluate(async (known) => {
         // Blocks far from the viewport are not rendered (content-visibility: auto, book-extras.css),
         // and axe measures colours only where the page is drawn: render them all while it runs.
-        const blocks = [...document.querySelectorAll('.content main > *')];
+        const blocks = [...document.querySelectorAll('.content main > *, .bf-review .bf-question')];
         for (const block of blocks) block.style.contentVisibility = 'visible';
+        // Quiz forms are built near the viewport (theme/quiz.js): build them all for the check.
+        window.bfQuiz?.buildAll();
         const representatives = new Map();
         // Text in a closed <details> is not drawn (Chromium may still report its boxes), so axe
         // does not measure it: only count what the reader sees.

@@ -10,7 +10,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BOOK_DIR, axeViolations, htmlPages, openRecorded, pressRun, useBookAndBrowser } from '../lib/harness.mjs';
+import { BOOK_DIR, axeViolations, htmlPages, openQuestion, openRecorded, pressRun, useBookAndBrowser } from '../lib/harness.mjs';
 
 const THEMES = ['light', 'navy'];
 const ALL_THEMES = ['light', 'rust', 'coal', 'navy', 'ayu'];
@@ -173,7 +173,9 @@ test('screen readers: a Run\'s verdict and errors land in a live region that exi
         const error = await pressRun(page, run, 'no such parameter = 1\n');
         assert.equal(error.state, 'error', error.status);
         assert.equal((await live.textContent()).trim(), error.status);
-        // The quiz's feedback is a live region too.
+        // The quiz's feedback is a live region too, there once the question's form is (its form
+        // is built as the question nears the viewport, before the reader can answer).
+        await openQuestion(page.locator('.bf-question').first());
         assert.ok(await page.locator('.bf-question .bf-feedback[role="status"][aria-live="polite"]').count() > 0);
     } finally {
         await context.close();
@@ -213,6 +215,8 @@ test('run verdicts, errors and quiz feedback are readable in all five themes', a
         // One question answered wrong, another right.
         const questions = page.locator('.bf-question[data-kind="choice"]');
         assert.ok(await questions.count() >= 2, `${chapter} has fewer than two multiple-choice questions`);
+        await openQuestion(questions.nth(0));
+        await openQuestion(questions.nth(1));
         await questions.nth(0).locator('input[data-correct="false"]').first().check();
         await questions.nth(0).locator('button.bf-check-button').click();
         for (const input of await questions.nth(1).locator('input[data-correct="true"]').all()) await input.check();

@@ -4,7 +4,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openRecorded, useBookAndBrowser } from '../lib/harness.mjs';
+import { openQuestion, openRecorded, useBookAndBrowser } from '../lib/harness.mjs';
 
 const PAGE = 'tcp-udp-http.html';
 
@@ -12,6 +12,7 @@ const env = useBookAndBrowser();
 
 /** Answers a multiple-choice question right or wrong by its data-correct options. */
 async function answerChoice(question, right) {
+    await openQuestion(question);
     const options = question.locator('ul.bf-choices input');
     const count = await options.count();
     for (let i = 0; i < count; i++) {
@@ -49,6 +50,7 @@ test('answers are checked, explained, kept across a reload, and reviewed wrong-f
         // A short answer, compared leniently.
         const short = page.locator('.bf-question[data-kind="short"]').first();
         const accepted = JSON.parse(await short.getAttribute('data-accepted'));
+        await openQuestion(short);
         await short.locator('input.bf-short-input').fill(`  ${accepted[0].toUpperCase()}  `);
         await short.locator('input.bf-short-input').press('Enter');
         assert.match(await short.locator('.bf-feedback').textContent(), /^Right\./);
