@@ -72,6 +72,7 @@ chapters! {
     processes "processes-threads-cores.md",
     event_loop "concurrency-event-loops.md",
     ipc "child-processes-ipc.md",
+    scheduling "cpu-scheduling.md",
     networking "tcp-udp-http.md",
     isolation "isolation-levels.md",
     sharding "sharding-replicas.md",

@@ -233,8 +233,8 @@ mod tests {
 
     #[test]
     fn bad_input_is_a_readable_error() {
-        let selection = select("processes");
-        let error = run(&selection, "processes::scheduler", "cores = many\n").unwrap_err();
+        let selection = select("scheduling");
+        let error = run(&selection, "scheduling::scheduler", "cores = many\n").unwrap_err();
         assert!(error.starts_with("input line 1:"), "{error}");
     }
 
@@ -245,7 +245,7 @@ mod tests {
         #[test]
         fn the_macro_exports_run_for_its_module() {
             assert!(run("networking::http_parser", "GET / HTTP/1.1\nHost: h\n\n").is_ok());
-            assert!(run("processes::scheduler", "").unwrap_err().contains("no example"));
+            assert!(run("scheduling::scheduler", "").unwrap_err().contains("no example"));
         }
     }
 }

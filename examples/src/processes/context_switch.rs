@@ -25,7 +25,7 @@ pub const EXAMPLE: Example = Example {
     input_help: "`round_trips = N` per timed batch (5 to 10000) and `batches = N` (5 to 1000); the fastest batch of each kind counts",
     runs: Runs::NativeOnly {
         reason: "it blocks real threads and a child process on pipes and reads the kernel's counters",
-        simulation: Some("processes::scheduler"),
+        simulation: Some("scheduling::scheduler"),
     },
     run: Run::Text(run),
 };

@@ -20,7 +20,7 @@ pub const EXAMPLE: Example = Example {
     input_help: "no input",
     runs: Runs::NativeOnly {
         reason: "it starts child processes and threads, which the browser playground does not have",
-        simulation: Some("processes::scheduler"),
+        simulation: Some("scheduling::scheduler"),
     },
     run: Run::Text(run),
 };

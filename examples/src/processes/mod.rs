@@ -8,7 +8,6 @@ pub mod litmus;
 pub mod message_passing;
 pub mod orderings_compiled;
 pub mod race_refused;
-pub mod scheduler;
 pub mod store_buffering;
 pub mod threads_share;
 pub mod wordcount;
@@ -31,8 +30,6 @@ pub const EXAMPLES: &[crate::registry::Example] = &[
     crash::EXAMPLE,
     #[cfg(not(target_family = "wasm"))]
     context_switch::EXAMPLE,
-    scheduler::EXAMPLE,
-    scheduler::PREDICT,
     litmus::EXAMPLE,
     litmus::PREDICT,
     amdahl::EXAMPLE,

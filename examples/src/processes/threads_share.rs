@@ -17,7 +17,7 @@ pub const EXAMPLE: Example = Example {
     input_help: "`threads = N` (1 to 16) and `increments = N` per thread",
     runs: Runs::NativeOnly {
         reason: "it starts real OS threads, which the browser playground does not have",
-        simulation: Some("processes::scheduler"),
+        simulation: Some("scheduling::scheduler"),
     },
     run: Run::Text(run),
 };

@@ -19,7 +19,7 @@ pub const EXAMPLE: Example = Example {
     input_help: "`words = N` (up to 2,000,000), `workers = N` (1 to 16), `seed = N` for the generated text",
     runs: Runs::NativeOnly {
         reason: "it starts threads and child processes, which the browser playground does not have",
-        simulation: Some("processes::scheduler"),
+        simulation: Some("scheduling::scheduler"),
     },
     run: Run::Text(run),
 };
