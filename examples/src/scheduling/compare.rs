@@ -98,6 +98,7 @@ fn run(input: &str) -> Result<String, InputError> {
         on_io: OnIo::Switch,
         switch_thread: 0,
         switch_process: 0,
+        cpu_max: None,
         tasks,
     };
     // Every task switches on I/O and no switch costs anything: only the order differs.

@@ -12,6 +12,7 @@ pub const EXAMPLES: &[crate::registry::Example] = &[
     scheduler::MLFQ,
     scheduler::SHARE,
     scheduler::FAIR,
+    scheduler::THROTTLE,
     #[cfg(not(target_family = "wasm"))]
     nice::EXAMPLE,
     scheduler::EXAMPLE,

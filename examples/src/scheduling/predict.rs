@@ -61,7 +61,15 @@ pub fn generate(seed: u64, policy: Option<&str>) -> Problem {
             }
         })
         .collect();
-    Problem { cores: 1, policy, on_io: OnIo::Switch, switch_thread: 0, switch_process: 0, tasks }
+    Problem {
+        cores: 1,
+        policy,
+        on_io: OnIo::Switch,
+        switch_thread: 0,
+        switch_process: 0,
+        cpu_max: None,
+        tasks,
+    }
 }
 // ANCHOR_END: predict
 

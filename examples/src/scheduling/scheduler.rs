@@ -131,6 +131,33 @@ task = B nice 5 cpu 40
 task = C at 4 cpu 1 io 12 cpu 1 io 12 cpu 1
 ";
 
+/// A cgroup CPU limit: an event loop and three busy pool threads in a container of 1 CPU.
+pub const THROTTLE: Example = Example {
+    id: "scheduling::throttle",
+    title: "A container's CPU quota: four threads burn it in a quarter of the period",
+    file: file!(),
+    default_input: THROTTLE_INPUT,
+    input_help: EXAMPLE.input_help,
+    runs: Runs::Everywhere,
+    run: Run::Drawn(run),
+};
+
+const THROTTLE_INPUT: &str = "\
+# A container limited to 1 CPU: 20 ticks of CPU per 20-tick period (cpu.max \"20 20\"), on 4 cores.
+# W is the event loop: a request every 10 ticks needs 1 tick of CPU. P, Q and R are busy
+# pool threads of the same process. Switches are free.
+cores = 4
+policy = rr
+quantum = 5
+switch_thread = 0
+switch_process = 0
+cpu_max = 20 20
+task = W in node cpu 1 io 9 cpu 1 io 9 cpu 1 io 9 cpu 1 io 9 cpu 1
+task = P in node cpu 30
+task = Q in node cpu 30
+task = R in node cpu 30
+";
+
 const DEFAULT_INPUT: &str = "\
 # Three threads of a web server that mostly wait on the network, and a CPU-bound batch
 # job, on two cores. Costs are in ticks and exaggerated so that switches show up.
@@ -238,7 +265,16 @@ pub struct Problem {
     pub on_io: OnIo,
     pub switch_thread: u32,
     pub switch_process: u32,
+    /// A cgroup's `cpu.max` for all the tasks together: at most `quota` ticks of CPU, summed over
+    /// the cores, in every `period` ticks; then every task is throttled until the period ends.
+    pub cpu_max: Option<CpuMax>,
     pub tasks: Vec<Task>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CpuMax {
+    pub quota: u32,
+    pub period: u32,
 }
 
 /// What one core did during one tick (the `usize` is a task index).
@@ -259,6 +295,8 @@ pub enum TaskTick {
     SwitchingIn,
     Running,
     Io,
+    /// Ready, but its group has used up its CPU quota for this period.
+    Throttled,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -278,6 +316,11 @@ pub struct Schedule {
     pub thread_switches: u32,
     pub process_switches: u32,
     pub makespan: u32,
+    /// Under `cpu_max`: periods, periods in which the quota ran out, and ticks spent throttled
+    /// (`nr_periods`, `nr_throttled` and `throttled_usec` in a cgroup's `cpu.stat`).
+    pub periods: u32,
+    pub throttled_periods: u32,
+    pub throttled_ticks: u32,
     /// Under MLFQ, each task's queue at every tick (0 is the top); empty otherwise.
     pub levels: Vec<Vec<usize>>,
 }
@@ -442,8 +485,13 @@ pub fn simulate(problem: &Problem, budget: u32) -> Result<Schedule, InputError> 
         thread_switches: 0,
         process_switches: 0,
         makespan: 0,
+        periods: 0,
+        throttled_periods: 0,
+        throttled_ticks: 0,
         levels: vec![Vec::new(); if mlfq.is_some() { n } else { 0 }],
     };
+    // CPU used in the current period, and whether the quota has run out.
+    let (mut used, mut throttled) = (0u32, false);
     let mut t = 0;
     while run.state.iter().any(|s| *s != State::Done) {
         if t >= budget {
@@ -489,6 +537,21 @@ pub fn simulate(problem: &Problem, budget: u32) -> Result<Schedule, InputError> 
                 }
             }
         }
+        // A new period refills the quota; a group out of quota leaves every core.
+        if let Some(CpuMax { period, .. }) = problem.cpu_max {
+            if t % period == 0 {
+                (used, throttled) = (0, false);
+                out.periods += 1;
+            }
+            if throttled {
+                for core in cores.iter_mut().filter(|c| c.held_until.is_none()) {
+                    if let Some(i) = core.task.take() {
+                        core.quantum_expired = false;
+                        run.make_ready(i, false);
+                    }
+                }
+            }
+        }
         // 3. Quantum expiry: preempt only if someone else is waiting.
         for core in cores.iter_mut().filter(|c| c.quantum_expired) {
             core.quantum_expired = false;
@@ -518,7 +581,7 @@ pub fn simulate(problem: &Problem, budget: u32) -> Result<Schedule, InputError> 
             }
         }
         // 4. Dispatch: a free core takes the task the policy picks and pays for the switch.
-        for core in cores.iter_mut().filter(|c| c.task.is_none()) {
+        for core in cores.iter_mut().filter(|c| c.task.is_none() && !throttled) {
             let Some(i) = run.pick() else { break };
             core.switch_left = match core.last {
                 None => 0,
@@ -542,11 +605,13 @@ pub fn simulate(problem: &Problem, budget: u32) -> Result<Schedule, InputError> 
             .state
             .iter()
             .map(|s| match s {
+                State::Ready if throttled => TaskTick::Throttled,
                 State::Ready => TaskTick::Ready,
                 State::InIo { .. } => TaskTick::Io,
                 _ => TaskTick::Absent,
             })
             .collect();
+        out.throttled_ticks += u32::from(throttled && doing.contains(&TaskTick::Throttled));
         let levels_now = run.level.clone(); // the queue each task is in during this tick
         for (c, core) in cores.iter_mut().enumerate() {
             let tick = match core.task {
@@ -560,7 +625,16 @@ pub fn simulate(problem: &Problem, budget: u32) -> Result<Schedule, InputError> 
                     doing[i] = TaskTick::SwitchingIn;
                     CoreTick::Switch(i)
                 }
+                // The quota ran out on an earlier core this tick: this one stops too.
+                Some(i) if problem.cpu_max.is_some_and(|m| used >= m.quota) => {
+                    core.task = None;
+                    core.quantum_expired = false;
+                    run.make_ready(i, false);
+                    doing[i] = TaskTick::Throttled;
+                    CoreTick::Idle
+                }
                 Some(i) => {
+                    used += 1;
                     doing[i] = TaskTick::Running;
                     run.stats[i].first_run.get_or_insert(t);
                     run.stats[i].cpu += 1;
@@ -604,6 +678,12 @@ pub fn simulate(problem: &Problem, budget: u32) -> Result<Schedule, InputError> 
             };
             out.cores[c].push(tick);
         }
+        if let Some(m) = problem.cpu_max {
+            if used >= m.quota && !throttled {
+                throttled = true;
+                out.throttled_periods += 1;
+            }
+        }
         for (i, tick) in doing.into_iter().enumerate() {
             run.stats[i].io += u32::from(tick == TaskTick::Io);
             out.tasks[i].push(tick);
@@ -643,6 +723,7 @@ const KEYS: &[&str] = &[
     "on_io",
     "switch_thread",
     "switch_process",
+    "cpu_max",
     "task",
 ];
 pub const MAX_QUEUES: usize = 8;
@@ -752,7 +833,21 @@ pub fn parse_problem(params: &Params<'_>) -> Result<Problem, InputError> {
     if tasks.is_empty() {
         return Err(InputError::new("no tasks: add a line such as `task = A cpu 3 io 2 cpu 1`"));
     }
-    Ok(Problem { cores, policy, on_io, switch_thread, switch_process, tasks })
+    let cpu_max = match params.one("cpu_max")? {
+        None => None,
+        Some(entry) => match entry.numbers(1, MAX_QUANTUM * MAX_CORES as u32)?[..] {
+            [quota, period] if period <= MAX_QUANTUM => Some(CpuMax { quota, period }),
+            _ => {
+                return Err(InputError::at_line(
+                    entry.line,
+                    format!(
+                        "`cpu_max` is a quota and a period in ticks, such as `cpu_max = 5 10`, period at most {MAX_QUANTUM}"
+                    ),
+                ));
+            }
+        },
+    };
+    Ok(Problem { cores, policy, on_io, switch_thread, switch_process, cpu_max, tasks })
 }
 
 /// The keys that belong to one policy only, and the policies they belong to.
@@ -935,6 +1030,9 @@ pub fn to_input(problem: &Problem) -> String {
         "switch_thread = {}\nswitch_process = {}",
         problem.switch_thread, problem.switch_process
     );
+    if let Some(CpuMax { quota, period }) = problem.cpu_max {
+        let _ = writeln!(out, "cpu_max = {quota} {period}");
+    }
     for task in &problem.tasks {
         let _ = write!(out, "task = {} in {}", task.name, task.process);
         if task.arrival > 0 {
@@ -1043,6 +1141,7 @@ pub fn report(problem: &Problem, schedule: &Schedule) -> String {
                     TaskTick::SwitchingIn => '~',
                     TaskTick::Running => '=',
                     TaskTick::Io => 'i',
+                    TaskTick::Throttled => 'x',
                 })
                 .collect();
             let _ = writeln!(out, "task {}   {}", names[i], row.trim_end());
@@ -1064,6 +1163,9 @@ pub fn report(problem: &Problem, schedule: &Schedule) -> String {
         "cores: A-Z runs that task, ~ context switch, a-z held while that task waits for I/O, . idle\n",
     );
     out.push_str("tasks: = running, ~ being switched in, - ready but waiting for a core, i in I/O\n");
+    if problem.cpu_max.is_some() {
+        out.push_str("       x ready, but throttled: the group has used its CPU quota for this period\n");
+    }
     if !schedule.levels.is_empty() {
         out.push_str("queue: the MLFQ queue each task is in (0 is the top) while it is in the system\n");
     }
@@ -1107,6 +1209,20 @@ pub fn report(problem: &Problem, schedule: &Schedule) -> String {
     out.push_str(" response = first tick on a core - arrival)\n\n");
 
     out.push_str(&shares(problem, schedule));
+    if let Some(CpuMax { quota, period }) = problem.cpu_max {
+        let _ = writeln!(
+            out,
+            "cpu_max {quota} {period}: up to {} of CPU in every {period}-tick period, across all cores",
+            ticks(quota)
+        );
+        let _ = writeln!(
+            out,
+            "periods {}, throttled in {} of them, {} throttled  (cpu.stat: nr_periods, nr_throttled, throttled_usec)\n",
+            schedule.periods,
+            schedule.throttled_periods,
+            ticks(schedule.throttled_ticks)
+        );
+    }
     let mut counts = [0u32; 4];
     for tick in schedule.cores.iter().flatten() {
         counts[match tick {
@@ -1189,13 +1305,17 @@ pub fn draw(problem: &Problem, schedule: &Schedule) -> Figure {
     for (i, ticks) in schedule.tasks.iter().enumerate() {
         let spans: Vec<Span> = merge(ticks, |tick| match tick {
             TaskTick::Io => (SpanKind::Wait, format!("{} I/O", name(i))),
+            TaskTick::Throttled => (SpanKind::Lost, format!("{} throttled", name(i))),
             _ => (SpanKind::Idle, String::new()),
         })
         .into_iter()
-        .filter(|span| span.kind == SpanKind::Wait)
+        .filter(|span| span.kind != SpanKind::Idle)
         .collect();
         if !spans.is_empty() {
-            lanes.push(Lane { name: format!("{} I/O", name(i)), spans });
+            let throttled = spans.iter().any(|span| span.kind == SpanKind::Lost);
+            let lane =
+                if throttled { format!("{} I/O, throttled", name(i)) } else { format!("{} I/O", name(i)) };
+            lanes.push(Lane { name: lane, spans });
         }
     }
     let title = describe(problem).lines().next().unwrap_or_default().to_string();
@@ -1243,7 +1363,7 @@ pub fn generate(seed: u64) -> Problem {
             }
         })
         .collect();
-    Problem { cores, policy, on_io, switch_thread: 1, switch_process: 2, tasks }
+    Problem { cores, policy, on_io, switch_thread: 1, switch_process: 2, cpu_max: None, tasks }
 }
 // ANCHOR_END: predict
 
@@ -1692,6 +1812,57 @@ mod tests {
         let (_, ten) = schedule(&FAIR_INPUT.replace("task = B nice 5", "task = B nice 10"));
         let until = ten.stats[0].finish as usize;
         assert!(ran(&ten, 0, until) / ran(&ten, 1, until) > 6.0);
+    }
+
+    #[test]
+    fn a_cpu_quota_is_burnt_by_parallel_threads_and_then_everything_stalls() {
+        // cpu_max 20 20 (one CPU's worth) and 4 busy threads of 20 ticks on 4 cores: together they
+        // use 4 ticks of quota per tick, so it is gone after 5 ticks (a quarter of the period) and
+        // all four are throttled for the other 15. Each period gives each thread 5 ticks: they end
+        // at 60 + 5 = 65. Throttled ticks: 5-20, 25-40, 45-60 = 45; every period ran out.
+        let tasks = "task = A cpu 20\ntask = B cpu 20\ntask = C cpu 20\ntask = D cpu 20\n";
+        let (p, s) =
+            schedule(&format!("cores = 4\npolicy = rr\nquantum = 5\n{FREE}cpu_max = 20 20\n{tasks}"));
+        assert_eq!(finishes(&s), [65, 65, 65, 65]);
+        assert_eq!(&core_row(&p, &s, 0)[..25], "AAAAA...............AAAAA");
+        assert_eq!((s.periods, s.throttled_periods, s.throttled_ticks), (4, 4, 45));
+        // Without the limit they take 20 ticks.
+        let (_, free) = schedule(&format!("cores = 4\n{FREE}{tasks}"));
+        assert_eq!(finishes(&free), [20, 20, 20, 20]);
+        // Three threads (3 a tick) never take more than the quota: 18 after 6 ticks, then only
+        // two of them run in tick 6 and the third is throttled there.
+        let (_, three) = schedule(&format!(
+            "cores = 4\npolicy = rr\nquantum = 5\n{FREE}cpu_max = 20 20\ntask = A cpu 20\ntask = B cpu 20\ntask = C cpu 20\n"
+        ));
+        for period in three.cores[0].chunks(20).enumerate().map(|(k, _)| k * 20) {
+            let end = (period + 20).min(three.makespan as usize);
+            let used: usize = three
+                .cores
+                .iter()
+                .map(|lane| lane[period..end].iter().filter(|t| matches!(t, CoreTick::Run(_))).count())
+                .sum();
+            assert!(used <= 20, "period at {period} used {used}");
+        }
+        assert_eq!(three.tasks[2][6], TaskTick::Throttled);
+    }
+
+    #[test]
+    fn the_throttle_example_delays_the_event_loop() {
+        // The default: W (the event loop) needs 1 tick every 10; P, Q, R burn the quota by tick 7
+        // (4 + 3 * 5 = 19 after tick 5, the 20th in tick 6), so W's request at 10 waits for the
+        // period at 20, and so on. Without the limit W never waits.
+        let (_, s) = schedule(THROTTLE_INPUT);
+        assert_eq!(s.tasks[0][10], TaskTick::Throttled);
+        assert_eq!(s.tasks[0][20], TaskTick::Running);
+        let waiting = |s: &Schedule| s.stats[0].finish - s.stats[0].cpu - s.stats[0].io;
+        assert!(waiting(&s) >= 20, "W waited {}", waiting(&s));
+        let (_, free) = schedule(&THROTTLE_INPUT.replace("cpu_max = 20 20\n", ""));
+        assert_eq!(waiting(&free), 0);
+        // Twice the quota (2 CPUs): W still waits, less; a quota of 4 CPUs never throttles.
+        let (_, two) = schedule(&THROTTLE_INPUT.replace("cpu_max = 20 20", "cpu_max = 40 20"));
+        assert!(waiting(&two) < waiting(&s));
+        let (_, four) = schedule(&THROTTLE_INPUT.replace("cpu_max = 20 20", "cpu_max = 80 20"));
+        assert_eq!((waiting(&four), four.throttled_periods), (0, 0));
     }
 
     /// The chapter's "Things to try" make claims about these one-line changes; they must hold.
