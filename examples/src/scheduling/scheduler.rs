@@ -525,15 +525,16 @@ pub fn simulate(problem: &Problem, budget: u32) -> Result<Schedule, InputError> 
                 run.make_ready(i, false);
             }
         }
-        if let Some(period) = mlfq.and_then(|m| m.boost) {
-            if t > 0 && t % period == 0 {
-                run.level.iter_mut().for_each(|l| *l = 0);
-                run.used.iter_mut().for_each(|u| *u = 0);
-                for core in cores.iter_mut() {
-                    if let Some(i) = core.task {
-                        core.quantum_left = run.quantum(i);
-                        core.quantum_expired = false;
-                    }
+        if let Some(period) = mlfq.and_then(|m| m.boost)
+            && t > 0
+            && t % period == 0
+        {
+            run.level.iter_mut().for_each(|l| *l = 0);
+            run.used.iter_mut().for_each(|u| *u = 0);
+            for core in cores.iter_mut() {
+                if let Some(i) = core.task {
+                    core.quantum_left = run.quantum(i);
+                    core.quantum_expired = false;
                 }
             }
         }
@@ -678,11 +679,9 @@ pub fn simulate(problem: &Problem, budget: u32) -> Result<Schedule, InputError> 
             };
             out.cores[c].push(tick);
         }
-        if let Some(m) = problem.cpu_max {
-            if used >= m.quota && !throttled {
-                throttled = true;
-                out.throttled_periods += 1;
-            }
+        if problem.cpu_max.is_some_and(|m| used >= m.quota) && !throttled {
+            throttled = true;
+            out.throttled_periods += 1;
         }
         for (i, tick) in doing.into_iter().enumerate() {
             run.stats[i].io += u32::from(tick == TaskTick::Io);
