@@ -345,6 +345,7 @@ struct Core {
 }
 // ANCHOR_END: types
 
+// ANCHOR: weights
 /// Linux's weight for each nice value, -20 to 19 (`sched_prio_to_weight` in
 /// `kernel/sched/core.c`): each step is about 1.25 times the next, nice 0 is 1024.
 pub const NICE_TO_WEIGHT: [u32; 40] = [
@@ -370,6 +371,7 @@ fn stride(policy: &Policy, task: &Task) -> u64 {
         _ => 0,
     }
 }
+// ANCHOR_END: weights
 
 /// The mutable state of one run, apart from the cores.
 struct Sim<'a> {
@@ -421,6 +423,7 @@ impl Sim<'_> {
         }
     }
 
+    // ANCHOR: pick
     /// Takes the task the policy runs next out of the ready list.
     fn pick(&mut self) -> Option<usize> {
         if self.ready.is_empty() {
@@ -448,6 +451,7 @@ impl Sim<'_> {
         };
         Some(self.ready.remove(position))
     }
+    // ANCHOR_END: pick
 
     /// Task `i` becomes ready; `woke` is true when it comes back from I/O.
     fn make_ready(&mut self, i: usize, woke: bool) {
@@ -538,6 +542,7 @@ pub fn simulate(problem: &Problem, budget: u32) -> Result<Schedule, InputError> 
                 }
             }
         }
+        // ANCHOR: throttle
         // A new period refills the quota; a group out of quota leaves every core.
         if let Some(CpuMax { period, .. }) = problem.cpu_max {
             if t % period == 0 {
@@ -553,6 +558,7 @@ pub fn simulate(problem: &Problem, budget: u32) -> Result<Schedule, InputError> 
                 }
             }
         }
+        // ANCHOR_END: throttle
         // 3. Quantum expiry: preempt only if someone else is waiting.
         for core in cores.iter_mut().filter(|c| c.quantum_expired) {
             core.quantum_expired = false;
@@ -642,6 +648,7 @@ pub fn simulate(problem: &Problem, budget: u32) -> Result<Schedule, InputError> 
                     run.left[i] -= 1;
                     run.pass[i] += stride(&problem.policy, &problem.tasks[i]);
                     core.quantum_left = core.quantum_left.saturating_sub(1);
+                    // ANCHOR: mlfq
                     // MLFQ rule 4: a task that has used its allotment at a level moves down.
                     if let Some(m) = mlfq {
                         run.used[i] += 1;
@@ -651,6 +658,7 @@ pub fn simulate(problem: &Problem, budget: u32) -> Result<Schedule, InputError> 
                             core.quantum_left = 0;
                         }
                     }
+                    // ANCHOR_END: mlfq
                     if run.left[i] == 0 {
                         match run.advance(i, t + 1) {
                             None => {
