@@ -70,7 +70,12 @@ mod linux {
         // SAFETY: gettid has no arguments; setpriority takes plain integers.
         let set = unsafe { libc::setpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t, nice) };
         if set != 0 {
-            return Err(format!("setpriority({nice}): {}", std::io::Error::last_os_error()));
+            // Raising nice is always allowed; going back down (a test run under `nice -n 19`
+            // asking for nice 0) needs CAP_SYS_NICE.
+            return Err(format!(
+                "setpriority({nice}): {} (a process already niced above {nice} needs CAP_SYS_NICE to go back)",
+                std::io::Error::last_os_error()
+            ));
         }
         start.wait();
         let (run0, wait0) = schedstat()?;
