@@ -12,6 +12,9 @@
 //!    if that I/O was its last burst. A task that held its core keeps it and runs on.
 //! 2. Tasks that arrive at `t` become ready (in name order), so they queue ahead of (3). Under
 //!    MLFQ, if `t` is a multiple of the boost period, every task moves to the top queue.
+//!    With a `cpu_max` quota, a period that starts at `t` refills the quota; while the quota is
+//!    spent, every task leaves its core and none is dispatched (it is *throttled*), and a core
+//!    that would run a task once the quota is spent within a tick idles instead.
 //! 3. A core whose task used up its quantum at `t` preempts it if another task is ready (the
 //!    task goes to the back of the ready list); otherwise the task runs on with a fresh quantum.
 //!    Under STCF a ready task with a shorter remaining burst, and under MLFQ a ready task in a
