@@ -73,6 +73,7 @@ chapters! {
     event_loop "concurrency-event-loops.md",
     ipc "child-processes-ipc.md",
     scheduling "cpu-scheduling.md",
+    memory "virtual-memory.md",
     networking "tcp-udp-http.md",
     isolation "isolation-levels.md",
     sharding "sharding-replicas.md",
