@@ -51,8 +51,6 @@ pub fn run_in_child(mode: &str) -> Result<String, String> {
 
 /// The chapter's examples, in reading order (the chapter is a line of [`crate::CHAPTERS`]).
 pub const EXAMPLES: &[crate::registry::Example] = &[
-    translate::EXAMPLE,
-    translate::PREDICT,
     #[cfg(not(target_family = "wasm"))]
     faults::EXAMPLE,
     #[cfg(not(target_family = "wasm"))]
@@ -61,6 +59,8 @@ pub const EXAMPLES: &[crate::registry::Example] = &[
     overcommit::EXAMPLE,
     #[cfg(not(target_family = "wasm"))]
     huge_pages::EXAMPLE,
+    translate::EXAMPLE,
+    translate::PREDICT,
     replacement::EXAMPLE,
     replacement::PREDICT,
 ];
