@@ -78,6 +78,7 @@ chapters! {
     isolation "isolation-levels.md",
     sharding "sharding-replicas.md",
     locks "locks-deadlock.md",
+    files "syscalls-file-systems.md",
     sql "how-this-book-works.md" (sqlite),
     acid "acid-transactions.md" (sqlite),
     orm "orm-odm.md" (sqlite),
