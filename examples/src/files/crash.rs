@@ -579,6 +579,7 @@ fn draw(items: &[Item], crash: Option<usize>) -> Figure {
     }
 }
 
+// ANCHOR: example
 fn run(input: &str) -> Result<Drawn, InputError> {
     let params = Params::parse(input, &["scenario", "journal", "fsync", "delalloc", "crash"])?;
     let setup = parse_setup(&params)?;
@@ -590,7 +591,9 @@ fn run(input: &str) -> Result<Drawn, InputError> {
     };
     Ok(Drawn { text: report(setup, &items, crash), figure: draw(&items, crash) })
 }
+// ANCHOR_END: example
 
+// ANCHOR: predict
 fn run_predict(input: &str) -> Result<String, InputError> {
     let params = Params::parse(input, &["seed"])?;
     let seed = params.number_or("seed", 0u64, u64::MAX, 7)?;
@@ -618,6 +621,7 @@ fn run_predict(input: &str) -> Result<String, InputError> {
     detail(setup, &items, crash, &mut out);
     Ok(out)
 }
+// ANCHOR_END: predict
 
 #[cfg(test)]
 mod tests {
