@@ -5,6 +5,8 @@
 //!   a file copied with `read`/`write` and with `sendfile`;
 //! * `atomic`: a writer (`files-child`) killed with SIGKILL while it rewrites a file in place
 //!   (truncate, then write) and by write-temp, fsync, rename, fsync-the-directory;
+//! * `descriptors`: what an inherited or `dup`ed descriptor shares (the offset), what two
+//!   `open`s do not, `O_APPEND`, and close-on-exec across a real `exec`;
 //! * `links`: hard links share an inode, a symbolic link dangles, an open descriptor outlives
 //!   the last name;
 //! * `crash`: the browser simulation: every disk state a crash can leave for an update, with
@@ -13,6 +15,8 @@
 #[cfg(not(target_family = "wasm"))]
 pub mod atomic;
 pub mod crash;
+#[cfg(not(target_family = "wasm"))]
+pub mod descriptors;
 #[cfg(not(target_family = "wasm"))]
 pub mod links;
 #[cfg(not(target_family = "wasm"))]
@@ -53,6 +57,8 @@ pub const EXAMPLES: &[crate::registry::Example] = &[
     syscalls::EXAMPLE,
     #[cfg(not(target_family = "wasm"))]
     syscalls::COPY,
+    #[cfg(not(target_family = "wasm"))]
+    descriptors::EXAMPLE,
     #[cfg(not(target_family = "wasm"))]
     links::EXAMPLE,
     #[cfg(not(target_family = "wasm"))]
