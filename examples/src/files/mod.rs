@@ -58,6 +58,8 @@ pub const EXAMPLES: &[crate::registry::Example] = &[
     #[cfg(not(target_family = "wasm"))]
     syscalls::COPY,
     #[cfg(not(target_family = "wasm"))]
+    syscalls::FSYNC,
+    #[cfg(not(target_family = "wasm"))]
     descriptors::EXAMPLE,
     #[cfg(not(target_family = "wasm"))]
     links::EXAMPLE,

@@ -98,6 +98,56 @@ pub fn syscall_cost() -> String {
 }
 // ANCHOR_END: cost
 
+pub const FSYNC: Example = Example {
+    id: "files::fsync_cost",
+    title: "What durability costs: a 4 KiB write to the page cache, and the same write with fdatasync",
+    file: file!(),
+    default_input: "",
+    input_help: "no input",
+    runs: Runs::NativeOnly {
+        reason: "it times real writes and fdatasync calls on this machine's disk",
+        simulation: Some("files::crash"),
+    },
+    run: Run::Text(run_fsync),
+};
+
+fn run_fsync(input: &str) -> Result<String, InputError> {
+    crate::input::no_input(input)?;
+    fsync_cost().map_err(InputError::new)
+}
+
+// ANCHOR: fsync
+pub fn fsync_cost() -> Result<String, String> {
+    let dir = TempDir::new("fsync")?;
+    let file = File::create(dir.path().join("data.bin")).map_err(|e| e.to_string())?;
+    let page = [7u8; 4096];
+    let time = |n: u32, sync: bool| -> Result<f64, String> {
+        let start = std::time::Instant::now();
+        for _ in 0..n {
+            file.write_all_at(&page, 0).map_err(|e| e.to_string())?; // overwrite the same 4 KiB
+            if sync {
+                file.sync_data().map_err(|e| format!("fdatasync: {e}"))?;
+            }
+        }
+        Ok(start.elapsed().as_nanos() as f64 / f64::from(n))
+    };
+    time(1, true)?; // allocate the block once, so that later calls only overwrite it
+    // The fastest of 5 batches for each: what the call costs when nothing else interferes.
+    let mut buffered = f64::INFINITY;
+    let mut durable = f64::INFINITY;
+    for _ in 0..5 {
+        buffered = buffered.min(time(200, false)?);
+        durable = durable.min(time(10, true)?);
+    }
+    let ratio = durable / buffered;
+    Ok(format!(
+        "a 4 KiB write to the page cache, then the same write followed by fdatasync:\n\
+         fdatasync makes it at least 10× slower: {}\n",
+        if ratio >= 10.0 { "yes" } else { "no" }
+    ))
+}
+// ANCHOR_END: fsync
+
 fn run(input: &str) -> Result<String, InputError> {
     let params = Params::parse(input, &["records", "record_bytes"])?;
     let records = params.number_or("records", 100usize, 100_000, 10_000)?;
@@ -300,6 +350,12 @@ mod tests {
         assert!(out.contains("17 read calls, 16 write calls"), "{out}");
         assert!(out.contains("sendfile:                    1 call(s)"), "{out}");
         assert!(!out.contains("identical: no"), "{out}");
+    }
+
+    #[test]
+    fn fsync_is_slower() {
+        let out = fsync_cost().unwrap();
+        assert!(out.contains("at least 10× slower: yes"), "{out}");
     }
 
     #[test]
