@@ -399,6 +399,7 @@ pub fn analyse(x: &Exchange) -> Result<Analysis, InputError> {
     };
     let freshness_lifetime = lifetime(x, &res_cc, date_value, &mut why)?;
 
+    // ANCHOR: age
     // §4.2.3: the age calculation, exactly as the RFC writes it.
     let age_value = match x.response.first("age") {
         None => 0,
@@ -421,6 +422,7 @@ pub fn analyse(x: &Exchange) -> Result<Analysis, InputError> {
     let corrected_initial_age = apparent_age.max(corrected_age_value);
     let resident_time = now - response_time;
     let current_age = corrected_initial_age + resident_time;
+    // ANCHOR_END: age
     let age = Age {
         age_value,
         date_value,
@@ -596,6 +598,7 @@ fn storable(x: &Exchange, res: &[Directive], req: &[Directive], why: &mut Vec<St
     }
 }
 
+// ANCHOR: lifetime
 /// RFC 9111 §4.2.1 in its order: s-maxage (shared caches), max-age, Expires − Date; else a
 /// heuristic (§4.2.2), only where it is allowed.
 fn lifetime(
@@ -688,6 +691,8 @@ fn lifetime(
     }
 }
 
+// ANCHOR_END: lifetime
+
 /// Why a stale response may not be sent without revalidation, if it may not (§4.2.4).
 fn stale_prohibited(x: &Exchange, res: &[Directive]) -> Option<String> {
     if has(res, "must-revalidate") {
@@ -713,6 +718,7 @@ fn conditional_headers(x: &Exchange) -> Vec<(String, String)> {
     out
 }
 
+// ANCHOR: decide
 /// RFC 9111 §4: can a stored, storable response answer this request, and how?
 #[allow(clippy::too_many_arguments)]
 fn decide(
@@ -847,6 +853,7 @@ fn decide(
     };
     validate(why, &reason)
 }
+// ANCHOR_END: decide
 // ANCHOR_END: analyse
 
 // ANCHOR: parse
