@@ -786,30 +786,30 @@ fn decide(
     }
     let fresh = lifetime > age;
     if fresh {
-        if let Some(Ok(n)) = delta(req, "max-age") {
-            if age > n {
-                if !x.shared && has(res, "immutable") {
-                    why.push(format!(
-                        "the request's max-age={n} (a reload) is below the age {age}, but the response is fresh and immutable: a browser does not revalidate it (RFC 8246 §2)"
-                    ));
-                    return Action::ServeFresh;
-                }
-                return validate(
-                    why,
-                    &format!("the request's max-age={n} is below the age {age} (RFC 9111 §5.2.1.1)"),
-                );
+        if let Some(Ok(n)) = delta(req, "max-age")
+            && age > n
+        {
+            if !x.shared && has(res, "immutable") {
+                why.push(format!(
+                    "the request's max-age={n} (a reload) is below the age {age}, but the response is fresh and immutable: a browser does not revalidate it (RFC 8246 §2)"
+                ));
+                return Action::ServeFresh;
             }
+            return validate(
+                why,
+                &format!("the request's max-age={n} is below the age {age} (RFC 9111 §5.2.1.1)"),
+            );
         }
-        if let Some(Ok(n)) = delta(req, "min-fresh") {
-            if lifetime - age < n {
-                return validate(
-                    why,
-                    &format!(
-                        "the request's min-fresh={n} wants more than the {} s left (RFC 9111 §5.2.1.3)",
-                        lifetime - age
-                    ),
-                );
-            }
+        if let Some(Ok(n)) = delta(req, "min-fresh")
+            && lifetime - age < n
+        {
+            return validate(
+                why,
+                &format!(
+                    "the request's min-fresh={n} wants more than the {} s left (RFC 9111 §5.2.1.3)",
+                    lifetime - age
+                ),
+            );
         }
         why.push("fresh: the cache answers from storage, adding Age (RFC 9111 §4.2, §5.1)".into());
         return Action::ServeFresh;

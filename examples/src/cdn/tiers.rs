@@ -5,7 +5,6 @@
 //! concurrent misses for one object into one upstream request. The same request stream runs
 //! with and without the shield and collapsing, so the four are compared on equal terms.
 
-use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use crate::Figure;
@@ -22,14 +21,14 @@ pub const EXAMPLE: Example = Example {
 pops = 6
 objects = 5000
 zipf = 1.0
-rate = 300
-seconds = 600
+rate = 200
+seconds = 300
 ttl = 60
 swr = 0
 hop_ms = 30
 origin_ms = 200
 # at flash_at seconds, flash_share of requests go to one new object (0 = no flash crowd)
-flash_at = 300
+flash_at = 150
 flash_share = 0.3
 # which of the four runs to draw
 shield = on
@@ -44,7 +43,7 @@ seed = 1
 };
 
 /// At most this many requests per run (four runs share one stream): the step budget.
-const MAX_REQUESTS: u64 = 400_000;
+const MAX_REQUESTS: u64 = 200_000;
 const WINDOWS: usize = 12;
 
 #[derive(Debug, Clone)]
@@ -119,12 +118,12 @@ struct Counts {
 
 struct Sim<'a> {
     c: &'a Config,
-    /// One map per cache: the PoPs, then the shield.
-    caches: Vec<HashMap<u32, Slot>>,
+    /// One slot per object per cache: the PoPs, then the shield.
+    caches: Vec<Vec<Slot>>,
     counts: Vec<Counts>,
     origin_requests: Vec<f64>,
     /// Origin fetches under way per object, to measure the largest herd.
-    origin_pending: HashMap<u32, Vec<f64>>,
+    origin_pending: Vec<Vec<f64>>,
     largest_herd: usize,
 }
 
@@ -133,7 +132,7 @@ impl Sim<'_> {
     /// origin time of the copy it answers with.
     fn get(&mut self, node: usize, object: u32, t: f64) -> (f64, f64) {
         let (ttl, swr, collapse) = (self.c.ttl * 1000.0, self.c.swr * 1000.0, self.c.collapse);
-        let slot = self.caches[node].entry(object).or_default();
+        let slot = &mut self.caches[node][object as usize];
         // Copies that have arrived by now replace the stored one (the newest wins).
         let mut arrived = None::<f64>;
         slot.pending.retain(|&(ready, born)| {
@@ -158,20 +157,18 @@ impl Sim<'_> {
                 self.counts[node].stale += 1;
                 if in_flight.is_none() {
                     let (ready, new_born) = self.upstream(node, object, t);
-                    self.caches[node].get_mut(&object).unwrap().pending.push((ready, new_born));
+                    self.caches[node][object as usize].pending.push((ready, new_born));
                 }
                 return (t, born);
             }
         }
-        if collapse {
-            if let Some((ready, born)) = in_flight {
-                self.counts[node].collapsed += 1; // wait for the fetch already under way
-                return (ready, born);
-            }
+        if collapse && let Some((ready, born)) = in_flight {
+            self.counts[node].collapsed += 1; // wait for the fetch already under way
+            return (ready, born);
         }
         self.counts[node].miss += 1;
         let (ready, born) = self.upstream(node, object, t);
-        self.caches[node].get_mut(&object).unwrap().pending.push((ready, born));
+        self.caches[node][object as usize].pending.push((ready, born));
         (ready, born)
     }
 
@@ -184,7 +181,7 @@ impl Sim<'_> {
         } else {
             self.origin_requests.push(t);
             let done = t + self.c.origin;
-            let pending = self.origin_pending.entry(object).or_default();
+            let pending = &mut self.origin_pending[object as usize];
             pending.retain(|&end| end > t);
             pending.push(done);
             self.largest_herd = self.largest_herd.max(pending.len());
@@ -209,10 +206,10 @@ fn simulate(c: &Config, stream: &[Request]) -> Outcome {
     let nodes = c.pops + 1;
     let mut sim = Sim {
         c,
-        caches: vec![HashMap::new(); nodes],
+        caches: vec![vec![Slot::default(); c.objects as usize + 1]; nodes],
         counts: vec![Counts::default(); nodes],
         origin_requests: Vec::new(),
-        origin_pending: HashMap::new(),
+        origin_pending: vec![Vec::new(); c.objects as usize + 1],
         largest_herd: 0,
     };
     let mut windows = vec![(0, 0, 0, 0); WINDOWS];
