@@ -500,6 +500,15 @@ pub fn analyse(x: &Exchange) -> Result<Analysis, InputError> {
         why.push("nothing is stored, so the request goes to the origin (RFC 9111 §4)".to_string());
         Action::Forward
     };
+    // §4.3.3: a conditional or plain request to a failing origin gets an error, and nothing
+    // above allowed a stored answer, so the error goes to the client.
+    let action = if x.origin == Origin::Error && matches!(action, Action::Forward | Action::Revalidate { .. })
+    {
+        why.push("the origin fails, so that request gets a 5xx; nothing permits a stored answer, so the cache passes the error on (RFC 9111 §4.3.3, §4.2.4)".into());
+        Action::GatewayTimeout
+    } else {
+        action
+    };
     let action =
         if has(&req_cc, "only-if-cached") && matches!(action, Action::Forward | Action::Revalidate { .. }) {
             why.push(
@@ -817,8 +826,12 @@ fn decide(
     let staleness = age - lifetime;
     if prohibited.is_none() {
         if let Some(d) = req.iter().find(|d| d.name == "max-stale") {
-            let limit = d.value.as_deref().and_then(|v| v.parse::<i64>().ok());
-            if limit.is_none_or(|n| staleness <= n) {
+            // `max-stale` alone accepts any staleness; an unreadable value accepts none.
+            let limit = match d.value.as_deref() {
+                None => Some(i64::MAX),
+                Some(v) => v.parse::<i64>().ok(),
+            };
+            if limit.is_some_and(|n| staleness <= n) {
                 why.push(format!(
                     "the request's max-stale accepts {staleness} s of staleness (RFC 9111 §5.2.1.2)"
                 ));
@@ -1096,7 +1109,9 @@ impl Action {
             Action::Forward => {
                 "go to the origin with the request as it came (nothing usable to validate)".into()
             }
-            Action::GatewayTimeout => "answer 504 Gateway Timeout (nothing it may serve)".into(),
+            Action::GatewayTimeout => {
+                "answer with an error, 504 Gateway Timeout or the origin's 5xx (nothing it may serve)".into()
+            }
         }
     }
 
