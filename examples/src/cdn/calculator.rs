@@ -42,15 +42,18 @@ fn run(input: &str) -> Result<Drawn, InputError> {
     let text = report(&exchange, &analysis);
 
     // The drawing: the stored response's life on the cache's clock, and the request at `now`.
-    let (start, now) = (exchange.request_time as f64, exchange.now as f64);
-    let fresh_until = analysis.fresh_until as f64;
-    let swr_until = analysis.swr_until as f64;
-    let sie_until = analysis.sie_until as f64;
+    // A drawing's axis starts at 0, so a request sent before t=0 shifts it.
+    let shift = (-exchange.request_time).max(0) as f64;
+    let at = |t: i64| t as f64 + shift;
+    let (start, now) = (at(exchange.request_time), at(exchange.now));
+    let fresh_until = at(analysis.fresh_until);
+    let swr_until = at(analysis.swr_until);
+    let sie_until = at(analysis.sie_until);
     let last = [now, fresh_until, swr_until, sie_until].into_iter().fold(start, f64::max);
     let end = last + ((last - start) * 0.15).max(2.0);
     let span = |start: f64, end: f64, label: &str, kind| Span { start, end, label: label.to_string(), kind };
     let mut life = Vec::new();
-    let received = exchange.response_time as f64;
+    let received = at(exchange.response_time);
     if received > start {
         life.push(span(start, received, "request in flight", SpanKind::Wait));
     }
@@ -82,12 +85,15 @@ fn run(input: &str) -> Result<Drawn, InputError> {
     }
     lanes.push(Lane { name: "this request".into(), spans: request });
     let steps = Step::at_span_starts(&lanes, "s");
-    let title = format!(
+    let mut title = format!(
         "freshness_lifetime {} s, current age {} s: {}",
         analysis.freshness_lifetime,
         analysis.age.current_age,
         analysis.action.short()
     );
+    if shift > 0.0 {
+        title.push_str(&format!(" (axis: t + {shift})"));
+    }
     Ok(Drawn { text, figure: Figure::Timeline { title, unit: "s".into(), lanes, steps } })
 }
 // ANCHOR_END: example
@@ -117,6 +123,23 @@ mod tests {
         assert!(drawn.text.contains("serve from cache (fresh)"), "{}", drawn.text);
         let error = run("Cache-Control: max-age=60\nETag \"x\"\n").unwrap_err();
         assert_eq!(error.line, Some(2));
+    }
+
+    #[test]
+    fn mangled_inputs_give_an_answer_or_a_line_error_never_a_panic() {
+        let input = EXAMPLE.default_input;
+        let mut rng = crate::rng::Rng::new(9);
+        let pieces = ["", "=", ":", "-1", "99999999999999999999", "W/", "\"", ",", "0", "HTTP/1.1 999"];
+        for i in 0..400 {
+            let cut =
+                input.char_indices().nth(rng.range(0, input.chars().count() as u64 - 1) as usize).unwrap().0;
+            let piece = pieces[i % pieces.len()];
+            let mangled = format!("{}{piece}{}", &input[..cut], &input[cut..]);
+            match run(&mangled) {
+                Ok(drawn) => drawn.figure.validate().unwrap_or_else(|e| panic!("{e}\n{mangled}")),
+                Err(error) => assert!(!error.message.is_empty()),
+            }
+        }
     }
 
     #[test]

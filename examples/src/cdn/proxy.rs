@@ -222,7 +222,12 @@ impl Proxy {
         for stored in &variants {
             match self.judge(stored, &request) {
                 Action::ServeFresh | Action::ServeStale | Action::StaleWhileRevalidate { .. } => {
-                    return Ok(tagged(stored.response.clone(), "HIT"));
+                    // RFC 9111 §5.1: a response served from a cache carries its Age.
+                    let mut response = stored.response.clone();
+                    let date = response.get("date").and_then(parse_http_date).unwrap_or(stored.response_time);
+                    let age = (stored.response_time - date).max(0) + (now_secs() - stored.response_time);
+                    response.fields.push(("Age".into(), age.to_string()));
+                    return Ok(tagged(response, "HIT"));
                 }
                 Action::Revalidate { conditional } => {
                     let mut ask = request.clone();

@@ -276,8 +276,9 @@ pub fn parse_http_date(text: &str) -> Option<i64> {
         _ => return None,
     };
     let month = MONTHS.iter().position(|m| *m == month)? as i64 + 1;
-    let day: i64 = day.parse().ok()?;
-    let hms: Vec<i64> = clock.split(':').map(|p| p.parse().ok()).collect::<Option<_>>()?;
+    let day = i64::from(day.parse::<u8>().ok()?);
+    let hms: Vec<i64> =
+        clock.split(':').map(|p| p.parse::<u8>().ok().map(i64::from)).collect::<Option<_>>()?;
     let [h, mi, s] = hms[..] else { return None };
     if !(1..=31).contains(&day) || h > 23 || mi > 59 || s > 60 || !(1900..=9999).contains(&year) {
         return None;

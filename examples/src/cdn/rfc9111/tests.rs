@@ -495,6 +495,7 @@ fn http_dates_in_all_three_forms() {
     assert_eq!(format_http_date(DEFAULT_BASE), "Mon, 30 Nov 2026 06:00:00 GMT");
     assert_eq!(parse_http_date("Sun, 06 Nov 1994 25:49:37 GMT"), None);
     assert_eq!(parse_http_date("yesterday"), None);
+    assert_eq!(parse_http_date("Sun, 06 Nov 1994 -8:49:37 GMT"), None);
 }
 
 #[test]
