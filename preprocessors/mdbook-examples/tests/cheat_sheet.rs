@@ -79,7 +79,7 @@ fn a_sheet_shows_each_written_chapter_of_its_part() {
 fn each_chapter_of_the_part_links_to_its_sheet_after_in_one_minute() {
     let chapters = process(true, the_book()).unwrap();
     let alpha = content(&chapters, "alpha.md");
-    let link = "<p class=\"bf-cheat-sheet-link\"><a href=\"sheets/machine.html\">Part I. The machine on one page</a>";
+    let link = "<p class=\"bf-cheat-sheet-link\"><a href=\"sheets/machine.html\">Part I. The machine on one sheet</a>";
     let at = alpha.find(link).unwrap_or_else(|| panic!("{alpha}"));
     assert!(alpha.find("- two").unwrap() < at && at < alpha.find("## How it works").unwrap(), "{alpha}");
     assert_eq!(alpha.matches("bf-cheat-sheet-link").count(), 1);
@@ -93,7 +93,7 @@ fn other_renderers_get_markdown() {
     let sheet = content(&chapters, "sheets/machine.md");
     assert!(sheet.contains("## Alpha\n\nA *short* answer"), "{sheet}");
     assert!(sheet.contains("### Key numbers\n\n- 8 bytes (RFC 768)."), "{sheet}");
-    assert!(content(&chapters, "alpha.md").contains("*[Part I. The machine on one page](sheets/machine.md)"));
+    assert!(content(&chapters, "alpha.md").contains("*[Part I. The machine on one sheet](sheets/machine.md)"));
 }
 
 /// The one problem of a book, rendered.

@@ -152,7 +152,7 @@ fn a_part_gets_a_cheat_sheet_and_a_chapter_without_in_one_minute_fails_the_build
     assert!(html.contains("Not written yet, so not on this sheet: Later."), "{html}");
     let chapter = std::fs::read_to_string(dir.join("book/chapter.html")).unwrap();
     assert!(
-        chapter.contains("<a href=\"sheets/machine.html\">Part I. The machine on one page</a>"),
+        chapter.contains("<a href=\"sheets/machine.html\">Part I. The machine on one sheet</a>"),
         "{chapter}"
     );
     std::fs::remove_dir_all(&dir).unwrap();

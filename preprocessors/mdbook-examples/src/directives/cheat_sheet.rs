@@ -314,13 +314,13 @@ impl Session {
         let href = format!("{}{}", root_of(path), html_path(sheet));
         let link = if self.html {
             format!(
-                "<p class=\"bf-cheat-sheet-link\"><a href=\"{}\">Part {} on one page</a>: the cheat sheet with every chapter’s “In one minute” and key numbers, ready to print.</p>",
+                "<p class=\"bf-cheat-sheet-link\"><a href=\"{}\">Part {} on one sheet</a>: the cheat sheet with every chapter’s “In one minute” and key numbers, ready to print.</p>",
                 escape(&href),
                 escape(&part.title)
             )
         } else {
             format!(
-                "*[Part {} on one page]({}{}): the cheat sheet, ready to print.*",
+                "*[Part {} on one sheet]({}{}): the cheat sheet, ready to print.*",
                 part.title,
                 root_of(path),
                 sheet.display()
