@@ -1,6 +1,7 @@
 //! The child process of the chapter "System calls and file systems": a writer that rewrites a
 //! file in place or atomically and is killed part-way
-//! (`files-child in-place|atomic <path> stop=K|loop`), and a helper that writes to an
+//! (`files-child in-place|atomic <path> stop=K|loop`), an appender for the O_APPEND race
+//! (`files-child append append|seek TAG N PATH`), and a helper that writes to an
 //! inherited descriptor or says which descriptors it has (`files-child say TEXT`,
 //! `files-child open-fds N …`).
 

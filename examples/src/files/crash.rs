@@ -32,7 +32,9 @@ pub const EXAMPLE: Example = Example {
     default_input: DEFAULT_INPUT,
     input_help: "`scenario = append | replace`, `journal = none | ordered | writeback | data`, \
                  `fsync = yes | no` (append: fsync the file; replace: fsync the temporary file before \
-                 the rename and the directory after it), `delalloc = yes | no` (delayed allocation), \
+                 the rename and the directory after it), `delalloc = yes | no` (delayed allocation; \
+                 not with `journal = data`), `auto_da_alloc = yes | no` (ext4's heuristic: a rename over \
+                 an existing file puts the allocation in the rename's transaction), \
                  `crash = N` (after the first N issued items) or `crash = every`",
     runs: Runs::Everywhere,
     run: Run::Drawn(run),
@@ -51,11 +53,13 @@ pub const PREDICT: Example = Example {
 
 const DEFAULT_INPUT: &str = "\
 # Replace a file by writing a temporary file and renaming it over the old one,
-# without fsync, on ext4's default data=ordered with delayed allocation:
-# the 2009 zero-length-file story. Try fsync = yes, or delalloc = no.
+# without fsync, on ext4 as of 2.6.28-29 (data=ordered, delayed allocation), or
+# today's ext4 mounted with noauto_da_alloc: the 2009 zero-length-file story.
+# Try fsync = yes, delalloc = no, or auto_da_alloc = yes.
 scenario = replace
 journal = ordered
 delalloc = yes
+auto_da_alloc = no
 fsync = no
 crash = every
 ";
@@ -137,6 +141,10 @@ pub struct Setup {
     pub journal: Journal,
     pub fsync: bool,
     pub delalloc: bool,
+    /// ext4's `auto_da_alloc` (on by default since 2.6.30): a rename over an existing file
+    /// allocates the new file's blocks before the rename's transaction. In this model `f`
+    /// always exists, so the heuristic applies to every replace.
+    pub auto_da_alloc: bool,
 }
 
 /// A group of writes the application makes before it calls fsync (or does not).
@@ -163,7 +171,11 @@ fn groups(setup: Setup) -> Vec<Group> {
             vec![Group { data: vec![Part::N], meta: vec![Part::T0, Part::T, Part::R], fsync: None }]
         }
     };
-    if !setup.delalloc {
+    // auto_da_alloc: renaming over an existing name starts write-back of the new file first
+    // (it does not wait for it), so the allocation joins the rename's transaction, or an
+    // earlier one, and data=ordered writes the data before that commit.
+    let replace_heuristic = setup.auto_da_alloc && setup.scenario == Scenario::Replace;
+    if !setup.delalloc || replace_heuristic {
         return logical;
     }
     // Delayed allocation: without an fsync, the blocks are allocated (and the data written)
@@ -379,7 +391,15 @@ fn parse_setup(params: &Params) -> Result<Setup, InputError> {
     };
     let fsync = params.choice_or("fsync", &["yes", "no"], "no")? == "yes";
     let delalloc = params.choice_or("delalloc", &["yes", "no"], "no")? == "yes";
-    Ok(Setup { scenario, journal, fsync, delalloc })
+    if delalloc && journal == Journal::Data {
+        let message = "ext4 disables delayed allocation in data=journal: use delalloc = no";
+        return Err(match params.one("delalloc")? {
+            Some(entry) => InputError::at_line(entry.line, message),
+            None => InputError::new(message),
+        });
+    }
+    let auto_da_alloc = params.choice_or("auto_da_alloc", &["yes", "no"], "no")? == "yes";
+    Ok(Setup { scenario, journal, fsync, delalloc, auto_da_alloc })
 }
 
 fn describe_setup(setup: Setup) -> String {
@@ -393,8 +413,13 @@ fn describe_setup(setup: Setup) -> String {
         Journal::Writeback => "metadata journal, data=writeback",
         Journal::Data => "full journal, data=journal",
     };
+    let heuristic = if setup.delalloc && setup.scenario == Scenario::Replace {
+        format!("; auto_da_alloc: {}", yes(setup.auto_da_alloc))
+    } else {
+        String::new()
+    };
     format!(
-        "update: {what}\nfile system: {journal}; delayed allocation: {}; application calls fsync: {}\n",
+        "update: {what}\nfile system: {journal}; delayed allocation: {}{heuristic}; application calls fsync: {}\n",
         yes(setup.delalloc),
         yes(setup.fsync)
     )
@@ -581,7 +606,8 @@ fn draw(items: &[Item], crash: Option<usize>) -> Figure {
 
 // ANCHOR: example
 fn run(input: &str) -> Result<Drawn, InputError> {
-    let params = Params::parse(input, &["scenario", "journal", "fsync", "delalloc", "crash"])?;
+    let params =
+        Params::parse(input, &["scenario", "journal", "fsync", "delalloc", "auto_da_alloc", "crash"])?;
     let setup = parse_setup(&params)?;
     let items = issue(setup);
     let crash = match params.one("crash")? {
@@ -602,8 +628,9 @@ fn run_predict(input: &str) -> Result<String, InputError> {
     let journal =
         [Journal::None, Journal::Ordered, Journal::Writeback, Journal::Data][rng.range(0, 3) as usize];
     let fsync = rng.chance(0.5);
-    let delalloc = journal != Journal::None && rng.chance(0.5);
-    let setup = Setup { scenario, journal, fsync, delalloc };
+    // ext4 has delayed allocation only with a metadata journal: not in data=journal.
+    let delalloc = matches!(journal, Journal::Ordered | Journal::Writeback) && rng.chance(0.5);
+    let setup = Setup { scenario, journal, fsync, delalloc, auto_da_alloc: false };
     let items = issue(setup);
     let crash = rng.range(1, items.len() as u64) as usize;
     let mut out = describe_setup(setup);
@@ -628,7 +655,7 @@ mod tests {
     use super::*;
 
     fn setup(scenario: Scenario, journal: Journal, fsync: bool, delalloc: bool) -> Setup {
-        Setup { scenario, journal, fsync, delalloc }
+        Setup { scenario, journal, fsync, delalloc, auto_da_alloc: false }
     }
 
     fn outcomes(setup: Setup, crash: usize) -> Vec<Outcome> {
@@ -647,7 +674,8 @@ mod tests {
         //   {D}     old (D unreferenced) {D,B}  old, fsck frees the leaked block
         //   {I}     garbage, fsck marks D used   {I,B}  garbage: consistent metadata, nothing notices
         //   {D,I}   new, fsck marks D used       {D,I,B} new
-        // So: old 4, new 2, garbage 2, and fsck repairs 4 of the 8.
+        // So: old 4, new 2, garbage 2; fsck repairs 4 of the 8, and the 2 garbage files are
+        // garbage it cannot detect (it repairs the metadata of {I}, not the contents).
         let s = setup(Scenario::Append, Journal::None, false, false);
         let items = issue(s);
         assert_eq!(
@@ -739,9 +767,33 @@ mod tests {
     }
 
     #[test]
+    fn auto_da_alloc_puts_the_allocation_in_the_renames_transaction() {
+        // Items: 1 N, 2 J1:T0, 3 J1:T, 4 J1:R, 5 flush, 6 J1:commit, 7 flush, 8 T0, 9 T, 10 R:
+        // the ext3 order. After 4: no commit: 16 states, all old. After 6: sure {N, J1:*},
+        // the commit may be durable: old or new. After 7: new. Atomic everywhere.
+        let s = Setup { auto_da_alloc: true, ..setup(Scenario::Replace, Journal::Ordered, false, true) };
+        let items = issue(s);
+        assert_eq!(items.len(), 10);
+        assert_eq!(items[0], Item::Write(Block::Place(Part::N)));
+        assert_eq!(items[5], Item::Write(Block::Commit(1)));
+        assert_eq!(outcomes(s, 4), vec![Outcome::Old; 16]);
+        assert_eq!(outcomes(s, 6), vec![Outcome::Old, Outcome::New]);
+        assert_eq!(outcomes(s, 7), vec![Outcome::New]);
+        for crash in 0..=items.len() {
+            assert!(atomic(&states(s, &items, crash)), "crash {crash}");
+        }
+        // The heuristic is about replacing: an append still splits its allocation off.
+        let append = Setup { auto_da_alloc: true, ..setup(Scenario::Append, Journal::Ordered, false, true) };
+        assert_eq!(issue(append), issue(setup(Scenario::Append, Journal::Ordered, false, true)));
+    }
+
+    #[test]
     fn fsync_then_rename_is_atomic_in_every_mode() {
         for journal in [Journal::None, Journal::Ordered, Journal::Writeback, Journal::Data] {
             for delalloc in [false, true] {
+                if delalloc && journal == Journal::Data {
+                    continue; // not a combination ext4 allows
+                }
                 let s = setup(Scenario::Replace, journal, true, delalloc);
                 let items = issue(s);
                 for crash in 0..=items.len() {
@@ -774,6 +826,9 @@ mod tests {
         }
         assert_eq!(run("journal = zfs").unwrap_err().line, Some(1));
         assert_eq!(run("scenario = append\ncrash = 99").unwrap_err().line, Some(2));
+        let err = run("journal = data\ndelalloc = yes").unwrap_err();
+        assert_eq!(err.line, Some(2));
+        assert!(err.message.contains("data=journal"), "{}", err.message);
     }
 
     #[test]
@@ -784,6 +839,7 @@ mod tests {
             assert_eq!(out.lines().filter(|l| *l == REVEAL_MARKER).count(), 1, "{out}");
             assert!(out.split(REVEAL_MARKER).nth(1).unwrap().contains("verdict:"));
             assert_eq!(out, run_predict(&input).unwrap());
+            assert!(!out.contains("full journal, data=journal; delayed allocation: yes"), "{out}");
         }
     }
 }

@@ -29,10 +29,15 @@ pub struct TempDir(std::path::PathBuf);
 #[cfg(not(target_family = "wasm"))]
 impl TempDir {
     pub fn new(what: &str) -> Result<Self, String> {
+        Self::new_in(&std::env::temp_dir(), what)
+    }
+
+    /// The same under `base`.
+    pub fn new_in(base: &std::path::Path, what: &str) -> Result<Self, String> {
         use std::sync::atomic::{AtomicU64, Ordering};
         static NEXT: AtomicU64 = AtomicU64::new(0);
         let name = format!("bf-files-{what}-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
-        let path = std::env::temp_dir().join(name);
+        let path = base.join(name);
         std::fs::create_dir(&path).map_err(|e| format!("creating {}: {e}", path.display()))?;
         Ok(TempDir(path))
     }

@@ -82,18 +82,16 @@ pub fn syscall_cost() -> String {
         let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
         std::hint::black_box(unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) });
     });
-    let class = |ns: f64| match ns {
-        ns if ns < 50.0 => "under 50 ns",
-        ns if ns < 1000.0 => "50 ns to 1 µs",
-        _ => "over 1 µs",
-    };
+    // Only facts with a wide margin on any current x86-64 or Arm machine: a vDSO call is about
+    // 20 ns, a trivial system call 40 ns (bare metal, no KPTI) to a few hundred.
+    let yes = |flag: bool| if flag { "yes" } else { "no" };
     format!(
-        "clock_gettime (vDSO, no kernel entry): {}\n\
-         getppid (a real system call):          {}\n\
-         the system call costs at least 3× the vDSO call: {}\n",
-        class(vdso),
-        class(syscall),
-        if syscall >= 3.0 * vdso { "yes" } else { "no" }
+        "clock_gettime (vDSO, no kernel entry) under 100 ns per call: {}\n\
+         getppid (a real system call) under 5 µs per call:           {}\n\
+         the system call costs at least 2× the vDSO call:            {}\n",
+        yes(vdso < 100.0),
+        yes(syscall < 5000.0),
+        yes(syscall >= 2.0 * vdso)
     )
 }
 // ANCHOR_END: cost
@@ -118,7 +116,13 @@ fn run_fsync(input: &str) -> Result<String, InputError> {
 
 // ANCHOR: fsync
 pub fn fsync_cost() -> Result<String, String> {
-    let dir = TempDir::new("fsync")?;
+    // On tmpfs fdatasync has no disk to wait for: find a directory on a real file system.
+    let Some(base) = disk_directory() else {
+        return Ok(
+            "skipped: every candidate directory is in memory (tmpfs), with no disk to wait for\n".into()
+        );
+    };
+    let dir = TempDir::new_in(&base, "fsync")?;
     let file = File::create(dir.path().join("data.bin")).map_err(|e| e.to_string())?;
     let page = [7u8; 4096];
     let time = |n: u32, sync: bool| -> Result<f64, String> {
@@ -132,21 +136,56 @@ pub fn fsync_cost() -> Result<String, String> {
         Ok(start.elapsed().as_nanos() as f64 / f64::from(n))
     };
     time(1, true)?; // allocate the block once, so that later calls only overwrite it
-    // The fastest of 5 batches for each: what the call costs when nothing else interferes.
-    let mut buffered = f64::INFINITY;
-    let mut durable = f64::INFINITY;
+    // The median of 5 batches for each: typical, not the luckiest run.
+    let mut buffered = Vec::new();
+    let mut durable = Vec::new();
     for _ in 0..5 {
-        buffered = buffered.min(time(200, false)?);
-        durable = durable.min(time(10, true)?);
+        buffered.push(time(200, false)?);
+        durable.push(time(10, true)?);
     }
-    let ratio = durable / buffered;
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let ratio = median(durable) / median(buffered);
     Ok(format!(
-        "a 4 KiB write to the page cache, then the same write followed by fdatasync:\n\
-         fdatasync makes it at least 10× slower: {}\n",
-        if ratio >= 10.0 { "yes" } else { "no" }
+        "a 4 KiB write to the page cache, then the same write followed by fdatasync,\n\
+         in a directory on a disk-backed file system (not tmpfs):\n\
+         fdatasync makes it at least 5× slower (medians of 5 batches): {}\n",
+        if ratio >= 5.0 { "yes" } else { "no" }
     ))
 }
+
+/// The system's temporary directory if it is on a disk, else the directory of this program
+/// (under Cargo's target directory), else nothing. tmpfs and ramfs live in memory.
+fn disk_directory() -> Option<std::path::PathBuf> {
+    const TMPFS_MAGIC: i64 = 0x0102_1994;
+    const RAMFS_MAGIC: i64 = 0x8584_58f6;
+    const OVERLAYFS_SUPER_MAGIC: i64 = 0x794c_7630;
+    // Cannot tell (statfs failed): do not use it.
+    let in_memory = |dir: &std::path::Path| fs_type(dir).is_none_or(|t| t == TMPFS_MAGIC || t == RAMFS_MAGIC);
+    // An overlay (a container's root) is usually on a disk, but its upper layer may be tmpfs:
+    // use it only if nothing better is found.
+    let is_overlay = |dir: &std::path::Path| fs_type(dir) == Some(OVERLAYFS_SUPER_MAGIC);
+    let exe_dir = std::env::current_exe().ok().and_then(|exe| exe.parent().map(|d| d.to_path_buf()));
+    let candidates: Vec<_> =
+        [Some(std::env::temp_dir()), exe_dir].into_iter().flatten().filter(|dir| !in_memory(dir)).collect();
+    candidates.iter().find(|dir| !is_overlay(dir)).or(candidates.first()).cloned()
+}
 // ANCHOR_END: fsync
+
+/// statfs(2)'s `f_type`: the magic number of the file system that holds `dir`.
+fn fs_type(dir: &std::path::Path) -> Option<i64> {
+    let c_path = std::ffi::CString::new(dir.as_os_str().as_encoded_bytes()).ok()?;
+    // SAFETY: statfs is plain data; zero is a valid value for every field.
+    let mut stat: libc::statfs = unsafe { std::mem::zeroed() };
+    // SAFETY: a NUL-terminated path and a statfs buffer of the right type.
+    if unsafe { libc::statfs(c_path.as_ptr(), &mut stat) } != 0 {
+        return None;
+    }
+    #[allow(clippy::unnecessary_cast)] // f_type's type differs between architectures
+    Some(stat.f_type as i64)
+}
 
 fn run(input: &str) -> Result<String, InputError> {
     let params = Params::parse(input, &["records", "record_bytes"])?;
@@ -315,7 +354,7 @@ pub fn copy_counts(len: usize, buffer: usize) -> Result<String, String> {
     ));
     // sendfile counts as one read and one write call in the kernel's counters.
     out.push_str(&format!(
-        "  sendfile:                    {} call(s), 0 bytes through user space; copy identical: {}\n",
+        "  sendfile:                    {} call(s), 0 bytes through user space (by construction); copy identical: {}\n",
         send_writes,
         yes(same("copy2.bin"))
     ));
@@ -355,7 +394,10 @@ mod tests {
     #[test]
     fn fsync_is_slower() {
         let out = fsync_cost().unwrap();
-        assert!(out.contains("at least 10× slower: yes"), "{out}");
+        assert!(
+            out.contains("at least 5× slower (medians of 5 batches): yes") || out.starts_with("skipped"),
+            "{out}"
+        );
     }
 
     #[test]
