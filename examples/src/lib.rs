@@ -22,7 +22,7 @@ pub mod registry;
 pub mod rng;
 
 pub use figure::Figure;
-pub use registry::{Example, InputError, REVEAL_MARKER, Runs};
+pub use registry::{CANNOT_RUN_HERE, Example, InputError, REVEAL_MARKER, Runs};
 
 /// The one list of chapters: `module "page.md"` declares the examples module
 /// `examples/src/<module>/` (which ends with its `EXAMPLES`) and the page under `src/` that

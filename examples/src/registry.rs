@@ -89,6 +89,11 @@ impl Example {
 /// ("predict, then reveal"). Natively and in the verified output the whole text is shown.
 pub const REVEAL_MARKER: &str = "--- answer ---";
 
+/// Starts the error of a native example whose claim this machine cannot show (a kernel setting
+/// turns the feature off). The verified-output test then skips it loudly, as the tests of real
+/// servers and of `node` do when those are missing, and fails in CI; it never passes silently.
+pub const CANNOT_RUN_HERE: &str = "cannot run on this machine: ";
+
 /// A reader's input that an example cannot use, with the line it is on when there is one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InputError {

@@ -103,9 +103,11 @@ pub fn report() -> Result<String, String> {
     let (first, again) = fault_cost(5)?;
     out.push_str(&format!(
         "a first write (minor fault, page zeroed) costs microseconds, not milliseconds (0.05–100 µs): {}; \
-         it is more than 10× a write to a mapped page: {}\n",
+         it is more than 3× a write to a page already mapped: {}\n",
         (50.0..100_000.0).contains(&first),
-        first > 10.0 * again
+        // Both passes stride 4 KiB over 16 MiB, so the second also misses the TLB and the caches
+        // on most writes: a fault-free write here costs a walk and a cache miss, not nothing.
+        first > 3.0 * again
     ));
     Ok(out)
 }

@@ -3,7 +3,7 @@
 //! the mapping exist at all is its overcommit policy (`/proc/sys/vm/overcommit_memory`).
 
 use crate::memory::sys::{self, PAGE, Region, Thp};
-use crate::registry::{Example, InputError, Run, Runs};
+use crate::registry::{CANNOT_RUN_HERE, Example, InputError, Run, Runs};
 
 pub const EXAMPLE: Example = Example {
     id: "memory::overcommit",
@@ -52,22 +52,37 @@ pub fn overcommit() -> Result<String, String> {
     let mut out = String::new();
     let mode = std::fs::read_to_string("/proc/sys/vm/overcommit_memory")
         .map_err(|e| format!("overcommit_memory: {e}"))?;
-    let ram = ram_kb()?;
-    out.push_str(&format!(
-        "vm.overcommit_memory = {} (0: heuristic, the default); RAM + swap is less than 1 TiB: {}\n",
-        mode.trim(),
-        ram < (TIB / 1024) as u64
-    ));
+    let small_machine = ram_kb()? < (TIB / 1024) as u64;
+    // What the kernel should answer to one counted (not MAP_NORESERVE) 1 TiB mapping. Mode 0
+    // (the heuristic) refuses a single mapping larger than RAM + swap; mode 1 accepts anything.
+    // Mode 2 ignores MAP_NORESERVE, so the terabyte below could not be made writable at all.
+    let predicted_refusal = match mode.trim() {
+        "0" => small_machine,
+        "1" => false,
+        other => {
+            return Err(format!(
+                "{CANNOT_RUN_HERE}vm.overcommit_memory is {other}: under mode 2 every writable \
+                 mapping is counted, MAP_NORESERVE or not, so no terabyte can be mapped; the \
+                 example needs mode 0 or 1"
+            ));
+        }
+    };
 
     // Without MAP_NORESERVE the kernel counts the mapping against its commit check.
-    match map(TIB, 0) {
+    let refused = match map(TIB, 0) {
         Ok(p) => {
-            out.push_str("mmap 1 TiB: accepted\n");
             // SAFETY: unmapping what we just mapped.
             unsafe { libc::munmap(p.cast(), TIB) };
+            false
         }
-        Err(e) => out.push_str(&format!("mmap 1 TiB: refused ({})\n", errno_name(&e))),
-    }
+        Err(e) if e.raw_os_error() == Some(libc::ENOMEM) => true,
+        Err(e) => return Err(format!("mmap 1 TiB: {e}")),
+    };
+    out.push_str(&format!(
+        "mmap 1 TiB, counted: refused or accepted as vm.overcommit_memory predicts \
+         (mode 0 refuses it when RAM + swap < 1 TiB, mode 1 never refuses): {}\n",
+        refused == predicted_refusal
+    ));
 
     // With MAP_NORESERVE (as allocators and V8 reserve address space) it is not counted.
     let vsz_before = sys::status_kb("VmSize")?;
@@ -99,13 +114,6 @@ pub fn overcommit() -> Result<String, String> {
     Ok(out)
 }
 // ANCHOR_END: example
-
-fn errno_name(e: &std::io::Error) -> String {
-    match e.raw_os_error() {
-        Some(libc::ENOMEM) => "ENOMEM".to_string(),
-        _ => e.to_string(),
-    }
-}
 
 fn run(input: &str) -> Result<String, InputError> {
     crate::input::no_input(input)?;
