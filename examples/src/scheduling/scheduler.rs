@@ -319,11 +319,15 @@ pub struct Schedule {
     pub thread_switches: u32,
     pub process_switches: u32,
     pub makespan: u32,
-    /// Under `cpu_max`: periods, periods in which the quota ran out, and ticks spent throttled
-    /// (`nr_periods`, `nr_throttled` and `throttled_usec` in a cgroup's `cpu.stat`).
+    /// Under `cpu_max`: periods, and periods in which the quota ran out (`nr_periods` and
+    /// `nr_throttled` in a cgroup's `cpu.stat`); wall-clock ticks in which some task was ready
+    /// but throttled; and those ticks summed over the cores that had a throttled task to run
+    /// (at most one per core), which is how `throttled_usec` counts: the kernel adds each CPU's
+    /// throttled time (`unthrottle_cfs_rq`), so 4 CPUs throttled for 75 ms report 300 ms.
     pub periods: u32,
     pub throttled_periods: u32,
     pub throttled_ticks: u32,
+    pub throttled_core_ticks: u32,
     /// Under MLFQ, each task's queue at every tick (0 is the top); empty otherwise.
     pub levels: Vec<Vec<usize>>,
 }
@@ -495,6 +499,7 @@ pub fn simulate(problem: &Problem, budget: u32) -> Result<Schedule, InputError> 
         periods: 0,
         throttled_periods: 0,
         throttled_ticks: 0,
+        throttled_core_ticks: 0,
         levels: vec![Vec::new(); if mlfq.is_some() { n } else { 0 }],
     };
     // CPU used in the current period, and whether the quota has run out.
@@ -621,7 +626,6 @@ pub fn simulate(problem: &Problem, budget: u32) -> Result<Schedule, InputError> 
                 _ => TaskTick::Absent,
             })
             .collect();
-        out.throttled_ticks += u32::from(throttled && doing.contains(&TaskTick::Throttled));
         let levels_now = run.level.clone(); // the queue each task is in during this tick
         for (c, core) in cores.iter_mut().enumerate() {
             let tick = match core.task {
@@ -694,6 +698,10 @@ pub fn simulate(problem: &Problem, budget: u32) -> Result<Schedule, InputError> 
             throttled = true;
             out.throttled_periods += 1;
         }
+        // Throttled time, wall-clock and per core (a core holds at most one throttled task).
+        let waiting = doing.iter().filter(|tick| **tick == TaskTick::Throttled).count();
+        out.throttled_ticks += u32::from(waiting > 0);
+        out.throttled_core_ticks += waiting.min(problem.cores) as u32;
         for (i, tick) in doing.into_iter().enumerate() {
             run.stats[i].io += u32::from(tick == TaskTick::Io);
             out.tasks[i].push(tick);
@@ -1227,10 +1235,14 @@ pub fn report(problem: &Problem, schedule: &Schedule) -> String {
         );
         let _ = writeln!(
             out,
-            "periods {}, throttled in {} of them, {} throttled  (cpu.stat: nr_periods, nr_throttled, throttled_usec)\n",
-            schedule.periods,
-            schedule.throttled_periods,
-            ticks(schedule.throttled_ticks)
+            "periods {}, throttled in {} of them  (cpu.stat: nr_periods, nr_throttled)",
+            schedule.periods, schedule.throttled_periods
+        );
+        let _ = writeln!(
+            out,
+            "throttled for {} of wall-clock time, {} summed over cores (throttled_usec sums over CPUs)\n",
+            ticks(schedule.throttled_ticks),
+            ticks(schedule.throttled_core_ticks)
         );
     }
     let mut counts = [0u32; 4];
@@ -1818,10 +1830,17 @@ mod tests {
                 assert!(waited <= 3, "C waited {waited} ticks at {t}: {}", report(&p, &fair));
             }
         }
-        // nice 10 instead of 5: about 9:1.
+        // nice 10 instead of 5 (weights 1024 : 110, 9.3 : 1): about 7 : 1 until A ends (40 : 6,
+        // the 3-tick slices are coarse), and about 9 : 1 when A and B need 300 ticks each.
         let (_, ten) = schedule(&FAIR_INPUT.replace("task = B nice 5", "task = B nice 10"));
         let until = ten.stats[0].finish as usize;
-        assert!(ran(&ten, 0, until) / ran(&ten, 1, until) > 6.0);
+        let ratio = ran(&ten, 0, until) / ran(&ten, 1, until);
+        assert!((6.0..=7.5).contains(&ratio), "A:B = {ratio}");
+        let long = FAIR_INPUT.replace("task = A cpu 40", "task = A cpu 300");
+        let (_, long) = schedule(&long.replace("task = B nice 5 cpu 40", "task = B nice 10 cpu 300"));
+        let until = long.stats[0].finish as usize;
+        let ratio = ran(&long, 0, until) / ran(&long, 1, until);
+        assert!((8.5..=10.0).contains(&ratio), "A:B = {ratio}");
     }
 
     #[test]
@@ -1829,13 +1848,17 @@ mod tests {
         // cpu_max 20 20 (one CPU's worth) and 4 busy threads of 20 ticks on 4 cores: together they
         // use 4 ticks of quota per tick, so it is gone after 5 ticks (a quarter of the period) and
         // all four are throttled for the other 15. Each period gives each thread 5 ticks: they end
-        // at 60 + 5 = 65. Throttled ticks: 5-20, 25-40, 45-60 = 45; every period ran out.
+        // at 60 + 5 = 65. Throttled ticks: 5-20, 25-40, 45-60 = 45; every period ran out. Summed
+        // over the 4 cores, as cpu.stat's throttled_usec sums over CPUs: 4 x 45 = 180.
         let tasks = "task = A cpu 20\ntask = B cpu 20\ntask = C cpu 20\ntask = D cpu 20\n";
         let (p, s) =
             schedule(&format!("cores = 4\npolicy = rr\nquantum = 5\n{FREE}cpu_max = 20 20\n{tasks}"));
         assert_eq!(finishes(&s), [65, 65, 65, 65]);
         assert_eq!(&core_row(&p, &s, 0)[..25], "AAAAA...............AAAAA");
-        assert_eq!((s.periods, s.throttled_periods, s.throttled_ticks), (4, 4, 45));
+        assert_eq!(
+            (s.periods, s.throttled_periods, s.throttled_ticks, s.throttled_core_ticks),
+            (4, 4, 45, 180)
+        );
         // Without the limit they take 20 ticks.
         let (_, free) = schedule(&format!("cores = 4\n{FREE}{tasks}"));
         assert_eq!(finishes(&free), [20, 20, 20, 20]);
