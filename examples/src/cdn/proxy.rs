@@ -11,7 +11,9 @@ use std::sync::{Arc, Barrier, Condvar, Mutex};
 use std::thread;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use super::rfc9111::{Action, Exchange, Field, Headers, Origin, analyse, format_http_date, parse_http_date};
+use super::rfc9111::{
+    Action, Analysis, Exchange, Field, Headers, Origin, analyse, format_http_date, parse_http_date,
+};
 use crate::input::no_input;
 use crate::registry::{Example, InputError, Run, Runs};
 
@@ -197,7 +199,7 @@ struct Proxy {
 
 impl Proxy {
     /// The calculator's view of a stored response and a new request.
-    fn judge(&self, stored: &Stored, request: &Message) -> Action {
+    fn judge(&self, stored: &Stored, request: &Message) -> Option<Analysis> {
         let date = stored.response.get("date").and_then(parse_http_date).unwrap_or(stored.response_time);
         let exchange = Exchange {
             shared: true,
@@ -212,55 +214,75 @@ impl Proxy {
             base: date,
             origin: Origin::Up,
         };
-        analyse(&exchange).map_or(Action::Forward, |a| a.action)
+        analyse(&exchange).ok()
+    }
+
+    /// A stored variant the calculator lets us send as it is, with its Age (RFC 9111 §5.1:
+    /// §4.2.3's current_age), or `None`.
+    fn hit(&self, key: &str, request: &Message) -> Option<Message> {
+        let variants = self.store.lock().unwrap().get(key).cloned().unwrap_or_default();
+        variants.iter().find_map(|stored| {
+            let a = self.judge(stored, request)?;
+            matches!(a.action, Action::ServeFresh | Action::ServeStale | Action::StaleWhileRevalidate { .. })
+                .then(|| {
+                    let mut response = stored.response.clone();
+                    response.fields.retain(|(n, _)| !n.eq_ignore_ascii_case("age"));
+                    response.fields.push(("Age".into(), a.age.current_age.to_string()));
+                    tagged(response, "hit")
+                })
+        })
     }
 
     fn handle(&self, request: Message) -> io::Result<Message> {
         let key = request.start.split_whitespace().nth(1).unwrap_or("/").to_string();
-        // Try every stored variant of the key; the first the calculator accepts answers.
+        if let Some(response) = self.hit(&key, &request) {
+            return Ok(response);
+        }
+        // Nothing to send as it is: a variant to revalidate, or a miss.
         let variants = self.store.lock().unwrap().get(&key).cloned().unwrap_or_default();
         for stored in &variants {
-            match self.judge(stored, &request) {
-                Action::ServeFresh | Action::ServeStale | Action::StaleWhileRevalidate { .. } => {
-                    // RFC 9111 §5.1: a response served from a cache carries its Age.
-                    let mut response = stored.response.clone();
-                    let date = response.get("date").and_then(parse_http_date).unwrap_or(stored.response_time);
-                    let age = (stored.response_time - date).max(0) + (now_secs() - stored.response_time);
-                    response.fields.push(("Age".into(), age.to_string()));
-                    return Ok(tagged(response, "HIT"));
-                }
-                Action::Revalidate { conditional } => {
-                    let mut ask = request.clone();
-                    ask.fields.extend(conditional);
-                    let request_time = now_secs();
-                    let answer = fetch(self.origin, &ask)?;
-                    if answer.status() == 304 {
-                        // RFC 9111 §4.3.4: freshen the stored response with the 304's fields.
-                        let mut fresh = stored.clone();
-                        for (n, v) in answer.fields {
-                            fresh.response.fields.retain(|(m, _)| !m.eq_ignore_ascii_case(&n));
-                            fresh.response.fields.push((n, v));
-                        }
-                        (fresh.request_time, fresh.response_time) = (request_time, now_secs());
-                        self.put(&key, fresh.clone());
-                        return Ok(tagged(fresh.response, "REVALIDATED"));
+            // Revalidate a variant that needs it; skip other variants and unusable ones.
+            if let Some(Action::Revalidate { conditional }) = self.judge(stored, &request).map(|a| a.action) {
+                let mut ask = request.clone();
+                ask.fields.extend(conditional);
+                let request_time = now_secs();
+                let answer = fetch(self.origin, &ask)?;
+                if answer.status() == 304 {
+                    // RFC 9111 §4.3.4: freshen the stored response with the 304's fields.
+                    let mut fresh = stored.clone();
+                    for (n, v) in answer.fields {
+                        fresh.response.fields.retain(|(m, _)| !m.eq_ignore_ascii_case(&n));
+                        fresh.response.fields.push((n, v));
                     }
-                    return Ok(tagged(self.keep(&key, request, answer, request_time), "MISS"));
+                    (fresh.request_time, fresh.response_time) = (request_time, now_secs());
+                    self.put(&key, fresh.clone());
+                    return Ok(tagged(fresh.response, "fwd=stale; fwd-status=304"));
                 }
-                _ => {} // another variant, or unusable: look further, then go to the origin
+                let status = answer.status();
+                let response = self.keep(&key, request, answer, request_time);
+                return Ok(tagged(response, &format!("fwd=stale; fwd-status={status}")));
             }
         }
-        self.miss(&key, request)
+        let fwd = if variants.is_empty() { "fwd=uri-miss" } else { "fwd=vary-miss" };
+        self.miss(&key, request, fwd)
     }
 
     /// A miss: fetch from the origin, unless an identical fetch is under way and we collapse.
-    fn miss(&self, key: &str, request: Message) -> io::Result<Message> {
+    fn miss(&self, key: &str, request: Message, fwd: &str) -> io::Result<Message> {
         let flight_key = format!("{key} {}", request.get("accept-language").unwrap_or(""));
         let (flight, leader) = {
             let mut flights = self.flights.lock().unwrap();
             match flights.get(&flight_key) {
                 Some(f) if self.collapse => (Arc::clone(f), false),
                 _ => {
+                    // A leader stores its response before it removes its flight (both in
+                    // `keep`, then under this lock), so a request that missed the store just
+                    // before that finds the new copy here instead of fetching it again.
+                    if self.collapse
+                        && let Some(response) = self.hit(key, &request)
+                    {
+                        return Ok(response);
+                    }
                     let f: Flight = Arc::new((Mutex::new(None), Condvar::new()));
                     flights.insert(flight_key.clone(), Arc::clone(&f));
                     (f, true)
@@ -270,7 +292,7 @@ impl Proxy {
         if !leader {
             let (slot, ready) = &*flight;
             let guard = ready.wait_while(slot.lock().unwrap(), |r| r.is_none()).unwrap();
-            return Ok(tagged(guard.clone().unwrap_or_default(), "COLLAPSED"));
+            return Ok(tagged(guard.clone().unwrap_or_default(), &format!("{fwd}; collapsed")));
         }
         let request_time = now_secs();
         let answer = fetch(self.origin, &request);
@@ -282,7 +304,7 @@ impl Proxy {
         *slot.lock().unwrap() = Some(response.clone());
         ready.notify_all();
         self.flights.lock().unwrap().remove(&flight_key);
-        answer.map(|_| tagged(response, "MISS"))
+        answer.map(|_| tagged(response, fwd))
     }
 
     /// Stores a response from the origin if RFC 9111 §3 allows it; returns it.
@@ -290,7 +312,7 @@ impl Proxy {
         let stored = Stored { request, response: response.clone(), request_time, response_time: now_secs() };
         let exchange_ok = {
             let probe = self.judge(&stored, &stored.request);
-            !matches!(probe, Action::Forward)
+            probe.is_some_and(|a| a.storable && !matches!(a.action, Action::Forward))
         };
         if exchange_ok {
             self.put(key, stored);
@@ -309,8 +331,9 @@ impl Proxy {
 }
 // ANCHOR_END: proxy
 
+/// Says what the cache did, in the `Cache-Status` field of RFC 9211 (`hit`, or `fwd=` and why).
 fn tagged(mut response: Message, how: &str) -> Message {
-    response.fields.push(("X-Cache".into(), how.into()));
+    response.fields.push(("Cache-Status".into(), format!("demo-proxy; {how}")));
     response
 }
 
@@ -338,9 +361,9 @@ fn get(proxy: SocketAddr, path: &str, extra: &[(&str, &str)]) -> io::Result<Mess
 
 fn line(m: &Message) -> String {
     format!(
-        "{} X-Cache: {}, body {:?}",
+        "{} [Cache-Status: {}] body {:?}",
         m.status(),
-        m.get("x-cache").unwrap_or("-"),
+        m.get("cache-status").unwrap_or("-"),
         String::from_utf8_lossy(&m.body).trim_end()
     )
 }
@@ -460,13 +483,18 @@ mod tests {
     #[test]
     fn the_run_shows_hit_304_vary_and_collapsing() {
         let out = run("").unwrap();
-        assert!(out.contains("200 X-Cache: HIT, body \"the page\""), "{out}");
+        assert!(out.contains("200 [Cache-Status: demo-proxy; hit] body \"the page\""), "{out}");
         assert!(
             out.contains("origin saw 2 request(s) for /doc: a plain GET, then If-None-Match: \"v7\""),
             "{out}"
         );
-        assert!(out.contains("200 X-Cache: REVALIDATED"), "{out}");
-        assert!(out.contains("Accept-Language: fr -> 200 X-Cache: MISS, body \"bonjour\""), "{out}");
+        assert!(out.contains("200 [Cache-Status: demo-proxy; fwd=stale; fwd-status=304]"), "{out}");
+        assert!(
+            out.contains(
+                "Accept-Language: fr -> 200 [Cache-Status: demo-proxy; fwd=vary-miss] body \"bonjour\""
+            ),
+            "{out}"
+        );
         assert!(out.contains("origin saw 2 request(s) for /lang"), "{out}");
         assert!(out.contains("origin saw 1: the other misses"), "{out}");
         assert!(out.contains("origin saw more than one"), "{out}");

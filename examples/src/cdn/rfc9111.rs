@@ -223,7 +223,9 @@ fn is_tchar(c: char) -> bool {
 }
 
 /// The value of a delta-seconds directive: `None` when absent, `Some(Err)` when it is not a
-/// non-negative integer. Values past 2^31 count as 2^31 (RFC 9111 §1.2.2).
+/// non-negative integer. RFC 9111 §1.2.2 lets a recipient that cannot hold a value, or whose
+/// calculation overflows, use 2^31 ("infinity") or its greatest representable integer; this
+/// clamp to 2^31 is that permitted choice, not a cap the RFC imposes.
 fn delta(directives: &[Directive], name: &str) -> Option<Result<i64, String>> {
     let d = directives.iter().find(|d| d.name == name)?;
     Some(match &d.value {
@@ -385,6 +387,13 @@ pub fn analyse(x: &Exchange) -> Result<Analysis, InputError> {
 
     // §3: may the cache store this response at all?
     let storable = storable(x, &res_cc, &req_cc, &mut why);
+    for name in ["no-cache", "private"] {
+        if res_cc.iter().any(|d| d.name == name && d.value.is_some()) {
+            why.push(format!(
+                "{name}=\"fields\" (the qualified form) is not modelled: this calculator ignores it (RFC 9111 §5.2.2.4, §5.2.2.7)"
+            ));
+        }
+    }
 
     // §4.2.1 / §4.2.2: how long it stays fresh.
     let date_value = match x.response.first("date") {
@@ -402,16 +411,19 @@ pub fn analyse(x: &Exchange) -> Result<Analysis, InputError> {
 
     // ANCHOR: age
     // §4.2.3: the age calculation, exactly as the RFC writes it.
-    let age_value = match x.response.first("age") {
+    // §5.1: a list-valued Age (`Age: 10, 20`, or two lines) is invalid; use its first member.
+    let age_text = x.response.get("age");
+    let first_age = age_text.as_deref().map(|v| v.split(',').next().unwrap_or("").trim());
+    if let Some(all) = age_text.as_deref().filter(|v| v.contains(',')) {
+        why.push(format!("Age `{all}` is a list: the first member is used (RFC 9111 §5.1)"));
+    }
+    let age_value = match first_age {
         None => 0,
-        Some(f) if !f.value.is_empty() && f.value.bytes().all(|b| b.is_ascii_digit()) => {
-            f.value.parse::<i64>().unwrap_or(i64::MAX).min(2_147_483_648)
+        Some(v) if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) => {
+            v.parse::<i64>().unwrap_or(i64::MAX).min(2_147_483_648)
         }
-        Some(f) => {
-            why.push(format!(
-                "Age `{}` is not delta-seconds: ignored, age_value = 0 (RFC 9111 §5.1)",
-                f.value
-            ));
+        Some(v) => {
+            why.push(format!("Age `{v}` is not delta-seconds: ignored, age_value = 0 (RFC 9111 §5.1)"));
             0
         }
     };
@@ -476,8 +488,14 @@ pub fn analyse(x: &Exchange) -> Result<Analysis, InputError> {
             Some(Ok(n)) => n,
             _ => 0,
         };
+        // RFC 5861 defines only stale-if-error as a request directive (§4); a request's
+        // stale-while-revalidate is an unknown extension and is ignored (RFC 9111 §5.2.3).
         let from_request = match delta(&req_cc, name) {
-            Some(Ok(n)) => n,
+            Some(Ok(n)) if name == "stale-if-error" => n,
+            Some(_) if name == "stale-while-revalidate" => {
+                why.push("the request's stale-while-revalidate is ignored: RFC 5861 defines it for responses only (RFC 9111 §5.2.3)".into());
+                0
+            }
             _ => 0,
         };
         let n = from_response.max(from_request);
@@ -786,7 +804,10 @@ fn decide(
     }
     if req.is_empty() && x.request.get("pragma").is_some_and(|p| p.to_ascii_lowercase().contains("no-cache"))
     {
-        return validate(why, "the request says Pragma: no-cache and has no Cache-Control (RFC 9111 §5.4)");
+        return validate(
+            why,
+            "the request says Pragma: no-cache and has no Cache-Control, which RFC 7234 §5.4 treated as no-cache (RFC 9111 §5.4 deprecates Pragma; browsers still send it)",
+        );
     }
     if unqualified(res, "no-cache") {
         return validate(
@@ -1026,7 +1047,7 @@ pub fn parse(input: &str) -> Result<Exchange, InputError> {
                     _ => {
                         return Err(InputError::at_line(
                             line,
-                            "`origin` is `up` or `error` (it answers 5xx or not at all)",
+                            "`origin` is `up` or `error` (it answers 500, 502, 503 or 504, or cannot be reached: RFC 5861 §4)",
                         ));
                     }
                 }

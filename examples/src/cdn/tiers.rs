@@ -72,18 +72,57 @@ struct Request {
     object: u32,
 }
 
+/// The natural logarithm from `+ - * /` only, so that native and WebAssembly builds (whose
+/// `f64::ln` and `powf` come from different math libraries and may differ in the last bit)
+/// produce the same request stream, and the same numbers the chapter quotes. `x > 0`.
+fn ln(x: f64) -> f64 {
+    // x = m · 2^e with m in [√½, √2); ln m = 2·atanh(z), z = (m − 1)/(m + 1), |z| < 0.172.
+    let bits = x.to_bits();
+    let mut e = ((bits >> 52) & 0x7ff) as i64 - 1023;
+    let mut m = f64::from_bits((bits & 0x000f_ffff_ffff_ffff) | 0x3ff0_0000_0000_0000);
+    if m > std::f64::consts::SQRT_2 {
+        m /= 2.0;
+        e += 1;
+    }
+    let z = (m - 1.0) / (m + 1.0);
+    let (z2, mut term, mut sum) = (z * z, z, 0.0);
+    for k in 0..20 {
+        sum += term / f64::from(2 * k + 1);
+        term *= z2;
+    }
+    2.0 * sum + e as f64 * std::f64::consts::LN_2
+}
+
+/// e^y from `+ - * /` only (see [`ln`]); for the Zipf weights, where y ≤ 0.
+fn exp(y: f64) -> f64 {
+    let k = (y / std::f64::consts::LN_2).round();
+    let r = y - k * std::f64::consts::LN_2;
+    let (mut term, mut sum) = (1.0, 1.0);
+    for n in 1..25 {
+        term *= r / f64::from(n);
+        sum += term;
+    }
+    let k = k.clamp(-1000.0, 1000.0) as i32;
+    let mut scale = 1.0;
+    for _ in 0..k.unsigned_abs() {
+        scale = if k > 0 { scale * 2.0 } else { scale / 2.0 };
+    }
+    sum * scale
+}
+
 /// The request stream, shared by the four runs: Poisson arrivals, Zipf popularity.
 fn requests(c: &Config) -> Vec<Request> {
     let mut rng = Rng::new(c.seed);
     let mut cdf = Vec::with_capacity(c.objects as usize);
     let mut total = 0.0;
     for rank in 1..=c.objects {
-        total += 1.0 / f64::from(rank).powf(c.zipf);
+        // rank^-s, as e^(-s·ln rank), with the portable functions above.
+        total += exp(-c.zipf * ln(f64::from(rank)));
         cdf.push(total);
     }
     let (mut t, end, mut out) = (0.0, c.seconds * 1000.0, Vec::new());
     loop {
-        t += -(1.0 - rng.next_f64()).ln() / c.rate * 1000.0;
+        t += -ln(1.0 - rng.next_f64()) / c.rate * 1000.0;
         if t >= end {
             return out;
         }
@@ -427,6 +466,16 @@ fn draw(c: &Config, o: &Outcome) -> Figure {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn portable_ln_and_exp_agree_with_the_platform() {
+        for x in [1e-16, 0.001, 0.5, 1.0, 1.5, 2.0, 7.0, 1000.0, 20_000.0] {
+            assert!((ln(x) - x.ln()).abs() <= 1e-14 * x.ln().abs().max(1.0), "ln {x}");
+        }
+        for y in [-30.0, -9.9, -1.0, -0.3, 0.0, 0.7, 5.0] {
+            assert!((exp(y) - f64::exp(y)).abs() <= 1e-14 * f64::exp(y), "exp {y}");
+        }
+    }
 
     fn outcome(input: &str, shield: bool, collapse: bool) -> Outcome {
         let c = Config { shield, collapse, ..config(input).unwrap() };
