@@ -66,6 +66,9 @@ async function openPlayground(example, { input, step } = {}) {
     if (step !== undefined) params.set('step', String(step));
     const opened = await openRecorded(env.browser, `${env.server.origin}/playground.html#${params}`);
     await opened.page.waitForFunction(() => document.querySelector('.bf-pg-main .bf-result')?.dataset.runs);
+    // A predict-then-reveal example draws its run only once the reader asks for the answer.
+    const reveal = opened.page.locator('.bf-pg-main button.bf-reveal-button');
+    if (await reveal.isVisible()) await reveal.click();
     return opened;
 }
 
