@@ -75,6 +75,7 @@ chapters! {
     scheduling "cpu-scheduling.md",
     memory "virtual-memory.md",
     networking "tcp-udp-http.md",
+    balancing "load-balancers.md",
     cdn "cdns-edge.md",
     isolation "isolation-levels.md",
     sharding "sharding-replicas.md",
