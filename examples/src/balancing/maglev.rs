@@ -21,8 +21,11 @@ pub const EXAMPLE: Example = Example {
     run: Run::Text(run),
 };
 
+/// Where one method puts a key before and after the backend leaves.
+type Placement<'a> = Box<dyn Fn(&str) -> (usize, usize) + 'a>;
+
 fn is_prime(m: usize) -> bool {
-    m >= 2 && (2..).take_while(|d| d * d <= m).all(|d| m % d != 0)
+    m >= 2 && (2..).take_while(|d| d * d <= m).all(|d| !m.is_multiple_of(d))
 }
 
 /// Spread: the largest share over the smallest, over backends that hold anything.
@@ -63,7 +66,7 @@ fn run(input: &str) -> Result<String, InputError> {
 
     let index = |name: &str| names.iter().position(|n| n == name).unwrap_or(0);
     // (name, before, after) for each method, per key
-    let methods: [(&str, Box<dyn Fn(&str) -> (usize, usize)>); 3] = [
+    let methods: [(&str, Placement<'_>); 3] = [
         (
             "hash mod N",
             Box::new(|k: &str| {
