@@ -324,6 +324,9 @@ fn scenario() -> io::Result<String> {
     stop.store(true, Ordering::SeqCst);
     let results = runner.join().unwrap_or_default();
     stop_checks.store(true, Ordering::SeqCst);
+    for flag in &alive {
+        flag.store(false, Ordering::SeqCst); // the backends' accept loops end
+    }
     let (before, after_ej) =
         (pool.failed_before.load(Ordering::SeqCst), pool.failed_after.load(Ordering::SeqCst));
     let client_failed = results.iter().filter(|r| r.0 != 200).count();
