@@ -76,6 +76,7 @@ chapters! {
     memory "virtual-memory.md",
     networking "tcp-udp-http.md",
     balancing "load-balancers.md",
+    dns "dns.md",
     cdn "cdns-edge.md",
     isolation "isolation-levels.md",
     sharding "sharding-replicas.md",
