@@ -291,14 +291,15 @@ fn summary(m: &Message, size: usize) -> String {
         m.authority.len()
     );
     for r in m.answers.iter().chain(&m.authority) {
-        let mut data = r.data.to_string();
-        if data.len() > 60 {
-            data = format!(
-                "{}… ({} strings)",
-                &data[..40],
-                if let Rdata::Txt(t) = &r.data { t.len() } else { 0 }
-            );
-        }
+        let data = match &r.data {
+            Rdata::Txt(t) if t.len() > 1 => format!(
+                "{}… ({} strings, {} bytes)",
+                &r.data.to_string()[..30],
+                t.len(),
+                t.iter().map(|x| x.len() + 1).sum::<usize>()
+            ),
+            other => other.to_string(),
+        };
         s.push_str(&format!("      {} {} {} {data}\n", r.name, r.ttl, type_name(r.rtype)));
     }
     s
