@@ -341,9 +341,12 @@ pub fn decode(bytes: &[u8]) -> Result<Message, WireError> {
     Decoder { bytes, trace: None }.message()
 }
 
+/// One narrated field: its offset, its length in bytes, and what it means.
+pub type Field = (usize, usize, String);
+
 /// Decodes a message and narrates every field: `(offset, length, text)` lines, in byte order
 /// for the fields read in place. On an error the lines read so far come back with it.
-pub fn narrate(bytes: &[u8]) -> (Vec<(usize, usize, String)>, Result<Message, WireError>) {
+pub fn narrate(bytes: &[u8]) -> (Vec<Field>, Result<Message, WireError>) {
     let mut d = Decoder { bytes, trace: Some(Vec::new()) };
     let result = d.message();
     (d.trace.unwrap_or_default(), result)
@@ -351,7 +354,7 @@ pub fn narrate(bytes: &[u8]) -> (Vec<(usize, usize, String)>, Result<Message, Wi
 
 struct Decoder<'a> {
     bytes: &'a [u8],
-    trace: Option<Vec<(usize, usize, String)>>,
+    trace: Option<Vec<Field>>,
 }
 
 // ANCHOR: decode_name
