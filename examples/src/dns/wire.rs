@@ -725,6 +725,23 @@ mod tests {
         assert!(decode(&q).unwrap_err().reason.contains("reserved"));
     }
 
+    /// A name built from pointers can exceed 255 bytes even if each piece is short: four
+    /// 63-byte labels are 4 × 64 = 256 bytes before the final zero. The decoder counts
+    /// 1 (root) + 64 + 64 + 64 = 193, then 257 at the fourth label, which starts at offset
+    /// 12 + 3 × 64 = 204.
+    #[test]
+    fn decoder_refuses_names_over_255_bytes() {
+        let mut bytes = vec![0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0];
+        for _ in 0..4 {
+            bytes.push(63);
+            bytes.extend([b'a'; 63]);
+        }
+        bytes.extend([0, 0, 1, 0, 1]);
+        let e = decode(&bytes).unwrap_err();
+        assert_eq!(e.offset, 204, "{e}");
+        assert!(e.reason.contains("over 255"), "{e}");
+    }
+
     #[test]
     fn every_type_round_trips() {
         let soa = Rdata::Soa {
