@@ -34,8 +34,9 @@ const CLIENTS: usize = 8;
 const PER_CLIENT: usize = 40;
 const CHECK_EVERY: Duration = Duration::from_millis(20);
 const CHECK_TIMEOUT: Duration = Duration::from_millis(300);
-/// Consecutive failed checks before a backend is ejected (Envoy's and nginx's default is
-/// similar: `unhealthy_threshold`, `max_fails`).
+/// Consecutive failed checks before a backend is ejected, as HAProxy's default `fall 3`. (Envoy's
+/// `unhealthy_threshold` has no default and must be set; nginx's `max_fails`, 1 by default,
+/// counts failed real requests, a passive check.)
 const UNHEALTHY_THRESHOLD: u32 = 3;
 
 /// Reads one request head (every request here is a bodiless GET).
@@ -113,14 +114,19 @@ struct Pool {
     backends: Vec<Backend>,
     algorithm: Mutex<&'static str>,
     next: AtomicUsize,
-    /// Requests that got a 502, by whether `d` was already ejected when the proxy chose.
+    /// Requests that got a 502, by whether `d` was still in the healthy set when the proxy chose.
     failed_before: AtomicU32,
     failed_after: AtomicU32,
+    /// Set when `d` is killed; from then on, picks made while `d` is still in the healthy set
+    /// are counted per backend in `window_picks`.
+    killed: AtomicBool,
+    window_picks: [AtomicU32; 4],
 }
 
 impl Pool {
-    /// Chooses among healthy backends and counts the request as outstanding there.
-    fn pick(&self) -> Option<usize> {
+    /// Chooses among healthy backends and counts the request as outstanding there. Also returns
+    /// whether `d` was in the healthy set this choice was made from (the same snapshot).
+    fn pick(&self) -> Option<(usize, bool)> {
         let algorithm = self.algorithm.lock().unwrap(); // one choice at a time
         let healthy: Vec<usize> =
             (0..self.backends.len()).filter(|&i| self.backends[i].healthy.load(Ordering::SeqCst)).collect();
@@ -136,7 +142,11 @@ impl Pool {
                 .min_by_key(|&i| self.backends[i].outstanding.load(Ordering::SeqCst))?,
         };
         self.backends[chosen].outstanding.fetch_add(1, Ordering::SeqCst);
-        Some(chosen)
+        let d_in_set = healthy.contains(&3);
+        if d_in_set && self.killed.load(Ordering::SeqCst) {
+            self.window_picks[chosen].fetch_add(1, Ordering::SeqCst);
+        }
+        Some((chosen, d_in_set))
     }
 }
 
@@ -144,16 +154,15 @@ impl Pool {
 fn proxy_one(pool: &Pool, mut client: TcpStream) -> io::Result<()> {
     client.set_read_timeout(Some(TIMEOUT))?;
     let path = read_request(&mut client)?;
-    let Some(i) = pool.pick() else {
+    let Some((i, d_in_set)) = pool.pick() else {
         return respond(&mut client, "503 Service Unavailable", "no healthy backend");
     };
-    let d_ejected = !pool.backends[3].healthy.load(Ordering::SeqCst);
     let answer = get(pool.backends[i].addr, &path, TIMEOUT);
     pool.backends[i].outstanding.fetch_sub(1, Ordering::SeqCst);
     match answer {
         Ok((200, body)) => respond(&mut client, "200 OK", &body),
         _ => {
-            let counter = if d_ejected { &pool.failed_after } else { &pool.failed_before };
+            let counter = if d_in_set { &pool.failed_before } else { &pool.failed_after };
             counter.fetch_add(1, Ordering::SeqCst);
             respond(&mut client, "502 Bad Gateway", "upstream failed")
         }
@@ -250,6 +259,8 @@ fn scenario() -> io::Result<String> {
         next: AtomicUsize::new(0),
         failed_before: AtomicU32::new(0),
         failed_after: AtomicU32::new(0),
+        killed: AtomicBool::new(false),
+        window_picks: Default::default(),
     });
     let listener = TcpListener::bind("127.0.0.1:0")?;
     let proxy = listener.local_addr()?;
@@ -317,6 +328,7 @@ fn scenario() -> io::Result<String> {
         thread::spawn(move || clients(proxy, usize::MAX, &stop, &done))
     };
     let started = wait_until(|| done.load(Ordering::SeqCst) >= 100);
+    pool.killed.store(true, Ordering::SeqCst);
     alive[3].store(false, Ordering::SeqCst);
     let ejected = wait_until(|| !pool.backends[3].healthy.load(Ordering::SeqCst));
     let at_ejection = done.load(Ordering::SeqCst);
@@ -330,18 +342,24 @@ fn scenario() -> io::Result<String> {
     let (before, after_ej) =
         (pool.failed_before.load(Ordering::SeqCst), pool.failed_after.load(Ordering::SeqCst));
     let client_failed = results.iter().filter(|r| r.0 != 200).count();
+    let window: Vec<u32> = pool.window_picks.iter().map(|c| c.load(Ordering::SeqCst)).collect();
+    let most_live = window[..3].iter().copied().max().unwrap_or(0);
     out.push_str("killed d after the first 100 requests of a third run (least outstanding):\n");
     for line in log.lock().unwrap().iter() {
         out.push_str(&format!("  health checker: {line}\n"));
     }
     out.push_str(&format!(
         "  clients kept going past the ejection: {}\n\
-         \x20 requests that failed (502) between the kill and the ejection: {}\n\
-         \x20 requests that failed after the ejection: {after_ej}\n\
+         \x20 requests that failed (502) while d was still in the set the proxy chose from: {}\n\
+         \x20 requests that failed once d was out of that set: {after_ej}\n\
          \x20 every failure the clients saw is one of those: {}\n",
         if started && ejected && after { "yes, 300 more requests" } else { "NO (timed out)" },
         if before > 0 { "some (how many depends on timing)" } else { "none" },
         if client_failed as u32 == before + after_ej { "yes" } else { "no" },
+    ));
+    out.push_str(&format!(
+        "claim: the dead backend got more requests than any live one during the window: {}\n",
+        verdict(ejected && window[3] > most_live)
     ));
     out.push_str(&format!(
         "claim: d was ejected and no request failed after the ejection: {}\n",
