@@ -18,27 +18,32 @@ record = 192.0.2.10 300\n\
 # the SOA MINIMUM: how long \"no such name\" is cached\n\
 negative_ttl = 60\n\
 # a stub cache that honours TTLs; one that keeps answers at least 600 s;\n\
+# the JVM's, which gets no TTL from getaddrinfo and keeps answers 30 s, failures 10 s;\n\
 # and Node's dns.lookup, which has no cache of its own\n\
 client = app ttl\n\
-client = jvm floor=600\n\
+client = pinned floor=600\n\
+client = jvm fixed=30,10\n\
 client = node none\n\
 ask = 0 app\n\
-ask = 10 jvm\n\
+ask = 10 pinned\n\
+ask = 20 jvm\n\
+ask = 60 jvm\n\
 # the operator changes the value and lowers the TTL (too late: caches hold the old 300 s)\n\
 change = 100 192.0.2.20 60\n\
 ask = 150 node\n\
 ask = 250 app\n\
 ask = 310 node\n\
 ask = 320 app\n\
-ask = 400 jvm\n\
+ask = 330 jvm\n\
+ask = 400 pinned\n\
 # the record is deleted, then added back\n\
 change = 500 none\n\
 ask = 520 node\n\
 change = 530 192.0.2.30 60\n\
 ask = 560 node\n\
 ask = 600 node\n\
-ask = 700 jvm\n",
-    input_help: "`record = VALUE TTL`, `negative_ttl = S`, `client = NAME ttl|none|forever|floor=S`, \
+ask = 700 pinned\n",
+    input_help: "`record = VALUE TTL`, `negative_ttl = S`, `client = NAME ttl|none|forever|floor=S|fixed=S[,F]`, \
 `ask = T CLIENT`, `change = T VALUE TTL` or `change = T none`; or `mode = predict` with `seed = N`",
     runs: Runs::Everywhere,
     run: Run::Drawn(run),
@@ -51,9 +56,12 @@ enum Policy {
     None,
     /// Keeps an answer for the TTL it was given.
     Ttl,
-    /// Keeps an answer at least this long (a TTL floor, like a browser's or an old JVM's).
+    /// Keeps an answer at least this long (a TTL floor, like Unbound's `cache-min-ttl`).
     Floor(u32),
-    /// Keeps the first answer for ever (a JVM with a security manager, by default).
+    /// Keeps an answer this long whatever its TTL, a failure the second time (the JVM: getaddrinfo
+    /// returns no TTL, so `networkaddress.cache.ttl` = 30 s, `.negative.ttl` = 10 s).
+    Fixed(u32, u32),
+    /// Keeps the first answer for ever (a JVM with a security manager, before JDK 24).
     Forever,
 }
 
@@ -179,6 +187,8 @@ fn simulate(s: &Scenario) -> Drawn {
                         let keep = match policy {
                             Policy::None | Policy::Ttl => left,
                             Policy::Floor(f) => left.max(u64::from(*f)),
+                            Policy::Fixed(ok, _) if cached.value.is_some() => u64::from(*ok),
+                            Policy::Fixed(_, failed) => u64::from(*failed),
                             Policy::Forever => u64::MAX / 2,
                         };
                         stubs[*client] = Some(Cached { value: cached.value.clone(), stored: t, ttl: keep });
@@ -239,15 +249,22 @@ fn parse(input: &str) -> Result<Scenario, InputError> {
     for e in p.all("client") {
         let words: Vec<&str> = e.value.split_whitespace().collect();
         let [name, policy] = words.as_slice() else {
-            return Err(InputError::at_line(e.line, "expected `NAME ttl|none|forever|floor=S`"));
+            return Err(InputError::at_line(e.line, "expected `NAME ttl|none|forever|floor=S|fixed=S[,F]`"));
         };
         let policy = match *policy {
             "ttl" => Policy::Ttl,
             "none" => Policy::None,
             "forever" => Policy::Forever,
-            other => match other.strip_prefix("floor=") {
-                Some(s) => Policy::Floor(crate::input::parse_number(s, e.line, 0u32, 86_400)?),
-                None => return Err(InputError::at_line(e.line, format!("unknown policy `{other}`"))),
+            other => match (other.strip_prefix("floor="), other.strip_prefix("fixed=")) {
+                (Some(s), _) => Policy::Floor(crate::input::parse_number(s, e.line, 0u32, 86_400)?),
+                (_, Some(s)) => {
+                    let (ok, failed) = s.split_once(',').unwrap_or((s, s));
+                    Policy::Fixed(
+                        crate::input::parse_number(ok, e.line, 0u32, 86_400)?,
+                        crate::input::parse_number(failed, e.line, 0u32, 86_400)?,
+                    )
+                }
+                _ => return Err(InputError::at_line(e.line, format!("unknown policy `{other}`"))),
             },
         };
         clients.push((name.to_string(), policy));
@@ -327,14 +344,17 @@ mod tests {
 
     /// By hand, from the default input:
     /// t=0 app misses everywhere; recursive caches .10 until 300; app keeps it until 300.
-    /// t=10 jvm: recursive hit, 290 s left; floor 600 → jvm keeps .10 until 610.
+    /// t=10 pinned: recursive hit, 290 s left; floor 600 → pinned keeps .10 until 610.
+    /// t=20 jvm: recursive hit, 280 s left, but jvm keeps it a fixed 30 s (until 50).
+    /// t=60 jvm: own cache expired → recursive hit, 240 s left: current.
     /// t=100 the zone says .20 (TTL 60). t=150 node: recursive still has .10 (150 s left): stale.
     /// t=250 app: its own cache (until 300): stale. t=310 node: recursive expired at 300 →
     /// authoritative .20, cached until 370: current. t=320 app: own cache expired at 300 →
-    /// recursive hit .20, 50 s left: current. t=400 jvm: own cache until 610: stale.
+    /// recursive hit .20, 50 s left: current. t=330 jvm: own expired at 90 → recursive .20, 40 s
+    /// left: current. t=400 pinned: own cache until 610: stale.
     /// t=500 deleted. t=520 node: recursive expired at 370 → NXDOMAIN, cached 60 s (until 580).
     /// t=530 added back. t=560 node: recursive's negative entry: NXDOMAIN, stale.
-    /// t=600 node: negative entry expired at 580 → .30: current. t=700 jvm: own .10 expired at
+    /// t=600 node: negative entry expired at 580 → .30: current. t=700 pinned: own .10 expired at
     /// 610 → recursive's .30 expired at 660 → authoritative .30: current.
     #[test]
     fn default_run_matches_the_hand_count() {
@@ -350,14 +370,22 @@ mod tests {
             t.contains("t= 320 s  app gets 192.0.2.20 from the recursive cache (50 s left): current"),
             "{t}"
         );
-        assert!(t.contains("t= 400 s  jvm gets 192.0.2.10 from its own cache: STALE"), "{t}");
+        assert!(
+            t.contains("t=  60 s  jvm gets 192.0.2.10 from the recursive cache (240 s left): current"),
+            "{t}"
+        );
+        assert!(
+            t.contains("t= 330 s  jvm gets 192.0.2.20 from the recursive cache (40 s left): current"),
+            "{t}"
+        );
+        assert!(t.contains("t= 400 s  pinned gets 192.0.2.10 from its own cache: STALE"), "{t}");
         assert!(
             t.contains("t= 560 s  node gets NXDOMAIN from the recursive cache (20 s left): STALE"),
             "{t}"
         );
         assert!(t.contains("t= 600 s  node gets 192.0.2.30 from the authoritative server: current"), "{t}");
-        assert!(t.contains("t= 700 s  jvm gets 192.0.2.30 from the authoritative server: current"), "{t}");
-        assert!(t.contains("stale answers per client: app 1 jvm 1 node 2"), "{t}");
+        assert!(t.contains("t= 700 s  pinned gets 192.0.2.30 from the authoritative server: current"), "{t}");
+        assert!(t.contains("stale answers per client: app 1 pinned 1 jvm 0 node 2"), "{t}");
         d.figure.validate().unwrap();
     }
 

@@ -24,7 +24,10 @@ query = nope.example.com A\n\
 query = example.com MX\n\
 query = _imaps._tcp.example.com SRV\n\
 query = big.example.com TXT\n\
-query = big.example.com TXT edns=1232\n",
+query = big.example.com TXT edns=1232\n\
+query = huge.example.com TXT edns=4096\n\
+query = _tcp.example.com A\n\
+query = old.example.com A\n",
     input_help: "`query = NAME TYPE [edns=SIZE]` lines, sent over UDP (then TCP if the answer is truncated)",
     runs: Runs::NativeOnly {
         reason: "a web page cannot open UDP or TCP sockets",
@@ -72,6 +75,8 @@ pub fn zone() -> Vec<Record> {
         Record::new("ns1.example.com.", TYPE_A, 3600, Rdata::A([192, 0, 2, 53])),
         Record::new("mail.example.com.", TYPE_A, 3600, Rdata::A([192, 0, 2, 25])),
         Record::new("www.example.com.", TYPE_CNAME, 300, Rdata::Name("web.example.com.".into())),
+        // An alias whose target was deleted: the answer is the CNAME and NXDOMAIN (RFC 6604 §2.1).
+        Record::new("old.example.com.", TYPE_CNAME, 300, Rdata::Name("gone.example.com.".into())),
         Record::new("web.example.com.", TYPE_A, 60, Rdata::A([192, 0, 2, 10])),
         Record::new(
             "web.example.com.",
@@ -96,6 +101,17 @@ fn same(a: &str, b: &str) -> bool {
     a.trim_end_matches('.').eq_ignore_ascii_case(b.trim_end_matches('.'))
 }
 
+/// A name exists if it owns records or is an empty non-terminal: a name with no records of its
+/// own but with names below it, like `_tcp.example.com` above `_imaps._tcp.example.com`
+/// (RFC 8020, RFC 9499). Such a name gets NODATA, never NXDOMAIN.
+fn exists(zone: &[Record], name: &str) -> bool {
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    zone.iter().any(|rec| {
+        let owner = rec.name.trim_end_matches('.').to_ascii_lowercase();
+        owner == name || owner.ends_with(&format!(".{name}"))
+    })
+}
+
 fn in_zone(name: &str) -> bool {
     let n = name.trim_end_matches('.').to_ascii_lowercase();
     n == "example.com" || n.ends_with(".example.com")
@@ -104,12 +120,14 @@ fn in_zone(name: &str) -> bool {
 // ANCHOR: answer
 /// The authoritative answer to `query`, and whether it had to be truncated to fit `udp_limit`
 /// (None over TCP). Without EDNS a UDP answer may be 512 bytes (RFC 1035 §4.2.1); with an OPT
-/// record, as many as the client advertises (RFC 6891 §6.2.3; never fewer than 512).
+/// record, the lesser of the client's size and our own (RFC 6891 §6.2.5), which is 1232 bytes,
+/// the size the 2020 DNS flag day recommended.
 pub fn answer(query: &Message, zone: &[Record], udp_limit: Option<usize>) -> Message {
     let mut r = Message { header: query.header, questions: query.questions.clone(), ..Message::default() };
     r.header.qr = true;
     r.header.ra = false; // authoritative only: no recursion
-    if query.header.qr || query.questions.len() != 1 {
+    r.header.ad = false; // and no DNSSEC validation
+    if query.questions.len() != 1 {
         r.header.rcode = RCODE_FORMERR;
         return r;
     }
@@ -142,8 +160,9 @@ pub fn answer(query: &Message, zone: &[Record], udp_limit: Option<usize>) -> Mes
             }
             continue;
         }
-        // No data: NXDOMAIN if the name owns nothing, NODATA (NOERROR, empty) if it does.
-        if here.is_empty() && r.answers.is_empty() {
+        // No data: NXDOMAIN if the name does not exist (even at the end of a CNAME chain, RFC
+        // 6604 §2.1), NODATA (NOERROR, empty) if it does.
+        if !exists(zone, &name) {
             r.header.rcode = RCODE_NXDOMAIN;
         }
         // RFC 2308 §3: the SOA goes in the authority section; its TTL is the smaller of its own
@@ -186,8 +205,11 @@ pub struct Server {
 
 fn respond(bytes: &[u8], transport: Transport, log: &Mutex<Vec<LogLine>>) -> Option<Vec<u8>> {
     let query = decode(bytes).ok()?;
+    if query.header.qr {
+        return None; // a response, not a query: answering it could start a loop, so drop it
+    }
     let limit = match transport {
-        Transport::Udp => Some(usize::from(query.edns_size().unwrap_or(512).max(512))),
+        Transport::Udp => Some(usize::from(query.edns_size().unwrap_or(512).clamp(512, 1232))),
         Transport::Tcp => None,
     };
     let reply = answer(&query, &zone(), limit);
@@ -310,13 +332,25 @@ fn summary(m: &Message, size: usize) -> String {
 /// TCP, as a stub resolver must.
 fn exchange(server: &Server, queries: &[(String, u16, Option<u16>)], out: &mut String) -> io::Result<()> {
     let udp = UdpSocket::bind("127.0.0.1:0")?;
-    udp.set_read_timeout(Some(Duration::from_secs(5)))?;
     for (i, (name, qtype, edns)) in queries.iter().enumerate() {
         let query = Message::query(0x1000 + i as u16, name, *qtype, *edns);
         let bytes = encode(&query).map_err(|e| io::Error::other(e.to_string()))?;
-        udp.send_to(&bytes, server.addr)?;
         let mut buf = [0u8; 4096];
-        let n = udp.recv(&mut buf)?;
+        // UDP may lose the query or the reply: wait 1 s, send again, then wait 5 s.
+        let mut n = None;
+        for wait in [1, 5] {
+            udp.set_read_timeout(Some(Duration::from_secs(wait)))?;
+            udp.send_to(&bytes, server.addr)?;
+            match udp.recv(&mut buf) {
+                Ok(got) => {
+                    n = Some(got);
+                    break;
+                }
+                Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        let n = n.ok_or_else(|| io::Error::new(io::ErrorKind::TimedOut, "no UDP reply after 2 tries"))?;
         let reply = decode(&buf[..n]).map_err(|e| io::Error::other(e.to_string()))?;
         let edns_text = edns.map_or("no EDNS".to_string(), |s| format!("EDNS size {s}"));
         out.push_str(&format!("{name} {} ({edns_text}): UDP query {} B\n", type_name(*qtype), bytes.len()));
@@ -479,5 +513,38 @@ mod tests {
         );
         let q = Message::query(1, "example.org.", TYPE_A, None);
         assert_eq!(answer(&q, &zone(), Some(512)).header.rcode, RCODE_REFUSED);
+    }
+
+    /// `_tcp.example.com` owns no records but `_imaps._tcp.example.com` is below it: an empty
+    /// non-terminal, so NODATA with the SOA, not NXDOMAIN (RFC 8020).
+    #[test]
+    fn empty_non_terminal_is_nodata() {
+        let q = Message::query(1, "_tcp.example.com.", TYPE_A, None);
+        let r = answer(&q, &zone(), Some(512));
+        assert_eq!((r.header.rcode, r.answers.len(), r.authority.len()), (RCODE_NOERROR, 0, 1));
+        assert_eq!(r.authority[0].rtype, TYPE_SOA);
+        let q = Message::query(1, "cp.example.com.", TYPE_A, None);
+        assert_eq!(answer(&q, &zone(), Some(512)).header.rcode, RCODE_NXDOMAIN, "a suffix is not a label");
+    }
+
+    /// A CNAME whose target does not exist: the CNAME in the answer, NXDOMAIN (RFC 6604 §2.1).
+    #[test]
+    fn dangling_cname_is_nxdomain() {
+        let q = Message::query(1, "old.example.com.", TYPE_A, None);
+        let r = answer(&q, &zone(), Some(512));
+        assert_eq!((r.header.rcode, r.answers.len(), r.authority.len()), (RCODE_NXDOMAIN, 1, 1));
+        assert_eq!(r.answers[0].rtype, TYPE_CNAME);
+    }
+
+    /// The UDP size is the lesser of the client's and ours (1232), and a response is dropped.
+    #[test]
+    fn udp_size_is_capped_and_responses_are_dropped() {
+        let log = Mutex::new(Vec::new());
+        let q = Message::query(1, "huge.example.com.", TYPE_TXT, Some(4096));
+        let reply = decode(&respond(&encode(&q).unwrap(), Transport::Udp, &log).unwrap()).unwrap();
+        assert!(reply.header.tc, "about 1,900 bytes must not go out over UDP even if 4096 is offered");
+        let mut r = Message::query(2, "web.example.com.", TYPE_A, None);
+        r.header.qr = true;
+        assert!(respond(&encode(&r).unwrap(), Transport::Udp, &log).is_none());
     }
 }

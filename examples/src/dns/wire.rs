@@ -67,7 +67,8 @@ pub fn rcode_name(rcode: u8) -> &'static str {
 }
 
 /// The 12-byte header (§4.1.1). The 16 flag bits are, from the most significant:
-/// QR(1) OPCODE(4) AA(1) TC(1) RD(1) RA(1) Z(3) RCODE(4).
+/// QR(1) OPCODE(4) AA(1) TC(1) RD(1) RA(1) Z(1) AD(1) CD(1) RCODE(4). RFC 1035 had three Z
+/// bits; DNSSEC took two of them for AD and CD (RFC 4035 §3.2, RFC 6840 §5.7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Header {
     pub id: u16,
@@ -77,6 +78,10 @@ pub struct Header {
     pub tc: bool,
     pub rd: bool,
     pub ra: bool,
+    /// Authentic Data: a validating resolver vouches that the answer checked out.
+    pub ad: bool,
+    /// Checking Disabled: the client asks the resolver not to validate.
+    pub cd: bool,
     pub rcode: u8,
 }
 
@@ -88,6 +93,8 @@ impl Header {
             | (u16::from(self.tc) << 9)
             | (u16::from(self.rd) << 8)
             | (u16::from(self.ra) << 7)
+            | (u16::from(self.ad) << 5)
+            | (u16::from(self.cd) << 4)
             | u16::from(self.rcode & 0xF)
     }
 
@@ -100,6 +107,8 @@ impl Header {
             tc: f & 0x0200 != 0,
             rd: f & 0x0100 != 0,
             ra: f & 0x0080 != 0,
+            ad: f & 0x0020 != 0,
+            cd: f & 0x0010 != 0,
             rcode: (f & 0xF) as u8,
         }
     }
@@ -465,12 +474,12 @@ impl Decoder<'_> {
         self.note(0, 2, format!("ID = 0x{id:04x} ({id})"));
         let flags = self.u16_at(2, "the header's flags")?;
         let h = Header::from_flags(id, flags);
-        let z = (flags >> 4) & 0x7;
+        let z = (flags >> 6) & 0x1;
         self.note(
             2,
             2,
             format!(
-                "flags {flags:016b}: QR={} ({}) OPCODE={} AA={} TC={} RD={} RA={} Z={z} RCODE={} ({})",
+                "flags {flags:016b}: QR={} ({}) OPCODE={} AA={} TC={} RD={} RA={} Z={z} AD={} CD={} RCODE={} ({})",
                 u8::from(h.qr),
                 if h.qr { "response" } else { "query" },
                 h.opcode,
@@ -478,6 +487,8 @@ impl Decoder<'_> {
                 u8::from(h.tc),
                 u8::from(h.rd),
                 u8::from(h.ra),
+                u8::from(h.ad),
+                u8::from(h.cd),
                 h.rcode,
                 rcode_name(h.rcode)
             ),
@@ -539,6 +550,20 @@ impl Decoder<'_> {
         let start = at + 10;
         let raw = self.take(start, rdlength, "RDATA")?.to_vec();
         let end = start + rdlength;
+        // A name inside RDATA must end exactly where RDLENGTH says the RDATA ends.
+        let bounded = |name_end: usize| -> Result<(), WireError> {
+            if name_end != end {
+                err(
+                    start,
+                    format!(
+                        "RDATA is {} bytes, RDLENGTH says {rdlength}",
+                        name_end as isize - start as isize
+                    ),
+                )
+            } else {
+                Ok(())
+            }
+        };
         let fixed = |n: usize| -> Result<(), WireError> {
             if rdlength != n {
                 err(start, format!("{} RDATA must be {n} bytes, RDLENGTH says {rdlength}", type_name(rtype)))
@@ -556,13 +581,15 @@ impl Decoder<'_> {
                 Rdata::Aaaa(raw[..16].try_into().expect("16 bytes"))
             }
             TYPE_CNAME | TYPE_NS | TYPE_PTR => {
-                let (n, _, how) = self.name(start)?;
+                let (n, e, how) = self.name(start)?;
+                bounded(e)?;
                 self.note(start, rdlength, format!("RDATA: {n}{how}"));
                 Rdata::Name(n)
             }
             TYPE_MX => {
                 let preference = self.u16_at(start, "MX preference")?;
-                let (exchange, _, how) = self.name(start + 2)?;
+                let (exchange, e, how) = self.name(start + 2)?;
+                bounded(e)?;
                 self.note(
                     start,
                     rdlength,
@@ -576,7 +603,8 @@ impl Decoder<'_> {
                     self.u16_at(start + 2, "SRV")?,
                     self.u16_at(start + 4, "SRV")?,
                 );
-                let (target, _, how) = self.name(start + 6)?;
+                let (target, e, how) = self.name(start + 6)?;
+                bounded(e)?;
                 self.note(
                     start,
                     rdlength,
@@ -589,6 +617,7 @@ impl Decoder<'_> {
                 let (rname, b, _) = self.name(a)?;
                 let v: Vec<u32> =
                     (0..5).map(|i| self.u32_at(b + 4 * i, "SOA numbers")).collect::<Result<_, _>>()?;
+                bounded(b + 20)?;
                 let data = Rdata::Soa {
                     mname,
                     rname,
@@ -682,13 +711,25 @@ mod tests {
         assert_eq!(d.name(46).unwrap().1, 48, "a name ends after its pointer");
     }
 
-    /// §4.1.1: a response (QR=1) with opcode 0, AA=1, TC=1, RD=1, RA=0, RCODE=3 is
-    /// 1 0000 1 1 1 0 000 0011 = 1000 0111 0000 0011 = 0x8703.
+    /// §4.1.1 with RFC 4035's bits: a response (QR=1) with opcode 0, AA=1, TC=1, RD=1, RA=0,
+    /// Z=0, AD=0, CD=1, RCODE=3 is 1 0000 1 1 1 0 0 0 1 0011 = 1000 0111 0001 0011 = 0x8713.
     #[test]
     fn header_bit_layout() {
-        let h = Header { id: 7, qr: true, opcode: 0, aa: true, tc: true, rd: true, ra: false, rcode: 3 };
-        assert_eq!(h.flags(), 0x8703);
-        assert_eq!(Header::from_flags(7, 0x8703), h);
+        let h = Header {
+            id: 7,
+            qr: true,
+            opcode: 0,
+            aa: true,
+            tc: true,
+            rd: true,
+            ra: false,
+            ad: false,
+            cd: true,
+            rcode: 3,
+        };
+        assert_eq!(h.flags(), 0x8713);
+        assert_eq!(Header::from_flags(7, 0x8713), h);
+        assert!(Header::from_flags(7, 0x0020).ad);
         // A plain recursive query: only RD (bit 8) = 0x0100.
         assert_eq!(Header { rd: true, ..Header::default() }.flags(), 0x0100);
     }
@@ -723,6 +764,23 @@ mod tests {
         // A length byte 0x40 (reserved label type).
         q[12] = 0x40;
         assert!(decode(&q).unwrap_err().reason.contains("reserved"));
+    }
+
+    /// A CNAME's name must fill its RDATA exactly: RDLENGTH 5 around a 7-byte name is an error
+    /// at the RDATA's first byte, not a name read on past the record.
+    #[test]
+    fn name_in_rdata_must_match_rdlength() {
+        let mut m = Message::query(1, "a.", TYPE_CNAME, None);
+        m.header.qr = true;
+        m.answers.push(Record::new("a.", TYPE_CNAME, 60, Rdata::Name("bbbbb.".into())));
+        let mut bytes = encode(&m).unwrap();
+        // 12 header + 7 question (1a0 + 4); answer: pointer (2) + 8, RDLENGTH at 29..31, RDATA at 31.
+        assert_eq!(&bytes[29..31], &[0, 7], "{bytes:02x?}");
+        assert!(decode(&bytes).is_ok());
+        bytes[30] = 5;
+        let e = decode(&bytes).unwrap_err();
+        assert_eq!(e.offset, 31, "{e}");
+        assert_eq!(e.reason, "RDATA is 7 bytes, RDLENGTH says 5");
     }
 
     /// A name built from pointers can exceed 255 bytes even if each piece is short: four
