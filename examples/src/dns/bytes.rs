@@ -23,7 +23,7 @@ c0 0c 00 05 00 01 00 00 01 2c 00 06  # answer 1: pointer to 12, CNAME, TTL 300, 
 c0 2d 00 01 00 01 00 00 00 3c 00 04  # answer 2: pointer to 45 (web.example.com.), A, TTL 60
 c0 00 02 0a                          # 192.0.2.10
 ---
-be ef 01 00 00 01 00 00 00 00 00 00  # a query whose name is two pointers at each other
+be ef 01 00 00 01 00 00 00 00 00 00  # a name of two pointers at each other; the first points forward
 c0 0e c0 0c 00 01 00 01
 ---
 be ef 01 00 00 01 00 00 00 00 00 00  # a label length byte of 0x40 (64)
@@ -104,7 +104,7 @@ mod tests {
 
     /// The first default message is exactly what our encoder writes for that answer (so the
     /// page's bytes are the encoder's, not typed by hand), and each broken one fails where the
-    /// hand count says: loop at 12, reserved length byte at 12, A data at 63 with 2 of 4 bytes.
+    /// hand count says: forward pointer at 12, reserved length byte at 12, A data at 63 with 2 of 4 bytes.
     #[test]
     fn default_bytes_are_the_encoders_and_errors_are_exact() {
         let mut m = Message::query(0xbeef, "www.example.com.", TYPE_A, None);
@@ -119,7 +119,10 @@ mod tests {
         let out = run(DEFAULT).unwrap();
         assert!(out.contains("ok: 67 bytes"), "{out}");
         assert!(out.contains("web.example.com., pointer at 51 → 45, pointer at 49 → 16"), "{out}");
-        assert!(out.contains("error at offset 12: pointer loop"), "{out}");
+        assert!(
+            out.contains("error at offset 12: forward pointer: offset 12 points to 14, not before 12"),
+            "{out}"
+        );
         assert!(out.contains("error at offset 12: label length byte 0x40"), "{out}");
         assert!(out.contains("error at offset 63: truncated: RDATA needs 4 bytes, 2 left"), "{out}");
         assert_eq!(run("be ef\nzz").unwrap_err().line, Some(2));

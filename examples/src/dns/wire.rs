@@ -369,12 +369,15 @@ struct Decoder<'a> {
 // ANCHOR: decode_name
 impl Decoder<'_> {
     /// Reads the name at `start`; returns it and the offset just after it in place (after the
-    /// first pointer, if any). Follows pointers, refusing any offset it has visited (a loop).
+    /// first pointer, if any). Follows pointers, refusing any offset it has visited (a loop) and,
+    /// as RFC 1035 §4.1.4 says a pointer refers to a *prior* occurrence, any pointer that does not
+    /// go strictly backwards from where the current run of labels began (BIND's rule).
     fn name(&mut self, start: usize) -> Result<(String, usize, String), WireError> {
         let mut labels: Vec<String> = Vec::new();
         let mut pos = start;
         let mut end = None; // where the name ends in place: after its first pointer
         let mut visited = Vec::new();
+        let mut limit = start; // a pointer must point before this
         let mut how = String::new();
         let mut wire_len = 1;
         loop {
@@ -409,13 +412,14 @@ impl Decoder<'_> {
                             format!("pointer loop: offset {pos} points to {target}, already followed"),
                         );
                     }
-                    if target >= self.bytes.len() {
+                    if target >= limit {
                         return err(
                             pos,
-                            format!("pointer to offset {target}, past the end ({} bytes)", self.bytes.len()),
+                            format!("forward pointer: offset {pos} points to {target}, not before {limit}"),
                         );
                     }
                     visited.push(target);
+                    limit = target;
                     how.push_str(&format!(", pointer at {pos} → {target}"));
                     end.get_or_insert(pos + 2);
                     pos = target;
