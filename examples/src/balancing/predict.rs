@@ -23,6 +23,7 @@ fn run(input: &str) -> Result<String, InputError> {
     let p = Params::parse(input, &["seed", "kind"])?;
     let seed: u64 = p.number_or("seed", 0, u64::MAX, 3)?;
     let kind = p.choice_or("kind", &["wrr", "bucket"], "wrr")?;
+    // ANCHOR: predict
     let mut rng = Rng::new(seed);
     let mut text = String::new();
     if kind == "wrr" {
@@ -37,6 +38,7 @@ fn run(input: &str) -> Result<String, InputError> {
              Which backends do the first {picks} picks choose, in order?\n",
             list.join(" ")
         ));
+        // ANCHOR_END: predict
         text.push_str(REVEAL_MARKER);
         text.push('\n');
         let mut wrr = SmoothWrr::new(&weights);
