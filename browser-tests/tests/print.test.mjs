@@ -31,6 +31,17 @@ async function diagramsInSources() {
 }
 
 /** Every folded answer on the page, and whether its text shows when printed. */
+/**
+ * Switches the emulated media and lets the page render once for it: a block that
+ * `content-visibility: auto` skipped on screen (book-extras.css) is drawn in print only after
+ * the next rendering update, and a check made before it could find a printed answer still
+ * skipped. (A screenshot is a rendering update, and works with JavaScript off.)
+ */
+async function switchMedia(page, media) {
+    await page.emulateMedia({ media });
+    await page.screenshot({ animations: 'disabled', scale: 'css', clip: { x: 0, y: 0, width: 1, height: 1 } });
+}
+
 function foldedAnswers(page) {
     return page.evaluate(() => {
         const shown = (node) => node.checkVisibility({ contentVisibilityAuto: true, visibilityProperty: true }) && node.getClientRects().length > 0;
@@ -68,7 +79,7 @@ describe('print.html', () => {
     test('shows every folded answer open, and every diagram', async () => {
         const { page, context, errors } = await printedPage('print.html');
         try {
-            await page.emulateMedia({ media: 'print' });
+            await switchMedia(page, 'print');
             assert.ok(await page.evaluate(() => document.documentElement.classList.contains('bf-print-page')));
             const answers = await foldedAnswers(page);
             const kinds = new Set(answers.map((answer) => answer.kind));
@@ -100,14 +111,14 @@ describe('a chapter printed from its own page', () => {
             assert.ok(closedBefore > 0, `${chapter} has no folded answer`);
             assert.ok(await page.locator('details.bf-quiz-answer[hidden]').count() > 0, 'quiz.js hides its answers on screen');
             await page.evaluate(() => window.dispatchEvent(new Event('beforeprint')));
-            await page.emulateMedia({ media: 'print' });
+            await switchMedia(page, 'print');
             assert.equal(await page.locator('details:not([open])').count(), 0);
             assert.deepEqual((await foldedAnswers(page)).filter((answer) => !answer.shown), []);
             // Chromium's own print path fires the same events: printing to PDF works and leaves
             // the page as the reader had it.
             await page.pdf({ format: 'A4' });
             await page.evaluate(() => window.dispatchEvent(new Event('afterprint')));
-            await page.emulateMedia({ media: 'screen' });
+            await switchMedia(page, 'screen');
             assert.equal(await page.locator('details:not([open])').count(), closedBefore, 'afterprint folds them back');
             assert.deepEqual(errors, []);
         } finally {
@@ -118,11 +129,11 @@ describe('a chapter printed from its own page', () => {
     test('shows its folded answers in print without JavaScript (theme/print.css)', async () => {
         const { page, context } = await printedPage(chapter, { javaScript: false });
         try {
-            await page.emulateMedia({ media: 'print' });
+            await switchMedia(page, 'print');
             const answers = await foldedAnswers(page);
             assert.ok(answers.length > 0);
             assert.deepEqual(answers.filter((answer) => !answer.shown), [], 'folded answers hidden in print without JavaScript');
-            await page.emulateMedia({ media: 'screen' });
+            await switchMedia(page, 'screen');
             assert.ok((await foldedAnswers(page)).some((answer) => !answer.shown), 'on screen, answers stay folded');
         } finally {
             await context.close();
