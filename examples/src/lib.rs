@@ -83,6 +83,7 @@ chapters! {
     locks "locks-deadlock.md",
     files "syscalls-file-systems.md",
     sql "how-this-book-works.md" (sqlite),
+    sql_joins "sql-joins-normalization.md" (sqlite),
     acid "acid-transactions.md" (sqlite),
     orm "orm-odm.md" (sqlite),
     migrations "schema-migrations.md" (sqlite),

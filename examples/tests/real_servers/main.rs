@@ -6,7 +6,7 @@
 //! * the [`Scenario`](examples::real_servers::Scenario)s of the acid, orm, isolation and locks
 //!   chapters, run by `scenarios` (statement failure, idle transactions, the lost update
 //!   through an entity, SSI at mixed levels, InnoDB's gap locks, a deadlock between two
-//!   transactions).
+//!   transactions), and the SQL chapter's dialect differences.
 //!
 //! Each test compares what the server did with its checked-in file and fails with a diff when
 //! they differ; `cargo xtask bless` (which sets `EXAMPLES_BLESS=1`) rewrites the files. The
@@ -230,5 +230,35 @@ fn deadlock_between_two_transactions_on_real_servers() {
             );
             assert_eq!(t.last_rows(), "1, 1000; 2, 1000", "{}", t.render());
         }
+    }
+}
+
+#[test]
+fn sql_dialect_differences_on_real_servers() {
+    use examples::sql_joins::dialects::SCENARIOS;
+    let runs = observed("where SQL dialects differ", "sql-dialects.txt", SCENARIOS);
+    if let Some(t) = find(&runs, Server::Postgres, SCENARIOS[0].title) {
+        let r = t.results("A");
+        // '12abc' is not an integer; a bare column next to GROUP BY is an error; NULLs sort
+        // last in ascending order; 7 / 2 is integer division; || with NULL is NULL, concat
+        // skips it; COUNT(n) skips the NULL; NOT IN over a list with a NULL returns nothing.
+        assert!(r[0].starts_with("ERROR 22P02"), "{}", t.render());
+        assert!(r[1].starts_with("ERROR 42803"), "{}", t.render());
+        assert_eq!(
+            r[2..],
+            ["3, 1; 1, 3; 2, NULL", "3, 1", "ab, NULL", "a", "3, 2", "(no rows)"],
+            "{}",
+            t.render()
+        );
+    }
+    if let Some(t) = find(&runs, Server::Mariadb, SCENARIOS[1].title) {
+        let r = t.results("A");
+        // Strict mode refuses '12abc' too (data truncated); the bare column is allowed; NULLs sort first;
+        // 7 / 2 is a decimal; || is OR; concat with a NULL is NULL.
+        assert!(r[0].starts_with("ERROR 1265"), "{}", t.render());
+        assert!(!r[1].starts_with("ERROR"), "{}", t.render());
+        assert_eq!(r[2], "2, NULL; 3, 1; 1, 3", "{}", t.render());
+        assert_eq!(r[3], "3.5000, 1", "{}", t.render());
+        assert_eq!(r[4..], ["0, NULL", "NULL", "3, 2", "(no rows)"], "{}", t.render());
     }
 }

@@ -68,6 +68,17 @@ impl Transcript {
     }
 
     /// The error codes `session`'s statements ended with, in order.
+    /// What each of `session`'s statements returned, as the file shows it, in order (a
+    /// statement still waiting at the end has no entry).
+    pub fn results(&self, session: &str) -> Vec<String> {
+        let s = self.index(session);
+        self.records
+            .iter()
+            .filter(|r| r.session == s)
+            .filter_map(|r| Some(r.result.as_ref()?.1.render(false)))
+            .collect()
+    }
+
     pub fn errors(&self, session: &str) -> Vec<String> {
         let s = self.index(session);
         self.records

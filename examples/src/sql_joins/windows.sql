@@ -1,0 +1,23 @@
+-- ANCHOR: example
+-- GROUP BY folds each customer's orders into one row ...
+SELECT customer_id, count(*) AS orders, sum(total) AS spent
+FROM orders GROUP BY customer_id ORDER BY customer_id;
+-- ... a window keeps every row and adds a value computed over its partition.
+SELECT customer_id, id, total,
+       row_number() OVER w AS nth,
+       rank() OVER (PARTITION BY customer_id ORDER BY total DESC) AS by_size,
+       sum(total) OVER w AS running,
+       lag(total) OVER w AS previous
+FROM orders
+WINDOW w AS (PARTITION BY customer_id ORDER BY placed_on)
+ORDER BY customer_id, placed_on;
+-- A recursive CTE: everyone under Mia, with the path walked so far, which also stops a cycle.
+WITH RECURSIVE team (id, name, depth, path) AS (
+    SELECT id, name, 0, '/' || id || '/' FROM staff WHERE name = 'Mia'
+    UNION ALL
+    SELECT s.id, s.name, t.depth + 1, t.path || s.id || '/'
+    FROM staff s JOIN team t ON s.manager_id = t.id
+    WHERE t.path NOT LIKE '%/' || s.id || '/%'
+)
+SELECT depth, name, path FROM team ORDER BY path;
+-- ANCHOR_END: example
