@@ -52,7 +52,7 @@ pub const EXERCISES: &[Exercise] = &[
     Exercise {
         name: "order-count-per-customer",
         topic: "outer join and NULLs",
-        task: "Every customer's name and how many orders they placed, 0 included (any order).",
+        task: "Every customer's name and how many orders they placed, 0 included.",
         ordered: false,
         hint: "An INNER JOIN drops customers without orders; with a LEFT JOIN, count(*) counts the \
                NULL-padded row as 1, so count a column of orders instead.",
@@ -61,7 +61,7 @@ pub const EXERCISES: &[Exercise] = &[
     Exercise {
         name: "customers-without-tickets",
         topic: "anti-join",
-        task: "The names of customers who never opened a support ticket (any order).",
+        task: "The names of customers who never opened a support ticket.",
         ordered: false,
         hint: "tickets.customer_id holds a NULL (a visitor's ticket), so `id NOT IN (...)` is never \
                true: `x NOT IN (a, NULL)` is unknown. Use NOT EXISTS, or LEFT JOIN ... WHERE t.id IS NULL.",
@@ -70,7 +70,7 @@ pub const EXERCISES: &[Exercise] = &[
     Exercise {
         name: "customers-with-tickets",
         topic: "semi-join",
-        task: "The names of customers who opened at least one ticket, each name once (any order).",
+        task: "The names of customers who opened at least one ticket, each name once.",
         ordered: false,
         hint: "A JOIN repeats a customer once per ticket; EXISTS (a semi-join) keeps each customer once.",
         answer: "SELECT c.name FROM customers c\nWHERE EXISTS (SELECT 1 FROM tickets t WHERE t.customer_id = c.id);",
@@ -78,7 +78,7 @@ pub const EXERCISES: &[Exercise] = &[
     Exercise {
         name: "big-spenders",
         topic: "GROUP BY and HAVING",
-        task: "Customers whose orders add up to more than 100.00 (10000 cents): name and total spent (any order).",
+        task: "Customers whose orders add up to more than 100.00 (10000 cents): name and total spent.",
         ordered: false,
         hint: "WHERE runs before grouping and sees single orders; a condition on sum(total) goes in HAVING.",
         answer: "SELECT c.name, sum(o.total) AS spent\nFROM customers c JOIN orders o ON o.customer_id = c.id\nGROUP BY c.id, c.name\nHAVING sum(o.total) > 10000;",
