@@ -94,6 +94,30 @@ mod tests {
     }
 
     #[test]
+    fn the_path_check_ends_the_walk_of_a_cycle_and_without_it_the_walk_runs_away() {
+        let out = crate::sql::engine::run(SETUP, WINDOWS.default_input).unwrap();
+        assert_eq!(out.matches("(5 rows)").count(), 2, "{out}");
+        assert!(!out.contains("interrupted"), "{out}");
+        // The same walk after the UPDATE, without the path check: it goes round the cycle
+        // (stopped here after 100 rows; unbounded, it runs until SQLite gives up).
+        let cycle = &WINDOWS.default_input[WINDOWS.default_input.find("UPDATE staff").unwrap()..];
+        let unprotected: String = cycle
+            .lines()
+            .filter(|l| !l.contains("NOT LIKE"))
+            .map(|l| {
+                if l.starts_with("SELECT depth") {
+                    "SELECT count(*) FROM (SELECT 1 FROM team LIMIT 100);"
+                } else {
+                    l
+                }
+            })
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let out = crate::sql::engine::run(SETUP, &unprotected).unwrap();
+        assert!(out.contains("\n      100\n(1 row)\n"), "{out}");
+    }
+
+    #[test]
     fn not_in_with_a_null_returns_nothing_and_not_exists_does_not() {
         let out = crate::sql::engine::run(SETUP, JOINS.default_input).unwrap();
         let tail = out.rsplit("sqlite>").next().unwrap();

@@ -20,4 +20,14 @@ WITH RECURSIVE team (id, name, depth, path) AS (
     WHERE t.path NOT LIKE '%/' || s.id || '/%'
 )
 SELECT depth, name, path FROM team ORDER BY path;
+-- Make a cycle (Mia now reports to Quinn) and walk again: the path check still ends it.
+UPDATE staff SET manager_id = 5 WHERE name = 'Mia';
+WITH RECURSIVE team (id, name, depth, path) AS (
+    SELECT id, name, 0, '/' || id || '/' FROM staff WHERE name = 'Mia'
+    UNION ALL
+    SELECT s.id, s.name, t.depth + 1, t.path || s.id || '/'
+    FROM staff s JOIN team t ON s.manager_id = t.id
+    WHERE t.path NOT LIKE '%/' || s.id || '/%'
+)
+SELECT depth, name, path FROM team ORDER BY path;
 -- ANCHOR_END: example
