@@ -15,6 +15,8 @@ SELECT a, b FROM l RIGHT JOIN r ON l.k = r.k ORDER BY b, a;
 SELECT a, b FROM l FULL JOIN r ON l.k = r.k ORDER BY a, b;
 -- CROSS: every pair, 3 × 4 = 12 rows; no condition at all.
 SELECT count(*) AS pairs FROM l CROSS JOIN r;
+-- Self-join: staff twice, as employee and as manager; LEFT keeps Mia, who has no manager.
+SELECT s.name, m.name AS manager FROM staff s LEFT JOIN staff m ON m.id = s.manager_id ORDER BY s.id;
 -- Semi-join: l rows that have a partner, each once (the JOIN above gave l1 twice).
 SELECT a FROM l WHERE EXISTS (SELECT 1 FROM r WHERE r.k = l.k) ORDER BY a;
 -- Anti-join: l rows without a partner. NOT EXISTS keeps l2 and l-null ...
