@@ -98,14 +98,14 @@ pub const EXERCISES: &[Exercise] = &[
         ordered: true,
         hint: "Number each customer's orders with row_number() OVER (PARTITION BY customer_id ORDER BY total DESC) \
                in a subquery or CTE, and keep number 1. A bare column next to max() is not the max row's column on every engine.",
-        answer: "WITH ranked AS (\n    SELECT o.*, row_number() OVER (PARTITION BY customer_id ORDER BY total DESC) AS n\n    FROM orders o\n)\nSELECT c.name, r.id, r.total\nFROM ranked r JOIN customers c ON c.id = r.customer_id\nWHERE r.n = 1\nORDER BY c.name;",
+        answer: "WITH ranked AS (\n    SELECT o.*, row_number() OVER (PARTITION BY customer_id ORDER BY total DESC, id) AS n\n    FROM orders o\n)\nSELECT c.name, r.id, r.total\nFROM ranked r JOIN customers c ON c.id = r.customer_id\nWHERE r.n = 1\nORDER BY c.name;",
     },
     Exercise {
         name: "running-total",
         topic: "window functions",
         task: "Every order's date, total and the shop's running revenue up to and including it, by date.",
         ordered: true,
-        hint: "sum(total) OVER (ORDER BY placed_on): with an ORDER BY, the window ends at the current row.",
+        hint: "sum(total) OVER (ORDER BY placed_on): with an ORDER BY, the window ends at the current row and its peers (default RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW).",
         answer: "SELECT placed_on, total, sum(total) OVER (ORDER BY placed_on) AS running\nFROM orders\nORDER BY placed_on;",
     },
     Exercise {
