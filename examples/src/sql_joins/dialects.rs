@@ -43,7 +43,19 @@ A: SELECT 7 / 2, 7 % 2
 A: SELECT 'a' || 'b', 'a' || NULL
 A: SELECT concat('a', NULL)
 A: SELECT count(*), count(n) FROM t WHERE id < 4
-A: SELECT id FROM t WHERE 5 NOT IN (SELECT n FROM t WHERE id < 4)";
+A: SELECT id FROM t WHERE 5 NOT IN (SELECT n FROM t WHERE id < 4)
+A: SELECT 'a' = 'A', 'a' = 'a '";
+
+/// PostgreSQL only: how the planner takes NOT EXISTS and NOT IN over the joins example's tables.
+pub const PLAN_TABLES: &str = "CREATE TABLE l (k INTEGER, a TEXT);
+CREATE TABLE r (k INTEGER, b TEXT);
+INSERT INTO l VALUES (1, 'l1'), (2, 'l2'), (NULL, 'l-null');
+INSERT INTO r VALUES (1, 'r1'), (1, 'r1bis'), (3, 'r3'), (NULL, 'r-null');";
+
+/// The two anti-join forms, explained without costs (which vary).
+pub const PLAN_SCRIPT: &str = "
+A: EXPLAIN (COSTS OFF) SELECT a FROM l WHERE NOT EXISTS (SELECT 1 FROM r WHERE r.k = l.k)
+A: EXPLAIN (COSTS OFF) SELECT a FROM l WHERE k NOT IN (SELECT k FROM r)";
 // ANCHOR_END: example
 
 /// What the test runs, in the order the file shows them.
@@ -59,6 +71,12 @@ pub const SCENARIOS: &[Scenario] = &[
         title: "the chapter's dialect differences",
         setup: TABLE,
         script: SCRIPT,
+    },
+    Scenario {
+        server: Server::Postgres,
+        title: "NOT EXISTS against NOT IN, planned",
+        setup: PLAN_TABLES,
+        script: PLAN_SCRIPT,
     },
 ];
 

@@ -22,7 +22,7 @@ pub const EXAMPLE: Example = Example {
                     WHERE id NOT IN (SELECT customer_id FROM tickets);\n",
     input_help: "First line `exercise: NAME` (one of: customers-with-orders, order-count-per-customer, \
                  customers-without-tickets, customers-with-tickets, big-spenders, monthly-revenue, \
-                 largest-order-per-customer, running-total, previous-order, chain-of-command, \
+                 largest-order-per-customer, running-total, daily-running-total, previous-order, chain-of-command, \
                  unassigned-tickets); then one SELECT (SQLite dialect) on the shop, staff and tickets.",
     runs: Runs::Everywhere,
     run: Run::Text(run),
@@ -107,6 +107,16 @@ pub const EXERCISES: &[Exercise] = &[
         ordered: true,
         hint: "sum(total) OVER (ORDER BY placed_on): with an ORDER BY, the window ends at the current row and its peers (default RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW).",
         answer: "SELECT placed_on, total, sum(total) OVER (ORDER BY placed_on) AS running\nFROM orders\nORDER BY placed_on;",
+    },
+    Exercise {
+        name: "daily-running-total",
+        topic: "window frames and ties",
+        task: "Every payment's id, date and amount, with the total paid up to the end of its day, by date then id.",
+        ordered: true,
+        hint: "sum(amount) OVER (ORDER BY paid_on) with the default frame (RANGE BETWEEN UNBOUNDED PRECEDING \
+               AND CURRENT ROW) includes the current row's peers, the same day's other payments; \
+               ROWS UNBOUNDED PRECEDING would stop at the current row.",
+        answer: "SELECT id, paid_on, amount, sum(amount) OVER (ORDER BY paid_on) AS paid_by_day_end\nFROM payments\nORDER BY paid_on, id;",
     },
     Exercise {
         name: "previous-order",
@@ -374,6 +384,15 @@ mod tests {
         let unpartitioned = "SELECT customer_id, id, total, lag(total) OVER (ORDER BY placed_on) FROM orders \
                              ORDER BY customer_id, placed_on";
         assert!(verdict("previous-order", unpartitioned).unwrap_err().contains("extra:"));
+    }
+
+    #[test]
+    fn a_rows_frame_misses_the_same_day_payment() {
+        let rows = "SELECT id, paid_on, amount, sum(amount) OVER (ORDER BY paid_on, id ROWS UNBOUNDED PRECEDING) \
+                    FROM payments ORDER BY paid_on, id";
+        let err = verdict("daily-running-total", rows).unwrap_err();
+        assert!(err.contains("missing: (2, 2026-03-02, 300, 1000)"), "{err}");
+        assert!(err.contains("extra:   (2, 2026-03-02, 300, 800)"), "{err}");
     }
 
     #[test]

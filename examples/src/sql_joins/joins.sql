@@ -17,6 +17,12 @@ SELECT a, b FROM l FULL JOIN r ON l.k = r.k ORDER BY a, b;
 SELECT count(*) AS pairs FROM l CROSS JOIN r;
 -- Self-join: staff twice, as employee and as manager; LEFT keeps Mia, who has no manager.
 SELECT s.name, m.name AS manager FROM staff s LEFT JOIN staff m ON m.id = s.manager_id ORDER BY s.id;
+-- A filter on the right side in WHERE drops the NULL-padded rows: an inner join in disguise ...
+SELECT c.name, o.total FROM customers c LEFT JOIN orders o ON o.customer_id = c.id
+WHERE o.total > 5000 ORDER BY c.name;
+-- ... in ON, it keeps every customer, with NULL where no order is that large.
+SELECT c.name, o.total FROM customers c LEFT JOIN orders o ON o.customer_id = c.id AND o.total > 5000
+ORDER BY c.name;
 -- Semi-join: l rows that have a partner, each once (the JOIN above gave l1 twice).
 SELECT a FROM l WHERE EXISTS (SELECT 1 FROM r WHERE r.k = l.k) ORDER BY a;
 -- Anti-join: l rows without a partner. NOT EXISTS keeps l2 and l-null ...

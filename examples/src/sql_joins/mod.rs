@@ -18,7 +18,7 @@ use crate::sql::sql_example;
 /// The shop and the chapter's additions: what every example and exercise of the chapter starts from.
 pub const SETUP: &str = concat!(include_str!("../sql/shop.sql"), include_str!("more.sql"));
 
-const HELP: &str = "SQL statements separated by `;` (SQLite dialect), run on the shop (customers, accounts, orders) plus staff (id, name, manager_id) and tickets (id, customer_id, staff_id, subject); `--` starts a comment.";
+const HELP: &str = "SQL statements separated by `;` (SQLite dialect), run on the shop (customers, accounts, orders) plus staff (id, name, manager_id), tickets (id, customer_id, staff_id, subject) and payments (id, paid_on, amount); `--` starts a comment.";
 
 sql_example!(
     SCHEMA,

@@ -11,4 +11,5 @@ SELECT 'a' || 'b', 'a' || NULL;
 SELECT concat('a', NULL);
 SELECT count(*), count(n) FROM t WHERE id < 4;
 SELECT id FROM t WHERE 5 NOT IN (SELECT n FROM t WHERE id < 4);
+SELECT 'a' = 'A', 'a' = 'a ';
 -- ANCHOR_END: example

@@ -11,6 +11,15 @@ SELECT customer_id, id, total,
 FROM orders
 WINDOW w AS (PARTITION BY customer_id ORDER BY placed_on)
 ORDER BY customer_id, placed_on;
+-- Ties: two payments on 2026-03-02. The default frame (RANGE ... CURRENT ROW) includes the
+-- current row's peers, so both get the day's total; ROWS counts row by row (ties broken by id).
+-- rank() gives peers one number and skips the next; row_number() numbers them apart.
+SELECT id, paid_on, amount,
+       sum(amount) OVER (ORDER BY paid_on) AS range_sum,
+       sum(amount) OVER (ORDER BY paid_on, id ROWS UNBOUNDED PRECEDING) AS rows_sum,
+       rank() OVER (ORDER BY paid_on) AS rank,
+       row_number() OVER (ORDER BY paid_on, id) AS row_number
+FROM payments ORDER BY paid_on, id;
 -- A recursive CTE: everyone under Mia, with the path walked so far, which also stops a cycle.
 WITH RECURSIVE team (id, name, depth, path) AS (
     SELECT id, name, 0, '/' || id || '/' FROM staff WHERE name = 'Mia'
