@@ -93,7 +93,9 @@ fn other_renderers_get_markdown() {
     let sheet = content(&chapters, "sheets/machine.md");
     assert!(sheet.contains("## Alpha\n\nA *short* answer"), "{sheet}");
     assert!(sheet.contains("### Key numbers\n\n- 8 bytes (RFC 768)."), "{sheet}");
-    assert!(content(&chapters, "alpha.md").contains("*[Part I. The machine on one sheet](sheets/machine.md)"));
+    assert!(
+        content(&chapters, "alpha.md").contains("*[Part I. The machine on one sheet](sheets/machine.md)")
+    );
 }
 
 /// The one problem of a book, rendered.
