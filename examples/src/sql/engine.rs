@@ -26,6 +26,11 @@ pub const MAX_ROWS: usize = 50;
 const PROGRESS_EVERY: i32 = 1_000;
 /// After this many calls (so 20 million instructions) a statement is interrupted.
 const PROGRESS_BUDGET: u64 = 20_000;
+/// The longest string or blob a statement may build, in bytes. The instruction budget alone does
+/// not stop a recursive CTE that lengthens a string on every row (a path with no cycle check):
+/// each step is a few instructions, but copies the whole string, so the work grows with the
+/// square of the steps and ran for minutes. With this limit it fails within a few thousand rows.
+const MAX_LENGTH: i32 = 10_000;
 /// Statements per script, and characters per printed value.
 const MAX_STATEMENTS: usize = 200;
 const MAX_VALUE_CHARS: usize = 60;
@@ -79,6 +84,8 @@ impl Session {
             Some(move || counter.fetch_add(1, Ordering::Relaxed) + 1 > PROGRESS_BUDGET),
         )
         .map_err(|err| InputError::new(format!("cannot install the progress handler: {err}")))?;
+        conn.set_limit(rusqlite::limits::Limit::SQLITE_LIMIT_LENGTH, MAX_LENGTH)
+            .map_err(|err| InputError::new(format!("cannot limit the length of values: {err}")))?;
         Ok(Session { name, conn, progress })
     }
 }
@@ -466,6 +473,18 @@ mod tests {
         // The connection still works afterwards.
         let out = run("", "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT count(*) FROM n;\nSELECT 1 AS one;").unwrap();
         assert!(out.ends_with(" one\n-----\n   1\n(1 row)\n"), "{out}");
+    }
+
+    #[test]
+    fn a_string_grown_on_every_row_stops_at_the_length_limit() {
+        // A path walk round a cycle with no check: the instruction budget alone let it run for
+        // minutes (each row copies the whole, ever longer, path); the length limit ends it.
+        let out = run(
+            "",
+            "WITH RECURSIVE walk(path) AS (SELECT '/1/' UNION ALL SELECT path || '1/' FROM walk)\nSELECT count(*) FROM walk ORDER BY 1;",
+        )
+        .unwrap();
+        assert!(out.contains("Error:") && out.contains("too big"), "{out}");
     }
 
     #[test]
