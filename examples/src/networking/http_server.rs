@@ -93,8 +93,14 @@ const MONTHS: [&str; 12] =
 /// The IMF-fixdate of RFC 9110 §5.6.7, such as `Sun, 06 Nov 1994 08:49:37 GMT`.
 pub fn http_date(time: SystemTime) -> String {
     let secs = time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let (days, rest) = ((secs / 86_400) as i64, secs % 86_400);
-    let weekday = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][(days % 7) as usize]; // 1970-01-01 was a Thursday
+    http_date_from_secs(i64::try_from(secs).unwrap_or(i64::MAX))
+}
+
+/// The IMF-fixdate of `secs` seconds since 1970 (before 1970 too); the CDN chapter's calculator
+/// uses it as well.
+pub fn http_date_from_secs(secs: i64) -> String {
+    let (days, rest) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let weekday = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][days.rem_euclid(7) as usize]; // 1970-01-01 was a Thursday
     // Days since 1970 to a civil date (Howard Hinnant's algorithm).
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
