@@ -20,6 +20,7 @@
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
+use super::yes;
 use crate::figure::{Figure, Lane, Span, SpanKind, Step};
 use crate::input::Params;
 use crate::registry::{Drawn, Example, InputError, REVEAL_MARKER, Run, Runs};
@@ -423,10 +424,6 @@ fn describe_setup(setup: Setup) -> String {
         yes(setup.delalloc),
         yes(setup.fsync)
     )
-}
-
-fn yes(flag: bool) -> &'static str {
-    if flag { "yes" } else { "no" }
 }
 
 fn outcome_counts(states: &[State]) -> String {

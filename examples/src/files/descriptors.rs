@@ -8,6 +8,7 @@ use std::os::fd::AsRawFd;
 use std::process::{Command, ExitCode, Stdio};
 
 use super::TempDir;
+use super::yes;
 use crate::input::no_input;
 use crate::programs::sibling_program;
 use crate::registry::{Example, InputError, Run, Runs};
@@ -28,10 +29,6 @@ pub const EXAMPLE: Example = Example {
 fn run(input: &str) -> Result<String, InputError> {
     no_input(input)?;
     descriptors().map_err(InputError::new)
-}
-
-fn yes(flag: bool) -> &'static str {
-    if flag { "yes" } else { "no" }
 }
 
 // ANCHOR: example

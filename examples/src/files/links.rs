@@ -7,6 +7,7 @@ use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::{MetadataExt, symlink};
 
 use super::TempDir;
+use super::yes;
 use crate::input::no_input;
 use crate::registry::{Example, InputError, Run, Runs};
 
@@ -26,10 +27,6 @@ pub const EXAMPLE: Example = Example {
 fn run(input: &str) -> Result<String, InputError> {
     no_input(input)?;
     links().map_err(InputError::new)
-}
-
-fn yes(flag: bool) -> &'static str {
-    if flag { "yes" } else { "no" }
 }
 
 // ANCHOR: example

@@ -8,6 +8,7 @@ use std::os::fd::AsRawFd;
 use std::os::unix::fs::FileExt;
 
 use super::TempDir;
+use super::yes;
 use crate::input::Params;
 use crate::registry::{Example, InputError, Run, Runs};
 
@@ -290,10 +291,6 @@ fn ratio_class(many: u64, few: u64) -> String {
     let ratio = many as f64 / few as f64;
     let magnitude = 10f64.powi(ratio.log10().floor() as i32 - 1).max(1.0);
     format!("about {}×", ((ratio / magnitude).round() * magnitude) as u64)
-}
-
-fn yes(flag: bool) -> &'static str {
-    if flag { "yes" } else { "no" }
 }
 
 fn run_copy(input: &str) -> Result<String, InputError> {
