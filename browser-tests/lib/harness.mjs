@@ -259,12 +259,16 @@ export async function openQuestion(question) {
  * Returns { violations, tokenColours, tokensChecked, incomplete }: how many distinct token
  * colours the page draws, how many of them axe measured, and what it could not measure (which
  * the caller should treat as failures).
+ *
+ * `only`, when given, is the list of axe rules to run (e.g. the colour rules alone, for a second
+ * theme of a page whose other rules were checked in the first); the token colours are measured
+ * only when `color-contrast` is among them.
  */
-export async function axeViolations(page, exceptions = []) {
+export async function axeViolations(page, exceptions = [], { only } = {}) {
     if (!(await page.evaluate(() => typeof window.axe === 'object'))) {
         await page.addScriptTag({ path: AXE_SCRIPT });
     }
-    return page.evaluate(async (known) => {
+    return page.evaluate(async ({ known, only }) => {
         // Blocks far from the viewport are not rendered (content-visibility: auto, book-extras.css),
         // and axe measures colours only where the page is drawn: render them all while it runs.
         const blocks = [...document.querySelectorAll('.content main > *, .bf-review .bf-question')];
@@ -320,15 +324,16 @@ export async function axeViolations(page, exceptions = []) {
             }),
         });
         try {
-            const { violations } = await window.axe.run(document, { resultTypes: ['violations'] });
+            const { violations } = await window.axe.run(document, only ? { resultTypes: ['violations'], runOnly: only } : { resultTypes: ['violations'] });
             // Again on the kept tokens alone, for the complete list of what axe measured.
-            const tokens = representatives.size
+            const measureTokens = !only || only.includes('color-contrast');
+            const tokens = measureTokens && representatives.size
                 ? await window.axe.run({ include: [...representatives.values()] }, { runOnly: ['color-contrast'] })
                 : { passes: [], violations: [], incomplete: [] };
             const count = (kind) => tokens[kind].reduce((n, rule) => n + rule.nodes.length, 0);
             return {
                 violations: violations.map(describe),
-                tokenColours: representatives.size,
+                tokenColours: measureTokens ? representatives.size : 0,
                 tokensChecked: count('passes') + count('violations'),
                 incomplete: tokens.incomplete.flatMap((rule) => rule.nodes.map((node) => `${node.target.join(' ')}: ${node.any.map((check) => check.message).join('; ')}`)),
             };
@@ -336,5 +341,5 @@ export async function axeViolations(page, exceptions = []) {
             for (const [code, html] of highlighted) code.innerHTML = html;
             for (const block of blocks) block.style.contentVisibility = '';
         }
-    }, exceptions.map(({ rule, selector }) => ({ rule, selector })));
+    }, { known: exceptions.map(({ rule, selector }) => ({ rule, selector })), only });
 }

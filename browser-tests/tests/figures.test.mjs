@@ -2,7 +2,8 @@
 // example's default input and on inputs that send bursts), and every drawn example gets a step
 // control that replays its run: a labelled range slider from 1 to the number of steps, ← and →
 // on the figure and on the slider, the step's text from the simulation, its pieces highlighted,
-// and the step kept in the permalink (playground page) and in "Open in playground" (chapter pages).
+// and the step kept in "Open in playground" (every drawn example, on its chapter page) and in
+// the permalink (the playground page, one example per kind of figure).
 
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -200,7 +201,14 @@ async function checkStepControl(page, figureLocator, figure, label) {
 }
 
 describe('every drawn example has a step control that replays its run', () => {
-    for (const example of drawn) {
+    // Every drawn example's step control is checked under its Run on a chapter page (below),
+    // "Open in playground" included. The playground page draws with the same code, so there
+    // one example of each kind of figure is checked, with its permalink reloaded: opening the
+    // playground twice for every example cost more than all the chapter pages together.
+    const perKind = new Map();
+    for (const example of drawn) if (!perKind.has(figures.get(example.id).kind)) perKind.set(figures.get(example.id).kind, example);
+    test('the drawn examples come in more than one kind of figure', () => assert.ok(perKind.size >= 2, [...perKind.keys()].join()));
+    for (const example of perKind.values()) {
         test(`${example.id} on the playground page, and its permalink keeps the step`, async () => {
             const figure = figures.get(example.id);
             const { page, errors, context } = await openPlayground(example);
