@@ -81,6 +81,7 @@ chapters! {
     isolation "isolation-levels.md",
     sharding "sharding-replicas.md",
     locks "locks-deadlock.md",
+    mvcc "locking-mvcc.md",
     files "syscalls-file-systems.md",
     sql "how-this-book-works.md" (sqlite),
     sql_joins "sql-joins-normalization.md" (sqlite),

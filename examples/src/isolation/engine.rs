@@ -59,6 +59,12 @@ pub enum Status {
     Aborted,
 }
 
+/// The one rule of visibility: a reader sees its own writes, and what was committed by the
+/// time of its snapshot (a commit count).
+fn sees(own: bool, creator: Status, snapshot: u64) -> bool {
+    own || matches!(creator, Status::Committed(at) if at <= snapshot)
+}
+
 /// What a serializable transaction carries for SSI (the fields of PostgreSQL's
 /// `SERIALIZABLEXACT` that the rules below read).
 #[derive(Debug, Clone, Default)]
@@ -210,6 +216,70 @@ struct Engine<'a> {
 
 /// Runs `script` with every transaction at `level` (unless a statement sets another).
 pub fn run(script: &Script, level: Level) -> Result<Run, InputError> {
+    run_inner(script, level, None)
+}
+
+// ANCHOR: moment
+/// The engine between two steps, for a caller that shows its state as a run goes on (the
+/// chapter "Locking and MVCC" draws every row version and who sees it). See [`run_observed`].
+pub struct Moment<'a> {
+    /// The step (0-based) that has just run, with everything it unblocked.
+    pub step: usize,
+    /// Every row's versions, oldest first; a delete is a version without a value.
+    pub rows: &'a BTreeMap<i64, Vec<Version>>,
+    /// The row locks: for each locked row, the transaction that holds it.
+    pub locks: &'a BTreeMap<i64, TxId>,
+    /// Transactions committed so far: the snapshot a statement starting now would take.
+    pub commit_seq: u64,
+    /// Every transaction so far, by [`TxId`] (0 loaded the initial rows).
+    pub txs: Vec<TxView>,
+}
+
+/// A transaction as a [`Moment`] shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TxView {
+    pub label: String,
+    pub session: usize,
+    pub level: Level,
+    pub status: Status,
+    /// Its transaction snapshot (repeatable read and serializable, from the first query on).
+    pub snapshot: Option<u64>,
+    /// It has written a row.
+    pub wrote: bool,
+    /// Its statement that waits for a row lock: the step that statement started at.
+    pub waiting: Option<usize>,
+}
+
+impl Moment<'_> {
+    /// Whether a statement of `reader` that started now would see what `creator` wrote;
+    /// `reader` `None` is a new transaction.
+    pub fn sees(&self, reader: Option<TxId>, creator: TxId) -> bool {
+        let snapshot = reader.and_then(|tx| self.txs[tx].snapshot).unwrap_or(self.commit_seq);
+        sees(reader == Some(creator), self.txs[creator].status, snapshot)
+    }
+
+    /// The version of `chain` that such a statement reads (a row it does not see at all, or
+    /// whose visible version is a delete, is `None` or a version without a value).
+    pub fn visible(&self, reader: Option<TxId>, chain: &[Version]) -> Option<usize> {
+        (0..chain.len()).rev().find(|&i| self.sees(reader, chain[i].creator))
+    }
+}
+
+/// Runs `script` like [`run`], and calls `observe` after every step.
+pub fn run_observed(
+    script: &Script,
+    level: Level,
+    observe: &mut dyn FnMut(&Moment<'_>),
+) -> Result<Run, InputError> {
+    run_inner(script, level, Some(observe))
+}
+// ANCHOR_END: moment
+
+fn run_inner(
+    script: &Script,
+    level: Level,
+    mut observe: Option<&mut dyn FnMut(&Moment<'_>)>,
+) -> Result<Run, InputError> {
     let mut rows = BTreeMap::new();
     for &(id, value) in &script.rows {
         rows.insert(id, vec![Version { value: Some(value), creator: INITIAL }]);
@@ -249,6 +319,9 @@ pub fn run(script: &Script, level: Level) -> Result<Run, InputError> {
                 "the run did not finish within its budget of {STEP_BUDGET} engine steps"
             )));
         }
+        if let Some(observe) = observe.as_mut() {
+            observe(&engine.moment(i));
+        }
     }
     let final_rows = engine
         .rows
@@ -278,6 +351,34 @@ pub fn run(script: &Script, level: Level) -> Result<Run, InputError> {
 }
 
 impl Engine<'_> {
+    fn moment(&self, step: usize) -> Moment<'_> {
+        let waiting = |session: usize| self.sessions[session].pending.as_ref().map(|p| p.step);
+        Moment {
+            step,
+            rows: &self.rows,
+            locks: &self.locks,
+            commit_seq: self.commit_seq,
+            txs: self
+                .txs
+                .iter()
+                .enumerate()
+                .map(|(id, tx)| TxView {
+                    label: tx.label.clone(),
+                    session: tx.session,
+                    level: tx.level,
+                    status: tx.status,
+                    snapshot: tx.snapshot,
+                    wrote: tx.wrote,
+                    waiting: if self.sessions[tx.session].tx == Some(id) && id != INITIAL {
+                        waiting(tx.session)
+                    } else {
+                        None
+                    },
+                })
+                .collect(),
+        }
+    }
+
     fn label(&self, tx: TxId) -> &str {
         &self.txs[tx].label
     }
@@ -445,7 +546,7 @@ impl Engine<'_> {
 
     /// Whether `reader`, reading with `snapshot`, sees what `creator` wrote.
     fn sees(&self, reader: TxId, snapshot: u64, creator: TxId) -> bool {
-        creator == reader || matches!(self.txs[creator].status, Status::Committed(at) if at <= snapshot)
+        sees(creator == reader, self.txs[creator].status, snapshot)
     }
 
     /// The version of `chain` that `reader` sees: the newest one it may see.

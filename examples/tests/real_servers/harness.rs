@@ -57,10 +57,20 @@ pub fn unreachable(check: &str, server: Server, error: &str) {
 
 /// A PostgreSQL client for `BF_POSTGRES` (or the default).
 pub fn connect_postgres() -> Result<postgres::Client, String> {
+    connect_postgres_with(postgres_config()?)
+}
+
+/// The connection settings of `BF_POSTGRES` (or the default), for a caller that changes some.
+pub fn postgres_config() -> Result<postgres::Config, String> {
     let params = std::env::var("BF_POSTGRES")
         .unwrap_or_else(|_| "host=127.0.0.1 port=5432 user=postgres dbname=test".to_string());
     let mut config: postgres::Config = params.parse().map_err(|e| format!("{e}"))?;
     config.connect_timeout(Duration::from_secs(3));
+    Ok(config)
+}
+
+/// Connects with `config` (from [`postgres_config`]).
+pub fn connect_postgres_with(mut config: postgres::Config) -> Result<postgres::Client, String> {
     match config.connect(postgres::NoTls) {
         Ok(client) => Ok(client),
         // The user may be called `root` rather than `postgres` on some machines.

@@ -18,6 +18,7 @@
 mod harness;
 mod hermitage;
 mod migrations;
+mod mvcc;
 mod scenarios;
 
 use examples::real_servers::Server;
@@ -267,5 +268,114 @@ fn sql_dialect_differences_on_real_servers() {
         // NOT EXISTS becomes an anti join (hash, merge or nested loop); NOT IN stays a SubPlan filter.
         assert!(r[0].contains("Anti Join"), "{}", t.render());
         assert!(r[1].contains("SubPlan") && !r[1].contains("Anti Join"), "{}", t.render());
+    }
+}
+
+// ---- The chapter "Locking and MVCC" ----------------------------------------------------------
+
+#[test]
+fn mvcc_heap_page_on_a_real_postgresql() {
+    mvcc::check_heap();
+}
+
+#[test]
+fn mvcc_innodb_purge_on_a_real_mariadb() {
+    mvcc::check_purge();
+}
+
+#[test]
+fn mvcc_row_lock_modes_on_real_servers() {
+    mvcc::check_lock_modes();
+}
+
+#[test]
+fn mvcc_queue_drain_on_real_servers() {
+    mvcc::check_drain();
+}
+
+#[test]
+fn mvcc_job_queue_on_real_servers() {
+    use examples::mvcc::job_queue::SCENARIOS;
+    let runs = observed("a table as a job queue", "job-queue.txt", SCENARIOS);
+    for server in Server::ALL {
+        if let Some(t) = find(&runs, server, SCENARIOS[0].title) {
+            // Both read job 1; B's write lands on it again: job 1 was worked on twice.
+            assert!(!t.any_wait(), "{}", t.render());
+            assert_eq!(t.results("A")[1], "1", "{}", t.render());
+            assert_eq!(t.results("B")[1], "1", "{}", t.render());
+            assert_eq!(t.last_rows(), "1, done, B; 2, queued, NULL; 3, queued, NULL", "{}", t.render());
+        }
+        if let Some(t) = find(&runs, server, SCENARIOS[2].title) {
+            // B's claim waits for A's lock on job 1, then takes job 2.
+            assert!(t.waited_for("B", "A"), "{}", t.render());
+            assert_eq!(t.results("B")[1], "2", "{}", t.render());
+            assert_eq!(t.last_rows(), "1, done, A; 2, done, B; 3, queued, NULL", "{}", t.render());
+        }
+        if let Some(t) = find(&runs, server, SCENARIOS[4].title) {
+            // Nobody waits: B skips job 1, which A has locked, and takes job 2.
+            assert!(!t.any_wait(), "{}", t.render());
+            assert_eq!(t.results("B")[1], "2", "{}", t.render());
+            assert_eq!(t.last_rows(), "1, done, A; 2, done, B; 3, queued, NULL", "{}", t.render());
+        }
+    }
+}
+
+#[test]
+fn mvcc_deadlock_victims_on_real_servers() {
+    use examples::mvcc::deadlock_victims::SCENARIOS;
+    let runs = observe(
+        "real_servers: which transaction a deadlock rolls back",
+        "deadlock-victims.txt",
+        SCENARIOS,
+        Deadlocks::AwaitTheServer,
+    )
+    .unwrap_or_else(|difference| panic!("{difference}"));
+    if let Some(t) = find(&runs, Server::Postgres, SCENARIOS[0].title) {
+        // A waited first, but its check would run only after 20 s: B's, after 1 s, finds the
+        // cycle and B is the victim; A's transfer commits.
+        assert_eq!(t.errors("B"), ["40P01"], "{}", t.render());
+        assert!(t.errors("A").is_empty(), "{}", t.render());
+        assert_eq!(t.last_rows(), "1, 900; 2, 1100", "{}", t.render());
+    }
+    if let Some(t) = find(&runs, Server::Mariadb, SCENARIOS[1].title) {
+        // B closed the cycle, but A had changed one row and B fifty-one: A is rolled back.
+        assert_eq!(t.errors("A"), ["1213 (40001)"], "{}", t.render());
+        assert!(t.errors("B").is_empty(), "{}", t.render());
+        assert_eq!(t.last_rows(), "1, 1100; 2, 900", "{}", t.render());
+    }
+}
+
+#[test]
+fn mvcc_advisory_locks_on_real_servers() {
+    use examples::mvcc::advisory::SCENARIOS;
+    let runs = observed("advisory locks", "advisory-locks.txt", SCENARIOS);
+    if let Some(t) = find(&runs, Server::Postgres, SCENARIOS[0].title) {
+        // B cannot have 42 while A holds it, waits for it, and gets it when A unlocks; the
+        // session lock 8 outlives A's ROLLBACK; the transaction lock 7 ends with A's COMMIT.
+        assert!(t.waited_for("B", "A"), "{}", t.render());
+        assert_eq!(t.results("B"), ["f", "locked", "t", "f", "f", "t"], "{}", t.render());
+    }
+    if let Some(t) = find(&runs, Server::Mariadb, SCENARIOS[1].title) {
+        assert_eq!(t.results("B"), ["0", "0", "1"], "{}", t.render());
+        assert_eq!(t.monitor_results(), ["held_by_a=1"], "{}", t.render());
+    }
+}
+
+#[test]
+fn mvcc_optimistic_locking_on_real_servers() {
+    use examples::mvcc::optimistic::SCENARIOS;
+    let runs = observed("optimistic concurrency with a version column", "optimistic-locking.txt", SCENARIOS);
+    for server in Server::ALL {
+        if let Some(t) = find(&runs, server, SCENARIOS[0].title) {
+            // B's first save matches nothing (UPDATE 0); after a reload it goes in.
+            assert_eq!(t.results("B")[1], "UPDATE 0", "{}", t.render());
+            assert_eq!(t.last_rows(), "edited by B, 3", "{}", t.render());
+        }
+        if let Some(t) = find(&runs, server, SCENARIOS[2].title) {
+            // B's save waits for A's row lock, then matches nothing.
+            assert!(t.waited_for("B", "A"), "{}", t.render());
+            assert_eq!(t.results("B")[2], "UPDATE 0", "{}", t.render());
+            assert_eq!(t.last_rows(), "edited by A, 2", "{}", t.render());
+        }
     }
 }
