@@ -226,9 +226,8 @@ impl Heap {
     pub fn xmax(&self, m: &Moment<'_>, t: usize) -> Option<Xmax> {
         let tuple = &self.tuples[t];
         let chain = &m.rows[&tuple.row];
-        let replaced = (tuple.version + 1..chain.len())
-            .filter(|&j| predecessor(m, chain, j) == Some(tuple.version))
-            .next_back();
+        let replaced =
+            (tuple.version + 1..chain.len()).rfind(|&j| predecessor(m, chain, j) == Some(tuple.version));
         match replaced {
             Some(j) => Some(Xmax {
                 tx: chain[j].creator,

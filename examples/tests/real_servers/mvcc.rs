@@ -107,7 +107,7 @@ fn page(conn: &mut Conn, xids: &Xids, out: &mut String) {
         let pointer = pg_heap::line_pointer(flags);
         if pointer != "normal" {
             let target = if pointer == "redirect" { format!(" to {off}") } else { String::new() };
-            writeln!(out, "    {lp:>2}  {}", format!("{pointer}{target}")).unwrap();
+            writeln!(out, "    {lp:>2}  {pointer}{target}").unwrap();
             continue;
         }
         let infomask = row.get::<_, i32>(6) as u16;
