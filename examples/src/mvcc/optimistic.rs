@@ -56,9 +56,37 @@ B: UPDATE docs SET body = 'edited by B', version = {read + 1} WHERE id = 1 AND v
 A: COMMIT
 B: ROLLBACK
 A: SELECT body, version FROM docs WHERE id = 1";
+
+/// The same overlap at PostgreSQL's repeatable read: B does not re-check its WHERE on the row
+/// A committed, which its snapshot cannot see; it fails with 40001, a conflict to retry.
+const OVERLAPPING_REPEATABLE_READ: &str = "
+A: BEGIN ISOLATION LEVEL REPEATABLE READ
+A: SELECT version FROM docs WHERE id = 1
+B: BEGIN ISOLATION LEVEL REPEATABLE READ
+B: SELECT version FROM docs WHERE id = 1
+A: UPDATE docs SET body = 'edited by A', version = {read + 1} WHERE id = 1 AND version = {read}
+B: UPDATE docs SET body = 'edited by B', version = {read + 1} WHERE id = 1 AND version = {read}
+A: COMMIT
+B: ROLLBACK
+A: SELECT body, version FROM docs WHERE id = 1";
+
+/// MariaDB's repeatable read with write-write conflict detection on (the default from 11.6.2):
+/// B fails with error 1020 instead of re-checking.
+const OVERLAPPING_SNAPSHOT_ISOLATION: &str = "
+A: BEGIN
+A: SELECT version FROM docs WHERE id = 1
+B: SET SESSION innodb_snapshot_isolation = ON
+B: BEGIN
+B: SELECT version FROM docs WHERE id = 1
+A: UPDATE docs SET body = 'edited by A', version = {read + 1} WHERE id = 1 AND version = {read}
+B: UPDATE docs SET body = 'edited by B', version = {read + 1} WHERE id = 1 AND version = {read}
+A: COMMIT
+B: ROLLBACK
+A: SELECT body, version FROM docs WHERE id = 1";
 // ANCHOR_END: example
 
-/// What the test runs, on both servers, at each one's default level.
+/// What the test runs, on both servers: at each one's default level, then the overlap with
+/// write-write conflict detection (PostgreSQL's repeatable read, MariaDB's snapshot isolation).
 pub const SCENARIOS: &[Scenario] = &[
     Scenario { server: Server::Postgres, title: "two editors save in turn", setup: DOCS, script: EDITORS },
     Scenario { server: Server::Mariadb, title: "two editors save in turn", setup: DOCS, script: EDITORS },
@@ -73,6 +101,18 @@ pub const SCENARIOS: &[Scenario] = &[
         title: "two saves in overlapping transactions",
         setup: DOCS,
         script: OVERLAPPING,
+    },
+    Scenario {
+        server: Server::Postgres,
+        title: "the same overlap at repeatable read",
+        setup: DOCS,
+        script: OVERLAPPING_REPEATABLE_READ,
+    },
+    Scenario {
+        server: Server::Mariadb,
+        title: "the same overlap with innodb_snapshot_isolation = ON",
+        setup: DOCS,
+        script: OVERLAPPING_SNAPSHOT_ISOLATION,
     },
 ];
 

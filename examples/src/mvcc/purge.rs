@@ -47,6 +47,11 @@ pub const HISTORY: &str =
     "SELECT count FROM information_schema.innodb_metrics WHERE name = 'trx_rseg_history_len'";
 // ANCHOR_END: sql
 
+/// Transactions open on the server other than the asking session's: any of them may hold a
+/// read view that keeps purge from the test's undo logs.
+pub const OTHER_TRANSACTIONS: &str =
+    "SELECT COUNT(*) FROM information_schema.innodb_trx WHERE trx_mysql_thread_id <> CONNECTION_ID()";
+
 #[cfg(test)]
 mod tests {
     use super::*;

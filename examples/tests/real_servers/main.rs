@@ -378,4 +378,15 @@ fn mvcc_optimistic_locking_on_real_servers() {
             assert_eq!(t.last_rows(), "edited by A, 2", "{}", t.render());
         }
     }
+    // With write-write conflict detection, B's save waits for A, then fails instead of
+    // re-checking: 40001 on PostgreSQL at repeatable read, 1020 on MariaDB.
+    for (server, scenario, code) in
+        [(Server::Postgres, SCENARIOS[4], "40001"), (Server::Mariadb, SCENARIOS[5], "1020 (HY000)")]
+    {
+        if let Some(t) = find(&runs, server, scenario.title) {
+            assert!(t.waited_for("B", "A"), "{}", t.render());
+            assert_eq!(t.errors("B"), [code], "{}", t.render());
+            assert_eq!(t.last_rows(), "edited by A, 2", "{}", t.render());
+        }
+    }
 }

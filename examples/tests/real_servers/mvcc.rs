@@ -345,17 +345,25 @@ fn observe_purge() -> Result<String, String> {
     )
     .unwrap();
     writeln!(out, "R: COMMIT -> {}", reader.outcome("COMMIT").render(false)).unwrap();
-    // Purge runs in the background: wait for it to catch up.
-    let started = Instant::now();
+    // Purge runs in the background: wait for it to catch up. The list is server-wide, so
+    // another test's open transaction (a read view older than our writes) holds purge back
+    // as well: time while any other transaction is open does not count against the 60 s,
+    // and the wait gives up after 5 minutes in all.
     let target = during - purge::WRITES as i64;
+    let (started, poll) = (Instant::now(), Duration::from_millis(50));
+    let mut counted = Duration::ZERO;
     let mut now = history(&mut monitor);
-    while now > target && started.elapsed() < Duration::from_secs(60) {
-        thread::sleep(Duration::from_millis(50));
+    while now > target && counted < Duration::from_secs(60) && started.elapsed() < Duration::from_secs(300) {
+        thread::sleep(poll);
+        let others: i64 = monitor.must(purge::OTHER_TRANSACTIONS)[0].parse().expect("a number");
+        if others == 0 {
+            counted += poll;
+        }
         now = history(&mut monitor);
     }
     writeln!(
         out,
-        "  within 60 s, purge shrank the history list by at least {}: {}",
+        "  purge then shrank the history list by at least {} (within 60 s with no other transaction open): {}",
         purge::WRITES,
         if now <= target { "yes" } else { "NO" }
     )
