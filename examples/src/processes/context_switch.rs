@@ -309,7 +309,9 @@ pub fn report(round_trips: u32, batches: u32) -> Result<String, String> {
         yes(counted)
     ));
     // Lower bounds that hold in the unoptimised test build (where the loops around the call,
-    // the add and the lock cost more) as well as in an optimised one.
+    // the add and the lock cost more) as well as in an optimised one, and on a loaded machine:
+    // the atomic add's bound is 30x, since in the test build it came within 92x of a switch
+    // while other builds shared the two cores (optimised, the ratio is about 1,500x).
     let times = |what: &str, ns: f64, at_least: f64| {
         let ratio = p.thread_ns / ns;
         if ratio > at_least {
@@ -319,7 +321,7 @@ pub fn report(round_trips: u32, batches: u32) -> Result<String, String> {
         }
     };
     out.push_str(&times("a function call", m.call_ns, 100.0));
-    out.push_str(&times("an uncontended atomic add (SeqCst fetch_add)", m.atomic_ns, 100.0));
+    out.push_str(&times("an uncontended atomic add (SeqCst fetch_add)", m.atomic_ns, 30.0));
     out.push_str(&times("an uncontended Mutex lock and unlock", m.mutex_ns, 10.0));
     Ok(out)
 }
@@ -346,7 +348,7 @@ mod tests {
         }
         assert!(p.mine.total() >= 4_000, "{:?}", p.mine);
         assert!(p.thread_ns > 100.0 * m.call_ns, "switch {} ns, call {} ns", p.thread_ns, m.call_ns);
-        assert!(p.thread_ns > 100.0 * m.atomic_ns, "switch {} ns, atomic {} ns", p.thread_ns, m.atomic_ns);
+        assert!(p.thread_ns > 30.0 * m.atomic_ns, "switch {} ns, atomic {} ns", p.thread_ns, m.atomic_ns);
         assert!(p.thread_ns > 10.0 * m.mutex_ns, "switch {} ns, mutex {} ns", p.thread_ns, m.mutex_ns);
         let ratio = p.process_ns / p.thread_ns;
         assert!((0.5..2.0).contains(&ratio), "process/thread = {ratio}");
