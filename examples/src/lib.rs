@@ -83,6 +83,7 @@ chapters! {
     locks "locks-deadlock.md",
     mvcc "locking-mvcc.md",
     files "syscalls-file-systems.md",
+    caching "caching-strategies.md",
     sql "how-this-book-works.md" (sqlite),
     sql_joins "sql-joins-normalization.md" (sqlite),
     acid "acid-transactions.md" (sqlite),

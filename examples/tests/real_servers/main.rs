@@ -1,4 +1,4 @@
-//! The claims the book checks on real servers, PostgreSQL 15 and MariaDB 10.11: one test per
+//! The claims the book checks on real servers, PostgreSQL 15, MariaDB 10.11 and Redis 7: one test per
 //! observation file under `examples/data/`, which the chapters' examples print.
 //!
 //! * `hermitage`: Hermitage's cases at every level (the isolation chapter's anomaly table);
@@ -7,18 +7,22 @@
 //!   chapters, run by `scenarios` (statement failure, idle transactions, the lost update
 //!   through an entity, SSI at mixed levels, InnoDB's gap locks, a deadlock between two
 //!   transactions), and the SQL chapter's dialect differences.
+//! * `redis`: the caching chapter's claims on Redis 7 (eviction policies and expiry on private
+//!   `redis-server`s, a stampede and a lock's release on the shared server).
 //!
 //! Each test compares what the server did with its checked-in file and fails with a diff when
 //! they differ; `cargo xtask bless` (which sets `EXAMPLES_BLESS=1`) rewrites the files. The
 //! scenario tests also check the claims the pages make in words, so that a blessed file cannot
 //! quietly contradict its page. A server that cannot be reached fails the test in CI
 //! (`test_support::in_ci`: `CI=true` or `CI=1`); elsewhere the test says loudly that it did
-//! not run, and passes. Servers: `BF_POSTGRES` and `BF_MARIADB` (see `harness`).
+//! not run, and passes. Servers: `BF_POSTGRES` and `BF_MARIADB` (see `harness`), `BF_REDIS` and
+//! `BF_REDIS_SERVER` (see `redis`).
 
 mod harness;
 mod hermitage;
 mod migrations;
 mod mvcc;
+mod redis;
 mod scenarios;
 
 use examples::real_servers::Server;
