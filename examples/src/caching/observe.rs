@@ -6,7 +6,9 @@
 //! * [`expiry`]: TTLs set, lost and kept, and lazy versus active expiry, on a private server
 //!   (turning active expiry off needs `DEBUG`, which only a private server allows);
 //! * [`stampede`] and [`lock_release`]: N threads missing one key at once, with and without
-//!   protection, and why a lock is released by compare-and-delete, on the shared server.
+//!   protection, each load a query on a real database (the test's [`Database`] is the local
+//!   PostgreSQL, which counts the loads), and why a lock is released by compare-and-delete, on
+//!   the shared server.
 //!
 //! Outputs are classes and exact counts that do not depend on timing: a barrier makes every
 //! thread miss before any loads, and waits poll for a state instead of sleeping for a guess.
@@ -409,7 +411,11 @@ pub fn expiry() -> Result<String, String> {
     t.call(&mut redis, &["INCR", "views"], "")?;
     let incr = redis.call(&["TTL", "views"])?;
     t.line("TTL views", about(&incr, 100, 1, "s"), "INCR changes the value, not the TTL");
-    t.call(&mut redis, &["EXPIRE", "page:1", "50", "GT"], "GT: only if later than now (Redis 7)")?;
+    t.call(
+        &mut redis,
+        &["EXPIRE", "page:1", "50", "GT"],
+        "GT: only if later than the current expiry (50 s < ~100 s left)",
+    )?;
     t.call(&mut redis, &["EXPIRE", "page:1", "200", "GT"], "")?;
     t.call(&mut redis, &["PERSIST", "page:1"], "")?;
     t.call(&mut redis, &["TTL", "page:1"], "no TTL")?;
@@ -440,7 +446,7 @@ pub fn expiry() -> Result<String, String> {
     let lazily = redis.info_number("stats", "expired_keys")? - expired_before;
     t.line("INFO stats: expired_keys", format!("+{lazily}"), "");
 
-    t.heading("Active expiry: a background cycle samples keys with a TTL and deletes expired ones");
+    t.heading("Active expiry: a background cycle walks the keys with a TTL and deletes expired ones");
     t.call(&mut redis, &["DEBUG", "SET-ACTIVE-EXPIRE", "1"], "")?;
     let emptied = wait_until(Duration::from_secs(5), || Ok(redis.integer(&["DBSIZE"])? == 0))?;
     t.line(
@@ -473,7 +479,7 @@ pub enum Protection {
 pub struct StampedeRun {
     pub protection: Protection,
     pub threads: usize,
-    /// Calls of the loader: what the database would have seen.
+    /// Loads the database counted: rows the run added to its `loads` table.
     pub loads: usize,
     /// Threads that came back with the loaded value.
     pub served: usize,
@@ -490,17 +496,42 @@ pub const RELEASE: &str =
     "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end";
 
 // ANCHOR: stampede
-/// The database: counts its calls, and takes [`LOAD_TIME`].
-fn load(loads: &AtomicUsize) -> String {
-    loads.fetch_add(1, Ordering::SeqCst);
-    thread::sleep(LOAD_TIME);
-    "product 42: 19.99 EUR".to_string()
+/// The database behind the cache: the test implements it on the local PostgreSQL, in a schema
+/// of its own, with its PostgreSQL client. Each thread opens its own connection.
+pub trait Database: Sync {
+    type Connection;
+    fn connect(&self) -> Result<Self::Connection, String>;
+    /// Runs `sql` (one or more statements) and returns the first column of the last row.
+    fn query(&self, connection: &mut Self::Connection, sql: &str) -> Result<Option<String>, String>;
+}
+
+/// The tables, created once in the test's schema.
+pub const DATABASE_SETUP: &str =
+    "CREATE TABLE products (id int PRIMARY KEY, name text NOT NULL, price numeric(8,2) NOT NULL);
+     INSERT INTO products VALUES (42, 'product 42', 19.99);
+     CREATE TABLE loads (n bigserial PRIMARY KEY);";
+
+/// One load: the database records it in `loads`, then returns the product, slowly
+/// ([`LOAD_TIME`], as `pg_sleep`): a query that every miss repeats.
+pub const LOAD: &str = "INSERT INTO loads DEFAULT VALUES;
+     SELECT name || ': ' || price || ' EUR', pg_sleep(0.05) FROM products WHERE id = 42";
+
+/// What the database counted.
+pub const LOADS: &str = "SELECT count(*) FROM loads";
+
+fn load_from<D: Database>(database: &D, connection: &mut D::Connection) -> Result<String, String> {
+    database.query(connection, LOAD)?.ok_or_else(|| "no product 42 in the database".to_string())
 }
 
 /// Cache-aside with a lock: whoever sets the lock loads (after looking once more, since the
 /// value may have arrived meanwhile), writes the value, and releases the lock only if it
 /// still holds its token. The others poll the cache.
-fn with_lock(redis: &mut Client, key: &str, token: &str, loads: &AtomicUsize) -> Result<String, String> {
+fn with_lock(
+    redis: &mut Client,
+    key: &str,
+    token: &str,
+    load: impl FnOnce() -> Result<String, String>,
+) -> Result<String, String> {
     let lock = format!("{key}:lock");
     let started = Instant::now();
     loop {
@@ -511,7 +542,7 @@ fn with_lock(redis: &mut Client, key: &str, token: &str, loads: &AtomicUsize) ->
             let value = match redis.call(&["GET", key])?.text() {
                 Some(value) => value,
                 None => {
-                    let value = load(loads);
+                    let value = load()?;
                     redis.call(&["SET", key, &value, "PX", VALUE_PX])?;
                     value
                 }
@@ -552,11 +583,22 @@ impl SingleFlight {
     }
 }
 
-/// `threads` threads, each with its own connection, look up one key that is not cached. A
-/// barrier holds them until every one has missed, then each does what `protection` says.
-pub fn stampede(address: &str, protection: Protection, threads: usize) -> Result<StampedeRun, String> {
+/// `threads` threads, each with its own connections to Redis and to the database, look up one
+/// key that is not cached. A barrier holds them until every one has missed, then each does what
+/// `protection` says. The loads are what the database counted.
+pub fn stampede<D: Database>(
+    address: &str,
+    database: &D,
+    protection: Protection,
+    threads: usize,
+) -> Result<StampedeRun, String> {
     let key = unique("product:42");
-    let loads = AtomicUsize::new(0);
+    let count = |c: &mut D::Connection| -> Result<usize, String> {
+        let n = database.query(c, LOADS)?.unwrap_or_default();
+        n.parse().map_err(|_| format!("count(*) said `{n}`"))
+    };
+    let mut counter = database.connect()?;
+    let loads_before = count(&mut counter)?;
     let all_missed = Barrier::new(threads);
     let groups = match protection {
         Protection::SingleFlight { groups } => groups,
@@ -566,21 +608,23 @@ pub fn stampede(address: &str, protection: Protection, threads: usize) -> Result
     let results: Vec<Result<String, String>> = thread::scope(|s| {
         let handles: Vec<_> = (0..threads)
             .map(|i| {
-                let (key, loads, all_missed, flights) = (&key, &loads, &all_missed, &flights);
+                let (key, all_missed, flights) = (&key, &all_missed, &flights);
                 s.spawn(move || {
                     // Every thread reaches the barrier, even one that failed, or the others
                     // would wait for ever.
                     let mut connection = Client::connect(address);
+                    let db = database.connect();
                     let first =
                         connection.as_mut().map_err(|e| e.clone()).and_then(|r| r.call(&["GET", key]));
                     all_missed.wait();
-                    let mut redis = connection?;
+                    let (mut redis, mut db) = (connection?, db?);
                     if !first?.is_nil() {
                         return Err("the key was cached before the stampede".to_string());
                     }
+                    let mut load = || load_from(database, &mut db);
                     match protection {
                         Protection::None => {
-                            let value = load(loads);
+                            let value = load()?;
                             redis.call(&["SET", key, &value, "PX", VALUE_PX])?;
                             Ok(value)
                         }
@@ -588,11 +632,11 @@ pub fn stampede(address: &str, protection: Protection, threads: usize) -> Result
                             if let Some(value) = redis.call(&["GET", key])?.text() {
                                 return Ok(value);
                             }
-                            let value = load(loads);
+                            let value = load()?;
                             redis.call(&["SET", key, &value, "PX", VALUE_PX])?;
                             Ok(value)
                         }),
-                        Protection::RedisLock => with_lock(&mut redis, key, &format!("token-{i}"), loads),
+                        Protection::RedisLock => with_lock(&mut redis, key, &format!("token-{i}"), load),
                     }
                 })
             })
@@ -605,7 +649,8 @@ pub fn stampede(address: &str, protection: Protection, threads: usize) -> Result
     if let Some(Err(e)) = results.iter().find(|r| r.is_err()) {
         return Err(e.clone());
     }
-    Ok(StampedeRun { protection, threads, loads: loads.load(Ordering::SeqCst), served })
+    let loads = count(&mut counter)? - loads_before;
+    Ok(StampedeRun { protection, threads, loads, served })
 }
 // ANCHOR_END: stampede
 
@@ -693,9 +738,10 @@ pub fn render_stampede(runs: &[StampedeRun], release: &str) -> String {
     let _ = write!(
         out,
         "#\n\
-         # {STAMPEDE_THREADS} threads, each with its own connection, GET one key that is not cached;\n\
-         # a barrier lets none go on until every one has missed. The loader stands for the\n\
-         # database: it counts its calls and takes {} ms.\n\n",
+         # {STAMPEDE_THREADS} threads, each with its own connections to Redis and PostgreSQL, GET one\n\
+         # key that is not cached; a barrier lets none go on until every one has missed. A load\n\
+         # is a query: INSERT INTO loads, then SELECT the product with pg_sleep ({} ms).\n\
+         # \"database loads\" is what PostgreSQL counted: the rows the run added to `loads`.\n\n",
         LOAD_TIME.as_millis()
     );
     let _ = writeln!(out, "{:<54} {:<16} threads served", "protection", "database loads");
@@ -722,5 +768,10 @@ mod tests {
         assert_eq!(print_eviction("").unwrap(), EVICTION_FILE);
         assert_eq!(print_expiry("# nothing\n").unwrap(), EXPIRY_FILE);
         assert!(print_stampede("x = 1").is_err());
+    }
+
+    #[test]
+    fn the_load_query_sleeps_for_the_load_time() {
+        assert!(LOAD.contains(&format!("pg_sleep({})", LOAD_TIME.as_secs_f64())), "{LOAD}");
     }
 }

@@ -7,18 +7,23 @@
 //! * `redis-expiry.txt`: TTLs and lazy versus active expiry, on a private server (active expiry
 //!   is switched off with `DEBUG`, which a private server may allow);
 //! * `redis-stampede.txt`: N threads missing one key at once on the shared server
-//!   (`BF_REDIS`, default 127.0.0.1:6379), and releasing a lock by compare-and-delete.
+//!   (`BF_REDIS`, default 127.0.0.1:6379), each load a query on the shared PostgreSQL
+//!   (`BF_POSTGRES`, in a schema of the test's own), which counts the loads; and releasing a
+//!   lock by compare-and-delete.
 //!
-//! A missing `redis-server` program (`BF_REDIS_SERVER`) or shared server fails in CI and is
-//! reported loudly elsewhere (`test_support::skip_or_fail`).
+//! A missing `redis-server` program (`BF_REDIS_SERVER`), shared Redis or PostgreSQL fails in CI
+//! and is reported loudly elsewhere (`test_support::skip_or_fail`).
+
+use std::sync::Mutex;
 
 use examples::caching::client::{Client, PrivateServer, server_program, shared_address};
 use examples::caching::observe::{
-    self, EvictionRun, POLICIES, Protection, STAMPEDE_THREADS, hit_class, left_class,
+    self, Database, EvictionRun, POLICIES, Protection, STAMPEDE_THREADS, hit_class, left_class,
 };
 use examples::caching::resp::Value;
+use examples::real_servers::Server;
 
-use crate::harness::compare_or_bless;
+use crate::harness::{compare_or_bless, connect_postgres, unique_name, unreachable};
 
 /// Whether a private `redis-server` can be started here; says so (or fails in CI) if not.
 fn private_servers_available(check: &str) -> bool {
@@ -106,19 +111,80 @@ fn redis_expiry_on_a_private_server() {
     compare_or_bless("redis-expiry.txt", &text).unwrap_or_else(|d| panic!("{d}"));
 }
 
+/// The stampede's database: the shared PostgreSQL, in a schema of this test's own, dropped at
+/// the end.
+struct Postgres {
+    schema: String,
+    admin: Mutex<postgres::Client>,
+}
+
+impl Postgres {
+    fn create() -> Result<Postgres, String> {
+        let mut admin = connect_postgres()?;
+        let schema = unique_name("bf_caching");
+        admin.batch_execute(&format!("CREATE SCHEMA {schema}")).map_err(|e| e.to_string())?;
+        let database = Postgres { schema, admin: Mutex::new(admin) };
+        let mut setup = database.connect()?;
+        database.query(&mut setup, observe::DATABASE_SETUP)?;
+        Ok(database)
+    }
+}
+
+impl Database for Postgres {
+    type Connection = postgres::Client;
+
+    fn connect(&self) -> Result<postgres::Client, String> {
+        let mut client = connect_postgres()?;
+        client.batch_execute(&format!("SET search_path TO {}", self.schema)).map_err(|e| e.to_string())?;
+        Ok(client)
+    }
+
+    fn query(&self, client: &mut postgres::Client, sql: &str) -> Result<Option<String>, String> {
+        let messages = client.simple_query(sql).map_err(|e| format!("{sql}: {e}"))?;
+        Ok(messages
+            .iter()
+            .filter_map(|m| match m {
+                postgres::SimpleQueryMessage::Row(row) => Some(row.get(0).unwrap_or("NULL").to_string()),
+                _ => None,
+            })
+            .last())
+    }
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        let sql = format!("DROP SCHEMA IF EXISTS {} CASCADE", self.schema);
+        if let Err(e) = self
+            .admin
+            .lock()
+            .map_err(|e| e.to_string())
+            .and_then(|mut c| c.batch_execute(&sql).map_err(|e| e.to_string()))
+        {
+            eprintln!("could not drop {}: {e}", self.schema);
+        }
+    }
+}
+
 #[test]
 fn redis_stampede_and_lock_release_on_the_shared_server() {
     let check = "real_servers: Redis stampede";
     if !shared_server_available(check) {
         return;
     }
+    let database = match Postgres::create() {
+        Ok(database) => database,
+        Err(e) => return unreachable(check, Server::Postgres, &e),
+    };
     let address = shared_address();
     let protections = [Protection::None, Protection::SingleFlight { groups: 2 }, Protection::RedisLock];
     let runs: Vec<_> = protections
         .iter()
-        .map(|&p| observe::stampede(&address, p, STAMPEDE_THREADS).unwrap_or_else(|e| panic!("{check}: {e}")))
+        .map(|&p| {
+            observe::stampede(&address, &database, p, STAMPEDE_THREADS)
+                .unwrap_or_else(|e| panic!("{check}: {e}"))
+        })
         .collect();
-    // Every thread gets the value; the database sees N, one per process, and one load.
+    // Every thread gets the value; the database counts N loads, one per process, and one.
     assert!(runs.iter().all(|r| r.served == STAMPEDE_THREADS), "{runs:?}");
     assert_eq!(runs.iter().map(|r| r.loads).collect::<Vec<_>>(), [STAMPEDE_THREADS, 2, 1], "{runs:?}");
     let release = observe::lock_release(&address).unwrap_or_else(|e| panic!("{check}: {e}"));
