@@ -84,6 +84,7 @@ chapters! {
     mvcc "locking-mvcc.md",
     files "syscalls-file-systems.md",
     caching "caching-strategies.md",
+    pooling "connection-pooling.md",
     sql "how-this-book-works.md" (sqlite),
     sql_joins "sql-joins-normalization.md" (sqlite),
     acid "acid-transactions.md" (sqlite),

@@ -42,6 +42,33 @@ impl Rng {
         }
         low + self.next_u64() % (span + 1)
     }
+
+    /// An exponentially distributed number with mean `mean` (inverse transform, with [`ln`]):
+    /// the gaps between Poisson arrivals, memoryless service times.
+    pub fn exponential(&mut self, mean: f64) -> f64 {
+        -ln(1.0 - self.next_f64()) * mean
+    }
+}
+
+/// The natural logarithm from `+ - * /` only, so that native and WebAssembly builds (whose
+/// `f64::ln` and `powf` come from different math libraries and may differ in the last bit)
+/// produce the same random streams, and the same numbers the chapters quote. `x > 0`, normal.
+pub fn ln(x: f64) -> f64 {
+    // x = m · 2^e with m in [√½, √2); ln m = 2·atanh(z), z = (m − 1)/(m + 1), |z| < 0.172.
+    let bits = x.to_bits();
+    let mut e = ((bits >> 52) & 0x7ff) as i64 - 1023;
+    let mut m = f64::from_bits((bits & 0x000f_ffff_ffff_ffff) | 0x3ff0_0000_0000_0000);
+    if m > std::f64::consts::SQRT_2 {
+        m /= 2.0;
+        e += 1;
+    }
+    let z = (m - 1.0) / (m + 1.0);
+    let (z2, mut term, mut sum) = (z * z, z, 0.0);
+    for k in 0..20 {
+        sum += term / f64::from(2 * k + 1);
+        term *= z2;
+    }
+    2.0 * sum + e as f64 * std::f64::consts::LN_2
 }
 
 #[cfg(test)]
@@ -70,5 +97,15 @@ mod tests {
             hits += usize::from(rng.chance(0.25));
         }
         assert!((2_200..2_800).contains(&hits), "{hits} hits of 10,000 at p = 0.25");
+    }
+
+    #[test]
+    fn portable_ln_matches_the_library_and_exponentials_have_their_mean() {
+        for x in [1e-300, 0.001, 0.5, 1.0, 1.5, 2.0, 10.0, 12345.678, 1e300] {
+            assert!((ln(x) - x.ln()).abs() <= 1e-14 * x.ln().abs().max(1.0), "ln {x}");
+        }
+        let mut rng = Rng::new(11);
+        let mean = (0..100_000).map(|_| rng.exponential(4.0)).sum::<f64>() / 100_000.0;
+        assert!((mean - 4.0).abs() < 0.05, "mean {mean}");
     }
 }

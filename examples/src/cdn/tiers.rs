@@ -11,7 +11,7 @@ use crate::Figure;
 use crate::figure::{Lane, Span, SpanKind, Step};
 use crate::input::Params;
 use crate::registry::{Drawn, Example, InputError, Run, Runs};
-use crate::rng::Rng;
+use crate::rng::{Rng, ln};
 
 pub const EXAMPLE: Example = Example {
     id: "cdn::tiers",
@@ -72,28 +72,7 @@ struct Request {
     object: u32,
 }
 
-/// The natural logarithm from `+ - * /` only, so that native and WebAssembly builds (whose
-/// `f64::ln` and `powf` come from different math libraries and may differ in the last bit)
-/// produce the same request stream, and the same numbers the chapter quotes. `x > 0`.
-fn ln(x: f64) -> f64 {
-    // x = m · 2^e with m in [√½, √2); ln m = 2·atanh(z), z = (m − 1)/(m + 1), |z| < 0.172.
-    let bits = x.to_bits();
-    let mut e = ((bits >> 52) & 0x7ff) as i64 - 1023;
-    let mut m = f64::from_bits((bits & 0x000f_ffff_ffff_ffff) | 0x3ff0_0000_0000_0000);
-    if m > std::f64::consts::SQRT_2 {
-        m /= 2.0;
-        e += 1;
-    }
-    let z = (m - 1.0) / (m + 1.0);
-    let (z2, mut term, mut sum) = (z * z, z, 0.0);
-    for k in 0..20 {
-        sum += term / f64::from(2 * k + 1);
-        term *= z2;
-    }
-    2.0 * sum + e as f64 * std::f64::consts::LN_2
-}
-
-/// e^y from `+ - * /` only (see [`ln`]); for the Zipf weights, where y ≤ 0.
+/// e^y from `+ - * /` only (see [`ln`], which says why); for the Zipf weights, where y ≤ 0.
 fn exp(y: f64) -> f64 {
     let k = (y / std::f64::consts::LN_2).round();
     let r = y - k * std::f64::consts::LN_2;

@@ -9,6 +9,8 @@
 //!   transactions), and the SQL chapter's dialect differences.
 //! * `redis`: the caching chapter's claims on Redis 7 (eviction policies and expiry on private
 //!   `redis-server`s, a stampede and a lock's release on the shared server).
+//!   transactions), and the SQL chapter's dialect differences;
+//! * `pooling`: what a connection costs, and session state under a real PgBouncer's pool modes.
 //!
 //! Each test compares what the server did with its checked-in file and fails with a diff when
 //! they differ; `cargo xtask bless` (which sets `EXAMPLES_BLESS=1`) rewrites the files. The
@@ -23,6 +25,7 @@ mod hermitage;
 mod migrations;
 mod mvcc;
 mod redis;
+mod pooling;
 mod scenarios;
 
 use examples::real_servers::Server;
