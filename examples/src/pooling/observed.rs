@@ -38,7 +38,7 @@ pub fn fastest(times: &[Duration]) -> Duration {
 
 /// The ratio of two request times as a class. The classes are wide on purpose: a loaded machine
 /// moves a ratio by tens of percent, not across a class (the runs behind the chapter measured
-/// 44× to 76× for connect-per-request against a pooled request).
+/// 26× to 76× for connect-per-request against a pooled request, over nine runs).
 pub fn ratio_class(ratio: f64) -> &'static str {
     match ratio {
         r if r < 2.0 => "under 2×",
