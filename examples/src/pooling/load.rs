@@ -276,4 +276,27 @@ mod tests {
             drawn.figure.validate().unwrap_or_else(|e| panic!("{input}: {e}"));
         }
     }
+
+    /// Every line of the default input with its value replaced by odd ones: an answer or an
+    /// error naming a line, never a panic, and a figure the browser can draw.
+    #[test]
+    fn mangled_inputs_give_an_answer_or_a_line_error_never_a_panic() {
+        let odd = [
+            "0", "-1", "1e9", "NaN", "inf", "x", "", "0:0", "0:1 0:2", "1 2 3", "none", "0.000001", "100000",
+        ];
+        let lines: Vec<&str> = DEFAULT.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            let Some((key, _)) = line.split_once('=') else { continue };
+            for value in odd {
+                let mut mangled = lines.clone();
+                let replaced = format!("{key}= {value}");
+                mangled[i] = &replaced;
+                let input = mangled.join("\n");
+                match run(&input) {
+                    Ok(drawn) => drawn.figure.validate().unwrap_or_else(|e| panic!("{input}: {e}")),
+                    Err(error) => assert!(error.line.is_some(), "{input}: {error}"),
+                }
+            }
+        }
+    }
 }
