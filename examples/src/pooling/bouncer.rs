@@ -84,6 +84,7 @@ C: SHOW statement_timeout
 C: SHOW TimeZone
 C: SELECT name FROM pg_prepared_statements
 C: SELECT to_regclass('pg_temp.scratch') IS NOT NULL AS has_scratch
+C: SELECT count(*) AS advisory_locks_held FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()
 ";
 // ANCHOR_END: session_state
 

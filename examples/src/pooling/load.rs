@@ -13,10 +13,11 @@ pub const EXAMPLE: Example = Example {
     file: file!(),
     default_input: DEFAULT,
     input_help: "`load = from_ms:rate …` (requests per second from each time), `duration_ms`, `cores` \
-                 (database CPU cores), `pool` (connections per instance), `instances`, `max_connections`, \
+                 (database CPU cores), `pool` (connections per instance), `instances`, `max_connections` \
+                 (the connections the app may open: the server's limit minus superuser-reserved slots), \
                  `acquire_timeout_ms` (a number, or `none` to wait forever), `cpu_ms`, `io_ms`, `hold_ms` \
                  (per request), `connect_ms` (CPU per new connection), `dist = exponential | fixed | bimodal`, \
-                 `contention` (extra CPU per active query beyond the cores), `sweep` (pool sizes to compare), \
+                 `contention` (extra CPU per query in its CPU phase beyond the cores; illustrative), `sweep` (pool sizes to compare), \
                  `draw_from_ms`, `draw_ms`, `seed`",
     runs: Runs::Everywhere,
     run: Run::Drawn(run),
@@ -29,13 +30,15 @@ duration_ms = 3000
 cores = 4
 pool = 10
 instances = 1
-max_connections = 100
+# The connections the app's role may open: max_connections 100 minus 3 reserved for superusers.
+max_connections = 97
 acquire_timeout_ms = 250
 cpu_ms = 2
 io_ms = 2
 hold_ms = 0
 connect_ms = 3
 dist = exponential
+# Illustrative: 3 % more CPU per unit of work for each query on the CPU beyond the cores.
 contention = 0.03
 sweep = 2 4 8 10 16 32 64
 draw_from_ms = 1000
@@ -83,7 +86,7 @@ pub fn config(p: &Params) -> Result<Config, InputError> {
         cores: p.number_or("cores", 1, 256, 4)?,
         pool: p.number_or("pool", 1, 1000, 10)?,
         instances: p.number_or("instances", 1, 1000, 1)?,
-        max_connections: p.number_or("max_connections", 1, 100_000, 100)?,
+        max_connections: p.number_or("max_connections", 1, 100_000, 97)?,
         acquire_timeout_ms,
         cpu_ms: p.number_or("cpu_ms", 0.01, 10_000.0, 2.0)?,
         io_ms: p.number_or("io_ms", 0.0, 10_000.0, 2.0)?,
@@ -203,10 +206,16 @@ fn run(input: &str) -> Result<Drawn, InputError> {
     }
     // ANCHOR_END: example
     if !sweep.is_empty() {
+        let bigger = if config.contention > 0.0 {
+            "bigger ones put more queries on the cores at once, and the contention they add \
+             (\"useful\" falls below \"CPU busy\") serves fewer"
+        } else {
+            "bigger ones, with no contention to pay for, serve about as many once the cores are busy, \
+             but the extra queries share the cores and each takes longer (watch p99)"
+        };
         text.push_str(&format!(
             "Most served (then most per second in the surge): a pool of {}. Smaller pools leave cores \
-             idle while requests wait in the app; bigger ones put more queries on the cores at once, \
-             and the contention they add (\"useful\" falls below \"CPU busy\") serves fewer.\n",
+             idle while requests wait in the app; {bigger}.\n",
             best.0
         ));
     }
@@ -250,6 +259,24 @@ mod tests {
             .and_then(|n| n.parse().ok())
             .expect("a best pool size");
         assert!(best > 2 && best < 64, "no knee inside the sweep: {best}\n{text}");
+    }
+
+    #[test]
+    fn without_contention_a_bigger_pool_serves_as_many_but_slower() {
+        let text = run_text(&DEFAULT.replace("contention = 0.03", "contention = 0"));
+        let rows: Vec<(u32, usize, f64)> = text
+            .lines()
+            .skip_while(|l| !l.starts_with("The same requests"))
+            .skip(2)
+            .map_while(|l| {
+                let w: Vec<&str> = l.split_whitespace().collect();
+                Some((w.first()?.parse().ok()?, w.get(1)?.parse().ok()?, w.get(6)?.parse().ok()?))
+            })
+            .collect();
+        let at = |size: u32| rows.iter().find(|r| r.0 == size).copied().expect("a sweep row");
+        let (ten, sixty_four) = (at(10), at(64));
+        assert!(sixty_four.1 * 100 >= ten.1 * 98, "served fell without contention\n{text}");
+        assert!(sixty_four.2 > ten.2, "p99 did not grow with the pool\n{text}");
     }
 
     #[test]

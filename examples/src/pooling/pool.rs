@@ -10,8 +10,10 @@
 //! * a caller that finds every connection checked out waits in line (first come, first served),
 //!   for at most its acquire timeout, and then gets an error instead of a connection;
 //! * a [`Lease`] gives its connection back when it is dropped, also when the code using it
-//!   panics or returns early with `?`, which is how a leak-free `finally { client.release() }`
-//!   looks in Rust.
+//!   returns early with `?`, which is how a leak-free `finally { client.release() }` looks in
+//!   Rust; a lease dropped by a panic closes its connection instead, since the code may have
+//!   stopped mid-transaction, and an optional check ([`Pool::with_check`], say a `ROLLBACK`)
+//!   decides whether a returned connection is fit to keep, like `release(err)` in node-postgres.
 
 use std::collections::VecDeque;
 use std::ops::{Deref, DerefMut};
@@ -40,11 +42,16 @@ pub struct Stats {
     pub timed_out: u64,
 }
 
+/// A test a returned connection must pass to be kept.
+type Check<C> = dyn Fn(&mut C) -> bool + Send + Sync;
+
 // ANCHOR: pool
 /// A pool of at most `max` connections of type `C`.
 pub struct Pool<C> {
     max: usize,
     connect: Box<dyn Fn() -> Result<C, String> + Send + Sync>,
+    /// Run on a connection coming back: `false` closes it instead of keeping it.
+    check: Option<Box<Check<C>>>,
     state: Mutex<State<C>>,
     /// Signalled whenever a connection comes back, a slot frees up, or a waiter leaves the line.
     changed: Condvar,
@@ -71,7 +78,20 @@ impl<C> Pool<C> {
             next_ticket: 0,
             stats: Stats::default(),
         };
-        Pool { max, connect: Box::new(connect), state: Mutex::new(state), changed: Condvar::new() }
+        Pool {
+            max,
+            connect: Box::new(connect),
+            check: None,
+            state: Mutex::new(state),
+            changed: Condvar::new(),
+        }
+    }
+
+    /// Checks every connection given back (reset it, roll back what it left open); one that
+    /// fails the check is closed, and its slot freed.
+    pub fn with_check(mut self, check: impl Fn(&mut C) -> bool + Send + Sync + 'static) -> Self {
+        self.check = Some(Box::new(check));
+        self
     }
 
     /// A connection: an idle one if there is one, else a new one while fewer than `max` exist,
@@ -131,8 +151,17 @@ impl<C> Pool<C> {
         Lease { pool: self, conn: Some(conn) }
     }
 
-    fn give_back(&self, conn: C) {
-        self.lock().idle.push(conn);
+    fn give_back(&self, mut conn: C) {
+        // A panic may have left the connection mid-transaction: close it (the server then rolls
+        // back) rather than hand an open transaction to the next caller.
+        let keep = !std::thread::panicking() && self.check.as_ref().is_none_or(|check| check(&mut conn));
+        let mut state = self.lock();
+        if keep {
+            state.idle.push(conn);
+        } else {
+            drop(conn);
+            state.open -= 1;
+        }
         self.changed.notify_all();
     }
 
@@ -141,7 +170,8 @@ impl<C> Pool<C> {
     }
 }
 
-/// A checked-out connection; dropping it returns the connection to the pool.
+/// A checked-out connection; dropping it returns the connection to the pool (or closes it, after
+/// a panic or a failed check).
 pub struct Lease<'a, C> {
     pool: &'a Pool<C>,
     conn: Option<C>,
@@ -243,6 +273,30 @@ mod tests {
         assert_eq!(*order.lock().unwrap(), ["first", "second", "third"]);
         let stats = pool.stats();
         assert_eq!((stats.opened, stats.waited, stats.timed_out), (1, 3, 1));
+    }
+
+    #[test]
+    fn a_lease_dropped_by_a_panic_or_failing_the_check_is_closed_not_reused() {
+        let pool = counting_pool(2);
+        let worker = pool.clone();
+        let panicked = thread::spawn(move || {
+            let _lease = worker.acquire(Duration::ZERO).unwrap();
+            panic!("the handler failed mid-transaction");
+        })
+        .join();
+        assert!(panicked.is_err());
+        assert_eq!(pool.open(), 0, "the panicking lease's connection was closed");
+        assert_eq!(*pool.acquire(Duration::ZERO).unwrap(), 2, "a new connection, not connection 1");
+        // A check that rejects odd connections: 3 is closed on return, 4 is kept.
+        let pool = Pool::new(1, {
+            let next = AtomicUsize::new(3);
+            move || Ok(next.fetch_add(1, Ordering::SeqCst))
+        })
+        .with_check(|c: &mut usize| c.is_multiple_of(2));
+        drop(pool.acquire(Duration::ZERO).unwrap());
+        assert_eq!(pool.open(), 0);
+        drop(pool.acquire(Duration::ZERO).unwrap());
+        assert_eq!((*pool.acquire(Duration::ZERO).unwrap(), pool.stats().opened), (4, 2));
     }
 
     #[test]

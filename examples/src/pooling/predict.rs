@@ -72,7 +72,7 @@ fn run(input: &str) -> Result<Drawn, InputError> {
          for {cpu_ms} ms of CPU + {io_ms} ms of I/O + {hold_ms} ms while the app does other work \
          (means; exponential). The database has a core for every connection.\n\
          From 500 to 2500 ms, requests arrive at {rate} per second (a tenth of that before and after).\n\
-         Predict: how many connections does the burst keep busy on average (λ × W), and will more than \
+         Predict: how many connections would the burst need on average (λ × W, the offered load), and will more than \
          1 % of the burst's requests time out?\n"
     );
     // ANCHOR_END: predict
@@ -86,7 +86,7 @@ fn run(input: &str) -> Result<Drawn, InputError> {
     let lost = burst.iter().filter(|&&i| run.fates[i].timed_out.is_some()).count();
     let share = 100.0 * lost as f64 / burst.len().max(1) as f64;
     text.push_str(&format!(
-        "Offered load: λ × W = {rate}/s × {held} ms = {offered:.1} connections busy on average, against a pool of {pool}.\n"
+        "Offered load: λ × W = {rate}/s × {held} ms = {offered:.1}: the burst would need {offered:.1} connections on average, against a pool of {pool}.\n"
     ));
     if offered < f64::from(pool) {
         text.push_str(&format!(

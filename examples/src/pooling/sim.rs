@@ -13,10 +13,13 @@
 //! connection for `hold_ms` more (an open transaction around other work) before it returns it.
 //!
 //! The database is `cores` cores shared equally by the queries in their CPU phase (processor
-//! sharing). Every query being executed, in its CPU or its I/O phase, beyond the number of cores
-//! slows all CPU work down by `contention` (0.03 = 3 % more CPU per unit of work for each one):
-//! the lock and latch traffic, context switches and cache misses that grow with the number of
-//! active backends. That term is what makes throughput fall again when a pool is too big.
+//! sharing). Every query in its CPU phase beyond the number of cores slows all CPU work down by
+//! `contention` (0.03 = 3 % more CPU per unit of work for each one): an illustrative stand-in for
+//! the lock and latch traffic, context switches and cache misses of backends competing for the
+//! cores. A query waiting on I/O competes for no core and adds nothing. That term is what makes
+//! throughput fall again when a pool is too big; with `contention = 0` throughput only flattens
+//! past saturation while latency grows (the linear, "contention" term of Gunther's Universal
+//! Scalability Law has the same effect).
 //!
 //! The run is exact event by event (arrivals, CPU completions, the ends of waits and holds,
 //! acquire timeouts), so two runs with the same seed agree on every number, natively and in
@@ -236,16 +239,16 @@ pub fn simulate(config: &Config, requests: &[Request]) -> Run {
     let mut virtual_now = 0.0f64;
     let mut cpu_jobs: BinaryHeap<Reverse<(u64, usize)>> = BinaryHeap::new();
     let mut timers: BinaryHeap<Reverse<(u64, Timer)>> = BinaryHeap::new();
-    let (mut in_cpu, mut active) = (0usize, 0usize);
+    let mut in_cpu = 0usize;
     let cores = f64::from(config.cores);
     // The work each CPU-phase query gets done per ms: an equal share of the cores, slowed down
-    // by the contention of the queries active beyond the number of cores.
-    let speed = |in_cpu: usize, active: usize| -> f64 {
+    // by the contention of the queries in their CPU phase beyond the number of cores.
+    let speed = |in_cpu: usize| -> f64 {
         if in_cpu == 0 {
             return 0.0;
         }
         let share = (cores / in_cpu as f64).min(1.0);
-        let crowd = (active as f64 - cores).max(0.0);
+        let crowd = (in_cpu as f64 - cores).max(0.0);
         share / (1.0 + config.contention * crowd)
     };
 
@@ -267,7 +270,7 @@ pub fn simulate(config: &Config, requests: &[Request]) -> Run {
     let (mut now, mut next_arrival, mut last_event) = (0.0f64, 0usize, 0.0f64);
     let budget = 12 * n + 4 * boundaries.len() + 16;
     for _ in 0..budget {
-        let speed_now = speed(in_cpu, active);
+        let speed_now = speed(in_cpu);
         // The next event of each kind; ties go to CPU completions, then timers, then arrivals.
         let cpu_at =
             cpu_jobs.peek().map(|Reverse((v, _))| now + (f64::from_bits(*v) - virtual_now) / speed_now);
@@ -306,7 +309,6 @@ pub fn simulate(config: &Config, requests: &[Request]) -> Run {
                     last_event = now;
                     let r = conn_request[c];
                     fates[r].io_end = now;
-                    active -= 1;
                     conn_phase[c] = Phase::Hold;
                     timers.push(Reverse((key(now + requests[r].hold), Timer::HoldEnd(c))));
                 }
@@ -325,7 +327,6 @@ pub fn simulate(config: &Config, requests: &[Request]) -> Run {
                             start(q, c, false, now, &mut fates, &mut conn_request, &mut conn_phase);
                             in_use += 1;
                             in_cpu += 1;
-                            active += 1;
                             cpu_jobs.push(Reverse((key(virtual_now + requests[q].cpu), c)));
                             break;
                         }
@@ -363,7 +364,7 @@ pub fn simulate(config: &Config, requests: &[Request]) -> Run {
                 conn_request.push(q);
                 (Some(opened), true)
             } else {
-                fates[q].refused = Some(now); // "sorry, too many clients already"
+                fates[q].refused = Some(now); // at the limit: SQLSTATE 53300
                 continue;
             }
         } else {
@@ -374,7 +375,6 @@ pub fn simulate(config: &Config, requests: &[Request]) -> Run {
                 start(q, c, fresh, now, &mut fates, &mut conn_request, &mut conn_phase);
                 in_use += 1;
                 in_cpu += 1;
-                active += 1;
                 let work = requests[q].cpu + if fresh { config.connect_ms } else { 0.0 };
                 cpu_jobs.push(Reverse((key(virtual_now + work), c)));
             }
@@ -728,13 +728,18 @@ mod tests {
         // work cost 1.5 times as much: both end at 6 ms.
         let run = simulate(&Config { contention: 0.5, ..c.clone() }, &both);
         assert!(run.fates.iter().all(|f| close(f.done.unwrap(), 6.0)), "{:?}", run.fates);
-        // A query waiting on I/O needs no core, but counts as active: a 2 ms query next to one
-        // in its I/O phase runs at 1 / (1 + 0.5) and ends at 3 ms.
+        // A query waiting on I/O needs no core and adds no contention: a 2 ms query next to one
+        // in its I/O phase has the core to itself and ends at 2 ms.
         let run = simulate(
-            &Config { contention: 0.5, ..c },
+            &Config { contention: 0.5, ..c.clone() },
             &[request(0.0, 0.0, 10.0, 0.0), request(0.0, 2.0, 0.0, 0.0)],
         );
-        assert!(close(run.fates[1].done.unwrap(), 3.0), "{:?}", run.fates);
+        assert!(close(run.fates[1].done.unwrap(), 2.0), "{:?}", run.fates);
+        // Three 2 ms queries on one core with contention 0.5: two beyond the core, so each unit
+        // of work costs 2 times as much and each query gets a third of the core: 2 × 3 × 2 = 12 ms.
+        let three = [request(0.0, 2.0, 0.0, 0.0); 3];
+        let run = simulate(&Config { pool: 3, contention: 0.5, ..c }, &three);
+        assert!(run.fates.iter().all(|f| close(f.done.unwrap(), 12.0)), "{:?}", run.fates);
     }
 
     #[test]

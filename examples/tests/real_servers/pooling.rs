@@ -54,6 +54,15 @@ fn backend_pid(client: &mut postgres::Client) -> i32 {
     client.query_one("SELECT pg_backend_pid()", &[]).expect("pg_backend_pid").get(0)
 }
 
+/// A process's memory from `/proc/<pid>/smaps_rollup` (kB): Rss, Pss, Private_Dirty.
+fn memory_kb(pid: i32) -> Option<(u64, u64, u64)> {
+    let rollup = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok()?;
+    let field = |name: &str| -> Option<u64> {
+        rollup.lines().find_map(|l| l.strip_prefix(name))?.trim().trim_end_matches("kB").trim().parse().ok()
+    };
+    Some((field("Rss:")?, field("Pss:")?, field("Private_Dirty:")?))
+}
+
 /// A process's parent and name, from `/proc`, when it is a process of this machine.
 fn os_process(pid: i32) -> Option<(i32, String)> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
@@ -102,6 +111,25 @@ fn connect_cost() -> Result<String, String> {
         assert_eq!(parents.len(), 1, "one parent (the postmaster) for every backend: {processes:?}");
         assert!(processes.iter().flatten().all(|p| p.1 == "postgres"), "{processes:?}");
     }
+    // Their memory, idle after one query, as classes: what each one adds of its own
+    // (Private_Dirty), against what `ps` shows (Rss, which counts shared pages in full).
+    let memory: Vec<Option<(u64, u64, u64)>> = pids.iter().map(|&p| memory_kb(p)).collect();
+    if memory.iter().all(Option::is_some) {
+        let memory: Vec<(u64, u64, u64)> = memory.into_iter().flatten().collect();
+        eprintln!("pooling: idle backends' (Rss, Pss, Private_Dirty) in kB: {memory:?}");
+        let count = |f: &dyn Fn(&(u64, u64, u64)) -> bool| memory.iter().filter(|m| f(m)).count();
+        writeln!(
+            out,
+            "their memory (/proc/<pid>/smaps_rollup), idle: Private_Dirty under 5 MB: {} of 5; \
+             Pss under 10 MB: {} of 5; Rss at least 2× Pss: {} of 5",
+            count(&|m| m.2 < 5 * 1024),
+            count(&|m| m.1 < 10 * 1024),
+            count(&|m| m.0 >= 2 * m.1),
+        )
+        .unwrap();
+    } else {
+        writeln!(out, "their memory: not measured (the server is not on this machine)").unwrap();
+    }
     drop(clients);
     let started = Instant::now();
     let remaining = loop {
@@ -120,7 +148,7 @@ fn connect_cost() -> Result<String, String> {
         writeln!(out, "{setting} = {value}").unwrap();
     }
 
-    writeln!(out, "\n== 2. {REQUESTS} requests (SELECT 1), one at a time ==").unwrap();
+    writeln!(out, "\n== 2. {REQUESTS} requests (SELECT pg_backend_pid()), one at a time ==").unwrap();
     // Connect per request: connect, one query, disconnect.
     let (mut per_request, mut pids) = (Vec::new(), BTreeSet::new());
     for _ in 0..REQUESTS {
@@ -472,6 +500,17 @@ fn protocol_prepared(bouncer: &Bouncer, db: &str, shown: &Shown, out: &mut Strin
     };
     writeln!(out, "A: execute it with $1 = 21 (Bind, Execute) -> {}", shown.library_statement(&result))
         .unwrap();
+    // The same query on the unnamed statement: Parse, Bind, Execute and Sync sent together, as
+    // node-postgres does for a query without a `name`; nothing outlives the one round trip.
+    let unnamed = match a.conn.postgres().query_typed(PREPARED, &[(&21i32, postgres::types::Type::INT4)]) {
+        Ok(rows) => rows[0].get::<_, i32>(0).to_string(),
+        Err(e) => format!("ERROR: {e}"),
+    };
+    writeln!(
+        out,
+        "A: the same query on the unnamed statement (Parse, Bind, Execute, Sync at once) -> {unnamed}"
+    )
+    .unwrap();
     writeln!(out, "{}", step("B", &mut b, "COMMIT", "COMMIT", &mut servers, shown)).unwrap();
     Ok(())
 }
@@ -727,6 +766,11 @@ fn pgbouncer_pool_modes_on_real_servers() {
     assert!(line(&transaction, "A: SELECT count(*) FROM scratch").contains("ERROR 42P01"), "{transaction}");
     assert!(line(&transaction, "B: SHOW statement_timeout").contains("-> 7s"), "{transaction}");
     assert!(line(&transaction, "C: SHOW statement_timeout").contains("-> 7s"), "{transaction}");
+    assert!(line(&session, "C: SELECT count(*) AS advisory_locks_held").contains("-> 0"), "{session}");
+    assert!(
+        line(&transaction, "C: SELECT count(*) AS advisory_locks_held").contains("-> 1"),
+        "{transaction}"
+    );
     // Parameters PgBouncer tracks (TimeZone) follow their client in both modes.
     for section in [&session, &transaction] {
         assert!(line(section, "A: SHOW TimeZone").contains("Asia/Tokyo"), "{section}");
