@@ -77,6 +77,7 @@ chapters! {
     networking "tcp-udp-http.md",
     balancing "load-balancers.md",
     dns "dns.md",
+    tls "tls.md",
     cdn "cdns-edge.md",
     isolation "isolation-levels.md",
     sharding "sharding-replicas.md",
