@@ -124,7 +124,7 @@ pub fn half_trips_to_response(scenario: &str) -> usize {
 }
 
 fn rtts(half: usize) -> String {
-    if half % 2 == 0 { format!("{}", half / 2) } else { format!("{}.5", half / 2) }
+    if half.is_multiple_of(2) { format!("{}", half / 2) } else { format!("{}.5", half / 2) }
 }
 
 fn simulate(scenario: &str, rtt: f64) -> Drawn {

@@ -33,6 +33,7 @@ fn run(input: &str) -> Result<String, InputError> {
         shared = Some(bytes);
     }
     let shared = shared.ok_or_else(|| InputError::new("give `shared = <hex>`"))?;
+    // ANCHOR: example
     let (hello, finished) = rfc8448::transcript_hashes();
     let s = schedule(&shared, &hello, &finished);
     let mut out = String::new();
@@ -59,6 +60,7 @@ fn run(input: &str) -> Result<String, InputError> {
     put("  client ap iv", &s.client_ap_key.1);
     let verify = rfc8448::server_finished_verify_data(&s.server_finished_key);
     put("server Finished verify_data", &verify);
+    // ANCHOR_END: example
     if hex(&verify) == rfc8448::SERVER_FINISHED_VERIFY {
         out.push_str("verify_data equals the server Finished in RFC 8448: same keys as the RFC's trace\n");
     } else {

@@ -398,7 +398,7 @@ fn hello(c: &mut Cur, client: bool, n: &mut Narrator) -> Result<Hello, ParseErro
     if client {
         let at = c.pos;
         let len = c.u16("cipher_suites length")? as usize;
-        if len == 0 || len % 2 != 0 {
+        if len == 0 || !len.is_multiple_of(2) {
             return Err(ParseError {
                 offset: at,
                 reason: format!("cipher_suites length {len} must be even and non-zero (2 bytes per suite)"),
@@ -491,7 +491,7 @@ fn u16_list(
 ) -> Result<Vec<u16>, ParseError> {
     let at = e.pos;
     let len = e.u16(&format!("{what} length"))? as usize;
-    if len % 2 != 0 {
+    if !len.is_multiple_of(2) {
         return Err(ParseError {
             offset: at,
             reason: format!("{what} length {len} is odd; entries are 2 bytes"),
@@ -567,7 +567,7 @@ fn extension(t: u16, e: &mut Cur, client: bool, h: &mut Hello, n: &mut Narrator)
         43 if client => {
             let at = e.pos;
             let len = e.u8("supported_versions length")? as usize;
-            if len % 2 != 0 {
+            if !len.is_multiple_of(2) {
                 return Err(ParseError {
                     offset: at,
                     reason: format!("supported_versions length {len} is odd"),
