@@ -6,12 +6,13 @@
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, KeyUsagePurpose};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
 use rustls::{ClientConfig, ClientConnection, RootCertStore, ServerConfig, ServerConnection};
 
+use super::crypto::expand_label;
 use super::wire::{self, Record};
 use crate::input::no_input;
 use crate::registry::{Example, InputError, Run, Runs};
@@ -100,6 +101,97 @@ fn provider() -> Arc<rustls::crypto::CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
 }
 
+/// The TLS 1.3 client offers only TLS_AES_128_GCM_SHA256, the suite the decryption below (and
+/// the book's SHA-256 key schedule) handles.
+fn provider13() -> Arc<rustls::crypto::CryptoProvider> {
+    Arc::new(rustls::crypto::CryptoProvider {
+        cipher_suites: vec![rustls::crypto::ring::cipher_suite::TLS13_AES_128_GCM_SHA256],
+        ..rustls::crypto::ring::default_provider()
+    })
+}
+
+// ANCHOR: keylog
+/// Every traffic secret a client logged: (label, ClientHello random, secret). The random names
+/// the connection, so runs never mix, even when examples run in parallel.
+type Logged = (String, Vec<u8>, Vec<u8>);
+static LOGGED: Mutex<Vec<Logged>> = Mutex::new(Vec::new());
+
+/// rustls's `KeyLog` hook, the one `SSLKEYLOGFILE` uses: called with each secret the client derives.
+#[derive(Debug)]
+struct KeyLogger;
+
+impl rustls::KeyLog for KeyLogger {
+    fn log(&self, label: &str, client_random: &[u8], secret: &[u8]) {
+        let mut log = LOGGED.lock().unwrap_or_else(|e| e.into_inner());
+        log.push((label.to_string(), client_random.to_vec(), secret.to_vec()));
+    }
+}
+
+/// Opens one TLS 1.3 record: key and IV from the traffic secret with the book's HKDF-Expand-Label,
+/// nonce = IV XOR the record's sequence number, the 5-byte header as associated data. Returns the
+/// inner content type and the plaintext.
+fn open_record(secret: &[u8], seq: u64, header: &[u8], ciphertext: &[u8]) -> Option<(u8, Vec<u8>)> {
+    use ring::aead::{AES_128_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
+    let key = expand_label(secret, "key", &[], 16);
+    let iv = expand_label(secret, "iv", &[], 12);
+    let mut nonce = [0u8; 12];
+    nonce.copy_from_slice(&iv);
+    for (n, s) in nonce[4..].iter_mut().zip(seq.to_be_bytes()) {
+        *n ^= s;
+    }
+    let key = LessSafeKey::new(UnboundKey::new(&AES_128_GCM, &key).ok()?);
+    let mut buf = ciphertext.to_vec();
+    let plain = key.open_in_place(Nonce::assume_unique_for_key(nonce), Aad::from(header), &mut buf).ok()?;
+    let end = plain.iter().rposition(|&b| b != 0)?; // strip the zero padding
+    Some((plain[end], plain[..end].to_vec()))
+}
+// ANCHOR_END: keylog
+
+/// The inner messages of one direction's encrypted TLS 1.3 records: opened with the handshake
+/// traffic secret up to that side's Finished, then with the application traffic secret.
+fn decrypt_flight(bytes: &[u8], hs: &[u8], ap: &[u8]) -> Vec<String> {
+    let mut out = Vec::new();
+    let (mut app, mut seq, mut pos) = (false, 0u64, 0usize);
+    while pos + 5 <= bytes.len() {
+        let len = u16::from_be_bytes([bytes[pos + 3], bytes[pos + 4]]) as usize;
+        let header = &bytes[pos..pos + 5];
+        let body = &bytes[pos + 5..(pos + 5 + len).min(bytes.len())];
+        pos += 5 + len;
+        if header[0] != 23 {
+            continue;
+        }
+        let Some((inner, plain)) = open_record(if app { ap } else { hs }, seq, header, body) else {
+            out.push("(a record the derived keys did not open)".into());
+            break;
+        };
+        seq += 1;
+        let mut names = Vec::new();
+        let mut finished = false;
+        if inner == 22 {
+            let mut i = 0;
+            while i + 4 <= plain.len() {
+                let t = plain[i];
+                let n = u32::from_be_bytes([0, plain[i + 1], plain[i + 2], plain[i + 3]]) as usize;
+                names.push(wire::handshake_name(t).to_string());
+                finished |= t == 20;
+                i += 4 + n;
+            }
+        } else {
+            names.push(match inner {
+                21 => "alert".to_string(),
+                23 => format!("application data, {} bytes", plain.len()),
+                t => format!("content type {t}"),
+            });
+        }
+        let keys = if app { "application" } else { "handshake" };
+        out.push(format!("record {seq} ({keys} keys): {}", names.join(", ")));
+        if finished {
+            (app, seq) = (true, 0);
+        }
+    }
+    out
+}
+
 type Versions = &'static [&'static rustls::SupportedProtocolVersion];
 const TLS13: Versions = &[&rustls::version::TLS13];
 const TLS12: Versions = &[&rustls::version::TLS12];
@@ -120,12 +212,14 @@ fn server_config(pki: &Pki, chain: Vec<CertificateDer<'static>>) -> Arc<ServerCo
 fn client_config(root: &CertificateDer<'static>, versions: Versions) -> Arc<ClientConfig> {
     let mut roots = RootCertStore::empty();
     roots.add(root.clone()).expect("a valid root");
-    let mut config = ClientConfig::builder_with_provider(provider())
+    let tls13 = std::ptr::eq(versions, TLS13);
+    let mut config = ClientConfig::builder_with_provider(if tls13 { provider13() } else { provider() })
         .with_protocol_versions(versions)
         .expect("versions")
         .with_root_certificates(roots)
         .with_no_client_auth();
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    config.key_log = Arc::new(KeyLogger); // the traffic secrets, for decrypting what was recorded
     Arc::new(config)
 }
 // ANCHOR_END: client
@@ -136,6 +230,13 @@ struct Seen {
     server: Result<String, String>,
     sent: Vec<u8>,
     received: Vec<u8>,
+}
+
+/// The secrets logged for the connection whose ClientHello random is bytes 11..43 of `sent`.
+fn secrets_of(sent: &[u8]) -> Vec<(String, Vec<u8>)> {
+    let Some(random) = sent.get(11..43) else { return Vec::new() };
+    let log = LOGGED.lock().unwrap_or_else(|e| e.into_inner());
+    log.iter().filter(|(_, r, _)| r == random).map(|(l, _, s)| (l.clone(), s.clone())).collect()
 }
 
 /// One connection: the server thread answers one GET; the client sends it to `name`.
@@ -199,7 +300,9 @@ fn describe(e: &rustls::Error) -> String {
     use rustls::CertificateError as C;
     match e {
         rustls::Error::InvalidCertificate(C::ExpiredContext { .. }) => {
-            "invalid peer certificate: Expired (now is after the leaf's notAfter)".into()
+            // The variant's fields hold the current time; print its name, not the times.
+            "invalid peer certificate: CertificateError::ExpiredContext (now is after the leaf's notAfter)"
+                .into()
         }
         other => other.to_string(),
     }
@@ -293,6 +396,22 @@ fn show(title: &str, seen: &Seen, out: &mut String, bytes: bool) {
         records(&seen.sent, out);
         out.push_str("  records the client received:\n");
         records(&seen.received, out);
+        let secrets = secrets_of(&seen.sent);
+        let secret = |label: &str| secrets.iter().find(|(l, _)| l == label).map(|(_, s)| s.as_slice());
+        let sides = [
+            ("received", &seen.received, "SERVER_HANDSHAKE_TRAFFIC_SECRET", "SERVER_TRAFFIC_SECRET_0"),
+            ("sent", &seen.sent, "CLIENT_HANDSHAKE_TRAFFIC_SECRET", "CLIENT_TRAFFIC_SECRET_0"),
+        ];
+        for (dir, bytes, hs, ap) in sides {
+            if let (Some(hs), Some(ap)) = (secret(hs), secret(ap)) {
+                out.push_str(&format!(
+                    "  application_data records {dir}, opened with the logged secrets and the book's key schedule:\n"
+                ));
+                for line in decrypt_flight(bytes, hs, ap) {
+                    out.push_str(&format!("    {line}\n"));
+                }
+            }
+        }
     }
 }
 

@@ -64,7 +64,7 @@ fn run(input: &str) -> Result<String, InputError> {
     if hex(&verify) == rfc8448::SERVER_FINISHED_VERIFY {
         out.push_str("verify_data equals the server Finished in RFC 8448: same keys as the RFC's trace\n");
     } else {
-        out.push_str("verify_data differs from RFC 8448's Finished: a different shared secret changes every key after the early secret\n");
+        out.push_str("verify_data differs from RFC 8448's Finished: a different shared secret changes every value from the handshake secret on\n");
     }
     Ok(out)
 }

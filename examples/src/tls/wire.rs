@@ -260,9 +260,12 @@ fn records(bytes: &[u8], n: &mut Narrator) -> Result<Vec<Record>, ParseError> {
     if bytes.is_empty() {
         return Err(ParseError { offset: 0, reason: "no bytes".into() });
     }
-    // After a change_cipher_spec the sender's records are encrypted, whatever their type says
-    // (TLS 1.2's Finished is an encrypted handshake record).
+    // After a change_cipher_spec a TLS 1.2 sender's records are encrypted, whatever their type
+    // says (TLS 1.2's Finished is an encrypted handshake record). In TLS 1.3 the CCS is a no-op,
+    // and a second, plaintext ClientHello may follow it (after a HelloRetryRequest), so a CCS
+    // counts only while no hello in the stream offered or chose TLS 1.3.
     let mut after_ccs = false;
+    let mut saw_13 = false;
     while c.left() > 0 {
         let start = c.pos;
         let t = c.u8("record content type")?;
@@ -283,11 +286,20 @@ fn records(bytes: &[u8], n: &mut Narrator) -> Result<Vec<Record>, ParseError> {
             format!("legacy_record_version 0x{v:04x} ({}); ignored in TLS 1.3", version_name(v)),
         );
         let len = c.u16("record length")? as usize;
-        if len > (1 << 14) + 256 {
+        let protected = t == 23 || after_ccs;
+        if protected && len > (1 << 14) + 256 {
             return Err(ParseError {
                 offset: start + 3,
                 reason: format!(
-                    "record length {len} exceeds 2^14 + 256 = 16640, the most any record may carry (RFC 8446 §5.2)"
+                    "record length {len} exceeds 2^14 + 256 = 16640, the most a protected record may carry (RFC 8446 §5.2)"
+                ),
+            });
+        }
+        if !protected && len > 1 << 14 {
+            return Err(ParseError {
+                offset: start + 3,
+                reason: format!(
+                    "record length {len} exceeds 2^14 = 16384, the most a plaintext record may carry (RFC 8446 §5.1)"
                 ),
             });
         }
@@ -301,7 +313,11 @@ fn records(bytes: &[u8], n: &mut Narrator) -> Result<Vec<Record>, ParseError> {
             }
             22 => {
                 while body.left() > 0 {
-                    record.messages.push(handshake(&mut body, n)?);
+                    let m = handshake(&mut body, n)?;
+                    if m.1.as_ref().is_some_and(|h| h.versions.contains(&0x0304)) {
+                        saw_13 = true;
+                    }
+                    record.messages.push(m);
                 }
             }
             20 => {
@@ -313,7 +329,7 @@ fn records(bytes: &[u8], n: &mut Narrator) -> Result<Vec<Record>, ParseError> {
                     1,
                     format!("change_cipher_spec {b:02x?}; in TLS 1.3 only a middlebox-compatibility no-op"),
                 );
-                after_ccs = true;
+                after_ccs = !saw_13;
             }
             21 if len == 2 => {
                 let at = body.pos;
@@ -375,6 +391,17 @@ fn hello(c: &mut Cur, client: bool, n: &mut Narrator) -> Result<Hello, ParseErro
             32,
             2,
             "random = SHA-256(\"HelloRetryRequest\"): this is a HelloRetryRequest, not a ServerHello",
+        );
+    } else if !client && (random.ends_with(b"DOWNGRD\x01") || random.ends_with(b"DOWNGRD\x00")) {
+        n.say(
+            at,
+            32,
+            2,
+            format!(
+                "random: 24 random bytes, then \"DOWNGRD\" and 0x{:02x}: a TLS 1.3 server negotiating {} (RFC 8446 §4.1.3); a 1.3 client that sees this aborts, which defeats downgrade attacks",
+                random[31],
+                if random[31] == 1 { "TLS 1.2" } else { "TLS 1.1 or below" }
+            ),
         );
     } else {
         n.say(at, 32, 2, "random: 32 bytes from the sender's CSPRNG (fresh per handshake)");
@@ -699,6 +726,53 @@ fn key_share_entry(l: &mut Cur, h: &mut Hello, n: &mut Narrator) -> Result<(), P
     Ok(())
 }
 
+// ANCHOR: encoder
+/// A u16-length-prefixed vector (TLS's `opaque x<0..2^16-1>`).
+pub fn vec16(body: &[u8]) -> Vec<u8> {
+    let mut v = (body.len() as u16).to_be_bytes().to_vec();
+    v.extend_from_slice(body);
+    v
+}
+
+/// A u8-length-prefixed vector (`opaque x<0..255>`).
+pub fn vec8(body: &[u8]) -> Vec<u8> {
+    let mut v = vec![body.len() as u8];
+    v.extend_from_slice(body);
+    v
+}
+
+/// A list of u16 values (suites, groups, signature schemes) as big-endian bytes.
+pub fn u16s(values: &[u16]) -> Vec<u8> {
+    values.iter().flat_map(|v| v.to_be_bytes()).collect()
+}
+
+/// A ClientHello record built from its fields: the inverse of the decoder above. Each extension
+/// is its type and its already-encoded payload, in the order given.
+pub fn encode_client_hello(
+    random: &[u8; 32],
+    session_id: &[u8],
+    suites: &[u16],
+    extensions: &[(u16, Vec<u8>)],
+) -> Vec<u8> {
+    let mut body = 0x0303u16.to_be_bytes().to_vec(); // legacy_version: "TLS 1.2"
+    body.extend_from_slice(random);
+    body.extend(vec8(session_id));
+    body.extend(vec16(&u16s(suites)));
+    body.extend(vec8(&[0])); // legacy_compression_methods: null only
+    let exts: Vec<u8> = extensions
+        .iter()
+        .flat_map(|(t, payload)| [t.to_be_bytes().to_vec(), vec16(payload)].concat())
+        .collect();
+    body.extend(vec16(&exts));
+    let mut message = vec![1]; // handshake type ClientHello
+    message.extend_from_slice(&(body.len() as u32).to_be_bytes()[1..]); // 3-byte length
+    message.extend(body);
+    let mut record = vec![22, 0x03, 0x01]; // handshake record, legacy_record_version "TLS 1.0"
+    record.extend(vec16(&message));
+    record
+}
+// ANCHOR_END: encoder
+
 #[cfg(test)]
 mod tests {
     use super::super::crypto::unhex;
@@ -763,6 +837,87 @@ mod tests {
         let mut bad = good.clone();
         bad[ks + 3] = 0x1f;
         assert!(narrate(&bad).1.is_err());
+    }
+
+    /// The encoder rebuilds RFC 8448's ClientHello byte for byte from its fields.
+    #[test]
+    fn encoder_rebuilds_rfc_8448_client_hello() {
+        let random: [u8; 32] = unhex("cb34ecb1e78163ba1c38c6dacb196a6dffa21a8d9912ec18a2ef6283024dece7")
+            .unwrap()
+            .try_into()
+            .unwrap();
+        let key = unhex("99381de560e4bd43d23d8e435a7dbafeb3c06e51c13cae4d5413691e529aaf2c").unwrap();
+        let server_name = vec16(&[vec![0], vec16(b"server")].concat()); // host_name "server"
+        let groups = vec16(&u16s(&[0x1d, 0x17, 0x18, 0x19, 0x100, 0x101, 0x102, 0x103, 0x104]));
+        let key_share = vec16(&[u16s(&[0x1d]), vec16(&key)].concat()); // one x25519 share
+        let schemes = vec16(&u16s(&[
+            0x0403, 0x0503, 0x0603, 0x0203, 0x0804, 0x0805, 0x0806, 0x0401, 0x0501, 0x0601, 0x0201, 0x0402,
+            0x0502, 0x0602, 0x0202,
+        ]));
+        let record = encode_client_hello(
+            &random,
+            &[],
+            &[0x1301, 0x1303, 0x1302],
+            &[
+                (0, server_name),
+                (0xff01, vec8(&[])), // renegotiation_info, empty
+                (10, groups),
+                (35, vec![]), // session_ticket, empty
+                (51, key_share),
+                (43, vec8(&u16s(&[0x0304]))), // supported_versions: TLS 1.3
+                (13, schemes),
+                (45, vec8(&[1])),      // psk_key_exchange_modes: psk_dhe_ke
+                (28, u16s(&[0x4001])), // record_size_limit 16385
+            ],
+        );
+        assert_eq!(record.len() - 5, 196);
+        assert_eq!(record, unhex(rfc8448::CLIENT_HELLO_RECORD).unwrap());
+    }
+
+    /// Plaintext records stop at 2^14 bytes, protected ones at 2^14 + 256.
+    #[test]
+    fn record_size_limits_depend_on_protection() {
+        let e = narrate(&unhex("16 03 03 40 01").unwrap()).1.unwrap_err();
+        assert!(e.reason.contains("5.1"), "{}", e.reason);
+        let e = narrate(&unhex("17 03 03 40 01").unwrap()).1.unwrap_err();
+        assert!(!e.reason.contains("exceeds"), "{}", e.reason); // 16385 is fine when protected
+        let e = narrate(&unhex("17 03 03 41 01").unwrap()).1.unwrap_err();
+        assert!(e.reason.contains("5.2"), "{}", e.reason);
+    }
+
+    /// A CCS makes the next handshake record opaque in TLS 1.2, but not after a 1.3 hello (the
+    /// second ClientHello after a HelloRetryRequest is plaintext).
+    #[test]
+    fn change_cipher_spec_means_encrypted_only_in_tls_1_2() {
+        let ccs = unhex("14 03 03 00 01 01").unwrap();
+        let tls12 = [
+            unhex("16 03 03 00 04 10 00 00 00").unwrap(),
+            ccs.clone(),
+            unhex("16 03 03 00 04 aa bb cc dd").unwrap(),
+        ]
+        .concat();
+        let r = narrate(&tls12).1.unwrap();
+        assert!(r[2].messages.is_empty());
+        let hello = unhex(rfc8448::CLIENT_HELLO_RECORD).unwrap();
+        let retry = [hello.clone(), ccs, hello].concat();
+        let r = narrate(&retry).1.unwrap();
+        assert_eq!(r[2].messages[0].0, 1);
+    }
+
+    /// The page's "things to try": drop the 15-byte SNI extension, lower the three lengths by 15.
+    #[test]
+    fn client_hello_without_sni_still_decodes() {
+        let good = unhex(rfc8448::CLIENT_HELLO_RECORD).unwrap();
+        let sni = unhex("0000000b0009000006736572766572").unwrap();
+        let at = good.windows(sni.len()).position(|w| w == sni).unwrap();
+        let mut b = [&good[..at], &good[at + 15..]].concat();
+        b[4] -= 15; // record length 0x00c4
+        b[8] -= 15; // handshake length 0x0000c0
+        b[5 + 4 + 2 + 32 + 1 + 2 + 6 + 2 + 1] -= 15; // extensions length 0x0091
+        let records = narrate(&b).1.unwrap();
+        let h = records[0].messages[0].1.clone().unwrap();
+        assert_eq!(h.server_name, None);
+        assert_eq!(h.extensions.len(), 8);
     }
 
     /// Every single-byte change and every cut of the ClientHello decodes or fails cleanly.
