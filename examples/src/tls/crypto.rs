@@ -1,6 +1,7 @@
 //! SHA-256 (FIPS 180-4), HMAC (RFC 2104), HKDF (RFC 5869) and the TLS 1.3 key schedule
 //! (RFC 8446 §7.1), small enough to read and to run in the browser. Checked against RFC 5869's
-//! test case 1 and every secret, key and IV of RFC 8448 §3 ("Simple 1-RTT Handshake").
+//! test case 1 and the key schedule of RFC 8448 §3 ("Simple 1-RTT Handshake"): every secret, key
+//! and IV, both Finished values, the exporter and resumption master secrets and the ticket's PSK.
 //! For learning only: not constant-time, not for real keys.
 
 /// The SHA-256 round constants (FIPS 180-4 §4.2.2).
@@ -262,5 +263,34 @@ mod tests {
             hex(&rfc8448::server_finished_verify_data(&s.server_finished_key)),
             rfc8448::SERVER_FINISHED_VERIFY
         );
+    }
+
+    /// The rest of §3's schedule: the exporter secret, the client's Finished, the resumption
+    /// master secret (over the transcript through the client's Finished) and the ticket's PSK.
+    #[test]
+    fn finished_exporter_and_resumption_match_rfc_8448_section_3() {
+        let (hello, finished) = rfc8448::transcript_hashes();
+        let s = schedule(&rfc8448::shared_secret(), &hello, &finished);
+        let exp = derive_secret(&s.master, "exp master", &finished);
+        assert_eq!(hex(&exp), "fe22f881176eda18eb8f44529e6792c50c9a3f89452f68d8ae311b4309d3cf50");
+        let client_finished_key = expand_label(&s.client_hs, "finished", b"", 32);
+        assert_eq!(
+            hex(&client_finished_key),
+            "b80ad01015fb2f0bd65ff7d4da5d6bf83f84821d1f87fdc7d3c75b5a7b42d9c4"
+        );
+        let verify = hmac(&client_finished_key, &finished);
+        assert_eq!(hex(&verify), "a8ec436d677634ae525ac1fcebe11a039ec17694fac6e98527b642f2edd5ce61");
+        let mut transcript = rfc8448::messages().concat();
+        transcript.extend(h("14000020"));
+        transcript.extend(verify);
+        let through_client_finished = sha256(&transcript);
+        assert_eq!(
+            hex(&through_client_finished),
+            "209145a96ee8e2a122ff810047cc952684658d6049e86429426db87c54ad143d"
+        );
+        let res = derive_secret(&s.master, "res master", &through_client_finished);
+        assert_eq!(hex(&res), "7df235f2031d2a051287d02b0241b0bfdaf86cc856231f2d5aba46c434ec196c");
+        let psk = expand_label(&res, "resumption", &[0, 0], 32); // the ticket's nonce is 00 00
+        assert_eq!(hex(&psk), "4ecd0eb6ec3b4d87f5d6028f922ca4c5851a277fd41311c9e62d2c9492e1c4f3");
     }
 }

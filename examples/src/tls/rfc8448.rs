@@ -38,7 +38,7 @@ pub fn shared_secret() -> Vec<u8> {
 }
 
 /// The handshake messages in transcript order, up to and including the server's Finished.
-fn messages() -> Vec<Vec<u8>> {
+pub fn messages() -> Vec<Vec<u8>> {
     let record = |r: &str| unhex(r).expect("hex")[5..].to_vec();
     let mut finished = unhex("14000020").expect("hex");
     finished.extend(unhex(SERVER_FINISHED_VERIFY).expect("hex"));
