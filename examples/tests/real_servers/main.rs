@@ -3,6 +3,8 @@
 //!
 //! * `hermitage`: Hermitage's cases at every level (the isolation chapter's anomaly table);
 //! * `migrations`: the `ALTER TABLE` lock queue and the migrations chapter's other lock claims;
+//! * `jsonb`: the data-models chapter's documents in `jsonb` (operators, GIN, the cost of an
+//!   update inside a document);
 //! * the [`Scenario`](examples::real_servers::Scenario)s of the acid, orm, isolation and locks
 //!   chapters, run by `scenarios` (statement failure, idle transactions, the lost update
 //!   through an entity, SSI at mixed levels, InnoDB's gap locks, a deadlock between two
@@ -22,6 +24,7 @@
 
 mod harness;
 mod hermitage;
+mod jsonb;
 mod migrations;
 mod mvcc;
 mod redis;
@@ -39,6 +42,11 @@ fn hermitage_cases_on_real_servers() {
 #[test]
 fn the_lock_trap_on_a_real_postgresql() {
     migrations::check();
+}
+
+#[test]
+fn documents_in_jsonb_on_a_real_postgresql() {
+    jsonb::check();
 }
 
 /// Runs an observation's scenarios; panics with the difference from the checked-in file.
