@@ -6,30 +6,69 @@
 //! a document stored out of line in TOAST, a new copy of all of it).
 //!
 //! `examples/tests/real_servers/` runs [`SECTIONS`] and compares what the server did with
-//! `examples/data/jsonb-documents.txt` (`cargo xtask bless` rewrites it); this example prints
-//! that file.
+//! `examples/data/jsonb-documents.txt` (`cargo xtask bless` rewrites it); the three examples
+//! print its three sections.
 
-use crate::real_servers::print_observation;
-use crate::registry::{Example, InputError, Run, Runs};
+use crate::input::no_input;
+use crate::registry::{Example, Run, Runs};
 
-pub const EXAMPLE: Example = Example {
-    id: "datamodels::jsonb",
-    title: "Documents in jsonb on a real PostgreSQL 15: operators, GIN, and the cost of an update",
-    file: file!(),
-    default_input: "",
-    input_help: "No input: this prints what the real server did when the test last ran.",
-    runs: Runs::NativeOnly {
-        reason: "it needs a PostgreSQL server; the page shows what it did when the test last ran",
-        simulation: Some("datamodels_sql::reach"),
-    },
-    run: Run::Text(run),
-};
+/// An example that prints one section of the observation.
+macro_rules! observed_section {
+    ($name:ident, $id:literal, $title:literal, $section:literal) => {
+        pub const $name: Example = Example {
+            id: $id,
+            title: $title,
+            file: file!(),
+            default_input: "",
+            input_help: "No input: this prints what the real server did when the test last ran.",
+            runs: Runs::NativeOnly {
+                reason: "it needs a PostgreSQL server; the page shows what it did when the test last ran",
+                simulation: Some("datamodels_sql::reach"),
+            },
+            run: Run::Text(|input| {
+                no_input(input)?;
+                Ok(section(OBSERVED, $section))
+            }),
+        };
+    };
+}
+
+observed_section!(
+    DOCUMENTS_EXAMPLE,
+    "datamodels::jsonb_documents",
+    "Documents in jsonb on a real PostgreSQL 15: operators, containment, a path query, references",
+    "documents:"
+);
+observed_section!(
+    INDEXES_EXAMPLE,
+    "datamodels::jsonb_indexes",
+    "A GIN index on jsonb in its two operator classes, and an expression index, on a real PostgreSQL 15",
+    "a GIN index:"
+);
+observed_section!(
+    UPDATES_EXAMPLE,
+    "datamodels::jsonb_updates",
+    "What an update inside a jsonb document costs, on a real PostgreSQL 15",
+    "what an update"
+);
 
 /// What `examples/tests/real_servers/` observed, as checked in.
 pub const OBSERVED: &str = include_str!("../../data/jsonb-documents.txt");
 
-fn run(input: &str) -> Result<String, InputError> {
-    print_observation(OBSERVED, input)
+/// The section of `file` whose heading's title starts with `title`, heading included.
+pub fn section(file: &str, title: &str) -> String {
+    let mut out = String::new();
+    let mut inside = false;
+    for line in file.lines() {
+        if line.starts_with("== ") {
+            inside = line.split_once(": ").is_some_and(|(_, t)| t.starts_with(title));
+        }
+        if inside {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    format!("{}\n", out.trim_end())
 }
 
 /// A run on the server: tables built by `setup` (the dataset's documents first), then the
@@ -246,6 +285,19 @@ mod tests {
             "postgres> SELECT a, b\n     ...> FROM t;\n a  | b\n----+------\n 1  | Cat\n 22 | NULL\n(2 rows)\n"
         );
         assert_eq!(rows_after(&text, "SELECT a, b").unwrap(), [["1", "Cat"], ["22", "NULL"]]);
+    }
+
+    #[test]
+    fn each_example_prints_one_section() {
+        for (example, first) in [
+            (DOCUMENTS_EXAMPLE, "-- `->` gives jsonb"),
+            (INDEXES_EXAMPLE, "-- the six people among"),
+            (UPDATES_EXAMPLE, "-- ann's document fits"),
+        ] {
+            let out = example.output("").unwrap().text;
+            assert_eq!(out.matches("== PostgreSQL").count(), 1, "{out}");
+            assert!(out.lines().nth(1).unwrap().starts_with(first), "{out}");
+        }
     }
 
     #[test]

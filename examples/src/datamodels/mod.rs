@@ -29,7 +29,11 @@ pub const EXAMPLES: &[crate::registry::Example] = &[
     predict::EXAMPLE,
     sparql::EXAMPLE,
     #[cfg(not(target_family = "wasm"))]
-    jsonb::EXAMPLE,
+    jsonb::DOCUMENTS_EXAMPLE,
+    #[cfg(not(target_family = "wasm"))]
+    jsonb::INDEXES_EXAMPLE,
+    #[cfg(not(target_family = "wasm"))]
+    jsonb::UPDATES_EXAMPLE,
 ];
 
 #[cfg(test)]

@@ -78,6 +78,7 @@ pub(super) fn run(input: &str) -> Result<Drawn, InputError> {
     if statements.is_empty() {
         return Err(InputError::new("the script is empty: write a CREATE, then a MATCH … RETURN …"));
     }
+    // ANCHOR: example
     let mut g = Graph::default();
     let mut out = String::new();
     let mut last: Option<Answer> = None;
@@ -123,6 +124,7 @@ pub(super) fn run(input: &str) -> Result<Drawn, InputError> {
             }
         }
     }
+    // ANCHOR_END: example
     let figure = draw(&g, last.as_ref());
     Ok(Drawn { text: out.trim_end().to_string() + "\n", figure })
 }

@@ -7,6 +7,7 @@
 //! patterns does. No OPTIONAL, UNION, GRAPH, blank nodes, datatypes or language tags: those
 //! are refused by name or as unexpected, with line and column.
 
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fmt::Write as _;
 
 use super::cypher::{Pos, error_at};
@@ -114,7 +115,7 @@ queries from the first line starting with PREFIX or SELECT: SELECT [DISTINCT] ?v
 /// Most triples the data may have, and most solutions a query may build.
 const MAX_TRIPLES: usize = 5_000;
 const MAX_SOLUTIONS: usize = 20_000;
-/// Most path steps a query may take.
+/// Most triples (and nodes) a query may look at.
 const BUDGET: usize = 500_000;
 
 // ---- Tokens ---------------------------------------------------------------------------------
@@ -662,16 +663,48 @@ struct Store {
     triples: Vec<(Term, Term, Term)>,
     /// Every subject and object, for paths that may have zero length and unbound ends.
     nodes: Vec<Term>,
+    /// The triples of each subject, and of each object (indexes into `triples`).
+    by_subject: BTreeMap<Term, Vec<usize>>,
+    by_object: BTreeMap<Term, Vec<usize>>,
+    /// Triples and nodes the query may still look at.
     budget: usize,
 }
 
 impl Store {
-    fn spend(&mut self, at: Pos) -> Result<(), InputError> {
-        if self.budget == 0 {
-            return Err(error_at(at, format!("this query took more than {BUDGET} path steps; narrow it")));
+    fn new(triples: Vec<(Term, Term, Term)>) -> Store {
+        let (mut by_subject, mut by_object) =
+            (BTreeMap::<Term, Vec<usize>>::new(), BTreeMap::<Term, Vec<usize>>::new());
+        for (i, (s, _, o)) in triples.iter().enumerate() {
+            by_subject.entry(s.clone()).or_default().push(i);
+            by_object.entry(o.clone()).or_default().push(i);
         }
-        self.budget -= 1;
+        let mut nodes: Vec<Term> = by_subject.keys().chain(by_object.keys()).cloned().collect();
+        nodes.sort();
+        nodes.dedup();
+        Store { triples, nodes, by_subject, by_object, budget: BUDGET }
+    }
+
+    fn spend(&mut self, n: usize, at: Pos) -> Result<(), InputError> {
+        if self.budget < n {
+            return Err(error_at(at, format!("this query looked at more than {BUDGET} triples; narrow it")));
+        }
+        self.budget -= n;
         Ok(())
+    }
+
+    /// The other ends of the triples with predicate `p` at `node`: objects going forward,
+    /// subjects going backward.
+    fn step(&mut self, p: &str, node: &Term, forward: bool, at: Pos) -> Result<Vec<Term>, InputError> {
+        let n = if forward { &self.by_subject } else { &self.by_object }.get(node).map_or(0, Vec::len);
+        self.spend(n + 1, at)?;
+        let index = if forward { &self.by_subject } else { &self.by_object };
+        let Some(ids) = index.get(node) else { return Ok(Vec::new()) };
+        Ok(ids
+            .iter()
+            .map(|&i| &self.triples[i])
+            .filter(|(_, pr, _)| matches!(pr, Term::Iri(i) if i == p))
+            .map(|(s, _, o)| if forward { o.clone() } else { s.clone() })
+            .collect())
     }
 
     // ANCHOR: path
@@ -679,16 +712,15 @@ impl Store {
     /// one per way for a property, `/` and `|`; each node once for `+`, `*` and `?`.
     fn eval(&mut self, path: &Path, from: &Term, at: Pos) -> Result<Vec<Term>, InputError> {
         Ok(match path {
-            Path::Iri(p) => {
-                self.spend(at)?;
-                self.triples
-                    .iter()
-                    .filter(|(s, pr, _)| s == from && matches!(pr, Term::Iri(i) if i == p))
-                    .map(|(_, _, o)| o.clone())
-                    .collect()
+            Path::Iri(p) => self.step(p, from, true, at)?,
+            Path::Inverse(inner) if matches!(**inner, Path::Iri(_)) => {
+                let Path::Iri(p) = &**inner else { unreachable!() };
+                self.step(p, from, false, at)?
             }
             Path::Inverse(inner) => {
+                // A compound path backwards: try it forwards from every node.
                 let mut out = Vec::new();
+                self.spend(self.nodes.len(), at)?;
                 for node in self.nodes.clone() {
                     for o in self.eval(inner, &node, at)? {
                         if &o == from {
@@ -712,27 +744,32 @@ impl Store {
             }
             Path::ZeroOrOne(p) => {
                 let mut out = vec![from.clone()];
+                let mut seen = BTreeSet::from([from.clone()]);
                 for o in self.eval(p, from, at)? {
-                    if !out.contains(&o) {
+                    if seen.insert(o.clone()) {
                         out.push(o);
                     }
                 }
                 out
             }
             Path::OneOrMore(p) | Path::ZeroOrMore(p) => {
-                // Breadth first; each node once.
-                let mut seen: Vec<Term> =
-                    if matches!(path, Path::ZeroOrMore(_)) { vec![from.clone()] } else { vec![] };
-                let mut frontier = vec![from.clone()];
-                while let Some(node) = frontier.pop() {
+                // Breadth first; each node once, in the order found.
+                let mut found: Vec<Term> = Vec::new();
+                let mut seen: BTreeSet<Term> = BTreeSet::new();
+                if matches!(path, Path::ZeroOrMore(_)) {
+                    seen.insert(from.clone());
+                    found.push(from.clone());
+                }
+                let mut frontier = VecDeque::from([from.clone()]);
+                while let Some(node) = frontier.pop_front() {
                     for o in self.eval(p, &node, at)? {
-                        if !seen.contains(&o) {
-                            seen.push(o.clone());
-                            frontier.insert(0, o);
+                        if seen.insert(o.clone()) {
+                            found.push(o.clone());
+                            frontier.push_back(o);
                         }
                     }
                 }
-                seen
+                found
             }
         })
     }
@@ -789,7 +826,10 @@ fn solve(store: &mut Store, q: &Query, at: Pos) -> Result<Vec<Solution>, InputEr
         for s in &solutions {
             let starts = match value(s, subject) {
                 Some(t) => vec![t],
-                None => store.nodes.clone(),
+                None => {
+                    store.spend(store.nodes.len(), at)?;
+                    store.nodes.clone()
+                }
             };
             for start in starts {
                 for end in store.eval(path, &start, at)? {
@@ -847,10 +887,7 @@ fn run(input: &str) -> Result<String, InputError> {
     })?;
     let mut data = Reader { toks: tokens(&lines[..q_line].join("\n"), 1)?, at: 0, prefixes: Vec::new() };
     let triples = turtle(&mut data)?;
-    let mut nodes: Vec<Term> = triples.iter().flat_map(|(s, _, o)| [s.clone(), o.clone()]).collect();
-    nodes.sort();
-    nodes.dedup();
-    let mut store = Store { triples, nodes, budget: BUDGET };
+    let mut store = Store::new(triples);
     let mut out = format!("{} triples loaded\n", store.triples.len());
     let mut r =
         Reader { toks: tokens(&lines[q_line..].join("\n"), q_line + 1)?, at: 0, prefixes: Vec::new() };
@@ -993,6 +1030,18 @@ mod tests {
             q("PREFIX : <http://x/>\nSELECT * WHERE { ?s :p ?o . FILTER (?o != :c) }"),
             ["| :a | :b |"]
         );
+    }
+
+    #[test]
+    fn a_runaway_query_is_stopped_by_the_budget() {
+        // A chain of 1,000 nodes, walked both ways from every node: millions of steps.
+        let mut data = String::from("@prefix : <http://x/> .\n");
+        for i in 0..1000 {
+            data.push_str(&format!(":n{i} :p :n{} .\n", i + 1));
+        }
+        let query = "PREFIX : <http://x/>\nSELECT * WHERE { ?a (:p|^:p)* :n0 }";
+        let err = run(&format!("{data}{query}")).unwrap_err().to_string();
+        assert!(err.contains("this query looked at more than"), "{err}");
     }
 
     #[test]
