@@ -78,11 +78,12 @@ mod tests {
     }
 
     // ANCHOR: three_models
-    /// The three models, one question: the graph engine here, SQLite running the chapter's SQL
-    /// (as the browser does), and the real PostgreSQL's answer on the documents, as recorded.
+    /// Every model, one question: the graph engine here, SQLite running the chapter's SQL (as
+    /// the browser does), the real PostgreSQL's answer on the documents, as recorded, and the
+    /// SPARQL evaluator on the triples.
     #[cfg(feature = "sqlite")]
     #[test]
-    fn the_three_models_give_the_same_friends_of_friends() {
+    fn every_model_gives_the_same_friends_of_friends() {
         let graph = graph_names(&format!(
             "{}MATCH (a:Person {{name: 'Ann'}})-[:FRIEND]->(b)-[:FRIEND]->(c) WHERE c <> a \
              RETURN DISTINCT c.name ORDER BY c.name",
@@ -95,9 +96,11 @@ mod tests {
                 .into_iter()
                 .map(|r| r[0].clone())
                 .collect();
+        let sparql = super::sparql::first_answer(super::sparql::EXAMPLE.default_input).unwrap();
         assert_eq!(graph, FRIENDS_OF_FRIENDS_OF_ANN);
         assert_eq!(relational, graph);
         assert_eq!(document, graph);
+        assert_eq!(sparql, graph);
     }
     // ANCHOR_END: three_models
 }

@@ -972,6 +972,20 @@ fn run(input: &str) -> Result<String, InputError> {
     Ok(out)
 }
 
+/// The first query's first column, as plain strings: the SPARQL answer the chapter's
+/// every-model test compares.
+#[cfg(test)]
+pub fn first_answer(input: &str) -> Result<Vec<String>, InputError> {
+    let out = run(input)?;
+    let first = out.split("sparql> ").nth(1).unwrap_or("");
+    Ok(first
+        .lines()
+        .filter(|l| l.starts_with("| "))
+        .skip(1)
+        .map(|l| l.trim_matches(|c| c == '|' || c == ' ').trim_matches('"').to_string())
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
