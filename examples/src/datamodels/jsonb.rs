@@ -115,7 +115,7 @@ ALTER TABLE person ADD CONSTRAINT has_city CHECK (doc ? 'city' AND jsonb_typeof(
         "DELETE FROM person WHERE id = 'gus'",
         "ALTER TABLE person ADD CONSTRAINT has_city CHECK (doc ? 'city' AND jsonb_typeof(doc->'city') = 'string')",
         "INSERT INTO person VALUES ('gus', '{\"name\": \"Gus\", \"ctiy\": \"Rome\"}')",
-        "-- json keeps the text as typed; jsonb parses it: keys sorted, the last duplicate wins
+        "-- json keeps the text as typed; jsonb parses it: keys reordered, the last duplicate wins
 SELECT '{\"b\": 1, \"a\": 2, \"a\": 3}'::json AS json, '{\"b\": 1, \"a\": 2, \"a\": 3}'::jsonb AS jsonb",
     ],
 };

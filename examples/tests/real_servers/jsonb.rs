@@ -3,8 +3,8 @@
 //! inside a document costs. The steps live in `examples::datamodels::jsonb` (one place for the
 //! SQL); each section runs in a schema of its own, one statement at a time on one connection.
 //! The transcript is compared with `examples/data/jsonb-documents.txt` (`cargo xtask bless`
-//! rewrites it), and the claims the page makes about it are checked here, so a blessed file
-//! cannot quietly contradict the page.
+//! rewrites it), and the claims the page makes about it are checked here, and every figure the
+//! page quotes from it must appear on the page, so a blessed file cannot quietly contradict it.
 
 use examples::datamodels::jsonb::{SECTIONS, Section, prompt, rows_after, split_step, table};
 use examples::datamodels::social;
@@ -162,6 +162,54 @@ fn check_updates(text: &str) {
     assert!(toast[2] >= toast[1] + big_bytes, "the document was not written again:\n{text}");
 }
 
+/// `80086` as the page writes it: `80,086`.
+fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Every figure the page quotes from the recorded transcript, taken from this run's transcript:
+/// a blessed file from another server version that changes one of them fails here, until the
+/// page says the new figure.
+fn check_page(indexes: &str, updates: &str) {
+    let page_path = concat!(env!("CARGO_MANIFEST_DIR"), "/../src/data-models.md");
+    let page = std::fs::read_to_string(page_path).expect("the chapter page");
+    // Line breaks fall anywhere in the prose: compare with single spaces.
+    let page = page.split_whitespace().collect::<Vec<_>>().join(" ");
+    let number = |text: &str, statement: &str, nth: usize| -> u64 {
+        column(at(text, statement, nth), statement)[0].parse().expect("a number")
+    };
+    let documents = number(indexes, "SELECT count(*) FROM person", 0);
+    let percent = number(indexes, "AS path_ops_size_percent_of_jsonb_ops", 0);
+    let before = cells(updates, "pg_column_size(doc) AS doc_bytes FROM wall");
+    let after_ann = cells(updates, "SELECT id, ctid FROM wall");
+    let byte = |cell: &str| -> u64 { cell.parse().expect("a size") };
+    let toast: Vec<u64> = (0..3).map(|i| number(updates, "SELECT toast_bytes()", i)).collect();
+    let needles = [
+        ("documents in the index section", format!("{} documents", grouped(documents))),
+        ("jsonb_path_ops size against jsonb_ops", format!("is {percent}% of its size")),
+        ("jsonb_path_ops size in Key numbers", format!("{percent}% of `jsonb_ops`")),
+        ("ann's document size", format!("{}-byte document", grouped(byte(&before[0][2])))),
+        ("big's document size", format!("{}-byte", grouped(byte(&before[1][2])))),
+        ("ann's ctid before", format!("from `{}`", before[0][1])),
+        ("ann's ctid after", format!("to `{}`", after_ann[0][1])),
+        ("TOAST before and after the likes update", format!("{} bytes", grouped(toast[1]))),
+        ("TOAST added by the document update", format!("added {} bytes", grouped(toast[2] - toast[1]))),
+        ("TOAST added, in How it works", format!("adds {} bytes", grouped(toast[2] - toast[1]))),
+        ("TOAST added, in Key numbers", format!("{} new TOAST bytes", grouped(toast[2] - toast[1]))),
+    ];
+    for (what, needle) in needles {
+        assert!(page.contains(&needle), "src/data-models.md does not quote {what} as `{needle}`");
+    }
+}
+
 pub fn check() {
     let mut sections = Vec::new();
     for section in SECTIONS {
@@ -176,6 +224,7 @@ pub fn check() {
     check_documents(&sections[0]);
     check_indexes(&sections[1]);
     check_updates(&sections[2]);
+    check_page(&sections[1], &sections[2]);
     let text = format!("{HEADER}\n{}", sections.join("\n"));
     compare_or_bless(FILE, &text).unwrap_or_else(|difference| panic!("{difference}"));
 }
