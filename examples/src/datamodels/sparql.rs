@@ -787,7 +787,13 @@ fn value(s: &Solution, n: &Node) -> Option<Term> {
 /// variable, a comparison of a string with a number), which FILTER treats as false.
 fn truth(s: &Solution, e: &Expr) -> Option<bool> {
     match e {
-        Expr::Node(_) => None,
+        // A bare term's effective boolean value (SPARQL 1.1 §17.2.2): a string is true unless
+        // empty, a number unless zero; an IRI (or an unbound variable) is an error.
+        Expr::Node(n) => match value(s, n)? {
+            Term::Str(x) => Some(!x.is_empty()),
+            Term::Int(i) => Some(i != 0),
+            Term::Iri(_) => None,
+        },
         Expr::Not(a) => truth(s, a).map(|b| !b),
         Expr::And(a, b) => match (truth(s, a), truth(s, b)) {
             (Some(false), _) | (_, Some(false)) => Some(false),
@@ -807,7 +813,12 @@ fn truth(s: &Solution, e: &Expr) -> Option<bool> {
                 (Term::Str(x), Term::Str(y)) => Some(x.cmp(y)),
                 _ => None,
             };
+            // Two literals with no common operator (a string and a number) are not comparable:
+            // RDFterm-equal (§17.4.1.7) raises an error, for = and != alike.
+            let literals_of_two_types =
+                matches!((&a, &b), (Term::Str(_), Term::Int(_)) | (Term::Int(_), Term::Str(_)));
             match *op {
+                "=" | "!=" if literals_of_two_types => None,
                 "=" => Some(a == b),
                 "!=" => Some(a != b),
                 "<" => order.map(|o| o.is_lt()),
@@ -1043,6 +1054,32 @@ mod tests {
         assert_eq!(
             q("PREFIX : <http://x/>\nSELECT * WHERE { ?s :p ?o . FILTER (?o != :c) }"),
             ["| :a | :b |"]
+        );
+    }
+
+    #[test]
+    fn filters_follow_the_standard_on_types_and_bare_values() {
+        let data = "@prefix : <http://x/> .\n:a :n \"x\" . :b :n 3 . :c :n 0 . :d :n \"\" . :e :n :z .\n";
+        let q = |query: &str| tables(&run(&format!("{data}{query}")).unwrap()).remove(0);
+        // A string and a number are not comparable: both = and != are errors, so no row passes,
+        // while a string against another string, or a term against an IRI, is just unequal.
+        assert_eq!(q("PREFIX : <http://x/>\nSELECT ?s WHERE { ?s :n ?o . FILTER (?o = 3) }"), ["| :b |"]);
+        assert_eq!(
+            q("PREFIX : <http://x/>\nSELECT ?s WHERE { ?s :n ?o . FILTER (?o != 3) } ORDER BY ?s"),
+            ["| :c |", "| :e |"]
+        );
+        assert_eq!(
+            q("PREFIX : <http://x/>\nSELECT ?s WHERE { ?s :n ?o . FILTER (?o != \"x\") } ORDER BY ?s"),
+            ["| :d |", "| :e |"]
+        );
+        // FILTER (?o) is the effective boolean value: a non-empty string or a non-zero number.
+        assert_eq!(
+            q("PREFIX : <http://x/>\nSELECT ?s WHERE { ?s :n ?o . FILTER (?o) } ORDER BY ?s"),
+            ["| :a |", "| :b |"]
+        );
+        assert_eq!(
+            q("PREFIX : <http://x/>\nSELECT ?s WHERE { ?s :n ?o . FILTER (!?o) } ORDER BY ?s"),
+            ["| :c |", "| :d |"]
         );
     }
 

@@ -167,7 +167,7 @@ fn grouped(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -196,6 +196,7 @@ fn check_page(indexes: &str, updates: &str) {
         ("documents in the index section", format!("{} documents", grouped(documents))),
         ("jsonb_path_ops size against jsonb_ops", format!("is {percent}% of its size")),
         ("jsonb_path_ops size in Key numbers", format!("{percent}% of `jsonb_ops`")),
+        ("the saving of jsonb_path_ops", format!("only {}%", 100 - percent)),
         ("ann's document size", format!("{}-byte document", grouped(byte(&before[0][2])))),
         ("big's document size", format!("{}-byte", grouped(byte(&before[1][2])))),
         ("ann's ctid before", format!("from `{}`", before[0][1])),
