@@ -87,10 +87,12 @@ chapters! {
     caching "caching-strategies.md",
     pooling "connection-pooling.md",
     datamodels "data-models.md",
+    indexes "indexes-query-plans.md",
     sql "how-this-book-works.md" (sqlite),
     sql_joins "sql-joins-normalization.md" (sqlite),
     datamodels_sql "data-models.md" (sqlite),
     acid "acid-transactions.md" (sqlite),
     orm "orm-odm.md" (sqlite),
     migrations "schema-migrations.md" (sqlite),
+    indexes_sql "indexes-query-plans.md" (sqlite),
 }

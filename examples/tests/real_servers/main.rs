@@ -5,6 +5,7 @@
 //! * `migrations`: the `ALTER TABLE` lock queue and the migrations chapter's other lock claims;
 //! * `jsonb`: the data-models chapter's documents in `jsonb` (operators, GIN, the cost of an
 //!   update inside a document);
+//! * `indexes`: the indexes chapter's plans before and after an index;
 //! * the [`Scenario`](examples::real_servers::Scenario)s of the acid, orm, isolation and locks
 //!   chapters, run by `scenarios` (statement failure, idle transactions, the lost update
 //!   through an entity, SSI at mixed levels, InnoDB's gap locks, a deadlock between two
@@ -25,6 +26,7 @@
 mod harness;
 mod hermitage;
 mod jsonb;
+mod indexes;
 mod migrations;
 mod mvcc;
 mod redis;
@@ -47,6 +49,8 @@ fn the_lock_trap_on_a_real_postgresql() {
 #[test]
 fn documents_in_jsonb_on_a_real_postgresql() {
     jsonb::check();
+fn index_plans_on_a_real_postgresql() {
+    indexes::check();
 }
 
 /// Runs an observation's scenarios; panics with the difference from the checked-in file.
