@@ -18,7 +18,7 @@ pub const EXAMPLE: Example = Example {
     id: "indexes::bloom",
     title: "A Bloom filter's false positives, measured against the formula",
     file: file!(),
-    default_input: "keys = 20000\nabsent = 200000\nbits = 2 4 6 8 10 12 16\n",
+    default_input: "keys = 10000\nabsent = 100000\nbits = 2 4 6 8 10 12 16\n",
     input_help: "`keys = N` inserted (at most 100,000), `absent = N` keys looked up that were never inserted \
                  (at most 1,000,000), `bits = 10 …` bits per key (1–32)",
     runs: Runs::Everywhere,
@@ -88,8 +88,8 @@ pub fn percent_2(rate: f64) -> String {
 
 fn run(input: &str) -> Result<String, InputError> {
     let params = Params::parse(input, &["keys", "absent", "bits"])?;
-    let keys: usize = params.number_or("keys", 1, 100_000, 20_000)?;
-    let absent: u64 = params.number_or("absent", 1, 1_000_000, 200_000)?;
+    let keys: usize = params.number_or("keys", 1, 100_000, 10_000)?;
+    let absent: u64 = params.number_or("absent", 1, 1_000_000, 100_000)?;
     let bits: Vec<u32> = match params.one("bits")? {
         Some(entry) => entry.numbers(1, 32)?,
         None => vec![10],

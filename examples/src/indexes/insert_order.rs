@@ -12,7 +12,6 @@
 //! images PostgreSQL's write-ahead log would take: the first change to a page after a
 //! checkpoint logs the whole 8 kB page (`full_page_writes`, on by default).
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::btree::{BTree, PageId, percent};
@@ -33,14 +32,14 @@ pub const EXAMPLE: Example = Example {
 };
 
 const DEFAULT_INPUT: &str = "\
-keys = 100000
+keys = 30000
 # Keys per page: 8 kB holds about 290 UUID entries (16-byte key, 8-byte tuple header, 4-byte item pointer).
 capacity = 100
 fillfactor = 90
 # An LRU buffer cache of this many pages in front of the index.
-cache = 100
+cache = 50
 # A checkpoint every so many inserts: the next change to each page logs a full-page image.
-checkpoint = 10000
+checkpoint = 3000
 # UUIDv7 keys generated within one millisecond (random order inside it).
 per_ms = 16
 orders = sequential uuidv7 uuidv4
@@ -89,37 +88,76 @@ fn key(order: Order, i: u64, per_ms: u64, rng: &mut Rng) -> u64 {
 }
 
 /// A least-recently-used cache of page ids: `touch` says whether the page was already in it.
+/// A doubly linked list through two arrays indexed by page id, most recent at the head, so each
+/// touch is O(1).
 struct Lru {
     capacity: usize,
-    stamp: u64,
-    last_use: Vec<Option<u64>>,
-    by_age: BTreeMap<u64, PageId>,
+    len: usize,
+    cached: Vec<bool>,
+    prev: Vec<usize>,
+    next: Vec<usize>,
+    head: usize,
+    tail: usize,
 }
+
+const NONE: usize = usize::MAX;
 
 impl Lru {
     fn new(capacity: usize) -> Self {
-        Lru { capacity, stamp: 0, last_use: Vec::new(), by_age: BTreeMap::new() }
+        Lru {
+            capacity,
+            len: 0,
+            cached: Vec::new(),
+            prev: Vec::new(),
+            next: Vec::new(),
+            head: NONE,
+            tail: NONE,
+        }
+    }
+
+    fn unlink(&mut self, page: PageId) {
+        let (p, n) = (self.prev[page], self.next[page]);
+        if p == NONE {
+            self.head = n
+        } else {
+            self.next[p] = n
+        }
+        if n == NONE { self.tail = p } else { self.prev[n] = p }
+    }
+
+    fn push_front(&mut self, page: PageId) {
+        self.prev[page] = NONE;
+        self.next[page] = self.head;
+        if self.head != NONE {
+            self.prev[self.head] = page;
+        }
+        self.head = page;
+        if self.tail == NONE {
+            self.tail = page;
+        }
     }
 
     fn touch(&mut self, page: PageId) -> bool {
-        if self.last_use.len() <= page {
-            self.last_use.resize(page + 1, None);
+        if self.cached.len() <= page {
+            self.cached.resize(page + 1, false);
+            self.prev.resize(page + 1, NONE);
+            self.next.resize(page + 1, NONE);
         }
-        self.stamp += 1;
-        let hit = match self.last_use[page].take() {
-            Some(old) => {
-                self.by_age.remove(&old);
-                true
-            }
-            None => false,
-        };
-        if !hit && self.by_age.len() == self.capacity {
-            let (_, evicted) = self.by_age.pop_first().expect("a full cache is not empty");
-            self.last_use[evicted] = None;
+        if self.cached[page] {
+            self.unlink(page);
+            self.push_front(page);
+            return true;
         }
-        self.by_age.insert(self.stamp, page);
-        self.last_use[page] = Some(self.stamp);
-        hit
+        if self.len == self.capacity {
+            let evicted = self.tail;
+            self.unlink(evicted);
+            self.cached[evicted] = false;
+            self.len -= 1;
+        }
+        self.push_front(page);
+        self.cached[page] = true;
+        self.len += 1;
+        false
     }
 }
 
@@ -271,11 +309,11 @@ pub fn parse(input: &str) -> Result<Setup, InputError> {
         }
     }
     Ok(Setup {
-        keys: params.number_or("keys", 1, MAX_KEYS, 100_000)?,
+        keys: params.number_or("keys", 1, MAX_KEYS, 30_000)?,
         capacity: params.number_or("capacity", 4, 500, 100)?,
         fillfactor: params.number_or("fillfactor", 50, 100, 90)?,
-        cache: params.number_or("cache", 1, 100_000, 100)?,
-        checkpoint: params.number_or("checkpoint", 1, MAX_KEYS, 10_000)?,
+        cache: params.number_or("cache", 1, 100_000, 50)?,
+        checkpoint: params.number_or("checkpoint", 1, MAX_KEYS, 3_000)?,
         per_ms: params.number_or("per_ms", 1, 1_000_000, 16)?,
         orders,
         seed: params.number_or("seed", 0, u64::MAX, 1)?,
@@ -300,16 +338,16 @@ mod tests {
         let costs = default_costs();
         let [sequential, v7, v4] = [&costs[0], &costs[1], &costs[2]];
         // Ascending keys: every split is of the rightmost leaf, which keeps 90 of its 101 keys.
-        // Split k happens at key 101 + 90 (k − 1) ≤ 100,000, so k ≤ 1,110; 1,111 leaves, the
-        // last with 100,000 − 1,110 × 90 = 100 keys: 100,000 / 111,100 = 90.0% full.
-        assert_eq!((sequential.leaf_splits, sequential.leaves), (1_110, 1_111));
-        assert_eq!(sequential.fill_per_mille, 900);
+        // Split k happens at key 101 + 90 (k − 1) ≤ 30,000, so k ≤ 333; 334 leaves, the last
+        // with 30,000 − 333 × 90 = 30 keys: 30,000 / 33,400 = 89.8% full.
+        assert_eq!((sequential.leaf_splits, sequential.leaves), (333, 334));
+        assert_eq!(sequential.fill_per_mille, 898);
         // Random keys: leaves end about ln 2 full (Yao 1978), so ~30% more pages.
         assert!((650..=730).contains(&v4.fill_per_mille), "{v4:?}");
         assert!(v4.leaves * 10 >= sequential.leaves * 12, "{v4:?} vs {sequential:?}");
         // Once the index outgrows the cache, almost every random insert reads a leaf from disk;
         // the ordered ones keep reading the same rightmost path.
-        assert!(v4.misses * 10 > 100_000 * 5, "{v4:?}");
+        assert!(v4.misses * 10 > 30_000 * 5, "{v4:?}");
         assert!(sequential.misses < 100 && v7.misses < 1_000, "{sequential:?} {v7:?}");
         // After each checkpoint a random insert dirties a page not yet imaged; ordered ones
         // image each page about once.
