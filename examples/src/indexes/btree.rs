@@ -9,10 +9,13 @@
 //! key of the new right page up into the parent as a separator, which may split the parent in
 //! turn; a split of the root makes a new root, and that is the only way the tree grows taller.
 //!
-//! Where a leaf is cut follows PostgreSQL's nbtree (`nbtsplitloc.c`): a split of the
-//! *rightmost* leaf leaves the left page `fillfactor`% full (90 by default), so keys that only
-//! ever grow (a sequence, a timestamp) fill pages almost completely; every other split goes
-//! half and half. `fillfactor = 50` gives the textbook split everywhere. Inner pages here always
+//! Where a leaf is cut follows the main rule of PostgreSQL's nbtree (`nbtsplitloc.c`, 12+): a
+//! split of the *rightmost* leaf leaves the left page `fillfactor`% full (90 by default), so keys
+//! that only ever grow (a sequence, a timestamp) fill pages almost completely; here every other
+//! split goes half and half. PostgreSQL's other splits divide the free space about evenly, except
+//! "split after new item", which cuts just after an insert that continues a locally ascending run
+//! (as in `(customer_id, created_at)`); the simulation leaves that rule out. `fillfactor = 50`
+//! gives the textbook split everywhere. Inner pages here always
 //! split in the middle (PostgreSQL leaves a rightmost inner page 70% full). There are no deletes:
 //! PostgreSQL never merges half-empty pages either, it only recycles pages that became empty.
 

@@ -14,18 +14,23 @@
 //!   out from the last level up (RocksDB's `level_compaction_dynamic_level_bytes`): the last
 //!   level (L6, as RocksDB's seven levels) may be as large as it is and each level above is a
 //!   `ratio`-th of the one below, so most data sits in the last level, once. Few runs to read
-//!   and little garbage, but each entry is rewritten about `ratio` times per level.
+//!   and little garbage, but each entry is rewritten several times per level: here about
+//!   (`ratio` + 1) / 2, since a whole level is merged into a level that fills from empty to
+//!   `ratio` times its size; in RocksDB, which merges a file at a time into the overlapping part
+//!   of the level below, about `ratio`.
 //! * **tiered** (size-tiered, Cassandra's default, RocksDB's "universal"): each level collects
 //!   runs; when it has `ratio` of them they are merged into one run of the next level. Each entry
 //!   is rewritten about once per level, but a read may have to look in `ratio` runs per level,
 //!   and old versions linger until their runs are merged.
 //!
-//! Simplifications, so the counts stay readable: a "run" is one SSTable here (real stores cut a
-//! run into files of tens of megabytes and merge them a file at a time, which changes the
-//! constants, not the shape); sizes are counted in entries, not bytes; reading a run costs one
-//! I/O (really an index block and a data block, often cached); the write-ahead log, which every
-//! write also goes to once, is left out of write amplification; the reads come after all the
-//! writes, so Bloom filters are built only for the runs that are left then.
+//! Simplifications, so the counts stay readable: a "run" is one SSTable here (real stores cut a run
+//! into files of tens of megabytes and merge them a file at a time, which keeps each compaction
+//! small and makes leveled write amplification per level about `ratio`, not the (`ratio` + 1) / 2
+//! of whole-level merges here; the largest compaction's size is an artefact of this simplification,
+//! so the output does not read free space from it); sizes are counted in entries, not bytes;
+//! reading a run costs one I/O (really an index block and a data block, often cached); the
+//! write-ahead log, which every write also goes to once, is left out of write amplification; the reads
+//! come after all the writes, so Bloom filters are built only for the runs that are left then.
 
 use std::fmt::Write as _;
 
@@ -194,7 +199,7 @@ pub struct Store {
     /// Entries written to SSTables: by flushes and by compactions.
     pub flushed: u64,
     pub compacted: u64,
-    /// The largest compaction's output, which needs that much free space while it runs.
+    /// The largest compaction's output (whole-level merges make it larger than a real store's).
     pub largest_compaction: u64,
     pub events: Vec<Event>,
 }
@@ -494,8 +499,8 @@ pub fn report(config: &Config, outcomes: &[Outcome]) -> String {
         let s = &o.store;
         let _ = writeln!(
             out,
-            "{}: {} flushes wrote {} entries, {} compactions {}; the largest compaction wrote {} entries ({}× the live data),\n  \
-             so it needed that much free space while it ran. At the end: {}; memtable {} entries.",
+            "{}: {} flushes wrote {} entries, {} compactions {}; the largest compaction wrote {} entries ({}× the live data).\n  \
+             At the end: {}; memtable {} entries.",
             s.policy.name(),
             s.flushes,
             s.flushed,

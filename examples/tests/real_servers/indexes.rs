@@ -12,8 +12,8 @@
 use std::fmt::Write as _;
 
 use examples::indexes::plans::{
-    CASES, COLUMN_ORDER, COLUMN_ORDER_MEASURED, Case, PARTIAL, PARTIAL_SIZE, REFRESH, SESSION, page_class,
-    ratio_class, setup_statements,
+    CASES, COLUMN_ORDER, COLUMN_ORDER_MEASURED, Case, LOOKUP, PARTIAL, PARTIAL_SIZE, REFRESH, SESSION,
+    page_class, ratio_class, setup_statements,
 };
 use examples::real_servers::Server;
 
@@ -33,6 +33,52 @@ fn buffers(conn: &mut Conn, query: &str) -> u64 {
     let value: serde_json::Value = serde_json::from_str(&json[0]).expect("EXPLAIN's JSON");
     let root = &value[0]["Plan"];
     ["Shared Hit Blocks", "Shared Read Blocks"].iter().map(|k| root[k].as_u64().expect(k)).sum()
+}
+
+/// `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON)` of `query`: the root plan node.
+fn analyzed(conn: &mut Conn, query: &str) -> serde_json::Value {
+    let json = conn.must(&format!("EXPLAIN (ANALYZE, BUFFERS, TIMING OFF, FORMAT JSON) {query}"));
+    let value: serde_json::Value = serde_json::from_str(&json[0]).expect("EXPLAIN's JSON");
+    value[0]["Plan"].clone()
+}
+
+/// Shared buffers (hit + read) of one plan node, its children's included.
+fn node_buffers(node: &serde_json::Value) -> u64 {
+    ["Shared Hit Blocks", "Shared Read Blocks"].iter().map(|k| node[k].as_u64().expect(k)).sum()
+}
+
+/// `EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, TIMING OFF)` of `query` as text, with what varies
+/// between runs taken out: the split of each `Buffers:` count between `hit` and `read` becomes
+/// their sum, and the planning and execution lines (times, catalog pages) are dropped.
+fn analyzed_text(conn: &mut Conn, query: &str) -> Vec<String> {
+    let lines = conn.must(&format!("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, TIMING OFF) {query}"));
+    let mut out = Vec::new();
+    for line in lines {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with("Planning") || trimmed.starts_with("Execution Time") {
+            break;
+        }
+        if let Some(counts) = trimmed.strip_prefix("Buffers: shared ") {
+            let total: u64 = counts
+                .split_whitespace()
+                .filter_map(|c| c.split_once('=').and_then(|(_, n)| n.parse::<u64>().ok()))
+                .sum();
+            let indent = &line[..line.len() - trimmed.len()];
+            out.push(format!("{indent}Buffers: shared {total} (hit + read)"));
+        } else {
+            out.push(line);
+        }
+    }
+    out
+}
+
+/// A correlation from `pg_stats` as a class.
+fn correlation_class(value: f64) -> &'static str {
+    match value.abs() {
+        v if v >= 0.8 => "0.8 or more in absolute value (index order follows the table's)",
+        v if v < 0.1 => "below 0.1 in absolute value (no relation to the table's order)",
+        _ => "between 0.1 and 0.8",
+    }
 }
 
 fn relpages(conn: &mut Conn, index: &str) -> u64 {
@@ -152,14 +198,53 @@ pub fn check() {
     conn.must(PARTIAL_SIZE[1]);
     refresh(&mut conn);
     let (partial, full) = (relpages(&mut conn, PARTIAL_SIZE[0]), relpages(&mut conn, "orders_created"));
-    let measured = vec![
+    // EXPLAIN (ANALYZE, BUFFERS) of case 1's lookup, without the index and with it.
+    let lookup_query = LOOKUP.queries[0];
+    drop_indexes(&mut conn);
+    refresh(&mut conn);
+    let seq = analyzed(&mut conn, lookup_query);
+    let seq_cost = seq["Total Cost"].as_f64().expect("a cost");
+    let seq_buffers = node_buffers(&seq);
+    conn.must(LOOKUP.change[0]);
+    refresh(&mut conn);
+    let bitmap_text = analyzed_text(&mut conn, lookup_query);
+    let bitmap = analyzed(&mut conn, lookup_query);
+    let heap_blocks = bitmap["Exact Heap Blocks"].as_u64().expect("exact heap blocks");
+    let lossy_blocks = bitmap["Lossy Heap Blocks"].as_u64().expect("lossy heap blocks");
+    let index_buffers = node_buffers(&bitmap["Plans"][0]);
+    let heap_buffers = node_buffers(&bitmap) - index_buffers;
+    // Case 5's two index scans differ by the correlation the planner reads in pg_stats.
+    let correlation = |conn: &mut Conn, column: &str| -> f64 {
+        conn.must(&format!(
+            "SELECT correlation FROM pg_stats WHERE schemaname = current_schema() \
+             AND tablename = 'orders' AND attname = '{column}'"
+        ))[0]
+            .parse()
+            .expect("a correlation")
+    };
+    let (status_corr, customer_corr) =
+        (correlation(&mut conn, "status"), correlation(&mut conn, "customer_id"));
+
+    let mut measured = vec![
         format!("{COLUMN_ORDER_MEASURED}"),
         format!("  with (created_at, customer_id): pages touched: {}", page_class(wrong_order)),
         format!("  with (customer_id, created_at): pages touched: {}", page_class(right_order)),
         format!("  the wrong order touches {} as many pages", ratio_class(wrong_order, right_order)),
         "Index sizes: orders_pending (partial) against orders_created (every row)".to_string(),
         format!("  the full index has {} the pages of the partial one", ratio_class(full, partial)),
+        format!("\nEXPLAIN (ANALYZE, BUFFERS) {lookup_query}"),
+        format!("  without an index: Seq Scan, total cost {seq_cost:.2}, {seq_buffers} buffers (hit + read)"),
+        "  with orders_customer (COSTS OFF, TIMING OFF; hit and read summed):".to_string(),
     ];
+    measured.extend(bitmap_text.iter().map(|l| format!("    {l}")));
+    measured.extend([
+        format!(
+            "  heap blocks: exact {heap_blocks}, lossy {lossy_blocks}; buffers: index {index_buffers}, heap {heap_buffers}"
+        ),
+        "\npg_stats correlation (physical order against the column's order)".to_string(),
+        format!("  status: {}", correlation_class(status_corr)),
+        format!("  customer_id: {}", correlation_class(customer_corr)),
+    ]);
 
     let rendered = render(&planned, &measured);
     if let Err(difference) = compare_or_bless(FILE, &rendered) {
@@ -212,4 +297,17 @@ pub fn check() {
     assert_eq!(top(&hash_gin.after[2]), "Seq Scan on orders", "{rendered}");
     assert!(joined(&hash_gin.after[3]).contains("Bitmap Index Scan on docs_tags"), "{rendered}");
     assert_eq!(top(&hash_gin.after[4]), "Seq Scan on docs", "{rendered}");
+    // The annotated EXPLAIN (ANALYZE, BUFFERS): a sequential scan costs 2,470 pages × 1.0 +
+    // 200,000 rows × 0.0125 = 4,970 and touches every page; the bitmap scan reads 2 index pages
+    // (root and one leaf) and 100 heap pages, one per row, and its bitmap stays exact.
+    assert_eq!(seq["Node Type"], "Seq Scan", "{rendered}");
+    assert!((seq_cost - 4970.0).abs() < 0.005, "{seq_cost}");
+    assert_eq!(seq_buffers, 2470, "{rendered}");
+    assert_eq!(bitmap["Node Type"], "Bitmap Heap Scan", "{rendered}");
+    assert_eq!((heap_blocks, lossy_blocks), (100, 0), "{rendered}");
+    assert_eq!((index_buffers, heap_buffers), (2, 100), "{rendered}");
+    // Case 5: 'pending' (1%) is a plain Index Scan while case 1's 100 rows take a bitmap, because
+    // status is correlated with the table's order and customer_id is not.
+    assert!(status_corr.abs() >= 0.8, "{status_corr}");
+    assert!(customer_corr.abs() < 0.1, "{customer_corr}");
 }
