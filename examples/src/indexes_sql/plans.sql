@@ -27,7 +27,8 @@ EXPLAIN QUERY PLAN SELECT id FROM orders WHERE lower(status) = 'pending';
 CREATE INDEX by_lower_status ON orders (lower(status));
 EXPLAIN QUERY PLAN SELECT id FROM orders WHERE lower(status) = 'pending';
 
--- ORDER BY ... LIMIT with no index on the sort column: every row goes through a temporary B-tree.
+-- ORDER BY ... LIMIT with no index that starts with the sort column: SQLite reads by_customer_created
+-- whole (it holds created_at) and every row goes through a temporary B-tree.
 EXPLAIN QUERY PLAN SELECT id FROM orders ORDER BY created_at DESC LIMIT 5;
 -- With one, SQLite walks the index backwards and stops after 5 entries: no sort.
 CREATE INDEX by_created ON orders (created_at);
