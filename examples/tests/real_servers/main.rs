@@ -25,12 +25,12 @@
 
 mod harness;
 mod hermitage;
-mod jsonb;
 mod indexes;
+mod jsonb;
 mod migrations;
 mod mvcc;
-mod redis;
 mod pooling;
+mod redis;
 mod scenarios;
 
 use examples::real_servers::Server;
@@ -49,6 +49,9 @@ fn the_lock_trap_on_a_real_postgresql() {
 #[test]
 fn documents_in_jsonb_on_a_real_postgresql() {
     jsonb::check();
+}
+
+#[test]
 fn index_plans_on_a_real_postgresql() {
     indexes::check();
 }
