@@ -24,6 +24,19 @@ pub mod rng;
 pub use figure::Figure;
 pub use registry::{CANNOT_RUN_HERE, Example, InputError, REVEAL_MARKER, Runs};
 
+/// `n` with its digits grouped in threes, as the pages write numbers: `80086` → `80,086`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// The one list of chapters: `module "page.md"` declares the examples module
 /// `examples/src/<module>/` (which ends with its `EXAMPLES`) and the page under `src/` that
 /// teaches them. Its browser-capable examples get a WebAssembly module of their own, named

@@ -18,6 +18,7 @@ use super::btree::{BTree, PageId, percent};
 use crate::input::Params;
 use crate::registry::{Example, InputError, Run, Runs};
 use crate::rng::Rng;
+use crate::thousands;
 
 pub const EXAMPLE: Example = Example {
     id: "indexes::insert_order",
@@ -219,18 +220,6 @@ pub fn measure(setup: &Setup, order: Order) -> Cost {
 fn per_thousand(n: u64, inserts: u64) -> String {
     let tenths = (n * 10_000 + inserts / 2) / inserts;
     format!("{}.{}", tenths / 10, tenths % 10)
-}
-
-fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 pub fn report(setup: &Setup) -> String {

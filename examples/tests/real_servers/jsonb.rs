@@ -162,19 +162,6 @@ fn check_updates(text: &str) {
     assert!(toast[2] >= toast[1] + big_bytes, "the document was not written again:\n{text}");
 }
 
-/// `80086` as the page writes it: `80,086`.
-fn grouped(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 /// Every figure the page quotes from the recorded transcript, taken from this run's transcript:
 /// a blessed file from another server version that changes one of them fails here, until the
 /// page says the new figure.
@@ -193,18 +180,24 @@ fn check_page(indexes: &str, updates: &str) {
     let byte = |cell: &str| -> u64 { cell.parse().expect("a size") };
     let toast: Vec<u64> = (0..3).map(|i| number(updates, "SELECT toast_bytes()", i)).collect();
     let needles = [
-        ("documents in the index section", format!("{} documents", grouped(documents))),
+        ("documents in the index section", format!("{} documents", examples::thousands(documents))),
         ("jsonb_path_ops size against jsonb_ops", format!("is {percent}% of its size")),
         ("jsonb_path_ops size in Key numbers", format!("{percent}% of `jsonb_ops`")),
         ("the saving of jsonb_path_ops", format!("only {}%", 100 - percent)),
-        ("ann's document size", format!("{}-byte document", grouped(byte(&before[0][2])))),
-        ("big's document size", format!("{}-byte", grouped(byte(&before[1][2])))),
+        ("ann's document size", format!("{}-byte document", examples::thousands(byte(&before[0][2])))),
+        ("big's document size", format!("{}-byte", examples::thousands(byte(&before[1][2])))),
         ("ann's ctid before", format!("from `{}`", before[0][1])),
         ("ann's ctid after", format!("to `{}`", after_ann[0][1])),
-        ("TOAST before and after the likes update", format!("{} bytes", grouped(toast[1]))),
-        ("TOAST added by the document update", format!("added {} bytes", grouped(toast[2] - toast[1]))),
-        ("TOAST added, in How it works", format!("adds {} bytes", grouped(toast[2] - toast[1]))),
-        ("TOAST added, in Key numbers", format!("{} new TOAST bytes", grouped(toast[2] - toast[1]))),
+        ("TOAST before and after the likes update", format!("{} bytes", examples::thousands(toast[1]))),
+        (
+            "TOAST added by the document update",
+            format!("added {} bytes", examples::thousands(toast[2] - toast[1])),
+        ),
+        ("TOAST added, in How it works", format!("adds {} bytes", examples::thousands(toast[2] - toast[1]))),
+        (
+            "TOAST added, in Key numbers",
+            format!("{} new TOAST bytes", examples::thousands(toast[2] - toast[1])),
+        ),
     ];
     for (what, needle) in needles {
         assert!(page.contains(&needle), "src/data-models.md does not quote {what} as `{needle}`");
