@@ -24,6 +24,11 @@ pub mod rng;
 pub use figure::Figure;
 pub use registry::{CANNOT_RUN_HERE, Example, InputError, REVEAL_MARKER, Runs};
 
+/// "yes" or "no", as the examples print a check.
+pub fn yes(flag: bool) -> &'static str {
+    if flag { "yes" } else { "no" }
+}
+
 /// `n` with its digits grouped in threes, as the pages write numbers: `80086` → `80,086`.
 pub fn thousands(n: u64) -> String {
     let digits = n.to_string();

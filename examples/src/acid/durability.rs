@@ -21,6 +21,7 @@ use rusqlite::Connection;
 use crate::input::Params;
 use crate::programs::sibling_program;
 use crate::registry::{Example, InputError, Run, Runs};
+use crate::yes;
 
 pub const EXAMPLE: Example = Example {
     id: "acid::durability",
@@ -199,10 +200,6 @@ fn side_file(database: &Path, suffix: &str) -> PathBuf {
 /// The file's bytes, or nothing if it does not exist.
 fn read(path: &Path) -> Vec<u8> {
     fs::read(path).unwrap_or_default()
-}
-
-fn yes(flag: bool) -> &'static str {
-    if flag { "yes" } else { "no" }
 }
 
 /// The child's next line on stdout; if it ended instead, how it ended.

@@ -20,11 +20,11 @@
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
-use super::yes;
 use crate::figure::{Figure, Lane, Span, SpanKind, Step};
 use crate::input::Params;
 use crate::registry::{Drawn, Example, InputError, REVEAL_MARKER, Run, Runs};
 use crate::rng::Rng;
+use crate::yes;
 
 pub const EXAMPLE: Example = Example {
     id: "files::crash",

@@ -8,10 +8,10 @@ use std::os::fd::AsRawFd;
 use std::process::{Command, ExitCode, Stdio};
 
 use super::TempDir;
-use super::yes;
 use crate::input::no_input;
 use crate::programs::sibling_program;
 use crate::registry::{Example, InputError, Run, Runs};
+use crate::yes;
 
 pub const EXAMPLE: Example = Example {
     id: "files::descriptors",

@@ -7,9 +7,9 @@ use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::{MetadataExt, symlink};
 
 use super::TempDir;
-use super::yes;
 use crate::input::no_input;
 use crate::registry::{Example, InputError, Run, Runs};
+use crate::yes;
 
 pub const EXAMPLE: Example = Example {
     id: "files::links",

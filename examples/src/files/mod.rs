@@ -22,11 +22,6 @@ pub mod links;
 #[cfg(not(target_family = "wasm"))]
 pub mod syscalls;
 
-/// "yes" or "no", as the examples print a check.
-pub fn yes(flag: bool) -> &'static str {
-    if flag { "yes" } else { "no" }
-}
-
 /// A directory of its own under the system's temporary directory, removed on drop.
 #[cfg(not(target_family = "wasm"))]
 pub struct TempDir(std::path::PathBuf);

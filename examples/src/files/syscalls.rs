@@ -8,9 +8,9 @@ use std::os::fd::AsRawFd;
 use std::os::unix::fs::FileExt;
 
 use super::TempDir;
-use super::yes;
 use crate::input::Params;
 use crate::registry::{Example, InputError, Run, Runs};
+use crate::yes;
 
 pub const EXAMPLE: Example = Example {
     id: "files::write_syscalls",
@@ -85,7 +85,6 @@ pub fn syscall_cost() -> String {
     });
     // Only facts with a wide margin on any current x86-64 or Arm machine: a vDSO call is about
     // 20 ns, a trivial system call 40 ns (bare metal, no KPTI) to a few hundred.
-    let yes = |flag: bool| if flag { "yes" } else { "no" };
     format!(
         "clock_gettime (vDSO, no kernel entry) under 100 ns per call: {}\n\
          getppid (a real system call) under 5 µs per call:           {}\n\
