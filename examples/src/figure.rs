@@ -121,6 +121,23 @@ pub fn time_text(at: f64, unit: &str) -> String {
     }
 }
 
+impl Mark {
+    /// A mark for every span of `lanes` that starts at `at`: what a step at that time highlights.
+    pub fn spans_starting_at(lanes: &[Lane], at: f64) -> Vec<Mark> {
+        lanes
+            .iter()
+            .enumerate()
+            .flat_map(|(lane, l)| {
+                l.spans
+                    .iter()
+                    .enumerate()
+                    .filter(move |(_, s)| s.start == at)
+                    .map(move |(span, _)| Mark::Span { lane, span })
+            })
+            .collect()
+    }
+}
+
 impl Step {
     /// One step per moment at which spans start, in time order, marking the spans that start
     /// then: `t=5 ticks: core 0: web; web I/O: reading`.

@@ -562,17 +562,7 @@ fn draw(sim: &Sim) -> Figure {
                     );
                 }
             }
-            let marks = lanes
-                .iter()
-                .enumerate()
-                .flat_map(|(l, lane)| {
-                    lane.spans
-                        .iter()
-                        .enumerate()
-                        .filter(move |(_, span)| span.start == i as f64)
-                        .map(move |(k, _)| Mark::Span { lane: l, span: k })
-                })
-                .collect();
+            let marks = Mark::spans_starting_at(&lanes, i as f64);
             Step { at: i as f64, text, marks }
         })
         .collect();

@@ -526,17 +526,7 @@ fn draw(sim: &Sim) -> Figure {
             }
             Item::Show { .. } => "the heap, as printed in the text".to_string(),
         };
-        let marks = lanes
-            .iter()
-            .enumerate()
-            .flat_map(|(l, lane)| {
-                lane.spans
-                    .iter()
-                    .enumerate()
-                    .filter(move |(_, span)| span.start == p as f64)
-                    .map(move |(s, _)| Mark::Span { lane: l, span: s })
-            })
-            .collect();
+        let marks = Mark::spans_starting_at(&lanes, p as f64);
         steps.push(Step { at: p as f64, text, marks });
     }
     let _ = n;
