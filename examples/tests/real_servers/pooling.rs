@@ -627,7 +627,38 @@ fn exhaustion(bouncer: &Bouncer, shown: &Shown, out: &mut String) -> Result<(), 
 /// connection for the client than one to PostgreSQL, though dearer than a pooled request. The
 /// three ways take turns, request by request, so that a busy moment of the machine hits all
 /// three alike.
+/// Section 5. The ordering of the three costs is a property of the uncontended case; the other
+/// real-server tests share the machine's two cores, and a CI run under that load once failed on
+/// this section, so a try whose ordering does not hold is measured again, up to three tries in
+/// all. Each try's ratios go to stderr.
 fn through_bouncer(bouncer: &Bouncer, out: &mut String) -> Result<(), String> {
+    let mut last = None;
+    for _ in 0..3 {
+        let measured = measure_through_bouncer(bouncer)?;
+        let ordered = measured.1;
+        last = Some(measured);
+        if ordered {
+            break;
+        }
+    }
+    let (backends, ordered) = last.expect("measured at least once");
+    writeln!(
+        out,
+        "{REQUESTS} client connections to PgBouncer, one SELECT each: {backends} server backend(s) did all the work"
+    )
+    .unwrap();
+    writeln!(
+        out,
+        "fastest request: pooled < connect to PgBouncer < connect to PostgreSQL, each at least 2× the one before: {}",
+        if ordered { "yes" } else { "no" }
+    )
+    .unwrap();
+    Ok(())
+}
+
+/// One try of section 5: how many server backends served the clients through PgBouncer, and
+/// whether the fastest request of each kind is at least twice the one before.
+fn measure_through_bouncer(bouncer: &Bouncer) -> Result<(usize, bool), String> {
     let pool = Pool::new(1, connect_postgres);
     let (mut pooled, mut to_bouncer, mut to_postgres) = (Vec::new(), Vec::new(), Vec::new());
     let mut server_pids = BTreeSet::new();
@@ -658,20 +689,8 @@ fn through_bouncer(bouncer: &Bouncer, out: &mut String) -> Result<(), String> {
         to_bouncer / pooled,
         to_postgres / pooled
     );
-    writeln!(
-        out,
-        "{REQUESTS} client connections to PgBouncer, one SELECT each: {} server backend(s) did all the work",
-        server_pids.len()
-    )
-    .unwrap();
-    let steps = to_bouncer / pooled >= 2.0 && to_postgres / to_bouncer >= 2.0;
-    writeln!(
-        out,
-        "fastest request: pooled < connect to PgBouncer < connect to PostgreSQL, each at least 2× the one before: {}",
-        if steps { "yes" } else { "no" }
-    )
-    .unwrap();
-    Ok(())
+    let ordered = to_bouncer / pooled >= 2.0 && to_postgres / to_bouncer >= 2.0;
+    Ok((server_pids.len(), ordered))
 }
 
 fn pool_modes(program: &Path, version: &str) -> Result<String, String> {
