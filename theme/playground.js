@@ -4,7 +4,8 @@
 // * under each runnable example (`div.bf-run`, written by the mdbook-examples preprocessor) it
 //   shows Run, an input editor (Reset, Ctrl+Enter) and the result next to the verified output;
 // * on the playground page (`#bf-playground-data`, from `{{#runnable-examples}}`) it builds the
-//   editor for the example named in the URL hash (`#example=<id>&input=<text>&step=<k>`);
+//   editor for the example named in the URL hash (`#example=<id>&input=<text>&step=<k>`), with
+//   that example's input and verified output fetched from its module's data file;
 // * a simulation's figure is drawn as SVG with a step control that replays its run.
 // The WebAssembly module runs in a worker (src/assets/playground-worker.js), started on the first
 // Run or when the playground page opens, so pages without a Run never fetch it and a runaway run
@@ -649,30 +650,65 @@
             return hashFor(current.id, editor.textarea.value, current.default_input, step);
         }
 
-        function load(id, input, { focus, step: fromAddress = null } = {}) {
+        // Each module's examples' inputs and verified outputs, fetched when the reader first opens
+        // one of them (generated/playground-data/<module>.json): the page carries only the index.
+        const moduleData = new Map();
+        function dataFor(module) {
+            if (!moduleData.has(module)) {
+                const request = fetch(`${ROOT}generated/playground-data/${encodeURIComponent(module)}.json`).then((response) => {
+                    if (!response.ok) throw new Error(`${response.status} ${response.statusText}`.trim());
+                    return response.json();
+                });
+                request.catch(() => moduleData.delete(module)); // the next load asks again
+                moduleData.set(module, request);
+            }
+            return moduleData.get(module);
+        }
+
+        let loads = 0;
+        async function load(id, input, { focus, step: fromAddress = null } = {}) {
+            const thisLoad = ++loads;
             step = null;
             stepToRestore = fromAddress;
-            current = examples.find((example) => example.id === id) ?? null;
+            current = null;
+            const entry = examples.find((example) => example.id === id) ?? null;
             for (const link of container.querySelectorAll(".bf-pg-link")) {
                 if (link.dataset.exampleId === id) link.setAttribute("aria-current", "true");
                 else link.removeAttribute("aria-current");
             }
-            if (!current) {
-                heading.textContent = "Unknown example";
-                chapterLine.textContent = "";
+            runButton.disabled = true;
+            const fail = (error) => {
                 editorSlot.replaceChildren();
                 editor = null;
-                runButton.disabled = true;
-                result.show({ ok: false, error: `There is no runnable example \`${id}\`. Pick one from the list below.` }, {});
+                result.show({ ok: false, error }, {});
+            };
+            if (!entry) {
+                heading.textContent = "Unknown example";
+                chapterLine.textContent = "";
+                fail(`There is no runnable example \`${id}\`. Pick one from the list below.`);
                 return;
             }
-            heading.textContent = current.title;
+            heading.textContent = entry.title;
             chapterLine.replaceChildren();
-            if (current.chapter_href) {
-                chapterLine.append("From the chapter ", el("a", { href: ROOT + current.chapter_href, text: current.chapter }), ` (example ${current.id}).`);
+            if (entry.chapter_href) {
+                chapterLine.append("From the chapter ", el("a", { href: ROOT + entry.chapter_href, text: entry.chapter }), ` (example ${entry.id}).`);
             } else {
-                chapterLine.append(`Example ${current.id}.`);
+                chapterLine.append(`Example ${entry.id}.`);
             }
+            if (focus) heading.focus();
+            let details;
+            try {
+                details = (await dataFor(entry.module))[entry.id];
+            } catch (error) {
+                if (thisLoad === loads) fail(`Could not load the example's input and verified output: ${error.message}`);
+                return;
+            }
+            if (thisLoad !== loads) return; // the reader opened another example meanwhile
+            if (!details) {
+                fail(`The playground's data for \`${entry.module}\` has no \`${entry.id}\`: the site was built from mismatched files.`);
+                return;
+            }
+            current = { ...entry, ...details };
             const onInput = () => {
                 step = null;
                 permalink.setAttribute("href", currentHash());
@@ -682,7 +718,6 @@
             editorSlot.replaceChildren(editor.root);
             permalink.setAttribute("href", currentHash());
             runButton.disabled = false;
-            if (focus) heading.focus();
             go();
         }
 

@@ -71,11 +71,12 @@ export function launchChromium() {
 
 /**
  * Opens `url` in a fresh context and records every request and every uncaught page error;
- * `theme` opens it in that mdBook theme (`light`, `rust`, `coal`, `navy`, `ayu`).
+ * `theme` opens it in that mdBook theme (`light`, `rust`, `coal`, `navy`, `ayu`);
+ * `serviceWorkers: 'block'` keeps the site's worker out (it answers from its cache, where no route sees a request).
  * Returns { page, requests, errors, context }.
  */
-export async function openRecorded(browser, url, { javaScript = true, theme } = {}) {
-    const context = await browser.newContext({ javaScriptEnabled: javaScript });
+export async function openRecorded(browser, url, { javaScript = true, theme, serviceWorkers = 'allow' } = {}) {
+    const context = await browser.newContext({ javaScriptEnabled: javaScript, serviceWorkers });
     if (theme !== undefined) {
         // What mdBook's theme picker stores; the page reads it before its first paint.
         await context.addInitScript((name) => localStorage.setItem('mdbook-theme', name), theme);

@@ -253,10 +253,11 @@ test('run verdicts, errors and quiz feedback are readable in all five themes', a
 });
 
 test('the playground\'s mismatch and error states are readable in all five themes', async () => {
-    const { page, context } = await openRecorded(env.browser, `${env.server.origin}/playground.html`);
+    // No service worker: it would answer the data file from its cache, where no route sees it.
+    const { page, context } = await openRecorded(env.browser, `${env.server.origin}/playground.html`, { serviceWorkers: 'block' });
     try {
         // A verified output that no run can match, as if the browser and cargo test disagreed.
-        await page.route('**/playground.html', async (route) => {
+        await page.route('**/generated/playground-data/*.json', async (route) => {
             const response = await route.fetch();
             const body = (await response.text()).replaceAll('"verified":"', '"verified":"(tampered) ');
             await route.fulfill({ response, body });
@@ -265,7 +266,7 @@ test('the playground\'s mismatch and error states are readable in all five theme
         await page.waitForSelector('.bf-pg-main .bf-status.bf-mismatch', { timeout: 15000 });
         let failures = await everyTheme(page, 'playground.html, a mismatch');
         assert.deepEqual(failures, [], failures.join('\n'));
-        await page.unroute('**/playground.html');
+        await page.unroute('**/generated/playground-data/*.json');
         await page.goto(`${env.server.origin}/playground.html#example=no::such`, { waitUntil: 'networkidle' });
         await page.waitForSelector('.bf-pg-main .bf-status.bf-error');
         failures = await everyTheme(page, 'playground.html, an error');

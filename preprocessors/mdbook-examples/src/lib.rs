@@ -125,6 +125,8 @@ pub struct Session {
     warnings: std::sync::Mutex<Vec<Diagnostic>>,
     /// Which chapter shows which example, for `{{#runnable-examples}}`; set by `process_book`.
     usages: OnceLock<Vec<Usage>>,
+    /// Whether a page has `{{#runnable-examples}}`, so the playground's data files are written.
+    playground_used: std::sync::atomic::AtomicBool,
     /// Every `{{#quiz …}}` of the book in order, for `{{#quiz-review}}`; set by `process_book`.
     quizzes: OnceLock<Vec<QuizUsage>>,
     /// Quiz files read so far, by path relative to `src/`.
@@ -151,6 +153,7 @@ impl Session {
             diagrams,
             warnings: std::sync::Mutex::default(),
             usages: OnceLock::new(),
+            playground_used: std::sync::atomic::AtomicBool::new(false),
             quizzes: OnceLock::new(),
             quiz_files: std::sync::Mutex::default(),
             cheat_sheets: OnceLock::new(),
@@ -243,6 +246,10 @@ impl Session {
         if self.html {
             self.write_anki_tsv().map_err(|message| {
                 Diagnostics(vec![Diagnostic::whole_file("src/generated/quizzes.tsv", Problem::new(message))])
+            })?;
+            self.write_playground_data().map_err(|message| {
+                let file = format!("src/{}/", directives::runnable_index::PLAYGROUND_DATA_DIR);
+                Diagnostics(vec![Diagnostic::whole_file(&file, Problem::new(message))])
             })?;
         }
         let mut processed = processed.into_iter();

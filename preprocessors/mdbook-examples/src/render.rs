@@ -304,8 +304,8 @@ pub struct IndexGroup<'a> {
     pub chapter: Option<&'a str>,
     /// Link to the chapter's page, relative to the site root.
     pub href: Option<&'a str>,
-    /// Each runnable example with its verified output, if it has one.
-    pub examples: Vec<(&'a Entry, Option<&'a str>)>,
+    /// Each runnable example (its input and verified output are in the module's data file).
+    pub examples: Vec<&'a Entry>,
 }
 
 /// The playground page's index (`{{#runnable-examples}}`): links grouped by chapter, plus the
@@ -329,7 +329,7 @@ pub fn runnable_index(groups: &[IndexGroup], root: &str) -> String {
             None => html.push_str(&escape(chapter)),
         }
         html.push_str("</h3><ul>");
-        for (entry, verified) in &group.examples {
+        for entry in &group.examples {
             html.push_str(&format!(
                 "<li><a class=\"bf-pg-link\" href=\"#example={id}\" data-example-id=\"{id}\">{title}</a></li>",
                 id = escape(&entry.id),
@@ -340,10 +340,7 @@ pub fn runnable_index(groups: &[IndexGroup], root: &str) -> String {
                 "title": entry.title,
                 "chapter": chapter,
                 "chapter_href": group.href,
-                "default_input": entry.default_input,
-                "input_help": entry.input_help,
                 "module": entry.module,
-                "verified": verified,
             }));
         }
         html.push_str("</ul></section>");

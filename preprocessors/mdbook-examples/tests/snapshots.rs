@@ -112,7 +112,15 @@ fn runnable_index_groups_by_chapter() {
     let data: serde_json::Value = serde_json::from_str(json).unwrap();
     assert_eq!(data[0]["id"], "demo::hello");
     assert_eq!(data[0]["chapter_href"], "part/greetings.html");
-    assert!(data[0]["verified"].as_str().unwrap().starts_with("Hello"));
+    assert_eq!(data[0]["module"], "demo");
+    // Inputs and verified outputs are not in the page: they are in the module's data file.
+    assert!(data[0].get("verified").is_none() && data[0].get("default_input").is_none());
+    let files = session.playground_data().unwrap();
+    assert_eq!(files.keys().collect::<Vec<_>>(), ["demo"]);
+    let demo: serde_json::Value = serde_json::from_str(&files["demo"]).unwrap();
+    assert!(demo["demo::hello"]["verified"].as_str().unwrap().starts_with("Hello"));
+    assert!(demo["demo::hello"]["default_input"].is_string());
+    assert!(demo.get("demo::server").is_none(), "a native-only example has no playground data");
 }
 
 const CHAPTER: &str = include_str!("snapshots/chapter.md");
