@@ -99,6 +99,7 @@ chapters! {
     cdn "cdns-edge.md",
     isolation "isolation-levels.md",
     sharding "sharding-replicas.md",
+    reliability "reliability-scalability.md",
     locks "locks-deadlock.md",
     mvcc "locking-mvcc.md",
     files "syscalls-file-systems.md",
