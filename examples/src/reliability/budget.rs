@@ -428,6 +428,16 @@ mod tests {
         assert!(!o.firing[3].is_empty());
     }
 
+    /// The page's "things to try": the default incidents overspend a 99.99% budget, and one
+    /// 45-minute outage spends all of a 99.9% one.
+    #[test]
+    fn the_things_to_try_hold() {
+        let strict = run(&EXAMPLE.default_input.replace("slo = 99.9", "slo = 99.99")).unwrap();
+        assert!(strict.text.contains("the SLO is missed"), "{}", strict.text);
+        let outage = run("incident = 1d00h 45m 100%\n").unwrap();
+        assert!(outage.text.contains("the SLO is missed"), "{}", outage.text);
+    }
+
     #[test]
     fn default_and_predict_runs_draw_and_errors_name_lines() {
         run(EXAMPLE.default_input).unwrap().figure.validate().unwrap();
