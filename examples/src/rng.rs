@@ -71,6 +71,24 @@ pub fn ln(x: f64) -> f64 {
     2.0 * sum + e as f64 * std::f64::consts::LN_2
 }
 
+/// e^y from `+ - * /` only, for the reason [`ln`] gives: range reduction by ln 2 (y = k·ln 2 + r,
+/// |r| ≤ ½ ln 2), a Taylor series for e^r, then k doublings or halvings.
+pub fn exp(y: f64) -> f64 {
+    let k = (y / std::f64::consts::LN_2).round();
+    let r = y - k * std::f64::consts::LN_2;
+    let (mut term, mut sum) = (1.0, 1.0);
+    for n in 1..25 {
+        term *= r / f64::from(n);
+        sum += term;
+    }
+    let k = k.clamp(-1000.0, 1000.0) as i32;
+    let mut scale = 1.0;
+    for _ in 0..k.unsigned_abs() {
+        scale = if k > 0 { scale * 2.0 } else { scale / 2.0 };
+    }
+    sum * scale
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,9 +118,12 @@ mod tests {
     }
 
     #[test]
-    fn portable_ln_matches_the_library_and_exponentials_have_their_mean() {
+    fn portable_ln_and_exp_match_the_library_and_exponentials_have_their_mean() {
         for x in [1e-300, 0.001, 0.5, 1.0, 1.5, 2.0, 10.0, 12345.678, 1e300] {
             assert!((ln(x) - x.ln()).abs() <= 1e-14 * x.ln().abs().max(1.0), "ln {x}");
+        }
+        for y in [-30.0, -20.0, -3.3, -0.5, 0.0, 0.7, 4.2, 30.0] {
+            assert!((exp(y) - y.exp()).abs() <= 1e-13 * y.exp(), "exp {y}");
         }
         let mut rng = Rng::new(11);
         let mean = (0..100_000).map(|_| rng.exponential(4.0)).sum::<f64>() / 100_000.0;

@@ -11,7 +11,7 @@ use crate::Figure;
 use crate::figure::{Lane, Span, SpanKind, Step};
 use crate::input::Params;
 use crate::registry::{Drawn, Example, InputError, Run, Runs};
-use crate::rng::{Rng, ln};
+use crate::rng::{Rng, exp, ln};
 
 pub const EXAMPLE: Example = Example {
     id: "cdn::tiers",
@@ -70,23 +70,6 @@ struct Request {
     at: f64,
     pop: usize,
     object: u32,
-}
-
-/// e^y from `+ - * /` only (see [`ln`], which says why); for the Zipf weights, where y ≤ 0.
-fn exp(y: f64) -> f64 {
-    let k = (y / std::f64::consts::LN_2).round();
-    let r = y - k * std::f64::consts::LN_2;
-    let (mut term, mut sum) = (1.0, 1.0);
-    for n in 1..25 {
-        term *= r / f64::from(n);
-        sum += term;
-    }
-    let k = k.clamp(-1000.0, 1000.0) as i32;
-    let mut scale = 1.0;
-    for _ in 0..k.unsigned_abs() {
-        scale = if k > 0 { scale * 2.0 } else { scale / 2.0 };
-    }
-    sum * scale
 }
 
 /// The request stream, shared by the four runs: Poisson arrivals, Zipf popularity.

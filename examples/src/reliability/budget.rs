@@ -400,25 +400,113 @@ mod tests {
     }
 
     #[test]
-    fn the_budget_of_99_9_over_30_days_is_43_2_minutes() {
-        let (s, _) = one(0.0, 1);
-        assert!(((1.0 - s.slo) * (s.days * DAY) as f64 - 43.2).abs() < 1e-9);
+    fn the_report_states_the_budget_in_minutes() {
+        for (slo, minutes) in [(0.999, "43.2"), (0.9995, "21.6"), (0.9999, "4.3")] {
+            let s = Setup { slo, ..one(0.0, 1).0 };
+            let text = report(&s, &simulate(&s));
+            let want = format!("= {minutes} minutes of full outage");
+            assert!(text.contains(&want), "{text}");
+        }
     }
 
     #[test]
     fn the_fast_page_fires_when_two_percent_of_the_budget_is_gone_in_an_hour() {
-        // 14.4x over one hour spends 14.4 / 720 = 2% of a 30-day budget.
-        assert!((14.4_f64 / (30.0 * 24.0) - 0.02).abs() < 1e-12);
+        // 14.4x for an hour: the report charges it 2.0% of the budget
+        let (s, o) = one(0.0144, 60);
+        let text = report(&s, &o);
+        assert!(text.contains("  14.4    2.0%"), "{text}");
         // a full outage pages within 2 minutes, and the 5-minute window stops it 5 minutes after
         let (_, o) = one(1.0, 30);
         let (from, to) = o.firing[0][0];
         assert!(from - 5 * DAY <= 1, "{from}");
         assert!((5 * DAY + 30..=5 * DAY + 36).contains(&to), "{to}");
-        // 1% errors (10x) never trips 14.4x, but trips 6x over six hours after 3.6 hours
-        let (_, o) = one(0.01, 360);
+        // 1% errors (10x) never trips 14.4x, but trips 6x over six hours after 3.6 hours (with
+        // no baseline; the page's 3h28m has 0.02% of baseline errors in the window too)
+        let (s, o) = one(0.01, 360);
         assert!(o.firing[0].is_empty());
-        let from = o.firing[1][0].0 - 5 * DAY;
-        assert!((214..=218).contains(&from), "{from}");
+        let text = report(&s, &o);
+        assert!(text.contains("+3h36m  page: 6h & 30m > 6x"), "{text}");
+    }
+
+    /// Random incident scripts over 3,000 seeds (SLOs from 99% to 99.99%, windows of 1 to 7
+    /// days, a baseline, up to six incidents of 1 minute to 3 days at burn rates from 0.1 to
+    /// 1,000): the budget spent is the baseline plus the sum of the incidents' costs, the report
+    /// says the SLO holds exactly when that is within the budget, every burn above a page's
+    /// threshold that lasts long enough for both windows to cross it pages (and keeps paging to
+    /// its end), and a script that never burns above 14.4 never fires the fast page.
+    #[test]
+    fn budgets_add_up_and_long_enough_burns_page_across_seeds() {
+        for seed in 0..3000u64 {
+            let mut rng = Rng::new(seed);
+            let slo = [0.99, 0.995, 0.999, 0.9995, 0.9999][rng.range(0, 4) as usize];
+            let allowed = 1.0 - slo;
+            let days = rng.range(1, 7) as usize;
+            let minutes = days * DAY;
+            let baseline = if rng.chance(0.3) { 0.0 } else { allowed * 0.5 * rng.next_f64() };
+            let log_uniform = |rng: &mut Rng, lo: f64, hi: f64| {
+                lo * crate::rng::exp(rng.next_f64() * crate::rng::ln(hi / lo))
+            };
+            let mut incidents = Vec::new();
+            let mut cursor = rng.range(0, (minutes / 4) as u64) as usize;
+            while incidents.len() < 6 && cursor < minutes {
+                let length = log_uniform(&mut rng, 1.0, (3 * DAY) as f64).round() as usize;
+                let errors = (allowed * log_uniform(&mut rng, 0.1, 1000.0)).min(1.0 - baseline);
+                incidents.push(Incident { start: cursor, minutes: length, errors, text: "x".into() });
+                cursor += length + rng.range(0, (minutes / 3) as u64) as usize;
+            }
+            let s = Setup { slo, days, baseline, incidents };
+            let o = simulate(&s);
+            let inside = |i: &Incident| (i.start + i.minutes).min(minutes) - i.start;
+            let expected = baseline * minutes as f64
+                + s.incidents.iter().map(|i| i.errors * inside(i) as f64).sum::<f64>();
+            let spent = o.spent[minutes];
+            assert!(
+                (spent - expected).abs() <= 1e-9 * expected.max(1.0),
+                "seed {seed}: {spent} vs {expected}"
+            );
+            let budget = allowed * minutes as f64;
+            let text = report(&s, &o);
+            if (spent - budget).abs() > 1e-9 * budget {
+                assert_eq!(text.contains("the SLO holds"), spent < budget, "seed {seed}: {text}");
+            }
+            for (r, rule) in RULES.iter().enumerate().take(2) {
+                let fires_at = |m: usize| o.firing[r].iter().any(|&(a, b)| (a..b).contains(&m));
+                for i in &s.incidents {
+                    let burn = (i.errors + baseline) / allowed;
+                    if burn < rule.burn * 1.001 {
+                        continue;
+                    }
+                    // minutes of the incident before both windows average above the threshold,
+                    // counting only the baseline before it
+                    let need = |w: usize| {
+                        (w as f64 * (rule.burn * allowed - baseline) / i.errors).floor() as usize + 1
+                    };
+                    let need = need(rule.long).max(need(rule.short));
+                    if inside(i) < need {
+                        continue;
+                    }
+                    assert!(
+                        (i.start..i.start + need).any(fires_at),
+                        "seed {seed}: {} at burn {burn:.1} for {} min: no page within {need} min",
+                        rule.name,
+                        i.minutes
+                    );
+                    assert!(
+                        fires_at(i.start + inside(i) - 1),
+                        "seed {seed}: {} stopped before the end",
+                        rule.name
+                    );
+                }
+            }
+            let peak = s
+                .incidents
+                .iter()
+                .map(|i| (i.errors + baseline) / allowed)
+                .fold(baseline / allowed, f64::max);
+            if peak < 14.4 * 0.999 {
+                assert!(o.firing[0].is_empty(), "seed {seed}: peak burn {peak} fired the fast page");
+            }
+        }
     }
 
     #[test]

@@ -10,7 +10,7 @@ use super::{Tail, ms, trim};
 use crate::figure::{Figure, Lane, Mark, Span, SpanKind, Step, time_text};
 use crate::input::Params;
 use crate::registry::{Drawn, Example, InputError, REVEAL_MARKER, Run, Runs};
-use crate::rng::Rng;
+use crate::rng::{Rng, exp, ln};
 
 pub const EXAMPLE: Example = Example {
     id: "reliability::fanout",
@@ -38,8 +38,6 @@ show = 3
 seed = 1
 ";
 
-/// Single calls drawn to know one backend's distribution (its p50, p95, p99).
-const REFERENCE: usize = 100_000;
 const MAX_CALLS: usize = 500_000;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -52,25 +50,49 @@ pub struct Setup {
     pub seed: u64,
 }
 
-/// One backend's latency distribution, as a sorted sample.
-pub struct Single {
-    sorted: Vec<f64>,
+// ANCHOR: dist
+/// One call's latency distribution, exact: the tail's survival function, and with hedging after
+/// `hedge_after` ms the first answer of the call and its hedge.
+#[derive(Debug, Clone, Copy)]
+pub struct Dist {
+    pub tail: Tail,
+    pub hedge_after: Option<f64>,
 }
 
-impl Single {
-    pub fn new(tail: Tail, seed: u64) -> Single {
-        let mut rng = Rng::new(seed ^ 0x5EED_0F0E);
-        let mut sorted: Vec<f64> = (0..REFERENCE).map(|_| tail.sample(&mut rng)).collect();
-        sorted.sort_by(f64::total_cmp);
-        Single { sorted }
+impl Dist {
+    /// P(the call's answer takes longer than `x`). With a hedge sent at d, the answer is later
+    /// than x ≥ d only if the original is (it was then still silent at d) and the hedge is
+    /// later than x − d: S(x) · S(x − d).
+    pub fn survival(self, x: f64) -> f64 {
+        match self.hedge_after {
+            Some(d) if x >= d => self.tail.survival(x) * self.tail.survival(x - d),
+            _ => self.tail.survival(x),
+        }
     }
 
-    /// The value below which a share `q` (0–1) of single calls fall.
-    pub fn quantile(&self, q: f64) -> f64 {
-        let i = ((q * self.sorted.len() as f64).ceil() as usize).clamp(1, self.sorted.len());
-        self.sorted[i - 1]
+    /// The q-quantile of the slowest of `n` independent calls. P(all n ≤ x) = F(x)^n = q, so
+    /// one call's survival at x is 1 − q^(1/n); found by bisection, survival being monotone.
+    pub fn slowest_of(self, n: usize, q: f64) -> f64 {
+        let target = 1.0 - exp(ln(q) / n as f64);
+        let mut hi = 16.0;
+        while self.survival(hi) > target && hi < 1e12 {
+            hi *= 2.0;
+        }
+        let mut lo = 0.0;
+        for _ in 0..200 {
+            let mid = (lo + hi) / 2.0;
+            if self.survival(mid) > target { lo = mid } else { hi = mid }
+        }
+        hi
+    }
+
+    /// The share of requests fanned out to `n` calls that wait for at least one call longer
+    /// than `x`: 1 − (1 − S(x))^n.
+    pub fn share_over(self, n: usize, x: f64) -> f64 {
+        1.0 - exp(n as f64 * ln(1.0 - self.survival(x)))
     }
 }
+// ANCHOR_END: dist
 
 /// One simulated request: every call's latency, and the hedge's where one was sent.
 #[derive(Debug, Clone)]
@@ -118,7 +140,12 @@ pub fn simulate(setup: &Setup, hedge_after: f64) -> Vec<Request> {
 // ANCHOR_END: simulate
 
 fn pct(x: f64) -> String {
-    if x > 0.999 && x < 1.0 { format!("{:.3}%", 100.0 * x) } else { format!("{:.1}%", 100.0 * x) }
+    // three decimals where one would round away the point: 99.996%, 0.995%
+    if (x > 0.999 && x < 1.0) || x < 0.01 {
+        format!("{:.3}%", 100.0 * x)
+    } else {
+        format!("{:.1}%", 100.0 * x)
+    }
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -126,31 +153,37 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[i - 1]
 }
 
-fn report(setup: &Setup, single: &Single, hedged_single: &Single, requests: &[Request]) -> String {
-    let (p50, p99) = (single.quantile(0.5), single.quantile(0.99));
+fn report(setup: &Setup, requests: &[Request]) -> String {
+    let plain = Dist { tail: setup.tail, hedge_after: None };
+    let (p50, p99) = (plain.slowest_of(1, 0.5), plain.slowest_of(1, 0.99));
+    let delay = setup.hedge.map(|h| plain.slowest_of(1, h / 100.0));
+    let hedged = Dist { hedge_after: delay, ..plain };
     let mut out = format!(
-        "one backend call: {}\n  p50 {}, p99 {} (from {} single calls)\n",
+        "one backend call: {}\n  p50 {}, p99 {} (exact, from its distribution)\n",
         setup.tail.describe(),
         ms(p50),
-        ms(p99),
-        super::thousands_f(REFERENCE as f64)
+        ms(p99)
     );
-    let delay = setup.hedge.map(|h| single.quantile(h / 100.0));
     if let (Some(h), Some(d)) = (setup.hedge, delay) {
         let _ = writeln!(
             out,
-            "  hedging: a call unanswered after {} (its p{}) is sent again to a replica",
+            "  hedging: a call unanswered after {} (its p{}) is sent again to a replica; it is then\n  \
+             still over the p99 only if the replica is slow too: {} of calls instead of 1%",
             ms(d),
-            trim(h)
+            trim(h),
+            pct(hedged.survival(p99))
         );
     }
     // ANCHOR: table
     // The request waits for the slowest of N independent calls: P(all N ≤ x) = F(x)^N, so its
-    // q-quantile is one call's q^(1/N)-quantile.
-    let _ = writeln!(out, "\nas N grows (the slowest of N calls; F(x)^N from the single-call sample):");
-    let _ = write!(out, "{:>6} {:>17} {:>10} {:>10}", "N", "P(a call > p99)", "p50", "p99");
+    // q-quantile is one call's (1 − q^(1/N))-survival point, solved exactly.
+    let _ = writeln!(
+        out,
+        "\nthe slowest of N calls, exact (F(x)^N); \"over p99\": requests that wait for a call over a backend's p99"
+    );
+    let _ = write!(out, "{:>5} {:>9} {:>9} {:>9} {:>9}", "N", "over p99", "p50", "p99", "p99.9");
     if setup.hedge.is_some() {
-        let _ = write!(out, " {:>12}", "p99 hedged");
+        let _ = write!(out, " | hedged: {:>9} {:>9} {:>9}", "over p99", "p99", "p99.9");
     }
     out.push('\n');
     let mut ns: Vec<usize> = vec![1, 10, 100, 1000];
@@ -159,50 +192,63 @@ fn report(setup: &Setup, single: &Single, hedged_single: &Single, requests: &[Re
         ns.sort_unstable();
     }
     for &n in &ns {
-        let root = |q: f64| crate::reliability::exp(crate::rng::ln(q) / n as f64);
         let _ = write!(
             out,
-            "{n:>6} {:>17} {:>10} {:>10}",
-            pct(1.0 - crate::reliability::exp(n as f64 * crate::rng::ln(0.99))),
-            ms(single.quantile(root(0.5))),
-            ms(single.quantile(root(0.99))),
+            "{n:>5} {:>9} {:>9} {:>9} {:>9}",
+            pct(plain.share_over(n, p99)),
+            ms(plain.slowest_of(n, 0.5)),
+            ms(plain.slowest_of(n, 0.99)),
+            ms(plain.slowest_of(n, 0.999)),
         );
         if setup.hedge.is_some() {
-            let _ = write!(out, " {:>12}", ms(hedged_single.quantile(root(0.99))));
+            let _ = write!(
+                out,
+                " |         {:>9} {:>9} {:>9}",
+                pct(hedged.share_over(n, p99)),
+                ms(hedged.slowest_of(n, 0.99)),
+                ms(hedged.slowest_of(n, 0.999)),
+            );
         }
         out.push('\n');
     }
     // ANCHOR_END: table
     let n = setup.backends;
-    let hit = requests.iter().filter(|r| r.calls.iter().any(|&c| c > p99)).count();
-    let mut plain: Vec<f64> = requests.iter().map(Request::plain).collect();
-    plain.sort_by(f64::total_cmp);
+    let over = |latency: &dyn Fn(&Request) -> f64| {
+        requests.iter().filter(|r| latency(r) > p99).count() as f64 / requests.len() as f64
+    };
+    let mut plain_ms: Vec<f64> = requests.iter().map(Request::plain).collect();
+    plain_ms.sort_by(f64::total_cmp);
+    let _ = writeln!(out, "\nsimulated: {} requests × {n} backends (seed {})", requests.len(), setup.seed);
     let _ = writeln!(
         out,
-        "\nsimulated: {} requests × {n} backends (seed {})\n  requests that waited for a call slower than a backend's p99: {} (1 − 0.99^{n} = {})",
-        requests.len(),
-        setup.seed,
-        pct(hit as f64 / requests.len() as f64),
-        pct(1.0 - crate::reliability::exp(n as f64 * crate::rng::ln(0.99)))
-    );
-    let _ = writeln!(
-        out,
-        "  request latency: p50 {}, p99 {} (a backend's p99 is {})",
-        ms(percentile(&plain, 50.0)),
-        ms(percentile(&plain, 99.0)),
-        ms(p99)
+        "  without hedging: {} over p99 (exact {}); p50 {}, p99 {}",
+        pct(over(&Request::plain)),
+        pct(plain.share_over(n, p99)),
+        ms(percentile(&plain_ms, 50.0)),
+        ms(percentile(&plain_ms, 99.0)),
     );
     if let Some(d) = delay {
-        let mut hedged: Vec<f64> = requests.iter().map(|r| r.hedged(d)).collect();
-        hedged.sort_by(f64::total_cmp);
+        let mut hedged_ms: Vec<f64> = requests.iter().map(|r| r.hedged(d)).collect();
+        hedged_ms.sort_by(f64::total_cmp);
         let sent = requests.iter().flat_map(|r| &r.hedges).filter(|h| h.is_some()).count();
+        let share = hedged.share_over(n, p99);
         let _ = writeln!(
             out,
-            "  with hedging:    p50 {}, p99 {}, for {} extra calls",
-            ms(percentile(&hedged, 50.0)),
-            ms(percentile(&hedged, 99.0)),
+            "  with hedging:    {} over p99 (exact {}); p50 {}, p99 {}; {} extra calls",
+            pct(over(&|r: &Request| r.hedged(d))),
+            pct(share),
+            ms(percentile(&hedged_ms, 50.0)),
+            ms(percentile(&hedged_ms, 99.0)),
             pct(sent as f64 / (requests.len() * n) as f64)
         );
+        if (0.005..0.02).contains(&share) {
+            let _ = writeln!(
+                out,
+                "  note: {} of requests meet a call still slow after its hedge, right at the 1% the p99 leaves;\n  \
+                 the hedged p99 of a sample falls on either side of that edge from one seed to the next",
+                pct(share)
+            );
+        }
     }
     out
 }
@@ -216,9 +262,10 @@ impl Events {
     }
 }
 
-fn figure(setup: &Setup, single: &Single, requests: &[Request]) -> Figure {
-    let p99 = single.quantile(0.99);
-    let delay = setup.hedge.map(|h| single.quantile(h / 100.0));
+fn figure(setup: &Setup, requests: &[Request]) -> Figure {
+    let plain = Dist { tail: setup.tail, hedge_after: None };
+    let p99 = plain.slowest_of(1, 0.99);
+    let delay = setup.hedge.map(|h| plain.slowest_of(1, h / 100.0));
     let n = setup.backends;
     let mut lanes: Vec<Lane> = Vec::new();
     let mut steps: Vec<Step> = Vec::new();
@@ -360,25 +407,14 @@ fn figure(setup: &Setup, single: &Single, requests: &[Request]) -> Figure {
 }
 
 fn run_setup(setup: &Setup) -> Drawn {
-    let single = Single::new(setup.tail, setup.seed);
-    let delay = setup.hedge.map_or(f64::INFINITY, |h| single.quantile(h / 100.0));
-    // One call with hedging, as a distribution: the original or its hedge, whichever answers first.
-    let mut rng = Rng::new(setup.seed ^ 0xD15C);
-    let hedged_single = Single {
-        sorted: {
-            let mut v: Vec<f64> = single
-                .sorted
-                .iter()
-                .map(|&c| if c > delay { c.min(delay + setup.tail.sample(&mut rng)) } else { c })
-                .collect();
-            v.sort_by(f64::total_cmp);
-            v
-        },
-    };
+    let delay = setup.hedge.map_or(f64::INFINITY, |h| setup.tail_dist().slowest_of(1, h / 100.0));
     let requests = simulate(setup, delay);
-    Drawn {
-        text: report(setup, &single, &hedged_single, &requests),
-        figure: figure(setup, &single, &requests),
+    Drawn { text: report(setup, &requests), figure: figure(setup, &requests) }
+}
+
+impl Setup {
+    fn tail_dist(&self) -> Dist {
+        Dist { tail: self.tail, hedge_after: None }
     }
 }
 
@@ -451,63 +487,116 @@ mod tests {
         }
     }
 
-    /// Across 1,000 seeds the simulated share of requests that meet a slow call stays close to
-    /// 1 − 0.99^N (within 4.5 standard errors of a binomial proportion).
+    /// Share `hits / n` against a probability `p`: within 5 standard errors of a binomial
+    /// proportion, plus one observation.
+    fn close(hits: usize, n: usize, p: f64) -> bool {
+        let (share, n) = (hits as f64 / n as f64, n as f64);
+        (share - p).abs() <= 5.0 * (p * (1.0 - p) / n).sqrt() + 1.0 / n
+    }
+
+    const TAILS: [Tail; 4] = [
+        Tail::Exponential,
+        Tail::Pareto,
+        Tail::Bimodal { slow: 0.01, hiccup: 200.0 },
+        Tail::Bimodal { slow: 0.05, hiccup: 10.0 },
+    ];
+
+    /// Across 3,000 seeds, four tails and N = 1, 5, 20 and 100, with hedging after the p95, the
+    /// simulation agrees with the exact distribution of the slowest of N calls: the share of
+    /// requests over a backend's p99 (1 − (1 − S(p99))^N, so 1 − 0.99^N without hedging), the
+    /// share under the exact request median, and the share of calls hedged (5%). Each seed is
+    /// checked loosely and the seeds of each (tail, N) pooled, tightly.
     #[test]
-    fn the_share_of_requests_that_meet_a_slow_call_matches_one_minus_099_to_the_n() {
-        // One backend's p99, from a reference sample of its own (the distribution is the same
-        // for every seed).
-        let p99 = Single::new(setup(1, 1).tail, u64::MAX).quantile(0.99);
-        for seed in 0..1000u64 {
-            let n = [1, 5, 20, 100][(seed % 4) as usize];
-            let s = Setup { seed, ..setup(n, 400) };
-            let requests = simulate(&s, f64::INFINITY);
-            let hit = requests.iter().filter(|r| r.calls.iter().any(|&c| c > p99)).count() as f64 / 400.0;
-            let expect = 1.0 - 0.99f64.powi(n as i32);
-            let se = (expect * (1.0 - expect) / 400.0).sqrt().max(0.005);
-            assert!((hit - expect).abs() < 4.5 * se, "seed {seed} N {n}: {hit} vs {expect}");
+    fn the_simulation_matches_the_exact_slowest_of_n_across_seeds() {
+        // (requests, over p99 plain, over p99 hedged, ≤ p50 plain, ≤ p50 hedged, calls, hedges)
+        let mut pooled = [[[0usize; 7]; 4]; 4];
+        let ns = [1, 5, 20, 100];
+        for seed in 0..3000u64 {
+            let (t, k) = ((seed % 4) as usize, (seed / 4 % 4) as usize);
+            let (tail, n) = (TAILS[t], ns[k]);
+            let s = Setup { tail, seed, ..setup(n, 100) };
+            let plain = Dist { tail, hedge_after: None };
+            let (p99, delay) = (plain.slowest_of(1, 0.99), plain.slowest_of(1, 0.95));
+            let hedged = Dist { hedge_after: Some(delay), ..plain };
+            let (m_plain, m_hedged) = (plain.slowest_of(n, 0.5), hedged.slowest_of(n, 0.5));
+            let requests = simulate(&s, delay);
+            let count = |f: &dyn Fn(&Request) -> bool| requests.iter().filter(|r| f(r)).count();
+            let row = [
+                requests.len(),
+                count(&|r| r.plain() > p99),
+                count(&|r| r.hedged(delay) > p99),
+                count(&|r| r.plain() <= m_plain),
+                count(&|r| r.hedged(delay) <= m_hedged),
+                requests.len() * n,
+                requests.iter().flat_map(|r| &r.hedges).filter(|h| h.is_some()).count(),
+            ];
+            let check = |row: &[usize; 7], what: &str| {
+                let r = row[0];
+                assert!(
+                    close(row[1], r, plain.share_over(n, p99)),
+                    "{what} {tail:?} N {n}: over p99 {row:?}"
+                );
+                assert!(
+                    close(row[2], r, hedged.share_over(n, p99)),
+                    "{what} {tail:?} N {n}: hedged over p99 {row:?}"
+                );
+                assert!(
+                    close(row[3], r, 0.5) && close(row[4], r, 0.5),
+                    "{what} {tail:?} N {n}: medians {row:?}"
+                );
+                assert!(close(row[6], row[5], 0.05), "{what} {tail:?} N {n}: hedges {row:?}");
+            };
+            check(&row, &format!("seed {seed}"));
+            for (total, x) in pooled[t][k].iter_mut().zip(row) {
+                *total += x;
+            }
+            if seed >= 2984 {
+                check(&pooled[t][k], "pooled");
+            }
+        }
+        // Without hedging the share over p99 is 1 − 0.99^N whatever the tail.
+        for tail in TAILS {
+            let d = Dist { tail, hedge_after: None };
+            assert!((d.share_over(100, d.slowest_of(1, 0.99)) - (1.0 - 0.99f64.powi(100))).abs() < 1e-9);
         }
     }
 
+    /// The page's "things to try" and its claims about the default run, across seeds: hedging
+    /// leaves about 1% of requests over a backend's p99 with hiccups but about 6% with a Pareto
+    /// tail, whose replica draws from the same long tail; hedging at the p50 sends about half
+    /// the calls twice; and with 1% hiccups the hedged p99 of 2,000 requests lands on either side
+    /// of the two-hiccup edge depending on the seed, while hedging always cuts it several-fold.
     #[test]
-    fn hedging_cuts_the_p99_for_a_few_percent_more_calls() {
-        let s = setup(100, 2000);
-        let d = run_setup(&s);
-        d.figure.validate().unwrap();
-        let single = Single::new(s.tail, 1);
-        let delay = single.quantile(0.95);
-        let requests = simulate(&s, delay);
-        let mut plain: Vec<f64> = requests.iter().map(Request::plain).collect();
-        let mut hedged: Vec<f64> = requests.iter().map(|r| r.hedged(delay)).collect();
-        plain.sort_by(f64::total_cmp);
-        hedged.sort_by(f64::total_cmp);
-        assert!(percentile(&hedged, 99.0) * 3.0 < percentile(&plain, 99.0));
-        let sent = requests.iter().flat_map(|r| &r.hedges).filter(|h| h.is_some()).count() as f64;
-        assert!((0.04..0.06).contains(&(sent / 200_000.0)), "{sent}");
-    }
-
-    /// The page's "things to try": hedging helps a heavy (Pareto) tail less than a hiccup,
-    /// and hedging at the p50 sends about half the calls twice.
-    #[test]
-    fn the_things_to_try_hold() {
-        let p99_ratio = |tail: Tail| {
-            let s = Setup { tail, ..setup(100, 1000) };
-            let single = Single::new(tail, 1);
-            let delay = single.quantile(0.95);
+    fn the_things_to_try_hold_across_seeds() {
+        let share = |tail: Tail| {
+            let plain = Dist { tail, hedge_after: None };
+            let hedged = Dist { hedge_after: Some(plain.slowest_of(1, 0.95)), ..plain };
+            hedged.share_over(100, plain.slowest_of(1, 0.99))
+        };
+        let (bimodal, pareto) = (share(Tail::Bimodal { slow: 0.01, hiccup: 200.0 }), share(Tail::Pareto));
+        assert!((0.0099..0.0100).contains(&bimodal), "{bimodal}");
+        assert!((0.05..0.08).contains(&pareto), "{pareto}");
+        // (the simulation's agreement with these shares, for both tails, is the property test's)
+        for seed in 0..1000u64 {
+            let s = Setup { hedge: Some(50.0), seed, ..setup(100, 100) };
+            let delay = s.tail_dist().slowest_of(1, 0.5);
+            let sent = simulate(&s, delay).iter().flat_map(|r| &r.hedges).filter(|h| h.is_some()).count();
+            assert!(close(sent, 10_000, 0.5), "seed {seed}: {sent}");
+        }
+        let (mut low, mut high) = (f64::INFINITY, 0.0f64);
+        for seed in 1..=24u64 {
+            let s = Setup { seed, ..setup(100, 2000) };
+            let delay = s.tail_dist().slowest_of(1, 0.95);
             let requests = simulate(&s, delay);
             let mut plain: Vec<f64> = requests.iter().map(Request::plain).collect();
             let mut hedged: Vec<f64> = requests.iter().map(|r| r.hedged(delay)).collect();
             plain.sort_by(f64::total_cmp);
             hedged.sort_by(f64::total_cmp);
-            percentile(&plain, 99.0) / percentile(&hedged, 99.0)
-        };
-        let (bimodal, pareto) =
-            (p99_ratio(Tail::Bimodal { slow: 0.01, hiccup: 200.0 }), p99_ratio(Tail::Pareto));
-        assert!(pareto < 0.6 * bimodal, "pareto {pareto}, bimodal {bimodal}");
-        let s = Setup { hedge: Some(50.0), ..setup(100, 500) };
-        let delay = Single::new(s.tail, 1).quantile(0.5);
-        let sent = simulate(&s, delay).iter().flat_map(|r| &r.hedges).filter(|h| h.is_some()).count() as f64;
-        assert!((0.47..0.53).contains(&(sent / 50_000.0)), "{sent}");
+            let (p, h) = (percentile(&plain, 99.0), percentile(&hedged, 99.0));
+            assert!(p > 3.0 * h && (40.0..200.0).contains(&h), "seed {seed}: {p} / {h}");
+            (low, high) = (low.min(h), high.max(h));
+        }
+        assert!(low < 80.0 && high > 110.0, "{low}..{high}");
     }
 
     #[test]

@@ -143,7 +143,8 @@ mod tests {
 
     #[test]
     fn digits_choose_the_hdr_sub_bucket_counts() {
-        // HdrHistogram: sub-bucket count = 2^ceil(log2(2 · 10^d)): 32, 256, 2048 for d = 1, 2, 3
+        // HdrHistogram: subBucketCount = 2^ceil(log2(2 · 10^d)): 32, 256, 2048 for d = 1, 2, 3;
+        // the upper half of them (16, 128, 1024) are the new buckets of each further power of two
         assert_eq!(Histogram::new(1).bits, 5);
         assert_eq!(Histogram::new(2).bits, 8);
         assert_eq!(Histogram::new(3).bits, 11);

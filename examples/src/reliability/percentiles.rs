@@ -1,7 +1,8 @@
 //! Exact percentiles of a small sample under the two common definitions, beside the mean.
 //!
 //! * nearest rank: the smallest sample with at least p% of the samples at or below it (always
-//!   a value that was observed; HdrHistogram and most latency tools report this);
+//!   a value that was observed; a histogram finds the bucket of that rank and reports a value
+//!   of the bucket instead: HdrHistogram its highest equivalent value, this book its middle);
 //! * linear interpolation between the two closest ranks (NumPy's default, Excel's
 //!   `PERCENTILE.INC`, Hyndman and Fan's type 7): may report a value nobody observed.
 

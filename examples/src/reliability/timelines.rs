@@ -14,8 +14,8 @@ pub const EXAMPLE: Example = Example {
     title: "Load parameters: fan-out on write against fan-out on read",
     file: file!(),
     default_input: DEFAULT_INPUT,
-    input_help: "`tweets`, `peak_tweets`, `reads` (per second), `followers` (mean per account), `celebrity` \
-                 (followers of the largest account), `fanout_rate` (timeline inserts/s the fan-out can do), \
+    input_help: "`tweets`, `peak_tweets`, `reads` (per second), `followers` (mean per tweet), `celebrity` \
+                 (followers of the largest account), `followees` (accounts one timeline read gathers), `fanout_rate` (timeline inserts/s the fan-out can do), \
                  `celebrities_followed` (mean per reader, for the hybrid)",
     runs: Runs::Everywhere,
     run: Run::Text(run),
@@ -26,16 +26,27 @@ const DEFAULT_INPUT: &str = "\
 tweets = 4600
 peak_tweets = 12000
 reads = 300000
+# a tweet is delivered to 75 followers on average
 followers = 75
 celebrity = 30000000
 # assumptions of this example, not from the talk:
+# accounts whose tweets one timeline read gathers (DDIA's 75 is per tweet; reused here)
+followees = 75
 fanout_rate = 1000000
 celebrities_followed = 3
 ";
 
 fn run(input: &str) -> Result<String, InputError> {
-    let keys =
-        ["tweets", "peak_tweets", "reads", "followers", "celebrity", "fanout_rate", "celebrities_followed"];
+    let keys = [
+        "tweets",
+        "peak_tweets",
+        "reads",
+        "followers",
+        "celebrity",
+        "followees",
+        "fanout_rate",
+        "celebrities_followed",
+    ];
     let p = Params::parse(input, &keys)?;
     let max = 1_000_000_000u64;
     let tweets = p.number_or("tweets", 1u64, max, 4600)?;
@@ -43,13 +54,15 @@ fn run(input: &str) -> Result<String, InputError> {
     let reads = p.number_or("reads", 1u64, max, 300_000)?;
     let followers = p.number_or("followers", 1u64, 100_000, 75)?;
     let celebrity = p.number_or("celebrity", 1u64, max, 30_000_000)?;
+    let followees = p.number_or("followees", 1u64, 100_000, 75)?;
     let rate = p.number_or("fanout_rate", 1u64, max, 1_000_000)?;
     let celebs = p.number_or("celebrities_followed", 0u64, 1000, 3)?;
 
     // ANCHOR: costs
-    // Every follow edge has one follower and one followee, so the mean number of accounts a
-    // reader follows equals the mean number of followers: `followers` either way.
-    let on_read = reads * followers; // each timeline read gathers that many accounts' tweets
+    // `followers` is per tweet (the talk's figure); `followees` per timeline read is this
+    // example's assumption: the two means need not agree, since active posters and active
+    // readers are different accounts.
+    let on_read = reads * followees; // each timeline read gathers that many accounts' tweets
     let on_write = tweets * followers; // each tweet is inserted into that many timelines
     let on_write_peak = peak * followers;
     let celebrity_seconds = celebrity as f64 / rate as f64; // one tweet, every follower's timeline
@@ -60,7 +73,8 @@ fn run(input: &str) -> Result<String, InputError> {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "load parameters: {} tweets/s ({} at peak), {} timeline reads/s, {followers} followers per account on average\n",
+        "load parameters: {} tweets/s ({} at peak), {} timeline reads/s, {followers} followers per tweet on average;\n  \
+         assumed: {followees} accounts gathered per timeline read\n",
         thousands(tweets),
         thousands(peak),
         thousands(reads)
