@@ -100,6 +100,7 @@ chapters! {
     isolation "isolation-levels.md",
     sharding "sharding-replicas.md",
     reliability "reliability-scalability.md",
+    consistency "cap-consistency.md",
     locks "locks-deadlock.md",
     mvcc "locking-mvcc.md",
     files "syscalls-file-systems.md",

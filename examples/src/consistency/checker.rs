@@ -1,0 +1,387 @@
+//! A linearizability checker for a register (and a compare-and-set register), after Wing and
+//! Gong (1993), with Lowe's memoisation (2017): a depth-first search for an order of the
+//! operations that (1) respects real time, every operation after those that completed before it
+//! was invoked, and (2) is a legal run of a single register. Two search states that have
+//! placed the same *set* of operations and left the register holding the same value have the
+//! same future, so each is explored once. The same search with program order in place of real
+//! time checks sequential consistency (Lamport 1979).
+//!
+//! The search is exponential in the worst case (checking linearizability is NP-complete, Gibbons
+//! and Korach 1997), so it counts its steps and stops at a budget, saying so: it never calls a
+//! history it has not finished checking either way.
+
+use std::collections::HashSet;
+
+use super::history::{History, Kind};
+
+/// Which order the operations must keep.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Model {
+    /// Real time: an operation that completed before another was invoked goes first.
+    Linearizable,
+    /// Each client's own order only (Lamport's sequential consistency).
+    Sequential,
+}
+
+/// What the search found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// A legal order: the indexes of the operations that took effect, in order. An operation
+    /// that was never answered may be left out (it never took effect).
+    Ok(Vec<usize>),
+    /// No legal order exists.
+    Violation,
+    /// The budget ran out first.
+    Exhausted,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub verdict: Verdict,
+    /// Search states explored.
+    pub steps: u64,
+}
+
+// ANCHOR: apply
+/// The register's rules: the value after `kind` runs on `value`, or `None` when `kind` could not
+/// have returned what it did.
+pub fn apply(value: i64, kind: Kind) -> Option<i64> {
+    match kind {
+        Kind::Write(v) => Some(v),
+        Kind::Read(Some(v)) => (v == value).then_some(value),
+        Kind::Read(None) => Some(value),
+        Kind::Cas { from, to, ok: Some(true) } | Kind::Cas { from, to, ok: None } => {
+            (value == from).then_some(to)
+        }
+        Kind::Cas { from, ok: Some(false), .. } => (value != from).then_some(value),
+    }
+}
+// ANCHOR_END: apply
+
+// ANCHOR: search
+/// Checks `history` against `model`, exploring at most `budget` search states.
+pub fn check(history: &History, model: Model, budget: u64) -> Outcome {
+    let ops = &history.ops;
+    let n = ops.len();
+    assert!(n <= 128, "the checker keeps sets of operations in a u128");
+    // must_follow[i]: the operations that have to be placed before operation i.
+    let must_follow: Vec<u128> = (0..n)
+        .map(|i| {
+            (0..n)
+                .filter(|&j| match model {
+                    Model::Linearizable => ops[j].precedes(&ops[i]),
+                    // A client that gave up on an operation carries on as if it were a new
+                    // process (as Jepsen does): the lost operation may land after its next ones.
+                    Model::Sequential => j < i && ops[j].client == ops[i].client && ops[j].complete.is_some(),
+                })
+                .fold(0u128, |set, j| set | 1 << j)
+        })
+        .collect();
+    // Every answered operation must be placed; one never answered may be dropped (it did not
+    // take effect), which the search does by placing it without applying it.
+    let answered: u128 = (0..n).filter(|&i| ops[i].complete.is_some()).fold(0, |set, i| set | 1 << i);
+    let mut search =
+        Search { history, must_follow, answered, seen: HashSet::new(), steps: 0, budget, path: Vec::new() };
+    let verdict = match search.explore(0, history.init) {
+        Some(true) => {
+            Verdict::Ok(search.path.iter().filter(|(_, applied)| *applied).map(|&(i, _)| i).collect())
+        }
+        Some(false) => Verdict::Violation,
+        None => Verdict::Exhausted,
+    };
+    Outcome { verdict, steps: search.steps }
+}
+
+struct Search<'a> {
+    history: &'a History,
+    must_follow: Vec<u128>,
+    answered: u128,
+    /// Lowe's memo: (operations placed, register value) states already explored, all dead ends.
+    seen: HashSet<(u128, i64)>,
+    steps: u64,
+    budget: u64,
+    /// The order being built: (operation, whether it took effect).
+    path: Vec<(usize, bool)>,
+}
+
+impl Search<'_> {
+    /// `Some(true)`: the rest can be ordered; `Some(false)`: it cannot; `None`: out of budget.
+    fn explore(&mut self, placed: u128, value: i64) -> Option<bool> {
+        if placed & self.answered == self.answered {
+            return Some(true);
+        }
+        if !self.seen.insert((placed, value)) {
+            return Some(false);
+        }
+        self.steps += 1;
+        if self.steps > self.budget {
+            return None;
+        }
+        for i in 0..self.history.ops.len() {
+            let bit = 1u128 << i;
+            // A candidate: not placed yet, and everything that must come first already is.
+            if placed & bit != 0 || self.must_follow[i] & !placed != 0 {
+                continue;
+            }
+            let op = &self.history.ops[i];
+            if let Some(next) = apply(value, op.kind) {
+                self.path.push((i, true));
+                match self.explore(placed | bit, next) {
+                    Some(false) => {}
+                    found => return found,
+                }
+                self.path.pop();
+            }
+            if op.complete.is_none() {
+                // Never answered: it may also never have taken effect.
+                self.path.push((i, false));
+                match self.explore(placed | bit, value) {
+                    Some(false) => {}
+                    found => return found,
+                }
+                self.path.pop();
+            }
+        }
+        Some(false)
+    }
+}
+// ANCHOR_END: search
+
+/// Where each operation of a linearization takes effect: a time inside its interval, never
+/// earlier than the one before. The latest invocation so far always works, because an
+/// operation placed later was not answered before any earlier one was invoked.
+pub fn points(history: &History, order: &[usize]) -> Vec<u64> {
+    let mut at = 0;
+    order
+        .iter()
+        .map(|&i| {
+            at = at.max(history.ops[i].invoke);
+            at
+        })
+        .collect()
+}
+
+/// A smallest set of operations that already breaks `model` on its own: every operation in it is
+/// needed (remove any one and the rest can be ordered). Found by deletion, in input order. A
+/// write is only removed together with the reads that returned its value, so the subset never
+/// "fails" merely because a read's value comes from nowhere. `None` when a check ran out of
+/// budget before the history was shown to fail.
+pub fn minimal_violation(history: &History, model: Model, budget: u64) -> (Option<Vec<usize>>, u64) {
+    let mut spent = 0;
+    let mut keep: Vec<usize> = (0..history.ops.len()).collect();
+    let first = check(history, model, budget);
+    spent += first.steps;
+    if first.verdict != Verdict::Violation {
+        return (None, spent);
+    }
+    let mut i = 0;
+    while i < keep.len() {
+        let mut trial: Vec<usize> = keep.iter().copied().filter(|&k| k != keep[i]).collect();
+        drop_unexplained(history, &mut trial);
+        if !trial.is_empty() {
+            let outcome = check(&history.subset(&trial), model, budget.saturating_sub(spent).max(1));
+            spent += outcome.steps;
+            if outcome.verdict == Verdict::Violation {
+                keep = trial;
+                i = 0;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    (Some(keep), spent)
+}
+
+/// Removes, until none is left, every operation that observed a value (a read's result, a
+/// successful compare-and-set's `from`) that neither the initial value nor any kept operation
+/// could have put there.
+fn drop_unexplained(history: &History, keep: &mut Vec<usize>) {
+    loop {
+        let written = |v: i64, keep: &[usize]| {
+            v == history.init
+                || keep.iter().any(|&k| match history.ops[k].kind {
+                    Kind::Write(w) => w == v,
+                    Kind::Cas { to, ok, .. } => to == v && ok != Some(false),
+                    Kind::Read(_) => false,
+                })
+        };
+        let before = keep.len();
+        let snapshot = keep.clone();
+        keep.retain(|&k| match history.ops[k].kind {
+            Kind::Read(Some(v)) | Kind::Cas { from: v, ok: Some(true), .. } => written(v, &snapshot),
+            _ => true,
+        });
+        if keep.len() == before {
+            return;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::history::{Op, parse};
+    use super::*;
+    use crate::rng::Rng;
+
+    fn verdict(text: &str, model: Model) -> Verdict {
+        check(&parse(text).unwrap().0, model, 1_000_000).verdict
+    }
+
+    /// The classics: each with its expected verdict under both models.
+    const CLASSICS: &[(&str, &str, bool, bool)] = &[
+        ("stale read", "c1 0 10 write 1\nc2 20 30 read 0", false, true),
+        ("read overlaps write", "c1 0 10 write 1\nc2 5 15 read 0\nc3 12 20 read 1", true, true),
+        ("new then old", "c1 0 30 write 1\nc2 5 10 read 1\nc3 15 20 read 0", false, true),
+        (
+            "writes seen in two orders",
+            "c1 0 10 write 1\nc2 0 10 write 2\nc3 20 25 read 1\nc3 30 35 read 2\nc4 20 25 read 2\nc4 30 35 read 1",
+            false,
+            false,
+        ),
+        ("cas lost update", "c1 0 10 cas 0 1 ok\nc2 0 10 cas 0 2 ok", false, false),
+        ("pending write seen", "c1 0 ? write 1\nc2 50 60 read 1\nc3 70 80 read 1", true, true),
+        ("pending write flickers", "c1 0 ? write 1\nc2 50 60 read 1\nc3 70 80 read 0", false, true),
+    ];
+
+    #[test]
+    fn classic_histories_get_their_verdicts() {
+        for &(name, text, lin, seq) in CLASSICS {
+            assert_eq!(
+                matches!(verdict(text, Model::Linearizable), Verdict::Ok(_)),
+                lin,
+                "{name}: linearizable"
+            );
+            assert_eq!(matches!(verdict(text, Model::Sequential), Verdict::Ok(_)), seq, "{name}: sequential");
+        }
+    }
+
+    #[test]
+    fn the_smallest_violation_of_a_stale_read_is_the_write_and_the_read() {
+        let (h, _) = parse("c1 0 10 write 1\nc3 2 4 read 0\nc2 20 30 read 0\nc3 40 50 read 1").unwrap();
+        let (subset, _) = minimal_violation(&h, Model::Linearizable, 1_000_000);
+        assert_eq!(subset, Some(vec![0, 2]));
+        assert_eq!(check(&h, Model::Linearizable, 1).verdict, Verdict::Exhausted);
+    }
+
+    #[test]
+    fn points_lie_inside_their_intervals_and_never_go_back() {
+        let (h, _) = parse("c1 0 30 write 1\nc2 5 10 read 0\nc3 12 40 read 1\nc2 20 ? write 2").unwrap();
+        let Verdict::Ok(order) = check(&h, Model::Linearizable, 1000).verdict else { panic!() };
+        let at = points(&h, &order);
+        for (k, &i) in order.iter().enumerate() {
+            assert!(h.ops[i].invoke <= at[k] && at[k] <= h.ops[i].complete.unwrap_or(u64::MAX));
+        }
+        assert!(at.windows(2).all(|w| w[0] <= w[1]));
+    }
+
+    /// Every order of the answered operations (plus any subset of the unanswered ones), checked
+    /// directly: the definition, with no cleverness, for small histories.
+    fn brute_force(h: &History, model: Model) -> bool {
+        fn go(h: &History, model: Model, placed: &mut Vec<usize>, value: i64) -> bool {
+            let n = h.ops.len();
+            if (0..n).all(|i| h.ops[i].complete.is_none() || placed.contains(&i)) {
+                return true;
+            }
+            for i in 0..n {
+                if placed.contains(&i) {
+                    continue;
+                }
+                // Every operation that must come before i is already placed, or (never answered)
+                // left out for good: it is skipped by being placed with no effect.
+                let blocked = (0..n).any(|j| {
+                    !placed.contains(&j)
+                        && match model {
+                            Model::Linearizable => h.ops[j].precedes(&h.ops[i]),
+                            Model::Sequential => {
+                                j < i && h.ops[j].client == h.ops[i].client && h.ops[j].complete.is_some()
+                            }
+                        }
+                });
+                if blocked {
+                    continue;
+                }
+                placed.push(i);
+                if let Some(next) = apply(value, h.ops[i].kind)
+                    && go(h, model, placed, next)
+                {
+                    return true;
+                }
+                if h.ops[i].complete.is_none() && go(h, model, placed, value) {
+                    return true;
+                }
+                placed.pop();
+            }
+            false
+        }
+        go(h, model, &mut Vec::new(), h.init)
+    }
+
+    /// A random small history: 2–3 clients, 1–3 operations each, values 0–2, some never answered.
+    fn random_history(rng: &mut Rng) -> History {
+        let mut ops = Vec::new();
+        for c in 0..rng.range(2, 3) {
+            let mut t = rng.range(0, 5);
+            for _ in 0..rng.range(1, 3) {
+                let invoke = t;
+                let pending = rng.chance(0.1);
+                let complete = invoke + rng.range(1, 12);
+                let v = rng.range(0, 2) as i64;
+                let kind = match rng.range(0, 5) {
+                    0 | 1 => Kind::Write(v),
+                    2 | 3 => Kind::Read(if pending { None } else { Some(v) }),
+                    _ => Kind::Cas {
+                        from: v,
+                        to: rng.range(0, 2) as i64,
+                        ok: if pending { None } else { Some(rng.chance(0.6)) },
+                    },
+                };
+                ops.push(Op {
+                    line: 0,
+                    client: format!("c{c}"),
+                    invoke,
+                    complete: (!pending).then_some(complete),
+                    kind,
+                });
+                t = complete + rng.range(1, 4);
+            }
+        }
+        ops.sort_by_key(|op| op.invoke);
+        History { init: 0, ops }
+    }
+
+    #[test]
+    fn agrees_with_brute_force_on_thousands_of_small_random_histories() {
+        let mut rng = Rng::new(2024);
+        let (mut lin, mut not) = (0, 0);
+        for _ in 0..5000 {
+            let h = random_history(&mut rng);
+            for model in [Model::Linearizable, Model::Sequential] {
+                let got = check(&h, model, 1_000_000).verdict;
+                assert_ne!(got, Verdict::Exhausted);
+                let expected = brute_force(&h, model);
+                assert_eq!(matches!(got, Verdict::Ok(_)), expected, "{model:?}\n{}", h.to_text());
+                if let Verdict::Ok(order) = got {
+                    // The order it returns is itself legal.
+                    let mut value = h.init;
+                    for &i in &order {
+                        value = apply(value, h.ops[i].kind).expect("a legal step");
+                    }
+                    if model == Model::Linearizable {
+                        lin += 1;
+                    }
+                } else if model == Model::Linearizable {
+                    not += 1;
+                    // Linearizable implies sequentially consistent; and the smallest
+                    // violation is itself a violation with every operation needed.
+                    let (subset, _) = minimal_violation(&h, model, 1_000_000);
+                    let subset = subset.unwrap();
+                    assert!(!brute_force(&h.subset(&subset), model));
+                }
+            }
+            if brute_force(&h, Model::Linearizable) {
+                assert!(brute_force(&h, Model::Sequential));
+            }
+        }
+        assert!(lin > 1000 && not > 1000, "both verdicts are common: {lin} linearizable, {not} not");
+    }
+}
