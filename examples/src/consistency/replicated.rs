@@ -10,7 +10,7 @@
 //!   does (fully synchronous).
 //! * `read_from = leader`: the node the client believes leads answers from what it has
 //!   committed; `any`: a random node answers from what it has committed as far as it knows (a
-//!   read replica); `majority`: the leader first confirms with a majority that it still leads
+//!   read replica; with `write_ack = all`, from everything it has applied); `majority`: the leader first confirms with a majority that it still leads
 //!   and that its own term's first entry is committed, then answers (Raft's ReadIndex, etcd's
 //!   default linearizable read).
 //!
@@ -46,7 +46,7 @@ pub const EXAMPLE: Example = Example {
     file: file!(),
     default_input: DEFAULT_INPUT,
     input_help: "`nodes = N` (1–5), `clients = N` (1–4), `ops = N` per client (1–8), `write_ack = leader | majority | all`, \
-                 `read_from = leader | any | majority`, `net = MIN MAX` (one-way ms), `timeout = MS`, `failover = MS | off`, \
+                 `read_from = leader | any | majority`, `net = MIN MAX` (one-way ms), `lag = MS` (followers' replay lag), `timeout = MS`, `failover = MS | off`, \
                  `seed = N`; faults: `crash = T NODE`, `partition = FROM TO MEMBER...` (nodes and clients cut off), \
                  `delay = FROM TO NODE MS`",
     runs: Runs::Everywhere,
@@ -113,6 +113,8 @@ pub struct Config {
     pub write_ack: WriteAck,
     pub read_from: ReadFrom,
     pub net: (u64, u64),
+    /// Extra ms on every leader→follower append: a follower's replay lag.
+    pub lag: u64,
     pub timeout: u64,
     /// `None`: no elections.
     pub failover: Option<u64>,
@@ -130,14 +132,15 @@ impl Config {
         };
         let read = match self.read_from {
             ReadFrom::Leader => "the leader, from what it has committed",
+            ReadFrom::Any if self.write_ack == WriteAck::All => "any node, from everything it has applied",
             ReadFrom::Any => "any node, from what it has committed as far as it knows",
             ReadFrom::Majority => "the leader, after a majority confirms it still leads (ReadIndex)",
         };
         let failover = self.failover.map_or("never".to_string(), |ms| format!("after {ms} ms of silence"));
         format!(
             "{} nodes (n1 leads at first), {} clients with {} operations each.\nWrites are acknowledged by {ack}; reads go to {read}.\n\
-             One-way delay {}–{} ms; clients give up after {} ms; failover {failover}; seed {}.\n",
-            self.nodes, self.clients, self.ops, self.net.0, self.net.1, self.timeout, self.seed
+             One-way delay {}–{} ms, followers {} ms behind; clients give up after {} ms; failover {failover}; seed {}.\n",
+            self.nodes, self.clients, self.ops, self.net.0, self.net.1, self.lag, self.timeout, self.seed
         )
     }
 }
@@ -328,7 +331,9 @@ impl Sim<'_> {
         if !self.reachable(from, to, self.now) {
             return;
         }
+        let lag = if matches!(msg, Msg::Append { .. }) { self.cfg.lag } else { 0 };
         let delay = self.rng.range(self.cfg.net.0, self.cfg.net.1)
+            + lag
             + self.extra_delay(from, self.now)
             + self.extra_delay(to, self.now);
         let link = from * self.parties() + to;
@@ -476,7 +481,12 @@ impl Sim<'_> {
                 let node = &self.nodes[to];
                 match self.cfg.read_from {
                     ReadFrom::Any => {
-                        let value = self.value_at(to, node.commit);
+                        // With `write_ack = all` a follower has applied what it received before
+                        // the leader answers (PostgreSQL's `remote_apply`); otherwise it serves
+                        // what it knows to be committed (Raft).
+                        let upto =
+                            if self.cfg.write_ack == WriteAck::All { node.log.len() } else { node.commit };
+                        let value = self.value_at(to, upto);
                         self.send(to, from, Msg::ReadOk { op, value });
                     }
                     _ if !node.leading => {
@@ -892,6 +902,7 @@ pub fn parse_config(input: &str) -> Result<Config, InputError> {
             (v[0], v[1])
         }
     };
+    let lag: u64 = p.number_or("lag", 0, 1000, 0)?;
     let timeout: u64 = p.number_or("timeout", 1, 10_000, 40)?;
     let failover = match p.one("failover")? {
         Some(e) if e.value == "off" => None,
@@ -963,7 +974,7 @@ pub fn parse_config(input: &str) -> Result<Config, InputError> {
         let extra = crate::input::parse_number::<u64>(w[3], e.line, 0, 10_000)?;
         faults.push(Fault::Delay { from, to, node: node_of(e, w[2])?, extra });
     }
-    Ok(Config { nodes, clients, ops, write_ack, read_from, net, timeout, failover, seed, faults })
+    Ok(Config { nodes, clients, ops, write_ack, read_from, net, lag, timeout, failover, seed, faults })
 }
 
 /// The run in words and as a drawing: configuration, events, counts, the history in the
@@ -1046,6 +1057,7 @@ mod tests {
             write_ack,
             read_from,
             net: (rng.range(0, 3), rng.range(3, 12)),
+            lag: rng.range(0, 8),
             timeout: rng.range(15, 60),
             failover: Some(rng.range(15, 50)),
             seed: rng.next_u64(),

@@ -50,7 +50,7 @@ fn run(input: &str) -> Result<String, InputError> {
     let runs: u64 = p.number_or("runs", 1, 400, 60)?;
     let seed: u64 = p.number_or("seed", 0, u64::MAX, 1)?;
     let mut out = format!(
-        "3 nodes, 3 clients × 4 operations, one-way delay 1–5 ms, timeout 40 ms, failover after 30 ms; {runs} seeds per cell.\n\
+        "3 nodes, 3 clients × 4 operations, one-way delay 1–5 ms, followers 5 ms behind, timeout 40 ms, failover after 30 ms; {runs} seeds per cell.\n\
          Each cell: linearizable histories / operations never answered / mean answer time.\n\n{:<24}",
         "configuration"
     );
@@ -73,6 +73,7 @@ fn run(input: &str) -> Result<String, InputError> {
                     write_ack,
                     read_from,
                     net: (1, 5),
+                    lag: 5,
                     timeout: 40,
                     failover: Some(30),
                     seed: rng.next_u64(),
