@@ -282,6 +282,22 @@ mod tests {
         assert!(drawn.text.contains("Sequentially consistent: yes"), "{}", drawn.text);
     }
 
+    /// The variations the page suggests, with the verdicts it promises.
+    #[test]
+    fn the_pages_variations_get_the_verdicts_it_names() {
+        let fixed = DEFAULT_INPUT.replace("c2  30  40  read 1", "c2  30  40  read 2");
+        assert!(run(&fixed).unwrap().text.contains("Linearizable: yes"));
+        let early = DEFAULT_INPUT.replace("c2  30  40  read 1", "c2  20  40  read 1");
+        assert!(run(&early).unwrap().text.contains("Linearizable: yes"));
+        let lost = format!("{fixed}c4 0 ? write 9\nc2 50 60 read 9\n");
+        let text = run(&lost).unwrap().text;
+        assert!(text.contains("Linearizable: yes") && text.contains("c4 write 9 [0, ?]"), "{text}");
+        let tiny = format!("budget = 5\n{DEFAULT_INPUT}");
+        assert!(run(&tiny).unwrap().text.contains("Linearizable: unknown"));
+        let overlap = run("c1 0 10 write 1\nc1 5 20 read 1").unwrap_err();
+        assert_eq!(overlap.line, Some(2));
+    }
+
     #[test]
     fn a_linearizable_history_is_drawn_with_its_points() {
         let drawn = run("c1 0 10 write 1\nc2 5 15 read 1\nc3 3 ? write 2").unwrap();
