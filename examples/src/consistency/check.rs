@@ -46,6 +46,7 @@ pub struct Judgement {
     pub steps: u64,
 }
 
+// ANCHOR: example
 pub fn judge(history: &History, budget: u64) -> Judgement {
     let linearizable = checker::check(history, Model::Linearizable, budget);
     let sequential = checker::check(history, Model::Sequential, budget);
@@ -59,6 +60,7 @@ pub fn judge(history: &History, budget: u64) -> Judgement {
     };
     Judgement { linearizable, sequential, violation, steps }
 }
+// ANCHOR_END: example
 
 fn run(input: &str) -> Result<Drawn, InputError> {
     let (history, settings) = history::parse(input)?;

@@ -15,12 +15,13 @@ pub const EXAMPLE: Example = Example {
     id: "consistency::tradeoffs",
     title: "Consistency, availability and latency of each configuration, over many seeds",
     file: file!(),
-    default_input: "runs = 60\nseed = 1\n",
+    default_input: "runs = 30\nseed = 1\n",
     input_help: "`runs = N` histories per cell (1–400), `seed = N`",
     runs: Runs::Everywhere,
     run: Run::Text(run),
 };
 
+// ANCHOR: example
 const CONFIGS: [(WriteAck, ReadFrom, &str); 6] = [
     (WriteAck::Leader, ReadFrom::Leader, "async, leader reads"),
     (WriteAck::Leader, ReadFrom::Any, "async, replica reads"),
@@ -44,10 +45,11 @@ fn scenario(which: usize, rng: &mut Rng) -> Vec<Fault> {
         _ => vec![Fault::Delay { from: 0, to: 1000, node: 2, extra: 25 }],
     }
 }
+// ANCHOR_END: example
 
 fn run(input: &str) -> Result<String, InputError> {
     let p = Params::parse(input, &["runs", "seed"])?;
-    let runs: u64 = p.number_or("runs", 1, 400, 60)?;
+    let runs: u64 = p.number_or("runs", 1, 400, 30)?;
     let seed: u64 = p.number_or("seed", 0, u64::MAX, 1)?;
     let mut out = format!(
         "3 nodes, 3 clients × 4 operations, one-way delay 1–5 ms, followers 5 ms behind, timeout 40 ms, failover after 30 ms; {runs} seeds per cell.\n\
