@@ -1,6 +1,6 @@
 //! The checker as the reader uses it: a history in, the verdicts out, and the history drawn as a
 //! timeline (one lane per client, one bar per operation). The steps walk through the
-//! linearization, each operation at the point where it takes effect, or through the smallest
+//! linearization, each operation at the point where it takes effect, or through a minimal
 //! set of operations that cannot be ordered at all.
 
 use std::fmt::Write as _;
@@ -35,13 +35,13 @@ c3  32  38  read 2
 /// Search states the checker may explore per check when the input sets no `budget`.
 pub const DEFAULT_BUDGET: u64 = 200_000;
 
-/// Both verdicts on one history, and the smallest violation when it is not linearizable.
+/// Both verdicts on one history, and a minimal violation when it is not linearizable.
 #[derive(Debug, Clone)]
 pub struct Judgement {
     pub linearizable: Outcome,
     pub sequential: Outcome,
-    /// The smallest violating subset (indexes), when the history is not linearizable.
-    pub violation: Option<Vec<usize>>,
+    /// A minimal violating subset, when the history is not linearizable.
+    pub violation: Option<checker::Minimal>,
     /// Search states explored by all checks together.
     pub steps: u64,
 }
@@ -77,7 +77,7 @@ fn run(input: &str) -> Result<Drawn, InputError> {
     Ok(Drawn { text, figure })
 }
 
-/// The verdicts in words: the linearization with its points, or the smallest violation with
+/// The verdicts in words: the linearization with its points, or a minimal violation with
 /// the real-time order inside it; then sequential consistency.
 pub fn report(history: &History, j: &Judgement, budget: u64) -> String {
     let mut out = String::new();
@@ -115,13 +115,25 @@ pub fn report(history: &History, j: &Judgement, budget: u64) -> String {
                 "Linearizable: no. No order of the operations respects both real time and the register."
             );
             match &j.violation {
-                Some(subset) => {
-                    let _ = writeln!(
-                        out,
-                        "Smallest violating subset ({} of {} operations; without any one of them the rest can be ordered):",
-                        subset.len(),
-                        history.ops.len()
-                    );
+                Some(minimal) => {
+                    let subset = &minimal.ops;
+                    if minimal.decided {
+                        let _ = writeln!(
+                            out,
+                            "A minimal violating subset ({} of {} operations; remove any one, a write together \
+                             with the reads of its value, and the rest can be ordered):",
+                            subset.len(),
+                            history.ops.len()
+                        );
+                    } else {
+                        let _ = writeln!(
+                            out,
+                            "A violating subset ({} of {} operations; the budget ran out before every removal \
+                             was tried, so it may not be minimal):",
+                            subset.len(),
+                            history.ops.len()
+                        );
+                    }
                     for &i in subset {
                         let _ = writeln!(out, "  {}", name(i));
                     }
@@ -149,8 +161,7 @@ pub fn report(history: &History, j: &Judgement, budget: u64) -> String {
                     }
                 }
                 None => {
-                    let _ =
-                        writeln!(out, "(The search for the smallest violating subset ran out of budget.)");
+                    let _ = writeln!(out, "(The search for a minimal violating subset ran out of budget.)");
                 }
             }
         }
@@ -200,7 +211,7 @@ pub fn figure(
     extra: Vec<Lane>,
     extra_steps: Vec<Step>,
 ) -> Figure {
-    let subset = j.violation.clone().unwrap_or_default();
+    let subset = j.violation.as_ref().map(|m| m.ops.clone()).unwrap_or_default();
     let failing = j.linearizable.verdict == Verdict::Violation && !subset.is_empty();
     let (mut lanes, place) = history.lanes(|i| {
         if failing {

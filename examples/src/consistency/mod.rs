@@ -5,7 +5,7 @@
 //!
 //! * `history`: operations on a register and the text format a reader writes them in;
 //! * `checker`: a Wing–Gong linearizability checker with Lowe's memoisation, and the same search
-//!   for sequential consistency, bounded by a step budget, with the smallest violating subset;
+//!   for sequential consistency, bounded by a step budget, with a minimal (1-minimal) violating subset;
 //! * `check`: the checker on a reader's history, drawn as a timeline;
 //! * `classics`: the classic histories and their verdicts;
 //! * `replicated`: a replicated register (leader, followers, elections) under partitions,

@@ -525,6 +525,20 @@ impl Sim<'_> {
                 let matches =
                     start <= node.log.len() && (start == 0 || node.log[start - 1].term == prev_term);
                 let reply = if matches {
+                    let dropped: Vec<String> = (start..node.log.len())
+                        .filter(|&i| entries.get(i - start) != Some(&node.log[i]))
+                        .filter_map(|i| node.log[i].value.map(|v| format!("write {v}")))
+                        .collect();
+                    if !dropped.is_empty() {
+                        let line = format!(
+                            "n{} drops {} from its log: n{}'s log of term {term} overwrites it",
+                            to + 1,
+                            dropped.join(", "),
+                            from + 1
+                        );
+                        self.log.push((self.now, line));
+                    }
+                    let node = &mut self.nodes[to];
                     node.log.truncate(start);
                     node.log.extend(entries);
                     node.commit = commit.min(node.log.len());
@@ -645,17 +659,21 @@ impl Sim<'_> {
     }
 
     // ANCHOR: election
-    /// The election oracle: a follower that has heard nothing from a leader for `failover` ms,
-    /// on a side with a majority of the live nodes, makes the most up-to-date node there leader.
+    /// The election oracle: when a majority of the nodes, all on one side, have each heard
+    /// nothing from a leader for `failover` ms, the most up-to-date node on that side becomes
+    /// leader. One slow follower alone cannot depose a healthy leader: the others still hear
+    /// from it and would refuse their votes (Raft's PreVote and CheckQuorum, thesis §9.6).
     fn elections(&mut self) {
         let Some(failover) = self.cfg.failover else { return };
+        let lost = |sim: &Self, n: usize| {
+            !sim.crashed[n] && !sim.nodes[n].leading && sim.now >= sim.nodes[n].last_heard + failover
+        };
         for f in 0..self.cfg.nodes {
-            let node = &self.nodes[f];
-            if self.crashed[f] || node.leading || self.now < node.last_heard + failover {
+            if !lost(self, f) {
                 continue;
             }
             let side: Vec<usize> = (0..self.cfg.nodes).filter(|&n| self.reachable(f, n, self.now)).collect();
-            if side.len() < self.majority() {
+            if side.iter().filter(|&&n| lost(self, n)).count() < self.majority() {
                 continue;
             }
             let key = |n: usize| {
@@ -744,6 +762,17 @@ pub fn simulate(cfg: &Config) -> Outcome {
             Fault::Delay { .. } => {}
         }
     }
+    // After the clients finish, the nodes run on until the last fault is over and a failover
+    // and a few heartbeats have passed, so a healed partition is seen to resolve.
+    let last_fault = cfg
+        .faults
+        .iter()
+        .map(|f| match f {
+            Fault::Crash { at, .. } => *at,
+            Fault::Partition { to, .. } | Fault::Delay { to, .. } => *to,
+        })
+        .max();
+    let settle = last_fault.map_or(0, |t| t + cfg.failover.unwrap_or(0) + 3 * HEARTBEAT);
     sim.note_states();
     let mut processed = 0;
     let mut cut_short = false;
@@ -770,7 +799,7 @@ pub fn simulate(cfg: &Config) -> Outcome {
                 }
                 let busy =
                     (0..cfg.clients).any(|c| sim.done_ops[c] < cfg.ops) || sim.records.iter().any(|r| r.open);
-                if busy && at < MAX_TIME {
+                if (busy || at < settle) && at < MAX_TIME {
                     sim.schedule(at + HEARTBEAT, Event::Tick);
                 }
             }
@@ -871,6 +900,7 @@ pub fn parse_config(input: &str) -> Result<Config, InputError> {
             "write_ack",
             "read_from",
             "net",
+            "lag",
             "timeout",
             "failover",
             "seed",
@@ -1134,6 +1164,8 @@ mod tests {
             parse_config("partition = 10 5 n1").unwrap_err().to_string(),
             "input line 1: a partition must end after it starts"
         );
+        assert_eq!(parse_config("lag = 5").unwrap().lag, 5);
+        assert_eq!(parse_config("seed = 1\nlag = 5000").unwrap_err().line, Some(2));
         assert_eq!(
             parse_config("nodes = 2\ncrash = 5 n3").unwrap_err().to_string(),
             "input line 2: `n3`: nodes are n1 to n2"
