@@ -377,6 +377,76 @@ mod tests {
         go(h, model, &mut Vec::new(), h.init)
     }
 
+    /// A second, independent brute force for linearizability: search directly for
+    /// linearization points. Operations are placed in some order, each at the earliest instant
+    /// inside its own interval not before the previous point; the register rules are written
+    /// out afresh here rather than borrowed from `apply`.
+    fn by_points(h: &History) -> bool {
+        fn step(value: i64, kind: Kind) -> Option<i64> {
+            match kind {
+                Kind::Write(v) => Some(v),
+                Kind::Read(None) => Some(value),
+                Kind::Read(Some(v)) => {
+                    if v == value {
+                        Some(value)
+                    } else {
+                        None
+                    }
+                }
+                Kind::Cas { from, to, ok } => match (value == from, ok) {
+                    (true, Some(false)) | (false, Some(true)) => None,
+                    (true, _) => Some(to),
+                    (false, _) => Some(value),
+                },
+            }
+        }
+        fn go(h: &History, used: &mut Vec<bool>, at: u64, value: i64) -> bool {
+            let n = h.ops.len();
+            if (0..n).all(|i| used[i] || h.ops[i].complete.is_none()) {
+                return true;
+            }
+            for i in 0..n {
+                if used[i] {
+                    continue;
+                }
+                let point = at.max(h.ops[i].invoke);
+                if h.ops[i].complete.is_some_and(|c| point > c) {
+                    continue;
+                }
+                used[i] = true;
+                let found = step(value, h.ops[i].kind).is_some_and(|next| go(h, used, point, next))
+                    // A never-answered operation may also have no effect at all.
+                    || (h.ops[i].complete.is_none() && go(h, used, at, value));
+                used[i] = false;
+                if found {
+                    return true;
+                }
+            }
+            false
+        }
+        go(h, &mut vec![false; h.ops.len()], 0, h.init)
+    }
+
+    /// Compare-and-set histories written by hand, with their verdicts (linearizable, sequential).
+    #[test]
+    fn compare_and_set_by_hand() {
+        let cases: &[(&str, bool, bool)] = &[
+            ("c1 0 10 cas 0 1 ok\nc2 20 30 cas 0 2 fail\nc3 40 50 read 1", true, true),
+            ("c1 0 10 cas 0 1 ok\nc2 20 30 cas 0 2 ok", false, false),
+            ("c1 0 10 write 1\nc2 5 15 cas 1 2 ok\nc3 20 30 read 2", true, true),
+            ("c1 0 10 cas 1 2 fail\nc2 20 30 read 0", true, true),
+            ("c1 0 10 cas 0 5 fail", false, false),
+            ("c1 0 ? cas 0 3\nc2 20 30 read 3\nc3 40 50 read 0", false, true),
+            ("c1 0 10 write 1\nc2 20 30 cas 0 2 ok", false, true),
+        ];
+        for &(text, lin, seq) in cases {
+            let h = parse(text).unwrap().0;
+            assert_eq!(matches!(verdict(text, Model::Linearizable), Verdict::Ok(_)), lin, "{text}");
+            assert_eq!(matches!(verdict(text, Model::Sequential), Verdict::Ok(_)), seq, "{text}");
+            assert_eq!(by_points(&h), lin, "{text}");
+        }
+    }
+
     /// A random small history: 2–3 clients, 1–3 operations each, values 0–2, some never answered.
     fn random_history(rng: &mut Rng) -> History {
         let mut ops = Vec::new();
@@ -421,6 +491,9 @@ mod tests {
                 assert_ne!(got, Verdict::Exhausted);
                 let expected = brute_force(&h, model);
                 assert_eq!(matches!(got, Verdict::Ok(_)), expected, "{model:?}\n{}", h.to_text());
+                if model == Model::Linearizable {
+                    assert_eq!(by_points(&h), expected, "by points\n{}", h.to_text());
+                }
                 if let Verdict::Ok(order) = got {
                     // The order it returns is itself legal.
                     let mut value = h.init;
@@ -429,6 +502,17 @@ mod tests {
                     }
                     if model == Model::Linearizable {
                         lin += 1;
+                        // ...and respects real time: nothing later in it completed before an
+                        // earlier one was invoked.
+                        for (a, &i) in order.iter().enumerate() {
+                            for &j in &order[a + 1..] {
+                                assert!(
+                                    h.ops[j].complete.is_none_or(|c| c >= h.ops[i].invoke),
+                                    "{}",
+                                    h.to_text()
+                                );
+                            }
+                        }
                     }
                 } else if model == Model::Linearizable {
                     not += 1;

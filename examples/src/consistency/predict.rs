@@ -54,6 +54,7 @@ pub fn pick(seed: u64) -> Config {
         lag: 5,
         timeout: 40,
         failover: Some(30),
+        skew: Vec::new(),
         seed: rng.next_u64(),
         faults: fault,
     }

@@ -10,24 +10,28 @@
 //!   does (fully synchronous).
 //! * `read_from = leader`: the node the client believes leads answers from what it has
 //!   committed; `any`: a random node answers from what it has committed as far as it knows (a
-//!   read replica; with `write_ack = all`, from everything it has applied); `majority`: the leader first confirms with a majority that it still leads
-//!   and that its own term's first entry is committed, then answers (Raft's ReadIndex, etcd's
-//!   default linearizable read).
+//!   read replica; with `write_ack = all`, from everything it has applied); `majority`: the
+//!   leader first confirms with a majority that it still leads and that its own term's first
+//!   entry is committed, then answers (Raft's ReadIndex, etcd's default linearizable read).
 //!
 //! Replication follows Raft's log rules in small: the leader sends each follower the suffix of
 //! its log from where it believes the follower is, with the term of the entry before it; a
 //! follower accepts only if its log matches there, and says how far it got. Each heartbeat
 //! (every 10 ms) does the same with whatever is missing. Elections are decided by an oracle,
-//! not by votes: when a follower has heard nothing from its leader for `failover` ms and the
-//! live nodes it can reach are a majority, the most up-to-date of them (last entry's term, then
-//! length) becomes leader of a new term at once, appends an empty entry of its term, and the
-//! clients on its side learn of it. A leader cut off from the others does not know it has been
-//! replaced until a message with a higher term reaches it: the split brain every real system
+//! not by votes: when a majority of the nodes, on one side, have each heard nothing from a
+//! leader for `failover` ms (as timed by their own clocks), the most up-to-date of them (last
+//! entry's term, then length) becomes leader of a new term at once, appends an empty entry of
+//! its term, and the clients on its side learn of it. A leader cut off from the others does not
+//! know it has been replaced until a message with a higher term reaches it: the split brain every real system
 //! has to design around.
+//!
+//! `read_from = lease`: the leader answers alone while a majority has answered appends it sent
+//! within the last `failover` ms by its own clock, else as `majority`.
 //!
 //! Faults: `crash = T NODE` (for good), `partition = FROM TO MEMBER...` (the nodes and clients
 //! listed are cut off from the rest until `TO`), `delay = FROM TO NODE MS` (messages to and from
-//! the node take that much longer). Messages are never reordered on a link.
+//! the node take that much longer), `skew = NODE MS` (the node's `failover`-long intervals last
+//! MS ms longer in real time). Messages are never reordered on a link.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -35,7 +39,7 @@ use std::fmt::Write as _;
 
 use super::check::{self, Judgement};
 use super::history::{History, Kind, Op};
-use crate::figure::{Lane, Span, SpanKind, Step, time_text};
+use crate::figure::{Lane, Mark, Span, SpanKind, Step, time_text};
 use crate::input::{Entry as Line, Params};
 use crate::registry::{Drawn, Example, InputError, Run, Runs};
 use crate::rng::Rng;
@@ -46,8 +50,8 @@ pub const EXAMPLE: Example = Example {
     file: file!(),
     default_input: DEFAULT_INPUT,
     input_help: "`nodes = N` (1–5), `clients = N` (1–4), `ops = N` per client (1–8), `write_ack = leader | majority | all`, \
-                 `read_from = leader | any | majority`, `net = MIN MAX` (one-way ms), `lag = MS` (followers' replay lag), `timeout = MS`, `failover = MS | off`, \
-                 `seed = N`; faults: `crash = T NODE`, `partition = FROM TO MEMBER...` (nodes and clients cut off), \
+                 `read_from = leader | any | majority | lease`, `net = MIN MAX` (one-way ms), `lag = MS` (followers' replay lag), `timeout = MS`, `failover = MS | off`, \
+                 `skew = NODE MS` (that node's `failover`-long intervals last MS ms longer, or shorter if negative), `seed = N`; faults: `crash = T NODE`, `partition = FROM TO MEMBER...` (nodes and clients cut off), \
                  `delay = FROM TO NODE MS`",
     runs: Runs::Everywhere,
     run: Run::Drawn(run),
@@ -83,6 +87,8 @@ pub enum ReadFrom {
     Leader,
     Any,
     Majority,
+    /// The leader answers locally while it holds a lease (Raft thesis §6.4.1), else as `Majority`.
+    Lease,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -118,8 +124,20 @@ pub struct Config {
     pub timeout: u64,
     /// `None`: no elections.
     pub failover: Option<u64>,
+    /// Per node (missing: 0): how many ms longer (negative: shorter) than `failover` an
+    /// interval of `failover` ms that the node times on its own clock lasts in real time.
+    pub skew: Vec<i64>,
     pub seed: u64,
     pub faults: Vec<Fault>,
+}
+
+impl Record {
+    fn kind_label(&self) -> String {
+        match self.kind {
+            Kind::Write(v) => format!("write {v}"),
+            _ => "the operation".to_string(),
+        }
+    }
 }
 
 impl Config {
@@ -135,13 +153,46 @@ impl Config {
             ReadFrom::Any if self.write_ack == WriteAck::All => "any node, from everything it has applied",
             ReadFrom::Any => "any node, from what it has committed as far as it knows",
             ReadFrom::Majority => "the leader, after a majority confirms it still leads (ReadIndex)",
+            ReadFrom::Lease => "the leader, locally while its lease lasts, else after a majority confirms",
         };
-        let failover = self.failover.map_or("never".to_string(), |ms| format!("after {ms} ms of silence"));
+        let failover = self
+            .failover
+            .map_or("never".to_string(), |ms| format!("once a majority has heard nothing for {ms} ms"));
         format!(
             "{} nodes (n1 leads at first), {} clients with {} operations each.\nWrites are acknowledged by {ack}; reads go to {read}.\n\
-             One-way delay {}–{} ms, followers {} ms behind; clients give up after {} ms; failover {failover}; seed {}.\n",
-            self.nodes, self.clients, self.ops, self.net.0, self.net.1, self.lag, self.timeout, self.seed
+             One-way delay {}–{} ms, followers {} ms behind; clients give up after {} ms; failover {failover}; seed {}.\n{}",
+            self.nodes,
+            self.clients,
+            self.ops,
+            self.net.0,
+            self.net.1,
+            self.lag,
+            self.timeout,
+            self.seed,
+            self.skew_text()
         )
+    }
+
+    /// Real ms that an interval of `ms` timed by node `n`'s clock lasts.
+    pub fn timed(&self, n: usize, ms: u64) -> u64 {
+        (ms as i64 + self.skew.get(n).copied().unwrap_or(0)).max(1) as u64
+    }
+
+    fn skew_text(&self) -> String {
+        let skewed: Vec<String> = (0..self.skew.len())
+            .filter(|&n| self.skew[n] != 0)
+            .map(|n| {
+                let ms = self.skew[n];
+                let speed = if ms > 0 { "slow" } else { "fast" };
+                format!(
+                    "n{}'s clock runs {speed}: its {} ms intervals last {} ms\n",
+                    n + 1,
+                    self.failover.unwrap_or(30),
+                    self.timed(n, self.failover.unwrap_or(30))
+                )
+            })
+            .collect();
+        skewed.concat()
     }
 }
 
@@ -180,11 +231,15 @@ enum Msg {
         prev_term: u32,
         entries: Vec<LogEntry>,
         commit: usize,
+        /// When the leader sent it (for its lease).
+        sent: u64,
     },
     AppendAck {
         term: u32,
         ok: bool,
         len: usize,
+        /// The `sent` of the append it answers.
+        sent: u64,
     },
     Confirm {
         term: u32,
@@ -213,6 +268,8 @@ struct Node {
     term_start: usize,
     waiting_writes: Vec<(usize, usize, usize)>,
     waiting_reads: Vec<(usize, usize, Vec<usize>, usize)>,
+    /// Leader only: per follower, when the newest append it answered was sent.
+    acked_sent: Vec<u64>,
 }
 // ANCHOR_END: types
 
@@ -257,6 +314,9 @@ pub struct Outcome {
     pub events: Vec<(u64, String)>,
     /// (time, node, state label, kind) whenever a node's state changes.
     pub states: Vec<(u64, usize, String, SpanKind)>,
+    /// (time, node, what): messages that carry a write to a follower or an answer to a client,
+    /// as they arrive (the node is the receiver, or the sender of an answer).
+    pub messages: Vec<(u64, usize, String)>,
     pub end: u64,
     /// The simulation hit its event budget.
     pub cut_short: bool,
@@ -278,6 +338,7 @@ struct Sim<'a> {
     records: Vec<Record>,
     log: Vec<(u64, String)>,
     states: Vec<(u64, usize, String, SpanKind)>,
+    messages: Vec<(u64, usize, String)>,
     next_value: i64,
 }
 
@@ -357,6 +418,23 @@ impl Sim<'_> {
         self.cfg.nodes / 2 + 1
     }
 
+    // ANCHOR: lease
+    /// When leader `n`'s lease runs out, in real time. A majority (itself included) has answered
+    /// appends sent at or after `start`, and none of them will help elect another leader until
+    /// `failover` ms after hearing one, so no other leader can exist before `start + failover`.
+    /// But `n` measures those `failover` ms on its own clock: with skew, the lease it believes
+    /// in outlasts the promise.
+    fn lease_end(&self, n: usize) -> u64 {
+        let Some(failover) = self.cfg.failover else { return u64::MAX };
+        let node = &self.nodes[n];
+        let mut acked: Vec<u64> =
+            (0..self.cfg.nodes).map(|f| if f == n { self.now } else { node.acked_sent[f] }).collect();
+        acked.sort_unstable_by(|a, b| b.cmp(a));
+        let start = acked[self.majority() - 1];
+        if start == 0 { 0 } else { start + self.cfg.timed(n, failover) }
+    }
+    // ANCHOR_END: lease
+
     fn note_states(&mut self) {
         for n in 0..self.cfg.nodes {
             let node = &self.nodes[n];
@@ -392,6 +470,7 @@ impl Sim<'_> {
                 prev_term: if from == 0 { 0 } else { node.log[from - 1].term },
                 entries: node.log[from..].to_vec(),
                 commit: node.commit,
+                sent: self.now,
             };
             self.nodes[leader].next[f] = self.nodes[leader].log.len();
             self.send(leader, f, msg);
@@ -452,8 +531,41 @@ impl Sim<'_> {
         }
     }
 
+    /// Notes the messages a reader follows: writes shipped to followers, answers to clients.
+    fn note_message(&mut self, from: usize, to: usize, msg: &Msg) {
+        let nodes = self.cfg.nodes;
+        let (node, text) = match msg {
+            Msg::Append { entries, .. } => {
+                let values: Vec<String> =
+                    entries.iter().filter_map(|e| e.value.map(|v| format!("write {v}"))).collect();
+                if values.is_empty() {
+                    return;
+                }
+                (to, format!("n{} receives {} from n{}", to + 1, values.join(", "), from + 1))
+            }
+            Msg::WriteOk { op } => (
+                from,
+                format!(
+                    "c{} hears from n{}: {} acknowledged",
+                    to - nodes + 1,
+                    from + 1,
+                    self.records[*op].kind_label()
+                ),
+            ),
+            Msg::ReadOk { value, .. } => {
+                (from, format!("c{} hears from n{}: read returns {value}", to - nodes + 1, from + 1))
+            }
+            Msg::NotLeader { .. } => {
+                (from, format!("c{} hears from n{}: not the leader", to - nodes + 1, from + 1))
+            }
+            _ => return,
+        };
+        self.messages.push((self.now, node, text));
+    }
+
     fn deliver(&mut self, from: usize, to: usize, msg: Msg) {
         let nodes = self.cfg.nodes;
+        self.note_message(from, to, &msg);
         if to >= nodes {
             self.client_reply(to - nodes, msg);
             return;
@@ -497,7 +609,11 @@ impl Sim<'_> {
                         let value = self.value_at(to, node.commit);
                         self.send(to, from, Msg::ReadOk { op, value });
                     }
-                    ReadFrom::Majority => {
+                    ReadFrom::Lease if node.commit >= node.term_start && self.now < self.lease_end(to) => {
+                        let value = self.value_at(to, node.commit);
+                        self.send(to, from, Msg::ReadOk { op, value });
+                    }
+                    ReadFrom::Majority | ReadFrom::Lease => {
                         let needed = node.commit.max(node.term_start);
                         let term = node.term;
                         self.nodes[to].waiting_reads.push((op, from - nodes, vec![to], needed));
@@ -510,10 +626,10 @@ impl Sim<'_> {
                     }
                 }
             }
-            Msg::Append { term, from: start, prev_term, entries, commit } => {
+            Msg::Append { term, from: start, prev_term, entries, commit, sent } => {
                 if term < self.nodes[to].term {
                     let mine = self.nodes[to].term;
-                    self.send(to, from, Msg::AppendAck { term: mine, ok: false, len: 0 });
+                    self.send(to, from, Msg::AppendAck { term: mine, ok: false, len: 0, sent });
                     return;
                 }
                 if term > self.nodes[to].term || self.nodes[to].leading {
@@ -542,15 +658,15 @@ impl Sim<'_> {
                     node.log.truncate(start);
                     node.log.extend(entries);
                     node.commit = commit.min(node.log.len());
-                    Msg::AppendAck { term, ok: true, len: node.log.len() }
+                    Msg::AppendAck { term, ok: true, len: node.log.len(), sent }
                 } else {
                     let back = if start > node.log.len() { node.log.len() } else { start - 1 };
                     node.commit = node.commit.min(back);
-                    Msg::AppendAck { term, ok: false, len: back }
+                    Msg::AppendAck { term, ok: false, len: back, sent }
                 };
                 self.send(to, from, reply);
             }
-            Msg::AppendAck { term, ok, len } => {
+            Msg::AppendAck { term, ok, len, sent } => {
                 if term > self.nodes[to].term {
                     self.step_down(to, term, None);
                     return;
@@ -559,6 +675,7 @@ impl Sim<'_> {
                     return;
                 }
                 let node = &mut self.nodes[to];
+                node.acked_sent[from] = node.acked_sent[from].max(sent);
                 if ok {
                     node.matched[from] = node.matched[from].max(len);
                     node.next[from] = node.next[from].max(len);
@@ -571,7 +688,7 @@ impl Sim<'_> {
             Msg::Confirm { term, id } => {
                 if term < self.nodes[to].term {
                     let mine = self.nodes[to].term;
-                    self.send(to, from, Msg::AppendAck { term: mine, ok: false, len: 0 });
+                    self.send(to, from, Msg::AppendAck { term: mine, ok: false, len: 0, sent: 0 });
                     return;
                 }
                 if term > self.nodes[to].term || self.nodes[to].leading {
@@ -666,7 +783,9 @@ impl Sim<'_> {
     fn elections(&mut self) {
         let Some(failover) = self.cfg.failover else { return };
         let lost = |sim: &Self, n: usize| {
-            !sim.crashed[n] && !sim.nodes[n].leading && sim.now >= sim.nodes[n].last_heard + failover
+            !sim.crashed[n]
+                && !sim.nodes[n].leading
+                && sim.now >= sim.nodes[n].last_heard + sim.cfg.timed(n, failover)
         };
         for f in 0..self.cfg.nodes {
             if !lost(self, f) {
@@ -692,6 +811,7 @@ impl Sim<'_> {
             leader.term_start = leader.log.len();
             leader.next = vec![leader.log.len() - 1; nodes];
             leader.matched = vec![0; nodes];
+            leader.acked_sent = vec![0; nodes];
             let names: Vec<String> = side.iter().map(|n| format!("n{}", n + 1)).collect();
             self.log.push((
                 self.now,
@@ -728,6 +848,7 @@ pub fn simulate(cfg: &Config) -> Outcome {
         term_start: 0,
         waiting_writes: Vec::new(),
         waiting_reads: Vec::new(),
+        acked_sent: vec![0; cfg.nodes],
     };
     let mut sim = Sim {
         cfg,
@@ -744,6 +865,7 @@ pub fn simulate(cfg: &Config) -> Outcome {
         records: Vec::new(),
         log: Vec::new(),
         states: Vec::new(),
+        messages: Vec::new(),
         next_value: 0,
     };
     sim.nodes[0].leading = true;
@@ -852,7 +974,15 @@ pub fn simulate(cfg: &Config) -> Outcome {
             })
             .collect(),
     };
-    Outcome { records: sim.records, history, events: sim.log, states: sim.states, end, cut_short }
+    Outcome {
+        records: sim.records,
+        history,
+        events: sim.log,
+        states: sim.states,
+        messages: sim.messages,
+        end,
+        cut_short,
+    }
 }
 // ANCHOR_END: simulate
 
@@ -875,7 +1005,18 @@ pub fn node_lanes(cfg: &Config, outcome: &Outcome, axis_end: u64) -> (Vec<Lane>,
             });
         }
     }
-    let steps = Step::at_span_starts(&lanes, "ms");
+    let mut steps = Step::at_span_starts(&lanes, "ms");
+    for (at, n, text) in &outcome.messages {
+        let t = *at as f64;
+        let marks = lanes[*n]
+            .spans
+            .iter()
+            .position(|s| s.start <= t && t <= s.end)
+            .map(|span| vec![Mark::Span { lane: *n, span }])
+            .unwrap_or_default();
+        steps.push(Step { at: t, text: format!("{}: {text}", time_text(t, "ms")), marks });
+    }
+    steps.sort_by(|a, b| a.at.total_cmp(&b.at));
     (lanes, steps)
 }
 
@@ -903,6 +1044,7 @@ pub fn parse_config(input: &str) -> Result<Config, InputError> {
             "lag",
             "timeout",
             "failover",
+            "skew",
             "seed",
             "crash",
             "partition",
@@ -917,9 +1059,10 @@ pub fn parse_config(input: &str) -> Result<Config, InputError> {
         "all" => WriteAck::All,
         _ => WriteAck::Leader,
     };
-    let read_from = match p.choice_or("read_from", &["leader", "any", "majority"], "leader")? {
+    let read_from = match p.choice_or("read_from", &["leader", "any", "majority", "lease"], "leader")? {
         "any" => ReadFrom::Any,
         "majority" => ReadFrom::Majority,
+        "lease" => ReadFrom::Lease,
         _ => ReadFrom::Leader,
     };
     let net = match p.one("net")? {
@@ -995,6 +1138,14 @@ pub fn parse_config(input: &str) -> Result<Config, InputError> {
         }
         faults.push(Fault::Partition { from, to, members });
     }
+    let mut skew = vec![0i64; nodes];
+    for e in p.all("skew") {
+        let w: Vec<&str> = e.value.split_whitespace().collect();
+        if w.len() != 2 {
+            return Err(InputError::at_line(e.line, "`skew = NODE MS`, e.g. `skew = n1 40`"));
+        }
+        skew[node_of(e, w[0])?] = crate::input::parse_number::<i64>(w[1], e.line, -1000, 1000)?;
+    }
     for e in p.all("delay") {
         let w: Vec<&str> = e.value.split_whitespace().collect();
         if w.len() != 4 {
@@ -1004,7 +1155,7 @@ pub fn parse_config(input: &str) -> Result<Config, InputError> {
         let extra = crate::input::parse_number::<u64>(w[3], e.line, 0, 10_000)?;
         faults.push(Fault::Delay { from, to, node: node_of(e, w[2])?, extra });
     }
-    Ok(Config { nodes, clients, ops, write_ack, read_from, net, lag, timeout, failover, seed, faults })
+    Ok(Config { nodes, clients, ops, write_ack, read_from, net, lag, timeout, failover, skew, seed, faults })
 }
 
 /// The run in words and as a drawing: configuration, events, counts, the history in the
@@ -1090,6 +1241,7 @@ mod tests {
             lag: rng.range(0, 8),
             timeout: rng.range(15, 60),
             failover: Some(rng.range(15, 50)),
+            skew: Vec::new(),
             seed: rng.next_u64(),
             faults: Vec::new(),
         }
@@ -1136,6 +1288,40 @@ mod tests {
         assert!(unavailable > 100, "faults make some operations time out: {unavailable}");
     }
 
+    /// Lease reads are as safe as ReadIndex while clocks agree, and break when the leader's
+    /// clock runs slow (its lease outlasts the followers' promise).
+    #[test]
+    fn lease_reads_are_safe_without_skew_and_break_with_it() {
+        let mut rng = Rng::new(5);
+        for _ in 0..1000 {
+            let mut cfg = random_config(&mut rng, WriteAck::Majority, ReadFrom::Lease);
+            cfg.faults = random_faults(&mut rng, &cfg);
+            assert!(matches!(linearizable(&simulate(&cfg).history), Verdict::Ok(_)), "{cfg:?}");
+        }
+        // The page's run: n1 and c1 cut off; with n1's clock slow, c1 reads from its lease
+        // after the other side has moved on.
+        let page = DEFAULT_INPUT
+            .replace("write_ack = leader", "write_ack = majority")
+            .replace("read_from = leader", "read_from = lease")
+            .replace("seed = 4", "seed = 16");
+        assert!(run(&page).unwrap().text.contains("Linearizable: yes"));
+        let skewed = run(&format!("{page}skew = n1 40\n")).unwrap().text;
+        assert!(skewed.contains("Linearizable: no") && skewed.contains("n1's clock runs slow"), "{skewed}");
+        assert!(
+            skewed.contains("c2     69   78  read 4") && skewed.contains("c1     79   85  read 3"),
+            "{skewed}"
+        );
+        let broken = (0..40)
+            .filter(|seed| {
+                let input = format!("{}skew = n1 40\n", page.replace("seed = 16", &format!("seed = {seed}")));
+                run(&input).unwrap().text.contains("Linearizable: no")
+            })
+            .count();
+        assert!(broken >= 3, "{broken}");
+        assert_eq!(parse_config("skew = n2 -10").unwrap().skew, vec![0, -10, 0]);
+        assert_eq!(parse_config("skew = n1").unwrap_err().line, Some(1));
+    }
+
     #[test]
     fn weaker_configurations_break_linearizability_under_faults() {
         for (ack, read) in [
@@ -1160,6 +1346,12 @@ mod tests {
         drawn.figure.validate().unwrap();
         assert!(drawn.text.contains("becomes leader of term 2"), "{}", drawn.text);
         assert!(drawn.text.contains("Linearizable: no"), "{}", drawn.text);
+        assert!(drawn.text.contains("n1 drops write 4, write 5 from its log"), "{}", drawn.text);
+        // The steps follow the messages: write 4 acknowledged by n1, never shipped to n2 or n3.
+        let crate::figure::Figure::Timeline { steps, .. } = &drawn.figure else { panic!() };
+        let said = |text: &str| steps.iter().any(|s| s.text.contains(text));
+        assert!(said("c1 hears from n1: write 4 acknowledged"));
+        assert!(said("n2 receives write 1") && !said("n2 receives write 4") && !said("n3 receives write 4"));
         assert_eq!(
             parse_config("partition = 10 5 n1").unwrap_err().to_string(),
             "input line 1: a partition must end after it starts"

@@ -81,6 +81,7 @@ fn run(input: &str) -> Result<String, InputError> {
                     lag: 5,
                     timeout: 40,
                     failover: Some(30),
+                    skew: Vec::new(),
                     seed: rng.next_u64(),
                     faults,
                 };
