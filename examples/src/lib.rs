@@ -97,6 +97,7 @@ chapters! {
     dns "dns.md",
     tls "tls.md",
     cdn "cdns-edge.md",
+    realtime "websockets-sse.md",
     isolation "isolation-levels.md",
     sharding "sharding-replicas.md",
     reliability "reliability-scalability.md",

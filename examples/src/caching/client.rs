@@ -101,6 +101,45 @@ impl Client {
     }
 }
 
+// ANCHOR: pubsub
+/// Pub/sub (the WebSockets chapter's bus). A connection that has sent `SUBSCRIBE` receives
+/// pushes, each an array: `["subscribe", channel, count]` confirms a subscription and
+/// `["message", channel, payload]` carries a `PUBLISH`ed message. RESP2 allows only
+/// (P)(UN)SUBSCRIBE, PING and QUIT on such a connection, so a server keeps a second one to
+/// publish. Messages are delivered to the subscribers Redis knows at that instant and to no
+/// one else: nothing is stored, nothing is redelivered.
+impl Client {
+    /// The next reply or push, waiting as long as the read timeout allows.
+    pub fn next(&mut self) -> Result<Value, String> {
+        self.reply()
+    }
+
+    /// `None` waits forever: what a subscriber's reading thread wants.
+    pub fn set_read_timeout(&mut self, timeout: Option<Duration>) -> Result<(), String> {
+        self.stream.set_read_timeout(timeout).map_err(|e| e.to_string())
+    }
+
+    /// A second handle on the same socket, for sending SUBSCRIBE and UNSUBSCRIBE from another
+    /// thread while one thread reads the pushes.
+    pub fn writer(&self) -> Result<TcpStream, String> {
+        self.stream.try_clone().map_err(|e| e.to_string())
+    }
+
+    /// A push as (kind, channel, payload): `("message", "room:lobby", b"hi")`; the count of a
+    /// (un)subscribe confirmation comes back as its decimal text.
+    pub fn push(value: &Value) -> Option<(String, String, Vec<u8>)> {
+        let Value::Array(Some(items)) = value else { return None };
+        let [kind, channel, last] = items.as_slice() else { return None };
+        let payload = match last {
+            Value::Integer(n) => n.to_string().into_bytes(),
+            Value::Bulk(Some(bytes)) => bytes.clone(),
+            _ => return None,
+        };
+        Some((kind.text()?, channel.text()?, payload))
+    }
+}
+// ANCHOR_END: pubsub
+
 /// A `redis-server` of our own on a free port of 127.0.0.1, killed when dropped.
 pub struct PrivateServer {
     child: Child,

@@ -30,6 +30,7 @@ mod jsonb;
 mod migrations;
 mod mvcc;
 mod pooling;
+mod realtime;
 mod redis;
 mod scenarios;
 
