@@ -2,7 +2,7 @@
 //! offset, rule and close code of the first byte a receiver must refuse. The encoder example
 //! writes frames from a one-line description (RFC 6455 §5.7's examples by default).
 
-use super::frame::{BINARY, CLOSE, CONTINUATION, Frame, PING, PONG, Sender, TEXT, encode, narrate};
+use super::frame::{BINARY, CONTINUATION, Frame, PING, PONG, Sender, TEXT, encode, narrate};
 use crate::dns::wire::parse_hex;
 use crate::registry::{Example, InputError, Run, Runs};
 
@@ -58,7 +58,7 @@ c1 05 48 65 6c 6c 6f
 # a fragmented ping
 09 05 48 65 6c 6c 6f
 ---
-# text that is not UTF-8: c3 must be followed by a continuation byte (80..bf)
+# text that is not UTF-8: c3 starts a 2-byte character, but 28 is no continuation byte (80..bf)
 81 02 c3 28
 ---
 # close code 1006, which only stands for \"dropped without a close frame\"
@@ -267,7 +267,7 @@ mod tests {
             "error at offset 1: a server's frame must not be masked",
             "error at offset 1: a control frame's payload is 126 bytes, over 125",
             "error at offset 0: a control frame must not be fragmented",
-            "error at offset 3: the text message is not valid UTF-8 (the receiver closes with 1007)",
+            "error at offset 2: the text message is not valid UTF-8 from this byte on (the receiver closes with 1007)",
             "error at offset 2: invalid close code 1006",
         ] {
             assert!(out.contains(wanted), "{wanted}\n{out}");

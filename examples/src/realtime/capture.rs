@@ -14,7 +14,7 @@ use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
 use super::accept::{Request, respond};
-use super::frame::{CLOSE, Frame, PING, Sender, TEXT, decode, encode, opcode_name};
+use super::frame::{CLOSE, Frame, PING, PONG, Sender, TEXT, decode, encode, opcode_name};
 use crate::input::no_input;
 use crate::registry::{Example, InputError, Run, Runs};
 
@@ -72,20 +72,21 @@ async fn capture(out: &mut String) -> Result<(), String> {
     out.push_str(&format!("tungstenite's request: {line}; the book's respond() answered 101\n"));
     let ping = encode(&Frame::new(PING, b"are you there?"));
     stream.write_all(&ping).await.map_err(|e| e.to_string())?;
-    // Read until the bytes decode into frames that end with a close.
+    // Read until the bytes decode into frames that include the close and the pong owed.
     let mut seen = Vec::new();
     let frames = loop {
         let mut chunk = [0u8; 4096];
         let n = tokio::time::timeout(LIMIT, stream.read(&mut chunk))
             .await
-            .map_err(|_| "no close from the client")?;
+            .map_err(|_| format!("no close from the client: {:?}", decode(&seen, Sender::Client)))?;
         let n = n.map_err(|e| e.to_string())?;
         if n == 0 {
             return Err("the client closed without a close frame".into());
         }
         seen.extend_from_slice(&chunk[..n]);
         if let Ok(frames) = decode(&seen, Sender::Client)
-            && frames.last().is_some_and(|f| f.opcode == CLOSE)
+            && frames.iter().any(|f| f.opcode == CLOSE)
+            && frames.iter().any(|f| f.opcode == PONG)
         {
             break frames;
         }
@@ -114,7 +115,7 @@ async fn capture(out: &mut String) -> Result<(), String> {
                 u16::from_be_bytes([f.payload[0], f.payload[1]]),
                 String::from_utf8_lossy(&f.payload[2..])
             ),
-            TEXT | PING | 0xA => format!("{:?}", String::from_utf8_lossy(&f.payload)),
+            TEXT | PING | PONG => format!("{:?}", String::from_utf8_lossy(&f.payload)),
             _ => format!("{n} bytes"),
         };
         out.push_str(&format!(
@@ -157,7 +158,7 @@ async fn broken(out: &mut String) -> Result<(), String> {
         let client = tokio::spawn(async move {
             let (mut ws, _) = connect_async(url).await.map_err(|e| e.to_string())?;
             Ok::<_, String>(match ws.next().await {
-                Some(Ok(m)) => format!("accepted it as {m:?}"),
+                Some(Ok(m)) => format!("no error; next() returned {m:?}"),
                 Some(Err(e)) => format!("error: {e}"),
                 None => "saw the connection end".into(),
             })

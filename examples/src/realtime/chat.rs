@@ -288,14 +288,18 @@ async fn command(name: &str, text: &str, hub: &Arc<Mutex<Hub>>, cfg: &Config, bu
             }
             reply(hub, name, format!("left {room}"));
         }
-        (Some("say"), Some(room), Some(words)) => match bus {
-            // Through the bus, even for local members: every server delivers in the bus's order.
-            Some(bus) => {
-                let payload = format!("{}\n{name}\n{words}", cfg.name);
-                let _ = bus.publish.send((bus.channel(room), payload));
+        (Some("say"), Some(room), Some(words)) => {
+            match bus {
+                // Through the bus, even for local members: every server delivers in the bus's order.
+                Some(bus) => {
+                    let payload = format!("{}\n{name}\n{words}", cfg.name);
+                    let _ = bus.publish.send((bus.channel(room), payload));
+                }
+                None => broadcast(hub, room, name, words, log),
             }
-            None => broadcast(hub, room, name, words, log),
-        },
+            // The sender's acknowledgement: the message has left this connection's hands.
+            reply(hub, name, format!("sent {room}"));
+        }
         _ => reply(hub, name, format!("error: cannot read `{text}`")),
     }
 }

@@ -6,7 +6,7 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::chat::{Config, start};
-use super::live::{ask, client, next_text, send};
+use super::live::{ask, client, next_text};
 use crate::caching::client::Client as Redis;
 use crate::input::no_input;
 use crate::registry::{Example, InputError, Run, Runs};
@@ -87,10 +87,10 @@ async fn scenario(address: &str, out: &mut String) -> Result<(), String> {
         subscribers(&mut redis, &prefix, "lobby")?,
         subscribers(&mut redis, &prefix, "ops")?
     ));
-    send(&mut alice, "say lobby hello from A").await?;
+    ask(&mut alice, "say lobby hello from A").await?;
     out.push_str(&format!("bob (A) receives: {}\n", next_text(&mut bob).await?));
     out.push_str(&format!("carol (B) receives: {}\n", next_text(&mut carol).await?));
-    send(&mut carol, "say lobby hi from B").await?;
+    ask(&mut carol, "say lobby hi from B").await?;
     out.push_str(&format!("alice (A) receives: {}\n", next_text(&mut alice).await?));
     out.push_str(&format!("bob (A) receives: {}\n", next_text(&mut bob).await?));
     out.push_str(&format!("bob: leave lobby -> {}\n", ask(&mut bob, "leave lobby").await?));
@@ -99,9 +99,9 @@ async fn scenario(address: &str, out: &mut String) -> Result<(), String> {
         "Redis: room:lobby has {} subscriber now (A unsubscribed when its last member left)\n",
         settle(&mut redis, &prefix, "lobby", 1).await?
     ));
-    send(&mut carol, "say lobby anyone on A?").await?;
+    ask(&mut carol, "say lobby anyone on A?").await?;
     out.push_str(&format!("alice: join ops -> {}\n", ask(&mut alice, "join ops").await?));
-    send(&mut dave, "say ops hi alice").await?;
+    ask(&mut dave, "say ops hi alice").await?;
     out.push_str(&format!(
         "alice's next message (she never got \"anyone on A?\"): {}\n",
         next_text(&mut alice).await?

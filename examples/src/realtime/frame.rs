@@ -388,7 +388,11 @@ impl Decoder<'_> {
         {
             let index = e.valid_up_to();
             let (start, offset) = places.iter().rev().find(|(s, _)| *s <= index).copied().unwrap_or((0, at));
-            return Err(self.fail(offset + index - start, 1007, "the text message is not valid UTF-8"));
+            return Err(self.fail(
+                offset + index - start,
+                1007,
+                "the text message is not valid UTF-8 from this byte on",
+            ));
         }
         if f.fin {
             let text = match opcode {
@@ -528,11 +532,12 @@ mod tests {
         assert!(error(&[0x82, 0x7e, 0x00, 0x05, 1, 2, 3, 4, 5], s).1.contains("shortest form"));
         assert_eq!(
             error(&[0x81, 0x02, 0xc3, 0x28], s),
-            (3, "the text message is not valid UTF-8".into(), 1007)
+            (2, "the text message is not valid UTF-8 from this byte on".into(), 1007)
         );
         // A 2-byte character cut between two fragments is fine; an invalid one is placed exactly.
         assert!(decode(&[0x01, 0x01, 0xc3, 0x80, 0x01, 0xa9], s).is_ok());
-        assert_eq!(error(&[0x01, 0x01, 0xc3, 0x80, 0x01, 0x28], s).0, 5);
+        assert_eq!(error(&[0x01, 0x01, 0xc3, 0x80, 0x01, 0x28], s).0, 2);
+        assert_eq!(error(&[0x01, 0x01, 0x41, 0x80, 0x01, 0xff], s).0, 5);
         assert!(error(&[0x88, 0x02, 0x03, 0xee], s).1.starts_with("invalid close code 1006"));
         assert!(error(&[0x88, 0x01, 0x03], s).1.contains("1 byte"));
         assert_eq!(error(&[0x88, 0x03, 0x03, 0xe8, 0xff], s).0, 4);

@@ -75,14 +75,14 @@ async fn rooms(out: &mut String) -> Result<(), String> {
     {
         out.push_str(&format!("{name}: join {room} -> {}\n", ask(ws, &format!("join {room}")).await?));
     }
-    send(&mut alice, "say lobby hello").await?;
+    out.push_str(&format!("alice: say lobby hello -> {}\n", ask(&mut alice, "say lobby hello").await?));
     out.push_str(&format!("bob receives: {}\n", next_text(&mut bob).await?));
     out.push_str(&format!("bob: leave lobby -> {}\n", ask(&mut bob, "leave lobby").await?));
-    send(&mut alice, "say lobby anyone left?").await?;
+    ask(&mut alice, "say lobby anyone left?").await?;
     out.push_str(&format!("carol: join lobby -> {}\n", ask(&mut carol, "join lobby").await?));
     out.push_str(&format!("bob: join ops -> {}\n", ask(&mut bob, "join ops").await?));
-    send(&mut carol, "say ops ping me").await?;
-    send(&mut alice, "say lobby welcome carol").await?;
+    ask(&mut carol, "say ops ping me").await?;
+    ask(&mut alice, "say lobby welcome carol").await?;
     // What each one reads next shows what it did not get: bob left before "anyone left?",
     // carol joined after it.
     out.push_str(&format!("bob's next message: {}\n", next_text(&mut bob).await?));
@@ -112,7 +112,7 @@ async fn slow(out: &mut String) -> Result<(), String> {
     let mut received = 0;
     let mut dropped = None;
     while sent < 5000 && dropped.is_none() {
-        send(&mut alice, &format!("say lobby {sent} {big}")).await?;
+        ask(&mut alice, &format!("say lobby {sent} {big}")).await?;
         sent += 1;
         if next_text(&mut carol).await?.starts_with(&format!("lobby alice: {} ", sent - 1)) {
             received += 1;
@@ -130,7 +130,7 @@ async fn slow(out: &mut String) -> Result<(), String> {
         if sent > 16 { "more than 16" } else { "16 or fewer" }
     ));
     out.push_str(&format!("carol, reading as they came, received all of them: {}\n", received == sent));
-    send(&mut alice, "say lobby after").await?;
+    ask(&mut alice, "say lobby after").await?;
     out.push_str(&format!("carol receives: {}\n", next_text(&mut carol).await?));
     Ok(())
 }
