@@ -110,7 +110,7 @@ impl Client {
 /// one else: nothing is stored, nothing is redelivered.
 impl Client {
     /// The next reply or push, waiting as long as the read timeout allows.
-    pub fn next(&mut self) -> Result<Value, String> {
+    pub fn next_push(&mut self) -> Result<Value, String> {
         self.reply()
     }
 

@@ -157,6 +157,7 @@ async fn connection(
     log: Log,
 ) {
     let mut name = String::new();
+    #[allow(clippy::result_large_err)] // the signature tungstenite's `Callback` asks for
     let callback = |request: &Request, response: Response| {
         name = request.uri().path().trim_start_matches('/').to_string();
         Ok(response)
@@ -358,7 +359,7 @@ fn connect_bus(
     let room_of = format!("{prefix}:room:");
     let name = server.to_string();
     std::thread::spawn(move || {
-        while let Ok(push) = subscriber.next() {
+        while let Ok(push) = subscriber.next_push() {
             let Some((kind, channel, payload)) = Redis::push(&push) else { continue };
             match kind.as_str() {
                 "subscribe" => {

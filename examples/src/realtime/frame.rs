@@ -171,13 +171,17 @@ pub fn close_code(code: u16) -> Result<&'static str, &'static str> {
 /// up to this, as `ws`'s default of 100 MiB does.
 pub const MAX_PAYLOAD: u64 = 100 << 20;
 
+/// A fragmented message so far: its opcode, its payload, and where each fragment's payload
+/// starts (index in the message, offset in the stream).
+type Partial = (u8, Vec<u8>, Vec<(usize, usize)>);
+
 struct Decoder<'a> {
     bytes: &'a [u8],
     sender: Sender,
     lines: Vec<Line>,
     /// The message being reassembled from fragments: its opcode, payload so far, and the
     /// stream offset of each fragment's payload (to place a UTF-8 error exactly).
-    partial: Option<(u8, Vec<u8>, Vec<(usize, usize)>)>,
+    partial: Option<Partial>,
 }
 
 // ANCHOR: decode

@@ -62,9 +62,8 @@ impl Parser {
     pub fn feed(&mut self, bytes: &[u8]) -> Vec<Event> {
         self.pending.extend_from_slice(bytes);
         let mut events = Vec::new();
-        loop {
-            // A line ends at CRLF, LF or CR; a CR at the end of the buffer may be half a CRLF.
-            let Some(end) = self.pending.iter().position(|&b| b == b'\n' || b == b'\r') else { break };
+        // A line ends at CRLF, LF or CR; a CR at the end of the buffer may be half a CRLF.
+        while let Some(end) = self.pending.iter().position(|&b| b == b'\n' || b == b'\r') {
             let skip = match (self.pending[end], self.pending.get(end + 1)) {
                 (b'\r', Some(b'\n')) => 2,
                 (b'\r', None) => break,
