@@ -160,6 +160,7 @@ fn run(input: &str) -> Result<String, InputError> {
     Ok(out)
 }
 
+// ANCHOR: encoder
 /// Reads one line of the encoder's input into a frame.
 fn describe(line: usize, text: &str) -> Result<Frame, InputError> {
     let err = |why: String| InputError::at_line(line, why);
@@ -249,6 +250,7 @@ fn run_encode(input: &str) -> Result<String, InputError> {
     }
     Ok(out)
 }
+// ANCHOR_END: encoder
 
 #[cfg(test)]
 mod tests {

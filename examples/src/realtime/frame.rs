@@ -2,23 +2,9 @@
 //! of §5 and §7.4 a receiver must enforce, names the offset and the reason of the first byte it
 //! refuses, and can narrate every field it reads (the page's byte view).
 //!
-//! ```text
-//!  0                   1                   2                   3
-//!  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
-//! +-+-+-+-+-------+-+-------------+-------------------------------+
-//! |F|R|R|R| opcode|M| Payload len |    Extended payload length    |
-//! |I|S|S|S|  (4)  |A|     (7)     |             (16/64)           |
-//! |N|V|V|V|       |S|             |   (if payload len==126/127)   |
-//! | |1|2|3|       |K|             |                               |
-//! +-+-+-+-+-------+-+-------------+ - - - - - - - - - - - - - - - +
-//! |     Extended payload length continued, if payload len == 127  |
-//! + - - - - - - - - - - - - - - - +-------------------------------+
-//! |                               | Masking-key, if MASK set to 1 |
-//! +-------------------------------+-------------------------------+
-//! | Masking-key (continued)       |          Payload Data         |
-//! +-------------------------------- - - - - - - - - - - - - - - - +
-//! ```
-//! (the layout of RFC 6455 §5.2, redrawn)
+//! A frame (RFC 6455 §5.2): one byte of FIN, three reserved bits and a 4-bit opcode; one byte of
+//! MASK and a 7-bit length (126 and 127 announce a 16-bit or 64-bit length after it); the
+//! 4-byte masking key when MASK is set; the payload.
 
 use std::fmt;
 
