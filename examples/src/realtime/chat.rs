@@ -62,6 +62,9 @@ struct Hub {
     rooms: BTreeMap<String, BTreeSet<String>>,
     /// Channels whose SUBSCRIBE Redis has not yet confirmed, and who waits for them.
     pending: HashMap<String, Vec<oneshot::Sender<()>>>,
+    /// The bus, so that every way a member leaves (even a drop decided on the bus's thread)
+    /// unsubscribes a room that has no local member left.
+    bus: Option<Arc<Bus>>,
 }
 
 /// A running server: its address, and a log of what it did (joins, drops, terminations).
@@ -104,11 +107,12 @@ impl Drop for Server {
 
 type Log = mpsc::UnboundedSender<String>;
 
-/// The bus side of a server: publishing, and (un)subscribing a room's channel.
+/// The bus side of a server: publishing, and (un)subscribing a room's channel. Both go to
+/// threads through channels, so async tasks (and holders of the hub's lock) never wait on Redis.
 struct Bus {
     prefix: String,
     publish: std::sync::mpsc::Sender<(String, String)>,
-    control: Arc<Mutex<std::net::TcpStream>>,
+    control: std::sync::mpsc::Sender<(&'static str, String)>,
 }
 
 impl Bus {
@@ -116,10 +120,9 @@ impl Bus {
         format!("{}:room:{room}", self.prefix)
     }
 
-    fn command(&self, args: &[&str]) {
-        use std::io::Write;
-        let bytes: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
-        let _ = self.control.lock().expect("control").write_all(&crate::caching::resp::encode(&bytes));
+    /// Queues `SUBSCRIBE` or `UNSUBSCRIBE` of a room's channel (in order, on one thread).
+    fn command(&self, verb: &'static str, room: &str) {
+        let _ = self.control.send((verb, self.channel(room)));
     }
 }
 
@@ -132,7 +135,9 @@ pub async fn start(config: Config) -> Result<Server, String> {
     let (log, events) = mpsc::unbounded_channel();
     let bus = match &config.bus {
         Some((address, prefix)) => {
-            Some(Arc::new(connect_bus(address, prefix, &config.name, hub.clone(), log.clone())?))
+            let bus = Arc::new(connect_bus(address, prefix, &config.name, hub.clone(), log.clone())?);
+            hub.lock().expect("hub").bus = Some(bus.clone());
+            Some(bus)
         }
         None => None,
     };
@@ -194,6 +199,13 @@ async fn connection(
                 Some(Ok(Message::Close(frame))) => {
                     let code = frame.map_or("none".to_string(), |f| u16::from(f.code).to_string());
                     let _ = log.send(format!("{name} closed (code {code})"));
+                    // tungstenite has only queued its answering close: it goes out on the next
+                    // read, which then ends the stream. Dropping now would leave the handshake
+                    // unfinished (the client would see 1006, not a clean close).
+                    let _ = tokio::time::timeout(Duration::from_secs(1), async {
+                        while let Some(Ok(_)) = frames.next().await {}
+                    })
+                    .await;
                     break;
                 }
                 Some(Ok(_)) => {}
@@ -215,12 +227,12 @@ async fn connection(
             _ = kill.notified() => break,
         }
     }
-    drop_member(&name, &hub, bus.as_deref());
+    drop_member(&name, &hub);
 }
 // ANCHOR_END: connection
 
 /// Removes a client from the hub and every room, and stops its writer (the socket closes).
-fn drop_member(name: &str, hub: &Mutex<Hub>, bus: Option<&Bus>) {
+fn drop_member(name: &str, hub: &Mutex<Hub>) {
     let mut h = hub.lock().expect("hub");
     if let Some(m) = h.members.remove(name) {
         m.writer.abort();
@@ -234,8 +246,8 @@ fn drop_member(name: &str, hub: &Mutex<Hub>, bus: Option<&Bus>) {
     }
     for room in emptied {
         h.rooms.remove(&room);
-        if let Some(bus) = bus {
-            bus.command(&["UNSUBSCRIBE", &bus.channel(&room)]);
+        if let Some(bus) = &h.bus {
+            bus.command("UNSUBSCRIBE", &room);
         }
     }
 }
@@ -258,10 +270,13 @@ async fn command(name: &str, text: &str, hub: &Arc<Mutex<Hub>>, cfg: &Config, bu
                 match bus {
                     // Redis delivers only to subscribers it already knows: wait for the
                     // confirmation before telling the client it is in, or it could miss a message.
-                    Some(bus) if first => {
+                    // A joiner who comes while the SUBSCRIBE is still pending waits for it too.
+                    Some(bus) if first || h.pending.contains_key(&bus.channel(room)) => {
                         let (done, wait) = oneshot::channel();
                         h.pending.entry(bus.channel(room)).or_default().push(done);
-                        bus.command(&["SUBSCRIBE", &bus.channel(room)]);
+                        if first {
+                            bus.command("SUBSCRIBE", room);
+                        }
                         Some(wait)
                     }
                     _ => None,
@@ -285,7 +300,7 @@ async fn command(name: &str, text: &str, hub: &Arc<Mutex<Hub>>, cfg: &Config, bu
                 empty
             };
             if let (Some(bus), true) = (bus, emptied) {
-                bus.command(&["UNSUBSCRIBE", &bus.channel(room)]);
+                bus.command("UNSUBSCRIBE", room);
             }
             reply(hub, name, format!("left {room}"));
         }
@@ -328,15 +343,16 @@ fn broadcast(hub: &Mutex<Hub>, room: &str, from: &str, text: &str, log: &Log) {
     }
     for member in slow {
         let _ = log.send(format!("{member} disconnected: its queue of frames is full (slow client)"));
-        drop_member(&member, hub, None);
+        drop_member(&member, hub);
     }
 }
 // ANCHOR_END: broadcast
 
 // ANCHOR: bus
 /// Two Redis connections for one server: a publisher (a thread fed by a channel, so the async
-/// tasks never block on Redis) and a subscriber, whose thread reads the pushes and delivers
-/// each message to the local members of its room.
+/// tasks never block on Redis; it logs how many subscribers each PUBLISH reached) and a
+/// subscriber, written by a second thread and read by a third, which delivers each message to
+/// the local members of its room.
 fn connect_bus(
     address: &str,
     prefix: &str,
@@ -346,17 +362,34 @@ fn connect_bus(
 ) -> Result<Bus, String> {
     let mut publisher = Redis::connect(address)?;
     let (publish, jobs) = std::sync::mpsc::channel::<(String, String)>();
+    let room_of = format!("{prefix}:room:");
+    let (name, prefix_len, publog) = (server.to_string(), room_of.len(), log.clone());
     std::thread::spawn(move || {
         for (channel, payload) in jobs {
-            if publisher.call(&["PUBLISH", &channel, &payload]).is_err() {
-                break;
-            }
+            let Ok(reached) = publisher.call(&["PUBLISH", &channel, &payload]) else { break };
+            let words = payload.splitn(3, '\n').nth(2).unwrap_or("");
+            let _ = publog.send(format!(
+                "server {name}: PUBLISH {} {words:?} reached {} subscriber(s)",
+                &channel[prefix_len..],
+                reached.integer().unwrap_or(-1)
+            ));
         }
     });
     let mut subscriber = Redis::connect(address)?;
     subscriber.set_read_timeout(None)?;
-    let control = Arc::new(Mutex::new(subscriber.writer()?));
-    let room_of = format!("{prefix}:room:");
+    let mut writer = subscriber.writer()?;
+    let (control, commands) = std::sync::mpsc::channel::<(&'static str, String)>();
+    std::thread::spawn(move || {
+        use std::io::Write;
+        for (verb, channel) in commands {
+            if writer
+                .write_all(&crate::caching::resp::encode(&[verb.as_bytes(), channel.as_bytes()]))
+                .is_err()
+            {
+                break;
+            }
+        }
+    });
     let name = server.to_string();
     std::thread::spawn(move || {
         while let Ok(push) = subscriber.next_push() {

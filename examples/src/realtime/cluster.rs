@@ -70,7 +70,7 @@ async fn scenario(address: &str, out: &mut String) -> Result<(), String> {
         c.bus = Some((address.to_string(), prefix.clone()));
         c
     };
-    let (a, b) = (start(config("A")).await?, start(config("B")).await?);
+    let (mut a, mut b) = (start(config("A")).await?, start(config("B")).await?);
     let (mut alice, mut bob) = (client(&a, "alice").await?, client(&a, "bob").await?);
     let (mut carol, mut dave) = (client(&b, "carol").await?, client(&b, "dave").await?);
     out.push_str("alice and bob on server A, carol and dave on server B\n");
@@ -88,6 +88,7 @@ async fn scenario(address: &str, out: &mut String) -> Result<(), String> {
         subscribers(&mut redis, &prefix, "ops")?
     ));
     ask(&mut alice, "say lobby hello from A").await?;
+    out.push_str(&format!("{}\n", a.wait_for("\"hello from A\" reached").await?));
     out.push_str(&format!("bob (A) receives: {}\n", next_text(&mut bob).await?));
     out.push_str(&format!("carol (B) receives: {}\n", next_text(&mut carol).await?));
     ask(&mut carol, "say lobby hi from B").await?;
@@ -100,16 +101,23 @@ async fn scenario(address: &str, out: &mut String) -> Result<(), String> {
         settle(&mut redis, &prefix, "lobby", 1).await?
     ));
     ask(&mut carol, "say lobby anyone on A?").await?;
-    out.push_str(&format!("alice: join ops -> {}\n", ask(&mut alice, "join ops").await?));
-    ask(&mut dave, "say ops hi alice").await?;
-    out.push_str(&format!(
-        "alice's next message (she never got \"anyone on A?\"): {}\n",
-        next_text(&mut alice).await?
-    ));
+    out.push_str(&format!("{} (server B itself)\n", b.wait_for("\"anyone on A?\" reached").await?));
     let nobody = redis.call(&["PUBLISH", &format!("{prefix}:room:empty"), "lost"])?;
     out.push_str(&format!(
         "PUBLISH to a room no server subscribes to: {} receivers; Redis stores nothing, so it is gone\n",
         nobody.integer().unwrap_or(-1)
+    ));
+    // The limit that disconnects a subscriber too slow to read (hard bytes, soft bytes, seconds).
+    let limits = match redis.call(&["CONFIG", "GET", "client-output-buffer-limit"])? {
+        crate::caching::resp::Value::Array(Some(items)) if items.len() == 2 => {
+            items[1].text().unwrap_or_default()
+        }
+        other => other.show(),
+    };
+    let pubsub = limits.split("pubsub ").nth(1).map(|r| r.split(' ').take(3).collect::<Vec<_>>().join(" "));
+    out.push_str(&format!(
+        "CONFIG GET client-output-buffer-limit, pubsub class: {} (hard bytes, soft bytes, soft seconds)\n",
+        pubsub.unwrap_or_else(|| limits.clone())
     ));
     Ok(())
 }

@@ -8,6 +8,8 @@ use futures_util::{SinkExt, StreamExt};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
 
 use super::chat::{Config, Server, start};
@@ -87,6 +89,22 @@ async fn rooms(out: &mut String) -> Result<(), String> {
     // carol joined after it.
     out.push_str(&format!("bob's next message: {}\n", next_text(&mut bob).await?));
     out.push_str(&format!("carol's next message: {}\n", next_text(&mut carol).await?));
+    // The closing handshake: alice closes with 1000; the server must answer with a close
+    // frame before the TCP connection ends, or her side reports 1006 (no close frame).
+    let bye = CloseFrame { code: CloseCode::Normal, reason: "bye".into() };
+    alice.close(Some(bye)).await.map_err(|e| e.to_string())?;
+    let answer = match tokio::time::timeout(Duration::from_secs(10), alice.next()).await {
+        Ok(Some(Ok(Message::Close(Some(f))))) => format!("a close frame, code {}", u16::from(f.code)),
+        Ok(Some(Ok(Message::Close(None)))) => "a close frame without a code".into(),
+        Ok(Some(Ok(m))) => format!("{m:?}"),
+        Ok(Some(Err(e))) => format!("an error: {e}"),
+        Ok(None) => "the socket closed without a close frame (1006)".into(),
+        Err(_) => "nothing within 10 s".into(),
+    };
+    let ended = matches!(tokio::time::timeout(Duration::from_secs(10), alice.next()).await, Ok(None));
+    out.push_str(&format!(
+        "alice: close 1000 -> the server answered {answer}; then the socket ended: {ended}\n"
+    ));
     Ok(())
 }
 // ANCHOR_END: rooms
