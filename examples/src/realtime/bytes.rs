@@ -37,10 +37,10 @@ from client
 # \"Hel\" + \"lo\" in two fragments, with a ping between them (control frames may interleave)
 01 03 48 65 6c   89 00   80 02 6c 6f
 ---
-# the header of a 256-byte binary frame (7-bit length 126, then 16 bits), payload cut off
+# the header of a 256-byte binary frame (7-bit length 126, then 16 bits); the payload has not arrived yet
 82 7e 01 00
 ---
-# the header of a 64 KiB frame (127, then 64 bits), payload cut off
+# the header of a 64 KiB frame (127, then 64 bits); the payload has not arrived yet
 82 7f 00 00 00 00 00 01 00 00
 ---
 # a close frame: code 1000 and the reason \"bye\"
@@ -96,6 +96,10 @@ fn view(bytes: &[u8], sender: Sender, out: &mut String) {
     }
     match result {
         Ok(frames) => out.push_str(&format!("ok: {} bytes, {} frame(s)\n", bytes.len(), frames.len())),
+        Err(e) if e.close_code == 1006 => out.push_str(&format!(
+            "offset {}: {} (no error yet: the receiver waits; if the connection ends here, no close frame came and its API reports 1006)\n",
+            e.offset, e.reason
+        )),
         Err(e) => out.push_str(&format!(
             "error at offset {}: {} (the receiver closes with {})\n",
             e.offset, e.reason, e.close_code
@@ -262,8 +266,8 @@ mod tests {
         for wanted in [
             "= text message: \"Hello\"",
             "= text message from 2 fragments: \"Hello\"",
-            "error at offset 4: truncated: the payload needs 256 bytes, 0 left",
-            "error at offset 10: truncated: the payload needs 65536 bytes, 0 left",
+            "offset 4: incomplete: the payload needs 256 bytes, 0 here; waiting for 256 more",
+            "offset 10: incomplete: the payload needs 65536 bytes, 0 here; waiting for 65536 more",
             "close code 1000: normal closure",
             "error at offset 0: reserved bits RSV=100 set",
             "error at offset 1: a server's frame must not be masked",

@@ -57,7 +57,8 @@ async fn capture(out: &mut String) -> Result<(), String> {
         let status = response.status().as_u16();
         ws.send(Message::text("Hello")).await.map_err(|e| e.to_string())?;
         ws.send(Message::binary(vec![7u8; 300])).await.map_err(|e| e.to_string())?;
-        // Reading the server's ping makes tungstenite queue the pong; close sends it first.
+        // Reading the server's ping makes tungstenite queue the pong; it reaches the wire only
+        // after the close frame (the output shows the order).
         let ping = ws.next().await.ok_or("closed")?.map_err(|e| e.to_string())?;
         let close = CloseFrame { code: CloseCode::Normal, reason: "bye".into() };
         ws.close(Some(close)).await.map_err(|e| e.to_string())?;
@@ -149,6 +150,11 @@ const BROKEN: &[(&str, &[u8])] = &[
     ("a fragmented ping", &[0x09, 0x00]),
     ("close code 1006", &[0x88, 0x02, 0x03, 0xee]),
     ("a continuation with nothing to continue", &[0x80, 0x02, b'l', b'o']),
+    (
+        "\"Hello\" with a 16-bit length of 5 (not the shortest form)",
+        &[0x81, 0x7e, 0x00, 0x05, b'H', b'e', b'l', b'l', b'o'],
+    ),
+    ("a 64-bit length with its top bit set", &[0x82, 0x7f, 0x80, 0, 0, 0, 0, 0, 0, 0x05, 1, 2, 3, 4, 5]),
 ];
 
 async fn broken(out: &mut String) -> Result<(), String> {

@@ -105,7 +105,9 @@ pub struct FrameError {
     pub offset: usize,
     pub reason: String,
     /// The close code a receiver answers with before it drops the connection (§7.4.1):
-    /// 1002 protocol error, 1007 invalid data, 1009 too big.
+    /// 1002 protocol error, 1007 invalid data, 1009 too big. 1006 marks input that is only
+    /// incomplete: a receiver sends no close and waits for more bytes; if the connection ends
+    /// there, no close frame came and the API reports 1006 (§7.1.5).
     pub close_code: u16,
 }
 
@@ -183,7 +185,11 @@ impl Decoder<'_> {
     fn need(&self, at: usize, n: usize, what: &str) -> Result<(), FrameError> {
         let left = self.bytes.len().saturating_sub(at);
         if left < n {
-            return Err(self.fail(at, 1002, format!("truncated: {what} needs {n} bytes, {left} left")));
+            return Err(self.fail(
+                at,
+                1006,
+                format!("incomplete: {what} needs {n} bytes, {left} here; waiting for {} more", n - left),
+            ));
         }
         Ok(())
     }
@@ -425,7 +431,7 @@ fn preview(p: &[u8]) -> String {
 }
 
 /// Decodes every frame of `bytes`, sent by `sender`, narrating each field; stops at the first
-/// error. A message still unfinished at the end is reported as truncated.
+/// error. A message still unfinished at the end is reported as incomplete (close code 1006).
 pub fn narrate(bytes: &[u8], sender: Sender) -> (Vec<Line>, Result<Vec<Frame>, FrameError>) {
     let mut d = Decoder { bytes, sender, lines: Vec::new(), partial: None };
     let mut frames = Vec::new();
@@ -440,7 +446,7 @@ pub fn narrate(bytes: &[u8], sender: Sender) -> (Vec<Line>, Result<Vec<Frame>, F
         }
     }
     if d.partial.is_some() {
-        let e = d.fail(at, 1002, "truncated: the fragmented message never got its FIN=1 frame");
+        let e = d.fail(at, 1006, "incomplete: the fragmented message has not had its FIN=1 frame yet");
         return (d.lines, Err(e));
     }
     (d.lines, Ok(frames))
@@ -512,7 +518,7 @@ mod tests {
         assert_eq!(error(&[0x81, 0x85, 1, 2, 3, 4, 0, 0, 0, 0, 0], s).0, 1);
         assert_eq!(
             error(&[0x81, 0x05, b'H'], s),
-            (2, "truncated: the payload needs 5 bytes, 1 left".into(), 1002)
+            (2, "incomplete: the payload needs 5 bytes, 1 here; waiting for 4 more".into(), 1006)
         );
         assert_eq!(error(&[0x81, 0x00], Sender::Client).0, 1);
         assert_eq!(error(&[0x09, 0x00], s).1, "a control frame must not be fragmented (FIN=0)");
@@ -533,7 +539,7 @@ mod tests {
         assert_eq!(error(&[0x88, 0x03, 0x03, 0xe8, 0xff], s).0, 4);
         assert!(error(&[0x80, 0x00], s).1.contains("no message to continue"));
         assert!(error(&[0x01, 0x00, 0x81, 0x00], s).1.contains("unfinished"));
-        assert!(error(&[0x01, 0x00], s).1.contains("never got its FIN=1"));
+        assert!(error(&[0x01, 0x00], s).1.contains("has not had its FIN=1"));
         assert_eq!(error(&[0x82, 0x7f, 0x80, 0, 0, 0, 0, 0, 0, 0], s).0, 2);
         assert_eq!(error(&[0x82, 0x7f, 0, 0, 0, 0, 0x10, 0, 0, 0], s).2, 1009);
         assert_eq!(close_code(1000), Ok("normal closure"));

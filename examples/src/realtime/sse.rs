@@ -33,7 +33,8 @@ data
 id
 data: an empty id resets the last event id
 
-data: the stream ended before a blank line, so this event is dropped";
+id: 43
+data: the stream ended before a blank line, so this event and its id are dropped";
 
 /// One dispatched event, as `EventSource`'s `onmessage` (or `addEventListener(type)`) sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,6 +51,8 @@ pub struct Parser {
     pending: Vec<u8>,
     data: String,
     kind: String,
+    /// The last `id` field read; it becomes the last event id only when an event is dispatched.
+    id_buffer: String,
     /// The id a reconnect sends as `Last-Event-ID` (it persists across events).
     pub last_event_id: String,
     /// Reconnection delay asked for by the server, in milliseconds.
@@ -80,7 +83,8 @@ impl Parser {
 
     fn line(&mut self, line: &str) -> Option<Event> {
         if line.is_empty() {
-            // A blank line dispatches, unless no data came (then it only resets the type).
+            // A blank line commits the id buffer, then dispatches unless no data came.
+            self.last_event_id = self.id_buffer.clone();
             let kind = std::mem::take(&mut self.kind);
             if self.data.is_empty() {
                 return None;
@@ -104,13 +108,22 @@ impl Parser {
                 self.data.push_str(value);
                 self.data.push('\n');
             }
-            "id" if !value.contains('\0') => self.last_event_id = value.to_string(),
+            "id" if !value.contains('\0') => self.id_buffer = value.to_string(),
             "retry" if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) => {
                 self.retry = value.parse().ok();
             }
             _ => {} // unknown fields are ignored
         }
         None
+    }
+
+    /// A new connection: what the old one left half-read is dropped. The id buffer starts from
+    /// the last committed id, as browsers do, so an event without `id` keeps it.
+    pub fn reconnect(&mut self) {
+        self.pending.clear();
+        self.data.clear();
+        self.kind.clear();
+        self.id_buffer = self.last_event_id.clone();
     }
 
     /// Whether the stream ended in the middle of an event (which is then dropped).
@@ -175,6 +188,21 @@ mod tests {
         assert!(out.contains("lastEventId \"\""), "{out}");
         assert!(out.contains("reconnect delay set by the server: 3000 ms"), "{out}");
         assert!(out.contains("it is dropped"), "{out}");
+        assert!(out.contains("no Last-Event-ID header"), "{out}");
+    }
+
+    /// An `id` whose event never ended is not the last event id, and a reconnect forgets the
+    /// half-read event (WHATWG HTML §9.2.6: the buffer is committed on dispatch).
+    #[test]
+    fn an_id_counts_only_once_its_event_is_dispatched() {
+        let mut p = Parser::default();
+        assert_eq!(p.feed(b"id: 3\ndata: c\n\nid: 4\ndata: half").len(), 1);
+        assert_eq!(p.last_event_id, "3");
+        p.reconnect();
+        let got = p.feed(b"id: 4\ndata: d\n\n");
+        assert_eq!((got[0].data.as_str(), p.last_event_id.as_str()), ("d", "4"));
+        p.feed(b"data: no id\n\n");
+        assert_eq!(p.last_event_id, "4");
     }
 
     /// The same events whatever the chunking, CRLF and CR included.
