@@ -151,11 +151,16 @@ pub struct Request {
 
 impl Request {
     pub fn parse(text: &str) -> Result<Request, String> {
+        Request::parse_lines(text).map_err(|(_, why)| why)
+    }
+
+    /// As `parse`, but an error also gives the index of the line at fault (0 for the first).
+    pub fn parse_lines(text: &str) -> Result<Request, (usize, String)> {
         let mut lines = text.lines().map(|l| l.trim_end_matches('\r'));
         let line = lines.next().unwrap_or("").to_string();
         let mut fields = Vec::new();
-        for l in lines.take_while(|l| !l.is_empty()) {
-            let (name, value) = l.split_once(':').ok_or(format!("`{l}` is not a header field"))?;
+        for (i, l) in lines.take_while(|l| !l.is_empty()).enumerate() {
+            let (name, value) = l.split_once(':').ok_or((i + 1, format!("`{l}` is not a header field")))?;
             fields.push((name.trim().to_string(), value.trim().to_string()));
         }
         Ok(Request { line, fields })
@@ -242,7 +247,9 @@ fn run(input: &str) -> Result<String, InputError> {
         return Err(InputError::at_line(cases[10].0, "at most 10 requests"));
     }
     for (n, (line, text)) in cases.iter().enumerate() {
-        let request = Request::parse(text.trim_start()).map_err(|e| InputError::at_line(*line, e))?;
+        let skipped = text[..text.len() - text.trim_start().len()].matches('\n').count();
+        let request = Request::parse_lines(text.trim_start())
+            .map_err(|(at, e)| InputError::at_line(line + skipped + at, e))?;
         if n > 0 {
             out.push_str("---\n");
         }
@@ -323,6 +330,10 @@ mod tests {
     #[test]
     fn input_errors_name_their_line() {
         assert!(run("").is_err());
-        assert_eq!(run("GET / HTTP/1.1\nHost x\n").unwrap_err().line, Some(1));
+        assert_eq!(run("GET / HTTP/1.1\nHost x\n").unwrap_err().line, Some(2));
+        assert_eq!(
+            run("GET / HTTP/1.1\nHost: x\n---\n\nGET / HTTP/1.1\nHost: x\nUpgrade\n").unwrap_err().line,
+            Some(7)
+        );
     }
 }

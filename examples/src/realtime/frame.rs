@@ -155,8 +155,9 @@ pub fn close_code(code: u16) -> Result<&'static str, &'static str> {
     }
 }
 
-/// Limits of the decoder (a server's `maxPayload`): a 64-bit length is taken at its word only
-/// up to this, as `ws`'s default of 100 MiB does.
+/// The decoder's limit on one frame's payload (a 64-bit length is taken at its word only up to
+/// this). It borrows the number of `ws`'s default `maxPayload`, 100 MiB, but `ws` applies that
+/// to a whole message, fragments added up; this decoder applies it per frame.
 pub const MAX_PAYLOAD: u64 = 100 << 20;
 
 /// A fragmented message so far: its opcode, its payload, and where each fragment's payload
@@ -547,19 +548,42 @@ mod tests {
     }
 
     /// Whatever the bytes, the decoder returns (never panics), and what it accepts re-encodes
-    /// to the same bytes.
+    /// to the same bytes. Half the inputs are random bytes; half are frames built with random
+    /// lengths (all three length forms, up to 70,000 bytes) and then perhaps damaged.
     #[test]
     fn any_bytes_decode_or_fail_cleanly() {
         let mut rng = crate::rng::Rng::new(6455);
-        for _ in 0..3000 {
-            let n = rng.range(0, 24) as usize;
-            let bytes: Vec<u8> = (0..n).map(|_| rng.range(0, 255) as u8).collect();
+        let mut long = 0;
+        for i in 0..3000 {
+            let bytes: Vec<u8> = if i % 2 == 0 {
+                let n = rng.range(0, 24) as usize;
+                (0..n).map(|_| rng.range(0, 255) as u8).collect()
+            } else {
+                let len = match rng.range(0, 2) {
+                    0 => rng.range(0, 125),
+                    1 => rng.range(126, 65535),
+                    _ => rng.range(65536, 70_000),
+                } as usize;
+                let opcode = [TEXT, BINARY, PING][rng.range(0, 2) as usize];
+                let mut f = Frame::new(opcode, &vec![b'a'; len]);
+                if rng.range(0, 1) == 1 {
+                    f.mask = Some([1, 2, 3, 4].map(|_| rng.range(0, 255) as u8));
+                }
+                let mut b = encode(&f);
+                if rng.range(0, 3) == 0 {
+                    let at = rng.range(0, b.len().min(14) as u64 - 1) as usize;
+                    b[at] ^= 1 << rng.range(0, 7);
+                }
+                b
+            };
             for sender in [Sender::Client, Sender::Server] {
                 if let Ok(frames) = decode(&bytes, sender) {
                     let again: Vec<u8> = frames.iter().flat_map(encode).collect();
                     assert_eq!(again, bytes);
+                    long += frames.iter().filter(|f| f.payload.len() > 125).count();
                 }
             }
         }
+        assert!(long > 300, "only {long} frames with 16- or 64-bit lengths round-tripped");
     }
 }
