@@ -6,14 +6,15 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::figure::{Figure, Message, Note, Step};
-use crate::registry::{Drawn, Example, InputError, Run, Runs};
+use crate::registry::{Drawn, Example, InputError, REVEAL_MARKER, Run, Runs};
+use crate::rng::Rng;
 
 pub const EXAMPLE: Example = Example {
     id: "realtime::rooms",
     title: "Rooms, joins, leaves and broadcast fan-out across two servers and a bus",
     file: file!(),
     default_input: DEFAULT,
-    input_help: "one action a line: `alice@A joins lobby`, `alice says lobby: hi`, `alice leaves lobby`; `@A` (first mention) puts a client on server A; two or more servers get a bus",
+    input_help: "one action a line: `alice@A joins lobby`, `alice says lobby: hi`, `alice leaves lobby`; `@A` (first mention) puts a client on server A; two or more servers get a bus; or `seed = N` for a puzzle",
     runs: Runs::Everywhere,
     run: Run::Drawn(run),
 };
@@ -244,9 +245,55 @@ fn simulate(script: &Script) -> Result<(String, Figure), InputError> {
 }
 // ANCHOR_END: fanout
 
+/// A random valid script on two servers: joins, leaves and says, 8 to 12 actions.
+fn puzzle(seed: u64) -> String {
+    let mut rng = Rng::new(seed);
+    let names = ["alice", "bob", "carol", "dave", "erin"];
+    let rooms = ["lobby", "ops"];
+    let mut placed = [false; 5];
+    let mut inside = [[false; 2]; 5];
+    let mut script = String::new();
+    let (mut n, want) = (0, rng.range(8, 12));
+    while n < want {
+        let (c, r) = (rng.range(0, 4) as usize, rng.range(0, 1) as usize);
+        let who = if placed[c] {
+            names[c].to_string()
+        } else {
+            format!("{}@{}", names[c], if rng.chance(0.5) { "A" } else { "B" })
+        };
+        let line = if !inside[c][r] {
+            inside[c][r] = true;
+            format!("{who} joins {}", rooms[r])
+        } else if rng.chance(0.25) {
+            inside[c][r] = false;
+            format!("{who} leaves {}", rooms[r])
+        } else {
+            format!("{who} says {}: message {n}", rooms[r])
+        };
+        placed[c] = true;
+        script.push_str(&line);
+        script.push('\n');
+        n += 1;
+    }
+    script
+}
+
 fn run(input: &str) -> Result<Drawn, InputError> {
-    let script = parse(input)?;
-    let (text, figure) = simulate(&script)?;
+    let seed = input.trim().strip_prefix("seed").and_then(|r| r.trim().strip_prefix('='));
+    let Some(seed) = seed else {
+        let script = parse(input)?;
+        let (text, figure) = simulate(&script)?;
+        return Ok(Drawn { text, figure });
+    };
+    let seed: u64 =
+        seed.trim().parse().map_err(|_| InputError::at_line(1, "`seed = N` takes a whole number"))?;
+    let generated = puzzle(seed);
+    let (log, figure) = simulate(&parse(&generated)?)?;
+    let mut text = format!("puzzle {seed}:\n{generated}");
+    text.push_str("How many frames reach clients, and how many copies does the bus deliver?\n");
+    text.push_str(REVEAL_MARKER);
+    text.push('\n');
+    text.push_str(&log);
     Ok(Drawn { text, figure })
 }
 
@@ -270,6 +317,18 @@ mod tests {
         let one = run("a joins r\nb joins r\na says r: x\n").unwrap();
         assert!(!one.text.contains("bus"), "{}", one.text);
         one.figure.validate().unwrap();
+    }
+
+    /// Every seed gives a valid script, and the answer comes only after the marker.
+    #[test]
+    fn puzzles_are_valid_and_hide_their_answer() {
+        for seed in 0..200 {
+            let out = run(&format!("seed = {seed}")).unwrap();
+            out.figure.validate().unwrap();
+            let (question, answer) = out.text.split_once(REVEAL_MARKER).unwrap();
+            assert!(!question.contains("frames written") && answer.contains("frames written"));
+        }
+        assert_eq!(run("seed = x").unwrap_err().line, Some(1));
     }
 
     #[test]
