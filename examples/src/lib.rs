@@ -98,6 +98,7 @@ chapters! {
     tls "tls.md",
     cdn "cdns-edge.md",
     realtime "websockets-sse.md",
+    apidesign "api-design-openapi.md",
     isolation "isolation-levels.md",
     sharding "sharding-replicas.md",
     reliability "reliability-scalability.md",
