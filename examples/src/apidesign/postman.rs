@@ -149,6 +149,8 @@ fn request_item(doc: &Json, op: &Operation) -> Json {
     ])
 }
 
+// ANCHOR_END: example
+
 /// A value that fits `schema`: the smallest numbers, a placeholder string, the first enum value.
 fn example_of(doc: &Json, schema: &Json, depth: usize) -> Json {
     let Some(schema) = contract::resolve(doc, schema) else { return Json::Null };

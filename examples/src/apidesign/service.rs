@@ -238,7 +238,7 @@ impl Service {
         let Some(index) = self.orders.iter().position(|o| o.id == id) else {
             return not_found("order", id);
         };
-        // Preconditions come before the content is looked at (RFC 9110 §13.2.2).
+        // Preconditions come before the content is looked at (RFC 9110 §13.2.1).
         let current = etag(&self.orders[index]);
         match request.header("if-match") {
             None => {
