@@ -67,8 +67,12 @@ fn strip_comment(text: &str) -> &str {
     let (mut single, mut double, mut previous) = (false, false, ' ');
     for (i, c) in text.char_indices() {
         match c {
-            '\'' if !double => single = !single,
-            '"' if !single && previous != '\\' => double = !double,
+            // A quote opens a quoted scalar only where one can start (an apostrophe inside
+            // plain text, as in `the chapter's`, is just a character).
+            '\'' if !double && (single || matches!(previous, ' ' | '[' | ',')) => single = !single,
+            '"' if !single && (double || matches!(previous, ' ' | '[' | ',')) && previous != '\\' => {
+                double = !double
+            }
             '#' if !single && !double && previous == ' ' => return &text[..i],
             _ => {}
         }
@@ -258,11 +262,11 @@ mod tests {
 
     #[test]
     fn reads_mappings_lists_and_scalars() {
-        let text = "a: 1\nb:\n  - x\n  - k: 'it''s'\n    n: [1, two]\nc:\n- true\nd: http://h:1 # note\ne: \"q\\n\"\nf:\n";
+        let text = "g: it's # a comment\na: 1\nb:\n  - x\n  - k: 'it''s'\n    n: [1, two]\nc:\n- true\nd: http://h:1 # note\ne: \"q\\n\"\nf:\n";
         let value = parse(text).unwrap();
         assert_eq!(
             value.compact(),
-            r#"{"a":1,"b":["x",{"k":"it's","n":[1,"two"]}],"c":[true],"d":"http://h:1","e":"q\n","f":null}"#
+            r#"{"g":"it's","a":1,"b":["x",{"k":"it's","n":[1,"two"]}],"c":[true],"d":"http://h:1","e":"q\n","f":null}"#
         );
     }
 
