@@ -46,13 +46,27 @@ mod tests {
     use super::json::tests::to_serde;
     use super::*;
 
-    /// The official OpenAPI 3.1 schema (OAI/OpenAPI-Specification, `src/schemas/validation/
-    /// schema.yaml` of the v3.1-dev branch, converted to JSON; Apache-2.0, see the LICENSE
-    /// beside it), through the `jsonschema` crate, a full JSON Schema 2020-12 validator.
+    /// The official OpenAPI 3.1 schemas as published at spec.openapis.org (iteration 2025-09-15;
+    /// Apache-2.0, see the README and LICENSE beside them), through the `jsonschema` crate, a
+    /// full JSON Schema 2020-12 validator. The entry point is `schema-base`: the document schema
+    /// plus the OAS dialect, so every Schema Object inside the document is validated as a JSON
+    /// Schema 2020-12 schema too, not only as "an object or a boolean". No network: the four
+    /// files are registered by their `$id`s.
     fn oas_validator() -> jsonschema::Validator {
-        let schema: serde_json::Value =
-            serde_json::from_str(include_str!("../../tests/fixtures/openapi-3.1/schema.json")).unwrap();
-        jsonschema::validator_for(&schema).expect("the OAS 3.1 schema compiles")
+        let load = |text: &str| serde_json::from_str::<serde_json::Value>(text).unwrap();
+        let resources = [
+            load(include_str!("../../tests/fixtures/openapi-3.1/schema.json")),
+            load(include_str!("../../tests/fixtures/openapi-3.1/dialect.json")),
+            load(include_str!("../../tests/fixtures/openapi-3.1/meta.json")),
+        ];
+        let mut registry = jsonschema::Registry::new();
+        for resource in &resources {
+            let id = resource["$id"].as_str().unwrap();
+            registry = registry.add(id, resource).unwrap();
+        }
+        let registry = registry.prepare().unwrap();
+        let base = load(include_str!("../../tests/fixtures/openapi-3.1/schema-base.json"));
+        jsonschema::options().with_registry(&registry).build(&base).expect("the OAS 3.1 schema compiles")
     }
 
     #[test]
@@ -74,6 +88,21 @@ mod tests {
             validator.iter_errors(&doc).map(|e| e.instance_path().to_string()).collect();
         assert!(errors.iter().any(|p| p == "/info"), "{errors:?}");
         assert!(errors.iter().any(|p| p.starts_with("/paths/~1orders/post/responses")), "{errors:?}");
+    }
+
+    /// With the dialect, Schema Objects are checked too: a `minimum` that is not a number and a
+    /// `type` that is no JSON Schema type are errors, where the document schema alone accepts
+    /// any object.
+    #[test]
+    fn the_dialect_checks_schema_objects() {
+        let validator = oas_validator();
+        let mut doc = to_serde(&document());
+        doc["components"]["schemas"]["NewOrder"]["properties"]["quantity"]["minimum"] = "one".into();
+        doc["components"]["schemas"]["Order"]["properties"]["id"]["type"] = "text".into();
+        let errors: Vec<String> =
+            validator.iter_errors(&doc).map(|e| e.instance_path().to_string()).collect();
+        assert!(errors.iter().any(|p| p.ends_with("/NewOrder/properties/quantity/minimum")), "{errors:?}");
+        assert!(errors.iter().any(|p| p.ends_with("/Order/properties/id/type")), "{errors:?}");
     }
 
     /// Every response of the contract test, in-process and over a real socket, validated by
