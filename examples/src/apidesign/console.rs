@@ -128,6 +128,12 @@ pub fn reason(status: u16) -> &'static str {
         415 => "Unsupported Media Type",
         422 => "Unprocessable Content",
         428 => "Precondition Required",
+        // What the transport's framing errors answer with.
+        413 => "Content Too Large",
+        414 => "URI Too Long",
+        431 => "Request Header Fields Too Large",
+        501 => "Not Implemented",
+        505 => "HTTP Version Not Supported",
         _ => "",
     }
 }

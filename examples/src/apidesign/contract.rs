@@ -214,7 +214,7 @@ pub fn conforms(doc: &Json, documented: &Json, response: &Response, at: &str, fi
 
 /// The handler's own route table as the check takes it.
 pub fn service_routes() -> Vec<(String, String)> {
-    super::service::ROUTES.iter().map(|(m, p)| (m.to_string(), p.to_string())).collect()
+    super::service::ROUTES.iter().map(|(m, p, _)| (m.to_string(), p.to_string())).collect()
 }
 
 #[cfg(test)]

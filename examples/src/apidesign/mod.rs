@@ -154,7 +154,7 @@ mod tests {
     fn both_validators_reject_a_drifted_order() {
         let doc = document();
         let order = json::parse(
-            r#"{"id":"ord_1","item":"w","quantity":1,"total":250,"paid_cents":0,"status":"open"}"#,
+            r#"{"id":"ord_1","item":"w","quantity":1,"total":250,"paid_cents":0,"status":"open","paid_by":null}"#,
         )
         .unwrap();
         let schema = doc.pointer("/components/schemas/Order").unwrap();

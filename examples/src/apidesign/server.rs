@@ -98,8 +98,10 @@ fn serve(mut stream: TcpStream, state: &Mutex<Service>) -> io::Result<usize> {
                 received.extend_from_slice(&chunk[..n]);
             }
             Err(error) => {
+                // about:blank: the title is the status's own phrase (RFC 9457 §4.2.1).
                 let body = format!(
-                    "{{\"type\":\"about:blank\",\"title\":\"Bad Request\",\"status\":{},\"detail\":\"line {}: {}\"}}",
+                    "{{\"type\":\"about:blank\",\"title\":\"{}\",\"status\":{},\"detail\":\"line {}: {}\"}}",
+                    reason(error.status),
                     error.status,
                     error.line,
                     error.message.replace('"', "'")
@@ -123,7 +125,11 @@ fn encode(response: &Response) -> Vec<u8> {
     for (name, value) in &response.headers {
         head.push_str(&format!("{name}: {value}\r\n"));
     }
-    head.push_str(&format!("Content-Length: {}\r\n\r\n", response.body.len()));
+    // A HEAD response carries the GET body's length itself, and no body.
+    if response.header("content-length").is_none() {
+        head.push_str(&format!("Content-Length: {}\r\n", response.body.len()));
+    }
+    head.push_str("\r\n");
     let mut bytes = head.into_bytes();
     bytes.extend_from_slice(response.body.as_bytes());
     bytes

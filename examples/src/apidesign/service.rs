@@ -65,14 +65,18 @@ pub fn media_type(value: &str) -> String {
 }
 
 // ANCHOR: routes
-/// Every route the handler serves: the one table the router dispatches from, so the contract
-/// test can compare it with the document's paths.
-pub const ROUTES: &[(&str, &str)] = &[
-    ("POST", "/orders"),
-    ("GET", "/orders/{orderId}"),
-    ("PATCH", "/orders/{orderId}"),
-    ("POST", "/payments"),
-    ("GET", "/payments/{paymentId}"),
+/// A handler: the service, the path parameter (empty when the template has none), the request.
+pub type Handler = fn(&mut Service, &str, &Request) -> Response;
+
+/// Every route the handler serves, with the function that serves it: the one table the router
+/// dispatches from (so a route cannot exist without its handler), and the one the contract
+/// test compares with the document's paths.
+pub const ROUTES: &[(&str, &str, Handler)] = &[
+    ("POST", "/orders", |s, _, r| s.create_order(r)),
+    ("GET", "/orders/{orderId}", |s, id, _| s.get_order(id)),
+    ("PATCH", "/orders/{orderId}", |s, id, r| s.update_order(id, r)),
+    ("POST", "/payments", |s, _, r| s.create_payment(r)),
+    ("GET", "/payments/{paymentId}", |s, id, _| s.get_payment(id)),
 ];
 // ANCHOR_END: routes
 
@@ -85,6 +89,8 @@ struct Order {
     item: String,
     quantity: i64,
     paid_cents: i64,
+    /// The payment that completed it; `null` in JSON while it is open.
+    paid_by: Option<String>,
     /// Bumped by every change; the ETag is `"v<version>"`.
     version: u32,
 }
@@ -148,7 +154,12 @@ impl Service {
         let Some(key) = sf_string(raw) else {
             let detail = format!("Idempotency-Key must be a quoted string such as \"k-42\", not {raw}");
             return (
-                problem(400, "https://example.com/problems/invalid-idempotency-key", "Bad Request", &detail),
+                problem(
+                    400,
+                    "https://example.com/problems/invalid-idempotency-key",
+                    "Idempotency-Key is not a string",
+                    &detail,
+                ),
                 Effect::Ran,
             );
         };
@@ -177,20 +188,25 @@ impl Service {
     // ANCHOR_END: idempotency
 
     fn dispatch(&mut self, request: &Request) -> Response {
+        // HEAD is GET without the body (RFC 9110 §9.3.2); a server must support both (§9.1).
+        let head = request.method == "HEAD";
         let mut allowed = Vec::new();
-        for &(method, template) in ROUTES {
+        for &(method, template, handler) in ROUTES {
             let Some(id) = match_path(template, &request.path) else { continue };
-            if method != request.method {
+            if method != request.method && !(head && method == "GET") {
                 allowed.push(method);
+                if method == "GET" {
+                    allowed.push("HEAD");
+                }
                 continue;
             }
-            return match (method, template) {
-                ("POST", "/orders") => self.create_order(request),
-                ("GET", "/orders/{orderId}") => self.get_order(&id),
-                ("PATCH", "/orders/{orderId}") => self.update_order(&id, request),
-                ("POST", "/payments") => self.create_payment(request),
-                _ => self.get_payment(&id),
-            };
+            let mut response = handler(self, &id, request);
+            if head {
+                // The length the GET body would have; the transport sends no body.
+                response.headers.push(("Content-Length".into(), response.body.len().to_string()));
+                response.body.clear();
+            }
+            return response;
         }
         if allowed.is_empty() {
             let detail = format!("no resource at {}", request.path);
@@ -219,7 +235,7 @@ impl Service {
             return invalid(errors);
         }
         let id = format!("ord_{}", self.orders.len() + 1);
-        self.orders.push(Order { id: id.clone(), item, quantity, paid_cents: 0, version: 1 });
+        self.orders.push(Order { id: id.clone(), item, quantity, paid_cents: 0, paid_by: None, version: 1 });
         let order = &self.orders[self.orders.len() - 1];
         Response::json(201, &order_json(order))
             .with("Location", format!("/orders/{id}"))
@@ -238,7 +254,13 @@ impl Service {
         let Some(index) = self.orders.iter().position(|o| o.id == id) else {
             return not_found("order", id);
         };
-        // Preconditions come before the content is looked at (RFC 9110 §13.2.1).
+        // A failure found before any processing (no such order, a media type the operation does
+        // not take) wins over the preconditions; then the preconditions, before the content is
+        // parsed (RFC 9110 §13.2.1).
+        let sent = request.header("content-type").map(media_type).unwrap_or_default();
+        if sent != MERGE_PATCH {
+            return unsupported(MERGE_PATCH, &sent).with("Accept-Patch", MERGE_PATCH.to_string());
+        }
         let current = etag(&self.orders[index]);
         match request.header("if-match") {
             None => {
@@ -251,7 +273,7 @@ impl Service {
             }
             Some(_) => {}
         }
-        let patch = match json_body(request, "application/merge-patch+json") {
+        let patch = match json_body(request, MERGE_PATCH) {
             Ok(body) => body,
             Err(response) => return response,
         };
@@ -307,10 +329,13 @@ impl Service {
         let Some(index) = order.filter(|_| errors.is_empty()) else {
             return invalid(errors);
         };
+        let id = format!("pay_{}", self.payments.len() + 1);
         let order = &mut self.orders[index];
         order.paid_cents += amount;
         order.version += 1;
-        let id = format!("pay_{}", self.payments.len() + 1);
+        if order.paid_by.is_none() && order.paid_cents >= order.quantity * UNIT_PRICE_CENTS {
+            order.paid_by = Some(id.clone());
+        }
         let payment = Payment { id: id.clone(), order_id: order.id.clone(), amount_cents: amount };
         let response =
             Response::json(201, &payment_json(&payment)).with("Location", format!("/payments/{id}"));
@@ -366,18 +391,36 @@ fn sf_string(raw: &str) -> Option<String> {
     Some(out)
 }
 
-/// The body as the fingerprint sees it: JSON in compact form (so whitespace does not make two
-/// retries differ), anything else as sent.
+/// The body as the fingerprint sees it: JSON with every object's members sorted by name, in
+/// compact form (so neither whitespace nor member order makes two retries differ), anything
+/// else as sent.
 fn canonical(body: &str) -> String {
-    super::json::parse(body).map_or_else(|_| body.to_string(), |v| v.compact())
+    fn sorted(value: Json) -> Json {
+        match value {
+            Json::Object(mut members) => {
+                members.sort_by(|a, b| a.0.cmp(&b.0));
+                Json::Object(members.into_iter().map(|(k, v)| (k, sorted(v))).collect())
+            }
+            Json::Array(items) => Json::Array(items.into_iter().map(sorted).collect()),
+            other => other,
+        }
+    }
+    super::json::parse(body).map_or_else(|_| body.to_string(), |v| sorted(v).compact())
+}
+
+/// The media type of a JSON Merge Patch (RFC 7396).
+const MERGE_PATCH: &str = "application/merge-patch+json";
+
+fn unsupported(expected: &str, sent: &str) -> Response {
+    let detail =
+        format!("send the body as {expected}, not {}", if sent.is_empty() { "(none)" } else { sent });
+    problem(415, "about:blank", "Unsupported Media Type", &detail)
 }
 
 fn json_body(request: &Request, expected: &str) -> Result<Json, Response> {
     let sent = request.header("content-type").map(media_type).unwrap_or_default();
     if sent != expected {
-        let detail =
-            format!("send the body as {expected}, not {}", if sent.is_empty() { "(none)" } else { &sent });
-        return Err(problem(415, "about:blank", "Unsupported Media Type", &detail));
+        return Err(unsupported(expected, &sent));
     }
     super::json::parse(&request.body)
         .map_err(|e| problem(400, "about:blank", "Bad Request", &format!("the body is not JSON: {e}")))
@@ -415,6 +458,7 @@ fn order_json(order: &Order) -> Json {
         ("total_cents", Json::Number(total as f64)),
         ("paid_cents", Json::Number(order.paid_cents as f64)),
         ("status", string(if order.paid_cents >= total { "paid" } else { "open" })),
+        ("paid_by", order.paid_by.as_ref().map_or(Json::Null, string)),
     ])
 }
 
@@ -504,5 +548,32 @@ mod tests {
         service.handle(&bare);
         assert_eq!(service.payment_count(), 3);
         assert_eq!(service.handle(&post("/payments", Some("k-1"), "{}")).status, 400);
+        // Members in another order are the same request: replayed, not a reuse.
+        let reordered = post("/payments", Some("\"k-1\""), r#"{"amount_cents":500,"order_id":"ord_1"}"#);
+        assert_eq!(service.handle_traced(&reordered).1, Effect::Replayed);
+    }
+
+    #[test]
+    fn head_is_get_without_a_body_and_415_wins_over_428() {
+        let mut service = Service::new();
+        service.handle(&post("/orders", None, r#"{"item":"widget","quantity":2}"#));
+        let get = Request { method: "GET".into(), path: "/orders/ord_1".into(), ..Request::default() };
+        let full = service.handle(&get);
+        let head = service.handle(&Request { method: "HEAD".into(), ..get.clone() });
+        assert_eq!((head.status, head.body.as_str()), (200, ""));
+        assert_eq!(head.header("content-length"), Some(full.body.len().to_string().as_str()));
+        assert_eq!(head.header("etag"), full.header("etag"));
+        let delete = service.handle(&Request { method: "DELETE".into(), ..get.clone() });
+        assert_eq!(delete.header("allow"), Some("GET, HEAD, PATCH"));
+        // A PATCH with the wrong media type and no If-Match: 415 (with Accept-Patch), not 428.
+        let patch = Request {
+            method: "PATCH".into(),
+            headers: vec![("Content-Type".into(), "application/json".into())],
+            body: r#"{"quantity":3}"#.into(),
+            ..get
+        };
+        let response = service.handle(&patch);
+        assert_eq!(response.status, 415);
+        assert_eq!(response.header("accept-patch"), Some("application/merge-patch+json"));
     }
 }
