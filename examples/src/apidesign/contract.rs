@@ -7,7 +7,12 @@
 //! 2. Probes ([`PROBES`], a request script): each response's status must be documented for its
 //!    operation, its media type documented for that status, its body valid against the
 //!    documented schema, its required headers present.
-//! 3. Coverage: every status the document lists must have been produced by some probe, so a
+//! 3. Request rules ([`boundaries`]): from each request body's schema, bodies at and just past
+//!    every limit (`minimum`, `maximum`, `minLength`, `maxLength`), without each required member,
+//!    with one extra member. The document's own validator says which of them are valid; the
+//!    handler must accept exactly those (2xx) and reject the others with 422, so a limit the
+//!    handler re-implements by hand cannot drift from the document unnoticed.
+//! 4. Coverage: every status the document lists must have been produced by some probe, so a
 //!    documented error the code can no longer produce is found too.
 
 use super::json::Json;
@@ -127,7 +132,6 @@ pub fn check(
             return report;
         }
     };
-    report.exchanges = exchanges.len();
     let mut seen: Vec<(String, String)> = Vec::new();
     for (step, (request, response)) in steps.iter().zip(&exchanges) {
         if let Some(expect) = step.expect.filter(|e| *e != response.status) {
@@ -156,7 +160,32 @@ pub fn check(
         let at = format!("{} {}", op.name(), response.status);
         conforms(doc, documented_response, response, &at, &mut report.findings);
     }
-    // 3. Coverage: a documented status no probe produced is a promise nobody checks.
+    // 3. Request rules: bodies at and past every limit of the request schemas.
+    let mut all = exchanges;
+    all.extend(request_rules(doc, &ops, exchange, &mut report.findings));
+    report.exchanges = all.len();
+    for (request, response) in &all[steps.len()..] {
+        let Some(op) = ops
+            .iter()
+            .find(|op| op.method == request.method && match_path(&op.path, &request.path).is_some())
+        else {
+            continue;
+        };
+        let codes = responses(doc, op);
+        match documented(&codes, response.status) {
+            Some((code, documented_response)) => {
+                seen.push((op.name(), code.clone()));
+                let at = format!("{} {}", op.name(), response.status);
+                conforms(doc, documented_response, response, &at, &mut report.findings);
+            }
+            None => report.findings.push(format!(
+                "{} answered {}, which the document does not list",
+                op.name(),
+                response.status
+            )),
+        }
+    }
+    // 4. Coverage: a documented status no probe produced is a promise nobody checks.
     for op in &ops {
         for (code, _) in responses(doc, op) {
             report.documented += 1;
@@ -177,6 +206,182 @@ pub fn check(
     report
 }
 // ANCHOR_END: check
+
+/// One generated request body: what it tests, the body, and whether the schema accepts it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Boundary {
+    pub name: String,
+    pub body: Json,
+    pub valid: bool,
+}
+
+/// Bodies at and just past every limit of an object schema: from its first `examples` entry
+/// (or a body built from the limits), each integer at `minimum`, `minimum - 1`, `maximum`,
+/// `maximum + 1`; each string at `minLength - 1`, `maxLength`, `maxLength + 1` characters; each
+/// required member left out; one member the schema does not declare. `valid` is the document's
+/// own verdict ([`schema::validate`]), so the expectations come from the document alone.
+pub fn boundaries(doc: &Json, body_schema: &Json) -> Vec<Boundary> {
+    let Some(object_schema) = resolve(doc, body_schema) else { return Vec::new() };
+    let properties = object_schema.get("properties").and_then(Json::as_object).unwrap_or(&[]);
+    let base = match object_schema.pointer("/examples/0") {
+        Some(example) => example.clone(),
+        None => Json::Object(
+            properties.iter().map(|(name, sub)| (name.clone(), smallest(resolve(doc, sub)))).collect(),
+        ),
+    };
+    let mut out = Vec::new();
+    let mut push = |name: String, body: Json| {
+        let valid = schema::validate(doc, body_schema, &body).is_empty();
+        out.push(Boundary { name, body, valid });
+    };
+    let with = |member: &str, value: Json| {
+        let mut body = base.clone();
+        if let Json::Object(members) = &mut body {
+            match members.iter_mut().find(|(n, _)| n == member) {
+                Some(slot) => slot.1 = value,
+                None => members.push((member.to_string(), value)),
+            }
+        }
+        body
+    };
+    for (name, sub) in properties {
+        let Some(sub) = resolve(doc, sub) else { continue };
+        let number = |key: &str| sub.get(key).and_then(Json::as_i64);
+        if let Some(min) = number("minimum") {
+            push(format!("/{name} = {min} (minimum)"), with(name, Json::Number(min as f64)));
+            push(format!("/{name} = {} (minimum - 1)", min - 1), with(name, Json::Number((min - 1) as f64)));
+        }
+        if let Some(max) = number("maximum") {
+            push(format!("/{name} = {max} (maximum)"), with(name, Json::Number(max as f64)));
+            push(format!("/{name} = {} (maximum + 1)", max + 1), with(name, Json::Number((max + 1) as f64)));
+        }
+        let text = |n: i64| Json::String("x".repeat(n.max(0) as usize));
+        if let Some(min) = number("minLength").filter(|m| *m > 0) {
+            push(format!("/{name} of {} characters (minLength - 1)", min - 1), with(name, text(min - 1)));
+        }
+        if let Some(max) = number("maxLength") {
+            push(format!("/{name} of {max} characters (maxLength)"), with(name, text(max)));
+            push(format!("/{name} of {} characters (maxLength + 1)", max + 1), with(name, text(max + 1)));
+        }
+    }
+    for required in object_schema.get("required").and_then(Json::as_array).unwrap_or(&[]) {
+        let Some(required) = required.as_str() else { continue };
+        let mut body = base.clone();
+        if let Json::Object(members) = &mut body {
+            members.retain(|(n, _)| n != required);
+        }
+        push(format!("without required /{required}"), body);
+    }
+    if object_schema.get("additionalProperties") == Some(&Json::Bool(false)) {
+        push("with an undeclared member /unexpected".into(), with("unexpected", Json::Bool(true)));
+    }
+    out
+}
+
+/// The least value a schema allows, for a body built without `examples`.
+fn smallest(schema: Option<&Json>) -> Json {
+    let Some(schema) = schema else { return Json::Null };
+    match schema.get("type").and_then(Json::as_str) {
+        Some("integer" | "number") => {
+            Json::Number(schema.get("minimum").and_then(Json::as_f64).unwrap_or(0.0))
+        }
+        Some("string") => {
+            let n = schema.get("minLength").and_then(Json::as_i64).unwrap_or(1).max(1);
+            Json::String("x".repeat(n as usize))
+        }
+        Some("boolean") => Json::Bool(false),
+        _ => Json::Null,
+    }
+}
+
+/// Sends every [`boundaries`] body to its operation and reports where the handler's verdict
+/// differs from the document's. One order is created first (the example body of the first
+/// `POST` without path parameters); its `id` fills every path parameter and every `…_id`
+/// member, and its current `ETag` every `If-Match`.
+fn request_rules(
+    doc: &Json,
+    ops: &[Operation],
+    exchange: &mut dyn FnMut(&Request) -> Response,
+    findings: &mut Vec<String>,
+) -> Vec<(Request, Response)> {
+    let mut out = Vec::new();
+    let body_of = |op: &Operation| {
+        let content = doc.pointer(&format!("{}/requestBody/content", op.pointer))?.as_object()?;
+        let (media, object) = content.first()?;
+        Some((media.clone(), object.get("schema")?))
+    };
+    let Some(creator) = ops.iter().find(|op| op.method == "POST" && !op.path.contains('{')) else {
+        return out;
+    };
+    let Some((media, creator_schema)) = body_of(creator) else { return out };
+    let setup = Request {
+        method: "POST".into(),
+        path: creator.path.clone(),
+        headers: vec![("Content-Type".into(), media)],
+        body: boundaries(doc, creator_schema)
+            .into_iter()
+            .find(|b| b.valid)
+            .map_or_else(String::new, |b| b.body.compact()),
+    };
+    let created = exchange(&setup);
+    let id = super::json::parse(&created.body)
+        .ok()
+        .and_then(|b| b.get("id").and_then(Json::as_str).map(str::to_string))
+        .unwrap_or_default();
+    let mut etag = created.header("etag").unwrap_or("").to_string();
+    out.push((setup, created));
+    for op in ops {
+        let Some((media, body_schema)) = body_of(op) else { continue };
+        let path: String = op
+            .path
+            .split('/')
+            .map(|s| if s.starts_with('{') { id.as_str() } else { s })
+            .collect::<Vec<_>>()
+            .join("/");
+        let needs_if_match = doc
+            .pointer(&format!("{}/parameters", op.pointer))
+            .and_then(Json::as_array)
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(|p| resolve(doc, p))
+            .any(|p| p.get("name").and_then(Json::as_str) == Some("If-Match"));
+        for mut boundary in boundaries(doc, body_schema) {
+            if let Json::Object(members) = &mut boundary.body {
+                for (_, value) in members.iter_mut().filter(|(n, _)| n.ends_with("_id")) {
+                    *value = Json::String(id.clone());
+                }
+            }
+            let mut headers = vec![("Content-Type".to_string(), media.clone())];
+            if needs_if_match {
+                headers.push(("If-Match".into(), etag.clone()));
+            }
+            let request = Request {
+                method: op.method.clone(),
+                path: path.clone(),
+                headers,
+                body: boundary.body.compact(),
+            };
+            let response = exchange(&request);
+            if let Some(tag) =
+                response.header("etag").filter(|_| path.contains(id.as_str()) && !id.is_empty())
+            {
+                etag = tag.to_string();
+            }
+            let accepted = (200..300).contains(&response.status);
+            if boundary.valid != accepted || (!accepted && response.status != 422) {
+                let verdict = if boundary.valid { "accepts" } else { "rejects (422)" };
+                findings.push(format!(
+                    "{} request {}: the document {verdict} it, the handler answered {}",
+                    op.name(),
+                    boundary.name,
+                    response.status
+                ));
+            }
+            out.push((request, response));
+        }
+    }
+    out
+}
 
 /// Checks one response against its documented Response Object: headers, media type, body.
 pub fn conforms(doc: &Json, documented: &Json, response: &Response, at: &str, findings: &mut Vec<String>) {
@@ -258,6 +463,60 @@ mod tests {
             in_process(&doc).findings,
             ["GET /orders/{orderId} documents 410, but no probe produced it"]
         );
+    }
+
+    #[test]
+    fn a_changed_request_limit_is_caught_in_either_direction() {
+        // The document tightens item to 30 characters; the handler still takes 40.
+        let mut doc = document();
+        drift::apply(&mut doc, "set-limit", "NewOrder.item maxLength 30", 1).unwrap();
+        assert_eq!(
+            in_process(&doc).findings,
+            [
+                "POST /orders request /item of 31 characters (maxLength + 1): the document rejects (422) it, the handler answered 201"
+            ]
+        );
+        // The handler caps quantity at 50 (a hand-written rule that drifted); the document says 100.
+        let mut service = Service::new();
+        let report = check(&document(), &service_routes(), &mut |r| {
+            let capped = r.body.contains("\"quantity\":100");
+            let mut response = service.handle(r);
+            if capped && response.status / 100 == 2 {
+                response = drift::too_many();
+            }
+            response
+        });
+        assert!(
+            report.findings.contains(
+                &"PATCH /orders/{orderId} request /quantity = 100 (maximum): the document accepts it, the handler answered 422"
+                    .to_string()
+            ),
+            "{:#?}",
+            report.findings
+        );
+    }
+
+    #[test]
+    fn boundaries_come_from_the_schema() {
+        let doc = document();
+        let names: Vec<(String, bool)> =
+            boundaries(&doc, doc.pointer("/components/schemas/NewOrder").unwrap())
+                .into_iter()
+                .map(|b| (b.name, b.valid))
+                .collect();
+        let expected = [
+            ("/item of 0 characters (minLength - 1)", false),
+            ("/item of 40 characters (maxLength)", true),
+            ("/item of 41 characters (maxLength + 1)", false),
+            ("/quantity = 1 (minimum)", true),
+            ("/quantity = 0 (minimum - 1)", false),
+            ("/quantity = 100 (maximum)", true),
+            ("/quantity = 101 (maximum + 1)", false),
+            ("without required /item", false),
+            ("without required /quantity", false),
+            ("with an undeclared member /unexpected", false),
+        ];
+        assert_eq!(names, expected.map(|(n, v)| (n.to_string(), v)));
     }
 
     #[test]

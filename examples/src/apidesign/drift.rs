@@ -14,11 +14,12 @@ pub const EXAMPLE: Example = Example {
     default_input: "# Edits to a copy of openapi.yaml, one per line (any number):\n\
                      drop-property = Order.paid_cents\n\
                      add-status = GET /orders/{orderId} 410\n\
-                     # and which implementation answers: as-written | renames-total | forgets-etag | extra-route\n\
+                     # and which implementation answers: as-written | renames-total | forgets-etag | extra-route | caps-quantity\n\
                      implementation = as-written\n",
     input_help: "`drop-property = Schema.member`, `rename-property = Schema.member new`, `retype-property = Schema.member type`, \
                  `add-status = METHOD /path CODE`, `remove-status = METHOD /path CODE`, `remove-operation = METHOD /path`, \
-                 `require-header = METHOD /path CODE Name`; `implementation = as-written | renames-total | forgets-etag | extra-route`",
+                 `require-header = METHOD /path CODE Name`, `set-limit = Schema.member keyword N` (minimum, maximum, minLength, maxLength); \
+                 `implementation = as-written | renames-total | forgets-etag | extra-route | caps-quantity`",
     runs: Runs::Everywhere,
     run: Run::Text(run),
 };
@@ -31,6 +32,7 @@ const EDITS: &[&str] = &[
     "remove-status",
     "remove-operation",
     "require-header",
+    "set-limit",
 ];
 
 fn run(input: &str) -> Result<String, InputError> {
@@ -39,7 +41,7 @@ fn run(input: &str) -> Result<String, InputError> {
     let params = Params::parse(input, &known)?;
     let implementation = params.choice_or(
         "implementation",
-        &["as-written", "renames-total", "forgets-etag", "extra-route"],
+        &["as-written", "renames-total", "forgets-etag", "extra-route", "caps-quantity"],
         "as-written",
     )?;
     let mut doc = super::document();
@@ -72,6 +74,14 @@ pub fn check_with(doc: &Json, implementation: &str) -> Report {
         routes.push(("DELETE".into(), "/orders/{orderId}".into()));
     }
     contract::check(doc, &routes, &mut |request| {
+        // A hand-written rule that drifted: the handler refuses quantities above 50.
+        let over_50 = super::json::parse(&request.body)
+            .ok()
+            .and_then(|b| b.get("quantity").and_then(Json::as_i64))
+            .is_some_and(|q| q > 50);
+        if implementation == "caps-quantity" && over_50 {
+            return too_many();
+        }
         let mut response = service.handle(request);
         match implementation {
             // A refactoring renamed a field in the serializer.
@@ -84,6 +94,15 @@ pub fn check_with(doc: &Json, implementation: &str) -> Report {
     })
 }
 // ANCHOR_END: example
+
+/// The 422 a handler that caps quantity at 50 answers.
+pub fn too_many() -> super::service::Response {
+    super::service::Response {
+        status: 422,
+        headers: vec![("Content-Type".into(), "application/problem+json".into())],
+        body: r#"{"type":"https://example.com/problems/validation","title":"Invalid body","status":422,"detail":"quantity must be at most 50"}"#.into(),
+    }
+}
 
 /// The report as the page prints it: counts, then each finding.
 pub fn render(report: &Report) -> String {
@@ -205,6 +224,30 @@ pub fn apply(doc: &mut Json, edit: &str, value: &str, line: usize) -> Result<(),
                 }
                 (_, None) => return Err(fail(format!("{method} {path} does not document {code}"))),
                 _ => unreachable!("three edits"),
+            }
+        }
+        "set-limit" => {
+            let [target, keyword, n] = words.as_slice() else {
+                return Err(fail(
+                    "expected `Schema.member keyword N`, such as `NewOrder.item maxLength 30`".into(),
+                ));
+            };
+            if !["minimum", "maximum", "minLength", "maxLength"].contains(keyword) {
+                return Err(fail(format!("`{keyword}` is not minimum, maximum, minLength or maxLength")));
+            }
+            let n: i64 = n.parse().map_err(|_| fail(format!("`{n}` is not a whole number")))?;
+            let (schema_name, member) = target
+                .split_once('.')
+                .ok_or_else(|| fail("expected `Schema.member`, such as `NewOrder.item`".into()))?;
+            let property = doc
+                .pointer_mut(&format!("/components/schemas/{schema_name}/properties/{member}"))
+                .ok_or_else(|| fail(format!("no member `{member}` in schema `{schema_name}`")))?;
+            let Json::Object(members) = property else {
+                return Err(fail(format!("`{target}` is not a schema object")));
+            };
+            match members.iter_mut().find(|(k, _)| k == keyword) {
+                Some(slot) => slot.1 = Json::Number(n as f64),
+                None => members.push((keyword.to_string(), Json::Number(n as f64))),
             }
         }
         "remove-operation" => {
