@@ -1,6 +1,8 @@
 //! A Postman Collection (format v2.1) derived from the OpenAPI document: a folder per first path
-//! segment, a request per operation with an example body made from its schema, and a test
-//! script per request that checks the status is one the document lists. Postman's own importer
+//! segment, a request per operation with the example body its schema documents, and a test
+//! script per request for the happy path run in order: the exact success status, the body
+//! against the document's schema (`pm.response.to.have.jsonSchema`), and the new resource's id
+//! and ETag stored in collection variables for the requests after it. Postman's own importer
 //! (and the `openapi-to-postmanv2` package underneath it) does the same job with more options.
 
 use super::contract::{self, Operation};
@@ -54,10 +56,11 @@ pub fn collection(doc: &Json) -> Json {
         (
             "variable",
             Json::Array(vec![
+                // Empty until a request of the run sets them from a response.
                 variable("baseUrl", base),
-                variable("orderId", "ord_1"),
-                variable("paymentId", "pay_1"),
-                variable("etag", "\"v1\""),
+                variable("orderId", ""),
+                variable("paymentId", ""),
+                variable("etag", ""),
             ]),
         ),
         (
@@ -127,11 +130,7 @@ fn request_item(doc: &Json, op: &Operation) -> Json {
             ]),
         ));
     }
-    let codes: Vec<String> = contract::responses(doc, op).into_iter().map(|(c, _)| c).collect();
-    let check = format!(
-        "pm.test(\"status is one the document lists\", () => pm.expect(pm.response.code).to.be.oneOf([{}]));",
-        codes.join(", ")
-    );
+    let check = tests(doc, op);
     let name = operation.get("summary").and_then(Json::as_str).unwrap_or(&op.name()).to_string();
     object([
         ("name", string(name)),
@@ -142,20 +141,86 @@ fn request_item(doc: &Json, op: &Operation) -> Json {
                 ("listen", string("test")),
                 (
                     "script",
-                    object([("type", string("text/javascript")), ("exec", Json::Array(vec![string(check)]))]),
+                    object([
+                        ("type", string("text/javascript")),
+                        ("exec", Json::Array(check.into_iter().map(string).collect())),
+                    ]),
                 ),
             ])]),
         ),
     ])
 }
 
+/// The test script of the happy path: the documented success status exactly, the body against
+/// its schema, and the variables later requests need.
+fn tests(doc: &Json, op: &Operation) -> Vec<String> {
+    let Some((code, response)) = contract::responses(doc, op).into_iter().find(|(c, _)| c.starts_with('2'))
+    else {
+        return Vec::new();
+    };
+    let mut lines = vec![format!("pm.test(\"status is {code}\", () => pm.response.to.have.status({code}));")];
+    if let Some(schema) = response.pointer("/content/application~1json/schema") {
+        lines.push(format!("const schema = {};", inline(doc, schema, 0).compact()));
+        lines.push(
+            "pm.test(\"the body matches the document's schema\", () => pm.response.to.have.jsonSchema(schema));"
+                .into(),
+        );
+    }
+    // A create (POST on a collection) stores the new id under the item path's parameter name.
+    if op.method == "POST" && !op.path.contains('{') {
+        let item = contract::operations(doc).into_iter().find_map(|o| {
+            let rest = o.path.strip_prefix(&format!("{}/{{", op.path))?;
+            rest.strip_suffix('}').filter(|p| !p.contains('/')).map(str::to_string)
+        });
+        if let Some(variable) = item {
+            lines.push(format!("pm.collectionVariables.set(\"{variable}\", pm.response.json().id);"));
+        }
+    }
+    if response.pointer("/headers/ETag").is_some() {
+        lines.push("pm.collectionVariables.set(\"etag\", pm.response.headers.get(\"ETag\"));".into());
+    }
+    lines
+}
+
+/// `schema` with every `$ref` replaced by what it points to, so it stands alone in a script.
+fn inline(doc: &Json, schema: &Json, depth: usize) -> Json {
+    let resolved = if depth < 16 { contract::resolve(doc, schema).unwrap_or(schema) } else { schema };
+    match resolved {
+        Json::Object(members) => Json::Object(
+            members
+                .iter()
+                .filter(|(k, _)| k != "examples" && k != "description")
+                .map(|(k, v)| (k.clone(), inline(doc, v, depth + 1)))
+                .collect(),
+        ),
+        Json::Array(items) => Json::Array(items.iter().map(|v| inline(doc, v, depth + 1)).collect()),
+        other => other.clone(),
+    }
+}
+
 // ANCHOR_END: example
 
-/// A value that fits `schema`: the smallest numbers, a placeholder string, the first enum value.
+/// The schema's first documented example, with every `…_id` member turned into the collection
+/// variable of that name (`order_id` → `{{orderId}}`); for a schema without `examples`, a value
+/// that fits it: the smallest numbers, a placeholder string, the first enum value.
 fn example_of(doc: &Json, schema: &Json, depth: usize) -> Json {
     let Some(schema) = contract::resolve(doc, schema) else { return Json::Null };
     if depth > 8 {
         return Json::Null;
+    }
+    if let Some(Json::Object(members)) = schema.pointer("/examples/0") {
+        let variable = |name: &str| {
+            let stem = name.strip_suffix("_id")?;
+            let camel: String = stem
+                .split('_')
+                .enumerate()
+                .map(|(i, w)| if i == 0 { w.to_string() } else { w[..1].to_uppercase() + &w[1..] })
+                .collect();
+            Some(string(format!("{{{{{camel}Id}}}}")))
+        };
+        return Json::Object(
+            members.iter().map(|(k, v)| (k.clone(), variable(k).unwrap_or_else(|| v.clone()))).collect(),
+        );
     }
     if let Some(first) = schema.get("enum").and_then(Json::as_array).and_then(|e| e.first()) {
         return first.clone();
@@ -167,14 +232,7 @@ fn example_of(doc: &Json, schema: &Json, depth: usize) -> Json {
                 .and_then(Json::as_object)
                 .unwrap_or(&[])
                 .iter()
-                .map(|(name, sub)| {
-                    let value = match name.as_str() {
-                        "order_id" => string("{{orderId}}"),
-                        "item" => string("widget"),
-                        _ => example_of(doc, sub, depth + 1),
-                    };
-                    (name.clone(), value)
-                })
+                .map(|(name, sub)| (name.clone(), example_of(doc, sub, depth + 1)))
                 .collect(),
         ),
         Some("integer" | "number") => {
@@ -218,5 +276,12 @@ mod tests {
             }
         }
         assert_eq!(requests, contract::operations(&super::super::document()).len());
+        // The happy path chains: the create stores the id and the ETag the next requests use.
+        let text = c.compact();
+        assert!(text.contains(r#"pm.collectionVariables.set(\"orderId\", pm.response.json().id);"#));
+        assert!(text.contains(r#"pm.collectionVariables.set(\"paymentId\", pm.response.json().id);"#));
+        assert!(text.contains(r#"pm.response.to.have.status(201)"#));
+        assert!(text.contains("pm.response.to.have.jsonSchema(schema)"));
+        assert!(!text.contains("ord_1") && !text.contains("$ref"));
     }
 }
