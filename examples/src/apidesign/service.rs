@@ -137,6 +137,18 @@ impl Service {
         self.payments.len()
     }
 
+    /// Bytes the key store holds: every key, fingerprint and stored response (status as 2
+    /// bytes, header names and values, body), without the allocator's overhead.
+    pub fn key_store_bytes(&self) -> usize {
+        self.keys
+            .iter()
+            .map(|s| {
+                let headers: usize = s.response.headers.iter().map(|(n, v)| n.len() + v.len()).sum();
+                s.key.len() + s.fingerprint.len() + 2 + headers + s.response.body.len()
+            })
+            .sum()
+    }
+
     pub fn handle(&mut self, request: &Request) -> Response {
         self.handle_traced(request).0
     }
@@ -551,6 +563,12 @@ mod tests {
         // Members in another order are the same request: replayed, not a reuse.
         let reordered = post("/payments", Some("\"k-1\""), r#"{"amount_cents":500,"order_id":"ord_1"}"#);
         assert_eq!(service.handle_traced(&reordered).1, Effect::Replayed);
+        // The page's key-store figure: one payment stored under a 36-character UUID key.
+        let mut fresh = Service::new();
+        fresh.handle(&order);
+        let uuid = "\"8e03978e-40d5-43e8-bc93-6894a57f9324\"";
+        fresh.handle(&post("/payments", Some(uuid), r#"{"order_id":"ord_1","amount_cents":500}"#));
+        assert_eq!(fresh.key_store_bytes(), 195);
     }
 
     #[test]
