@@ -1,6 +1,8 @@
 //! A client that retries `POST /payments` after a timeout, against the chapter's real handler,
 //! with and without an `Idempotency-Key`: the double charge, and the single one. The network
-//! loses or delays the messages the input names; the server handles one request at a time.
+//! loses or delays the messages the input names; the server handles one request at a time, or
+//! (`concurrency = yes`) runs each as it arrives and answers 409 to a retry whose key is still
+//! being processed, as the IETF draft says.
 
 use super::service::{Effect, Request, Service};
 use crate::figure::{Figure, Message, Note, Step};
@@ -14,7 +16,7 @@ pub const EXAMPLE: Example = Example {
     file: file!(),
     default_input: "idempotency_key = no\ntimeout_ms = 300\nattempts = 3\nserver_ms = 120\nlatency_ms = 40\n\
                     # the network loses the first answer\nlose = response 1\n",
-    input_help: "`idempotency_key = yes | no`, `timeout_ms`, `attempts` (1-6), `server_ms`, `latency_ms`; \
+    input_help: "`idempotency_key = yes | no`, `concurrency = no | yes`, `timeout_ms`, `attempts` (1-6), `server_ms`, `latency_ms`; \
                  `lose = request N | response N` and `delay = request N MS | response N MS` (any number)",
     runs: Runs::Everywhere,
     run: Run::Drawn(run),
@@ -33,6 +35,8 @@ pub const PREDICT: Example = Example {
 #[derive(Debug, Clone, PartialEq)]
 struct Scenario {
     key: bool,
+    /// The server runs requests as they arrive instead of one at a time.
+    concurrent: bool,
     timeout: f64,
     attempts: u32,
     server: f64,
@@ -75,6 +79,7 @@ fn scenario(params: &Params) -> Result<Scenario, InputError> {
     }
     Ok(Scenario {
         key,
+        concurrent: params.choice_or("concurrency", &["no", "yes"], "no")? == "yes",
         timeout: f64::from(params.number_or::<u32>("timeout_ms", 10, 10_000, 300)?),
         attempts: params.number_or("attempts", 1, 6, 3)?,
         server: f64::from(params.number_or::<u32>("server_ms", 0, 10_000, 120)?),
@@ -91,6 +96,7 @@ fn generated(seed: u64) -> Scenario {
     let key = rng.chance(0.5);
     let mut s = Scenario {
         key,
+        concurrent: false,
         timeout: 300.0,
         attempts: rng.range(2, 3) as u32,
         server: [80.0, 120.0, 200.0][rng.range(0, 2) as usize],
@@ -121,7 +127,17 @@ enum Event {
 fn run(input: &str) -> Result<Drawn, InputError> {
     let params = Params::parse(
         input,
-        &["seed", "idempotency_key", "timeout_ms", "attempts", "server_ms", "latency_ms", "lose", "delay"],
+        &[
+            "seed",
+            "idempotency_key",
+            "concurrency",
+            "timeout_ms",
+            "attempts",
+            "server_ms",
+            "latency_ms",
+            "lose",
+            "delay",
+        ],
     )?;
     let (scenario, predict) = match params.one("seed")? {
         Some(entry) => {
@@ -194,6 +210,28 @@ fn run(input: &str) -> Result<Drawn, InputError> {
                 }
                 schedule(t + s.timeout, Event::ClientTimeout(k), &mut queue);
             }
+            Event::ServerArrive(k) if s.concurrent => match service.arrive(&pay) {
+                Some(conflict) => {
+                    // The same key is still being processed: 409 at once, nothing runs.
+                    note(t, 1, format!("try {k}: key still in flight, 409"), &mut notes, &mut log);
+                    answers.push((k, conflict.status, String::new(), Effect::Ran));
+                    let arrive = t + s.latency + extra(true, k);
+                    let gone = lost(true, k);
+                    messages.push(Message {
+                        from: 1,
+                        to: 0,
+                        sent: t,
+                        arrived: (!gone).then_some(arrive),
+                        label: "409 in flight".into(),
+                    });
+                    if !gone {
+                        schedule(arrive, Event::ClientArrive(k), &mut queue);
+                    }
+                }
+                // A stored key is a lookup, answered at once; anything else takes server_ms.
+                None if service.knows_key(&pay) => schedule(t, Event::ServerDone(k), &mut queue),
+                None => schedule(t + s.server, Event::ServerDone(k), &mut queue),
+            },
             Event::ServerArrive(k) => {
                 if t >= busy_until && server_queue.is_empty() {
                     busy_until = t + s.server;
@@ -241,7 +279,13 @@ fn run(input: &str) -> Result<Drawn, InputError> {
             }
             Event::ClientArrive(k) => {
                 let (_, status, id, _) = answers.iter().find(|a| a.0 == k).expect("answered").clone();
-                if waiting_for == Some(k) {
+                if waiting_for == Some(k) && status == 409 && k < s.attempts {
+                    // The draft's 409: the first try is still running; ask again later.
+                    let backoff = 100.0 * f64::from(1u32 << (k - 1));
+                    note(t, 0, format!("gets 409; retries in {backoff} ms"), &mut notes, &mut log);
+                    waiting_for = Some(k + 1);
+                    schedule(t + backoff, Event::ClientSend(k + 1), &mut queue);
+                } else if waiting_for == Some(k) {
                     waiting_for = None;
                     outcome = Some(format!("{status} {id}"));
                     note(t, 0, format!("gets {status} {id}: done"), &mut notes, &mut log);
@@ -345,6 +389,13 @@ mod tests {
         );
         // A lost request charges nobody; the retry charges once either way.
         assert_eq!(charges("lose = request 1\n"), "charges recorded: 1 (charged once)");
+        // A concurrent server: the retry arrives while try 1 still runs. With a key it gets the
+        // draft's 409 and a later retry the replay; without one, every try charges.
+        let slow = "concurrency = yes\nserver_ms = 500\n";
+        let with_key = run(&format!("idempotency_key = yes\n{slow}")).unwrap().text;
+        assert!(with_key.contains("try 2: key still in flight, 409"), "{with_key}");
+        assert!(with_key.contains("the client ends with: 201 pay_1\ncharges recorded: 1"), "{with_key}");
+        assert_eq!(charges(slow), "charges recorded: 3 (the customer is charged more than once)");
     }
 
     #[test]

@@ -116,6 +116,8 @@ pub struct Service {
     orders: Vec<Order>,
     payments: Vec<Payment>,
     keys: Vec<Stored>,
+    /// Keys of requests that arrived and have not been handled yet (a concurrent server only).
+    in_flight: Vec<String>,
 }
 
 /// What a request did besides its response, for the page to show.
@@ -149,6 +151,30 @@ impl Service {
             .sum()
     }
 
+    /// For a server that runs requests concurrently, called as a request arrives: 409 when a
+    /// request with the same key is still being processed (the draft's rule), else the key is
+    /// marked in flight until [`Service::handle_traced`] runs the request.
+    pub fn arrive(&mut self, request: &Request) -> Option<Response> {
+        let key = request.header("idempotency-key").and_then(sf_string)?;
+        if self.in_flight.contains(&key) {
+            let detail = format!("a request with key \"{key}\" is still being processed; retry later");
+            return Some(problem(
+                409,
+                "https://example.com/problems/idempotency-key-in-use",
+                "Idempotency-Key in use",
+                &detail,
+            ));
+        }
+        self.in_flight.push(key);
+        None
+    }
+
+    /// Is a response stored under this request's key (so handling it is a lookup)?
+    pub fn knows_key(&self, request: &Request) -> bool {
+        let key = request.header("idempotency-key").and_then(sf_string);
+        key.is_some_and(|key| self.keys.iter().any(|s| s.key == key))
+    }
+
     pub fn handle(&mut self, request: &Request) -> Response {
         self.handle_traced(request).0
     }
@@ -175,6 +201,7 @@ impl Service {
                 Effect::Ran,
             );
         };
+        self.in_flight.retain(|k| *k != key); // handled now, so no longer in flight
         let fingerprint = format!("{} {} {}", request.method, request.path, canonical(&request.body));
         if let Some(stored) = self.keys.iter().find(|s| s.key == key) {
             if stored.fingerprint == fingerprint {
