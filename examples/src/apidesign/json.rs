@@ -2,9 +2,13 @@
 //! errors name the line and column, and a printer. The service's bodies, the OpenAPI document
 //! (once `yaml` has read it) and the Postman collection are all values of this type.
 //!
-//! The crate's own type rather than `serde_json::Value`: members keep the order they were
-//! written in on every target (serde_json's map order depends on a cargo feature that the
-//! native build has and the WebAssembly modules do not), and the chapter's module stays small.
+//! The crate's own type rather than `serde_json::Value` (which every module, WebAssembly
+//! included, already links): a request body with a member twice is an error here, as I-JSON
+//! requires (RFC 7493 §2.3: names MUST be unique), where serde_json's `Value` silently keeps the
+//! last one, so a body that a validator and a handler could read differently never reaches
+//! either; and objects keep their written order without serde_json's `preserve_order` cargo
+//! feature, which this workspace does not enable (features unify, so turning it on would change
+//! map order for every crate in the build).
 
 use std::fmt::Write;
 
@@ -428,8 +432,12 @@ impl Parser<'_> {
     }
 
     fn hex4(&mut self) -> Result<u32, ParseError> {
-        let digits =
-            self.text.get(self.at..self.at + 4).ok_or_else(|| self.error("expected four hex digits"))?;
+        // Exactly four hex digits (RFC 8259 §7): `from_str_radix` alone would take `+041`.
+        let digits = self
+            .text
+            .get(self.at..self.at + 4)
+            .filter(|d| d.bytes().all(|b| b.is_ascii_hexdigit()))
+            .ok_or_else(|| self.error("expected four hex digits"))?;
         let n = u32::from_str_radix(digits, 16).map_err(|_| self.error("expected four hex digits"))?;
         self.at += 4;
         Ok(n)
@@ -456,6 +464,8 @@ pub mod tests {
         assert!(parse("{\"a\":1,\"a\":2}").unwrap_err().message.contains("twice"));
         assert!(parse("01").is_err());
         assert!(parse("[1,]").is_err());
+        assert!(parse(r#""\u+041""#).unwrap_err().message.contains("four hex digits"));
+        assert_eq!(parse(r#""\u0041""#).unwrap(), string("A"));
         assert!(parse(&"[".repeat(100)).unwrap_err().message.contains("deeper"));
     }
 

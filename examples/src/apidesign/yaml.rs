@@ -2,7 +2,10 @@
 //! subset of YAML 1.2 (block mappings and sequences by indentation, plain, single- and
 //! double-quoted scalars, `[a, b]` flow lists, `#` comments). Anything outside it (block
 //! scalars `|` and `>`, anchors `&` and aliases `*`, tags `!`, flow mappings, tabs) is an error
-//! that names the line, never a silent misreading. OpenAPI documents are JSON-compatible by
+//! that names the line. So is a plain scalar or key whose type YAML readers disagree on or that
+//! a reader would type where this one would not: `Null`, `True`, `yes`, `+1`, `.5`, `012`, `0x1F`,
+//! `.inf`, and a plain `201:` key (an integer, where OpenAPI wants the string `'201'`); quoting
+//! makes each a string. Only `null`, `~`, `true`, `false` and JSON numbers are typed. OpenAPI documents are JSON-compatible by
 //! definition (OAS 3.1, section "Format": YAML 1.2 limited to what JSON can say), which is what makes a
 //! subset like this enough; the unit tests check the whole document against PyYAML's reading
 //! when Python has it.
@@ -69,16 +72,67 @@ fn strip_comment(text: &str) -> &str {
         match c {
             // A quote opens a quoted scalar only where one can start (an apostrophe inside
             // plain text, as in `the chapter's`, is just a character).
-            '\'' if !double && (single || matches!(previous, ' ' | '[' | ',')) => single = !single,
-            '"' if !single && (double || matches!(previous, ' ' | '[' | ',')) && previous != '\\' => {
-                double = !double
-            }
+            '\'' if !double && (single || opens(&text[..i])) => single = !single,
+            '"' if !single && (double || opens(&text[..i])) && previous != '\\' => double = !double,
             '#' if !single && !double && previous == ' ' => return &text[..i],
             _ => {}
         }
         previous = c;
     }
     text
+}
+
+/// Can a quoted scalar start after `before`? Only where a value starts: at the start of the
+/// line, after `key: `, `- `, `[` or `,` (so `x 'y # c` is plain text and its comment goes).
+fn opens(before: &str) -> bool {
+    let trimmed = before.trim_end();
+    trimmed.is_empty()
+        || trimmed.ends_with(['[', ','])
+        || (before.len() > trimmed.len()
+            && (trimmed.ends_with(':') || trimmed == "-" || trimmed.ends_with(" -")))
+}
+
+/// A plain scalar that some YAML reader types as null, a boolean or a number, where this reader
+/// would not read the same value (YAML 1.2 core schema, plus the YAML 1.1 booleans PyYAML knows).
+fn ambiguous(text: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "Null", "NULL", "True", "TRUE", "False", "FALSE", "yes", "Yes", "YES", "no", "No", "NO", "on", "On",
+        "ON", "off", "Off", "OFF",
+    ];
+    if WORDS.contains(&text) {
+        return true;
+    }
+    let unsigned = text.strip_prefix(['+', '-']).unwrap_or(text);
+    let lower = unsigned.to_ascii_lowercase();
+    if [".inf", ".nan"].contains(&lower.as_str()) || lower.starts_with("0x") || lower.starts_with("0o") {
+        return true;
+    }
+    // The core schema's int and float, `[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?`:
+    // refused when JSON reads it otherwise (`+1`, `.5`, `1.`, `012`).
+    let bytes = unsigned.as_bytes();
+    let mut at = 0;
+    let digits = |at: &mut usize| {
+        let from = *at;
+        while bytes.get(*at).is_some_and(u8::is_ascii_digit) {
+            *at += 1;
+        }
+        *at - from
+    };
+    let mut mantissa = digits(&mut at);
+    if bytes.get(at) == Some(&b'.') {
+        at += 1;
+        mantissa += digits(&mut at);
+    }
+    if mantissa > 0 && matches!(bytes.get(at), Some(b'e' | b'E')) {
+        at += 1;
+        if matches!(bytes.get(at), Some(b'+' | b'-')) {
+            at += 1;
+        }
+        if digits(&mut at) == 0 {
+            return false;
+        }
+    }
+    mantissa > 0 && at == bytes.len() && super::json::parse(text).is_err()
 }
 
 struct Reader {
@@ -206,7 +260,10 @@ fn split_key(text: &str) -> Option<(&str, &str)> {
 fn key_text(key: &str, line: usize) -> Result<String, YamlError> {
     match scalar(key, line)? {
         Json::String(s) => Ok(s),
-        _ if !key.starts_with(['\'', '"']) => Ok(key.to_string()),
+        // `201:` is an integer key in YAML; OpenAPI's keys are strings, so say so.
+        _ if !key.starts_with(['\'', '"']) => {
+            Err(YamlError { line, message: format!("key {key} is not a string in YAML; quote it: '{key}'") })
+        }
         _ => Err(YamlError { line, message: format!("key {key} is not a string") }),
     }
 }
@@ -244,6 +301,13 @@ fn scalar(text: &str, line: usize) -> Result<Json, YamlError> {
         Some('&' | '*' | '!') => {
             Err(error("anchors, aliases and tags are outside the subset this reader takes"))
         }
+        _ if ambiguous(text) => Err(error(&format!(
+            "plain `{text}` is read differently by YAML readers (null, a boolean or a number); quote it"
+        ))),
+        // `a: b: c` is not YAML (a mapping cannot be a plain value on its key's line).
+        _ if text.contains(": ") || text.ends_with(':') => {
+            Err(error("a plain value cannot contain `: `; quote it or put the mapping on its own lines"))
+        }
         _ => Ok(match text {
             "null" | "~" => Json::Null,
             "true" => Json::Bool(true),
@@ -276,6 +340,24 @@ mod tests {
         assert_eq!(parse("a: 1\na: 2\n").unwrap_err().line, 2);
         assert_eq!(parse("a:\n  b: 1\n    c: 2\n").unwrap_err().line, 3);
         assert!(parse("a: &x 1\n").is_err());
+        // What YAML readers would type, or read otherwise, is refused unless quoted.
+        for (text, line) in [
+            ("a: 1\nb: Null\n", 2),
+            ("b: True\n", 1),
+            ("b: yes\n", 1),
+            ("b: [+1]\n", 1),
+            ("b: .5\n", 1),
+            ("b: 012\n", 1),
+            ("b: 0x1F\n", 1),
+            ("responses:\n  201:\n    description: x\n", 2),
+            ("a: b: c\n", 1),
+        ] {
+            assert_eq!(parse(text).map_err(|e| e.line), Err(line), "{text:?}");
+        }
+        let quoted = parse("b: 'yes'\nc: '012'\n'201': x\nd: 1.5e3\ne: -2\n").unwrap();
+        assert_eq!(quoted.compact(), r#"{"b":"yes","c":"012","201":"x","d":1500,"e":-2}"#);
+        // An apostrophe in mid-value opens nothing, so the comment after it is still a comment.
+        assert_eq!(parse("a: x 'y # note\n").unwrap().compact(), r#"{"a":"x 'y"}"#);
     }
 
     /// The whole document, read by PyYAML (when Python and PyYAML are installed), must be the
