@@ -99,6 +99,7 @@ chapters! {
     cdn "cdns-edge.md",
     realtime "websockets-sse.md",
     apidesign "api-design-openapi.md",
+    apis "rest-grpc-graphql.md",
     isolation "isolation-levels.md",
     sharding "sharding-replicas.md",
     reliability "reliability-scalability.md",
