@@ -139,16 +139,21 @@ mod tests {
     #[test]
     fn default_bytes_are_the_encoders_and_errors_are_exact() {
         let cases: Vec<&str> = DEFAULT.split("---").collect();
-        let book =
-            Book { id: 7, title: "Dune".into(), author: "Frank Herbert".into(), year: 1965, tags: vec!["sf".into()] };
+        let book = Book {
+            id: 7,
+            title: "Dune".into(),
+            author: "Frank Herbert".into(),
+            year: 1965,
+            tags: vec!["sf".into()],
+        };
         assert_eq!(parse_hex(cases[2]).unwrap(), book.encode());
         assert_eq!(parse_hex(&cases[3].replace("grpc", "")).unwrap(), grpc_frame(&[0x08, 0x07]));
         let out = run(DEFAULT).unwrap();
         for expected in [
-            "   0  08 96 01              field 1, VARINT: 150 (sint zigzag: 75)",
-            "   0  12 07                 field 2, LEN, 7 bytes: string \"testing\"",
+            "   0  08 96 01             field 1, VARINT: 150 (sint zigzag: 75)",
+            "   0  12 07                field 2, LEN, 7 bytes: string \"testing\"",
             "field 4, VARINT: 1965",
-            "   0  00 00 00 00 02        gRPC prefix: not compressed, message of 2 bytes",
+            "   0  00 00 00 00 02       gRPC prefix: not compressed, message of 2 bytes",
             "   5  08 07                  field 1, VARINT: 7 (sint zigzag: -4)",
             "error at offset 1: truncated varint: 1 byte(s) read",
             "error at offset 1: varint over 10 bytes",

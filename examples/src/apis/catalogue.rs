@@ -70,7 +70,8 @@ pub fn cursor(last_id: u64) -> String {
 
 /// The last id a cursor holds, or why it is not one of ours.
 pub fn parse_cursor(text: &str) -> Result<u64, String> {
-    let hex = text.strip_prefix("v1.").ok_or_else(|| format!("cursor {text:?} is not one this server issued"))?;
+    let hex =
+        text.strip_prefix("v1.").ok_or_else(|| format!("cursor {text:?} is not one this server issued"))?;
     u64::from_str_radix(hex, 16).map_err(|_| format!("cursor {text:?} is damaged"))
 }
 // ANCHOR_END: catalogue
@@ -118,7 +119,8 @@ pub fn parse_book_json(text: &str) -> Result<(String, String, u32), String> {
             s = rest;
         } else {
             let digits: String = s.chars().take_while(char::is_ascii_digit).collect();
-            let n: u32 = digits.parse().map_err(|_| format!("field {key:?}: expected a string or a number"))?;
+            let n: u32 =
+                digits.parse().map_err(|_| format!("field {key:?}: expected a string or a number"))?;
             if key != "year" {
                 return Err(format!("field {key:?} is not a number field"));
             }
@@ -130,7 +132,11 @@ pub fn parse_book_json(text: &str) -> Result<(String, String, u32), String> {
             s = rest.trim_start();
         }
     }
-    Ok((title.ok_or("missing \"title\"")?, author.ok_or("missing \"author\"")?, year.ok_or("missing \"year\"")?))
+    Ok((
+        title.ok_or("missing \"title\"")?,
+        author.ok_or("missing \"author\"")?,
+        year.ok_or("missing \"year\"")?,
+    ))
 }
 
 fn string_at(s: &str) -> Result<(String, &str), String> {
@@ -175,9 +181,13 @@ mod tests {
         assert_eq!((p3.len(), next), (1, None));
         assert_eq!(c.page_after(Some(after), 3).0[0].id, 4);
         assert!(parse_cursor("3").is_err() && parse_cursor("v1.zz").is_err());
-        let (title, author, year) = parse_book_json(r#"{"title": "A \"B\"", "author":"C", "year": 2001}"#).unwrap();
+        let (title, author, year) =
+            parse_book_json(r#"{"title": "A \"B\"", "author":"C", "year": 2001}"#).unwrap();
         assert_eq!((title.as_str(), author.as_str(), year), ("A \"B\"", "C", 2001));
         assert!(parse_book_json(r#"{"title":"A","author":"C"}"#).unwrap_err().contains("year"));
-        assert_eq!(book_json(c.get(1).unwrap()), r#"{"id":1,"title":"Dune","author":"Frank Herbert","year":1965}"#);
+        assert_eq!(
+            book_json(c.get(1).unwrap()),
+            r#"{"id":1,"title":"Dune","author":"Frank Herbert","year":1965}"#
+        );
     }
 }

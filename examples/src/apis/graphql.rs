@@ -106,6 +106,17 @@ impl Parser {
     }
 
     fn name(&mut self) -> Result<(String, usize, usize), InputError> {
+        let (name, l, c) = self.word();
+        if name.is_empty() || name.starts_with(|ch: char| ch.is_ascii_digit()) {
+            let found =
+                self.chars.get(self.pos).map_or("the end".to_string(), |&(ch, _, _)| format!("`{ch}`"));
+            return Err(at(l, c, format!("expected a field name, found {found}")));
+        }
+        Ok((name, l, c))
+    }
+
+    /// Letters, digits and `_` from here: a name or a number.
+    fn word(&mut self) -> (String, usize, usize) {
         self.skip();
         let (l, c) = self.here();
         let mut name = String::new();
@@ -117,11 +128,7 @@ impl Parser {
                 break;
             }
         }
-        if name.is_empty() || name.starts_with(|ch: char| ch.is_ascii_digit()) {
-            let found = self.chars.get(self.pos).map_or("the end".to_string(), |&(ch, _, _)| format!("`{ch}`"));
-            return Err(at(l, c, format!("expected a field name, found {found}")));
-        }
-        Ok((name, l, c))
+        (name, l, c)
     }
 
     /// `{ field … }` for an object of type `ty`, each field checked against the schema.
@@ -147,12 +154,16 @@ impl Parser {
                 self.pos += 1;
                 let (arg, al, ac) = self.name()?;
                 if arg != "first" || ty != Ty::Query {
-                    return Err(at(al, ac, format!("`{name}` takes no argument `{arg}` (only Query's lists take `first`)")));
+                    return Err(at(
+                        al,
+                        ac,
+                        format!("`{name}` takes no argument `{arg}` (only Query's lists take `first`)"),
+                    ));
                 }
                 self.expect(':')?;
                 self.skip();
                 let (nl, nc) = self.here();
-                let (digits, _, _) = self.name()?;
+                let (digits, _, _) = self.word();
                 first = Some(
                     crate::input::parse_number::<u64>(&digits, nl, 0, 1000)
                         .map_err(|e| at(nl, nc, e.message))?,
@@ -198,7 +209,11 @@ pub fn parse(lines: &[(usize, &str)]) -> Result<Vec<Selection>, InputError> {
     if p.peek().is_some_and(|c| c.is_ascii_alphabetic()) {
         let (word, l, c) = p.name()?;
         if word != "query" {
-            return Err(at(l, c, format!("expected `{{` or `query`, found `{word}` (only queries are supported)")));
+            return Err(at(
+                l,
+                c,
+                format!("expected `{{` or `query`, found `{word}` (only queries are supported)"),
+            ));
         }
         if p.peek().is_some_and(|c| c.is_ascii_alphabetic()) {
             p.name()?;
@@ -236,7 +251,9 @@ impl Data {
             }
         }
         Data {
-            books: (1..=books).map(|i| (i, format!("Book {i}"), 1950 + i * 3 % 70, (i - 1) % authors + 1)).collect(),
+            books: (1..=books)
+                .map(|i| (i, format!("Book {i}"), 1950 + i * 3 % 70, (i - 1) % authors + 1))
+                .collect(),
             authors: (1..=authors).map(|i| (i, format!("Author {i}"))).collect(),
             reviews,
         }
@@ -318,12 +335,14 @@ pub fn execute(query: &[Selection], data: &Data, batched: bool) -> Result<Execut
                 }
                 if ty == Ty::Query {
                     // Root fields are one call each, batched or not.
-                    let n = s.first.unwrap_or(u64::MAX);
                     let table = if s.name == "books" { "books" } else { "authors" };
                     let limit = s.first.map_or(String::new(), |n| format!(" LIMIT {n}"));
-                    tick.calls.push(Call { tick: tick_no, sql: format!("SELECT * FROM {table} ORDER BY id{limit}") });
+                    tick.calls.push(Call {
+                        tick: tick_no,
+                        sql: format!("SELECT * FROM {table} ORDER BY id{limit}"),
+                    });
                 } else {
-                    asked.entry((ty, s.name.as_str())).or_default().push(id);
+                    asked.entry((ty, s.name.as_str())).or_default().push(key(data, ty, id, &s.name));
                 }
                 wanted.push((ty, id, s, child));
             }
@@ -341,14 +360,18 @@ pub fn execute(query: &[Selection], data: &Data, batched: bool) -> Result<Execut
                 loaded.extend(keys.iter().map(|&k| (ty, field, k)));
             } else {
                 for &k in parents {
-                    tick.calls.push(Call { tick: tick_no, sql: format!("SELECT * FROM {table} WHERE {column} = {k}") });
+                    tick.calls.push(Call {
+                        tick: tick_no,
+                        sql: format!("SELECT * FROM {table} WHERE {column} = {k}"),
+                    });
                 }
             }
         }
         // Fill in what the calls returned; their objects' selections run next tick.
         let mut next = Vec::new();
         for (ty, id, s, child) in wanted {
-            let (child_ty, list) = fields(ty).iter().find(|(f, _)| *f == s.name).and_then(|(_, k)| *k).expect("checked");
+            let (child_ty, list) =
+                fields(ty).iter().find(|(f, _)| *f == s.name).and_then(|(_, k)| *k).expect("checked");
             let found = children(data, ty, id, &s.name, s.first);
             if list {
                 let items: Vec<usize> = found
@@ -372,6 +395,15 @@ pub fn execute(query: &[Selection], data: &Data, batched: bool) -> Result<Execut
     Ok(Execution { json: render(&nodes, 0), ticks, calls, resolver_calls })
 }
 // ANCHOR_END: execute
+
+/// The key a relation is loaded by: `Book.author` by the book's `author_id`, the lists by the
+/// parent's own id.
+fn key(data: &Data, ty: Ty, id: u64, field: &str) -> u64 {
+    match (ty, field) {
+        (Ty::Book, "author") => data.books.iter().find(|b| b.0 == id).map_or(0, |b| b.3),
+        _ => id,
+    }
+}
 
 /// The table and key column a relation loads from.
 fn relation(ty: Ty, field: &str) -> (&'static str, &'static str) {
@@ -400,9 +432,13 @@ fn scalar(data: &Data, ty: Ty, id: u64, field: &str) -> String {
     match (ty, field) {
         (_, "id") => format!("\"{id}\""),
         (Ty::Book, "title") => data.books.iter().find(|b| b.0 == id).map_or("null".into(), |b| text(&b.1)),
-        (Ty::Book, "year") => data.books.iter().find(|b| b.0 == id).map_or("null".into(), |b| b.2.to_string()),
+        (Ty::Book, "year") => {
+            data.books.iter().find(|b| b.0 == id).map_or("null".into(), |b| b.2.to_string())
+        }
         (Ty::Author, "name") => data.authors.iter().find(|a| a.0 == id).map_or("null".into(), |a| text(&a.1)),
-        (Ty::Review, "stars") => data.reviews.iter().find(|r| r.0 == id).map_or("null".into(), |r| r.2.to_string()),
+        (Ty::Review, "stars") => {
+            data.reviews.iter().find(|r| r.0 == id).map_or("null".into(), |r| r.2.to_string())
+        }
         _ => "null".into(),
     }
 }
@@ -410,7 +446,8 @@ fn scalar(data: &Data, ty: Ty, id: u64, field: &str) -> String {
 fn render(nodes: &[Node], i: usize) -> String {
     match &nodes[i] {
         Node::Object(entries) => {
-            let parts: Vec<String> = entries.iter().map(|(k, v)| format!("\"{k}\":{}", render(nodes, *v))).collect();
+            let parts: Vec<String> =
+                entries.iter().map(|(k, v)| format!("\"{k}\":{}", render(nodes, *v))).collect();
             format!("{{{}}}", parts.join(","))
         }
         Node::List(items) => {
@@ -430,7 +467,11 @@ pub fn report(name: &str, e: &Execution, pool: usize, out: &mut String) {
     out.push_str(&format!("{name}\n"));
     for (i, t) in e.ticks.iter().enumerate() {
         let resolvers: Vec<String> = t.resolvers.iter().map(|(r, n)| format!("{r} ×{n}")).collect();
-        out.push_str(&format!("  tick {i}: {} → {}\n", resolvers.join(", "), crate::orm::count(t.calls.len(), "call", "calls")));
+        out.push_str(&format!(
+            "  tick {i}: {} → {}\n",
+            resolvers.join(", "),
+            if t.calls.len() == 1 { "1 call".to_string() } else { format!("{} calls", t.calls.len()) }
+        ));
         for c in t.calls.iter().take(3) {
             out.push_str(&format!("    {}\n", c.sql));
         }
@@ -468,7 +509,12 @@ pub fn lanes(prefix: &str, e: &Execution, pool: usize) -> Vec<Lane> {
         });
         for (k, c) in t.calls.iter().enumerate() {
             let start = t0 + (k / pool) as f64;
-            conns[k % pool].spans.push(Span { start, end: start + 1.0, label: c.sql.clone(), kind: SpanKind::Busy });
+            conns[k % pool].spans.push(Span {
+                start,
+                end: start + 1.0,
+                label: c.sql.clone(),
+                kind: SpanKind::Busy,
+            });
         }
         t0 += rounds.max(0.25);
     }
@@ -505,7 +551,11 @@ mod tests {
         let batched = execute(&query, &data, true).unwrap();
         assert_eq!((naive.calls, batched.calls), (9, 2));
         assert_eq!(naive.json, batched.json);
-        assert!(naive.json.starts_with(r#"{"books":[{"title":"Book 1","author":{"name":"Author 1"}}"#), "{}", naive.json);
+        assert!(
+            naive.json.starts_with(r#"{"books":[{"title":"Book 1","author":{"name":"Author 1"}}"#),
+            "{}",
+            naive.json
+        );
         assert_eq!(batched.ticks[1].calls[0].sql, "SELECT * FROM authors WHERE id IN (1, 2, 3)");
         // The loader's cache: the second level of authors is already loaded.
         let deep = q("{ books(first: 4) { author { books { author { name } } } } }");
@@ -520,7 +570,10 @@ mod tests {
     #[test]
     fn query_errors_name_line_and_column() {
         let e = parse(&[(3, "{ books { titel } }")]).unwrap_err();
-        assert_eq!(e.to_string(), "input line 3: column 11: Book has no field `titel` (it has id, title, year, author, reviews)");
+        assert_eq!(
+            e.to_string(),
+            "input line 3: column 11: Book has no field `titel` (it has id, title, year, author, reviews)"
+        );
         let e = parse(&[(1, "{ books { author } }")]).unwrap_err();
         assert!(e.message.contains("`author` is a Author: select its fields"), "{e}");
         let e = parse(&[(1, "{ books {"), (2, "  title")]).unwrap_err();
@@ -528,7 +581,9 @@ mod tests {
         assert!(parse(&[(1, "{ books { title(first: 2) } }")]).is_err());
         assert!(parse(&[(1, "mutation { books { id } }")]).is_err());
         assert!(parse(&[(1, "query Q { books(first: 2) { id } }")]).is_ok());
-        let cycle = q("{ books { author { books { author { books { author { books { author { books { id } } } } } } } } } }");
+        let cycle = q(
+            "{ books { author { books { author { books { author { books { author { books { id } } } } } } } } } }",
+        );
         assert!(execute(&cycle, &Data::new(500, 2), false).is_err());
     }
 }

@@ -173,7 +173,8 @@ async fn put_book(State(db): State<Shared>, Path(id): Path<u64>, body: String) -
 /// An error body in RFC 9457's problem-details format.
 fn problem(status: StatusCode, detail: &str) -> Response {
     let body = format!("{{\"status\":{},\"detail\":{}}}", status.as_u16(), catalogue::json_string(detail));
-    (status, [(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"))], body).into_response()
+    (status, [(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"))], body)
+        .into_response()
 }
 
 fn json(body: String) -> impl IntoResponse {
@@ -185,17 +186,18 @@ fn json(body: String) -> impl IntoResponse {
 /// line, headers (without `date`, which changes every second) and body, read by its
 /// Content-Length.
 async fn http1(conn: &mut TcpStream, request: &str, out: &mut String) -> std::io::Result<()> {
-    let mut wire = request.replace('\n', "\r\n");
-    if let Some((_, body)) = request.split_once("\n\n") {
-        wire = wire.replacen("\r\n\r\n", &format!("\r\ncontent-length: {}\r\n\r\n", body.len()), 1);
+    // The request as sent: CRLF line ends, and a Content-Length when it has a body.
+    let (head, body) = request.split_once("\n\n").unwrap_or((request, ""));
+    let mut lines: Vec<String> = head.lines().map(str::to_string).collect();
+    if !body.is_empty() {
+        lines.push(format!("content-length: {}", body.len()));
     }
+    let wire = format!("{}\r\n\r\n{body}", lines.join("\r\n"));
     conn.write_all(wire.as_bytes()).await?;
-    let first = request.lines().next().unwrap_or("");
-    out.push_str(&format!("> {first}\n"));
-    for l in request.lines().skip(1).take_while(|l| !l.is_empty()) {
+    for l in &lines {
         out.push_str(&format!("> {l}\n"));
     }
-    if let Some((_, body)) = request.split_once("\n\n") {
+    if !body.is_empty() {
         out.push_str(&format!(">   {body}\n"));
     }
     let mut buf = Vec::new();
@@ -308,8 +310,16 @@ impl tonic::server::ServerStreamingService<ListBooksRequest> for StreamBooks {
     type ResponseStream = BoxStream<PBook>;
     type Future = BoxFuture<tonic::Response<Self::ResponseStream>, tonic::Status>;
     fn call(&mut self, _request: tonic::Request<ListBooksRequest>) -> Self::Future {
-        let books: Vec<Result<PBook, tonic::Status>> =
-            self.0.db.lock().unwrap().page_after(None, usize::MAX).0.iter().map(|b| Ok(to_proto(b))).collect();
+        let books: Vec<Result<PBook, tonic::Status>> = self
+            .0
+            .db
+            .lock()
+            .unwrap()
+            .page_after(None, usize::MAX)
+            .0
+            .iter()
+            .map(|b| Ok(to_proto(b)))
+            .collect();
         Box::pin(async move {
             let stream: BoxStream<PBook> = Box::pin(tonic::codegen::tokio_stream::iter(books));
             Ok(tonic::Response::new(stream))
@@ -388,18 +398,23 @@ impl Service<http::Request<tonic::body::Body>> for Recorder {
     }
 
     fn call(&mut self, req: http::Request<tonic::body::Body>) -> Self::Future {
-        let mut inner = self.inner.clone();
+        // The channel that `poll_ready` made ready is the one to call (tower's rule); a fresh
+        // clone takes its place for the next call.
+        let fresh = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, fresh);
         let seen = self.seen.clone();
         Box::pin(async move {
             let (parts, body) = req.into_parts();
             let bytes = body.collect().await?.to_bytes();
             {
                 let mut s = seen.lock().unwrap();
-                s.request = vec![format!(":method: {}", parts.method), format!(":path: {}", parts.uri.path())];
+                s.request =
+                    vec![format!(":method: {}", parts.method), format!(":path: {}", parts.uri.path())];
                 s.request.extend(headers(&parts.headers));
                 s.request_body = bytes.to_vec();
             }
-            let req = http::Request::from_parts(parts, tonic::body::Body::new(http_body_util::Full::new(bytes)));
+            let req =
+                http::Request::from_parts(parts, tonic::body::Body::new(http_body_util::Full::new(bytes)));
             let response = inner.call(req).await?;
             let (parts, body) = response.into_parts();
             let collected = body.collect().await?;
@@ -473,18 +488,21 @@ async fn exchange(out: &mut String) -> Result<(), StdError> {
     out.push_str("REST over HTTP/1.1 (axum), one connection, requests in turn\n\n");
     http1(&mut conn, "GET /v1/books/1 HTTP/1.1\nhost: catalogue\n\n", out).await?;
     let etag = catalogue::etag(&book_json(db.lock().unwrap().get(1).unwrap()));
-    http1(&mut conn, &format!("GET /v1/books/1 HTTP/1.1\nhost: catalogue\nif-none-match: {etag}\n\n"), out).await?;
+    http1(&mut conn, &format!("GET /v1/books/1 HTTP/1.1\nhost: catalogue\nif-none-match: {etag}\n\n"), out)
+        .await?;
     http1(&mut conn, "GET /v1/books/42 HTTP/1.1\nhost: catalogue\n\n", out).await?;
     http1(&mut conn, "GET /v1/books?limit=3 HTTP/1.1\nhost: catalogue\n\n", out).await?;
     http1(&mut conn, "GET /v1/books?limit=3&after=v1.3 HTTP/1.1\nhost: catalogue\n\n", out).await?;
     http1(&mut conn, "GET /v1/books?after=3 HTTP/1.1\nhost: catalogue\n\n", out).await?;
     let new = "{\"title\":\"Parable of the Sower\",\"author\":\"Octavia E. Butler\",\"year\":1993}";
     for _ in 0..2 {
-        let post = format!("POST /v1/books HTTP/1.1\nhost: catalogue\ncontent-type: application/json\n\n{new}");
+        let post =
+            format!("POST /v1/books HTTP/1.1\nhost: catalogue\ncontent-type: application/json\n\n{new}");
         http1(&mut conn, &post, out).await?;
     }
     for _ in 0..2 {
-        let put = format!("PUT /v1/books/20 HTTP/1.1\nhost: catalogue\ncontent-type: application/json\n\n{new}");
+        let put =
+            format!("PUT /v1/books/20 HTTP/1.1\nhost: catalogue\ncontent-type: application/json\n\n{new}");
         http1(&mut conn, &put, out).await?;
     }
     http1(&mut conn, "DELETE /v1/books/20 HTTP/1.1\nhost: catalogue\n\n", out).await?;
@@ -499,13 +517,19 @@ async fn exchange(out: &mut String) -> Result<(), StdError> {
     let channel = tonic::transport::Endpoint::from_shared(format!("http://{grpc_addr}"))?.connect().await?;
     let seen = Arc::new(Mutex::new(Seen::default()));
     let mut client = tonic::client::Grpc::new(Recorder { inner: channel, seen: seen.clone() });
-    let codec = || tonic_prost::ProstCodec::<_, _>::default();
     let path = |m: &str| http::uri::PathAndQuery::try_from(format!("/library.v1.Catalogue/{m}")).unwrap();
 
     out.push_str("gRPC over HTTP/2 (tonic), one connection, each call a stream\n\n");
     out.push_str("GetBook { id: 1 }\n");
     client.ready().await?;
-    let book: PBook = client.unary(tonic::Request::new(GetBookRequest { id: 1 }), path("GetBook"), codec()).await?.into_inner();
+    let book: PBook = client
+        .unary(
+            tonic::Request::new(GetBookRequest { id: 1 }),
+            path("GetBook"),
+            tonic_prost::ProstCodec::default(),
+        )
+        .await?
+        .into_inner();
     print_seen(&seen, out);
     let ours = protobuf::decode_book(&seen.lock().unwrap().response_body[5..])
         .map_err(|e| format!("our decoder: {}", e.reason))?;
@@ -520,7 +544,11 @@ async fn exchange(out: &mut String) -> Result<(), StdError> {
     out.push_str("GetBook { id: 42 }: an error is a status in the trailers\n");
     client.ready().await?;
     let missing = client
-        .unary::<_, PBook, _>(tonic::Request::new(GetBookRequest { id: 42 }), path("GetBook"), codec())
+        .unary::<_, PBook, _>(
+            tonic::Request::new(GetBookRequest { id: 42 }),
+            path("GetBook"),
+            tonic_prost::ProstCodec::default(),
+        )
         .await
         .expect_err("no book 42");
     print_seen(&seen, out);
@@ -529,14 +557,20 @@ async fn exchange(out: &mut String) -> Result<(), StdError> {
     out.push_str("ListBooks { page_size: 3, page_token: \"v1.3\" }\n");
     client.ready().await?;
     let request = ListBooksRequest { page_size: 3, page_token: "v1.3".into() };
-    let page: ListBooksResponse = client.unary(tonic::Request::new(request), path("ListBooks"), codec()).await?.into_inner();
+    let page: ListBooksResponse = client
+        .unary(tonic::Request::new(request), path("ListBooks"), tonic_prost::ProstCodec::default())
+        .await?
+        .into_inner();
     let ids: Vec<u64> = page.books.iter().map(|b| b.id).collect();
     out.push_str(&format!("  books {ids:?}, next_page_token {:?}\n\n", page.next_page_token));
 
     out.push_str("StreamBooks {}: server streaming, one length-prefixed message per book\n");
     client.ready().await?;
     let request = tonic::Request::new(ListBooksRequest::default());
-    let mut stream = client.server_streaming::<_, PBook, _>(request, path("StreamBooks"), codec()).await?.into_inner();
+    let mut stream = client
+        .server_streaming::<_, PBook, _>(request, path("StreamBooks"), tonic_prost::ProstCodec::default())
+        .await?
+        .into_inner();
     let mut titles = Vec::new();
     while let Some(b) = stream.message().await? {
         titles.push(b.title);
@@ -558,7 +592,10 @@ async fn exchange(out: &mut String) -> Result<(), StdError> {
     client.ready().await?;
     let mut request = tonic::Request::new(GetBookRequest { id: SLOW_BOOK });
     request.set_timeout(Duration::from_millis(100));
-    let late = client.unary::<_, PBook, _>(request, path("GetBook"), codec()).await.expect_err("deadline");
+    let late = client
+        .unary::<_, PBook, _>(request, path("GetBook"), tonic_prost::ProstCodec::default())
+        .await
+        .expect_err("deadline");
     let s = seen.lock().unwrap();
     out.push_str("  request (HEADERS)\n");
     for h in &s.request {

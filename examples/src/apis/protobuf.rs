@@ -196,7 +196,10 @@ pub fn decode(
             return Err(err(start, format!("field number 0 (tag 0x{tag:02x}): numbers start at 1")));
         }
         if field > MAX_FIELD {
-            return Err(err(start, format!("field number {field} is over the maximum 2^29 − 1 = {MAX_FIELD}")));
+            return Err(err(
+                start,
+                format!("field number {field} is over the maximum 2^29 − 1 = {MAX_FIELD}"),
+            ));
         }
         let field = field as u32;
         at += tag_len;
@@ -204,7 +207,8 @@ pub fn decode(
         match wire_type {
             VARINT => {
                 let (v, n) = read_varint(bytes, at).map_err(|e| err(e.offset, e.reason))?;
-                let signed = if v > i64::MAX as u64 { format!(", as int64 {}", v as i64) } else { String::new() };
+                let signed =
+                    if v > i64::MAX as u64 { format!(", as int64 {}", v as i64) } else { String::new() };
                 lines.push(Line {
                     at: base + start,
                     len: at + n - start,
@@ -219,7 +223,11 @@ pub fn decode(
                 if at + width > bytes.len() {
                     return Err(err(
                         at,
-                        format!("truncated {}: needs {width} bytes, {} left", wire_type_name(wire_type), bytes.len() - at),
+                        format!(
+                            "truncated {}: needs {width} bytes, {} left",
+                            wire_type_name(wire_type),
+                            bytes.len() - at
+                        ),
                     ));
                 }
                 let mut le = [0u8; 8];
@@ -272,7 +280,10 @@ pub fn decode(
                 ));
             }
             _ => {
-                return Err(err(start, format!("wire type {wire_type} does not exist (tag 0x{tag:x}): only 0 to 5 are defined")));
+                return Err(err(
+                    start,
+                    format!("wire type {wire_type} does not exist (tag 0x{tag:x}): only 0 to 5 are defined"),
+                ));
             }
         }
     }
@@ -292,18 +303,32 @@ pub fn decode_grpc(bytes: &[u8], lines: &mut Vec<Line>) -> Result<usize, DecodeE
         }
         let flag = bytes[at];
         if flag > 1 {
-            return Err(DecodeError { offset: at, reason: format!("compressed flag 0x{flag:02x}: only 0 or 1") });
+            return Err(DecodeError {
+                offset: at,
+                reason: format!("compressed flag 0x{flag:02x}: only 0 or 1"),
+            });
         }
         let len = u32::from_be_bytes([bytes[at + 1], bytes[at + 2], bytes[at + 3], bytes[at + 4]]) as usize;
         let state = if flag == 1 { "compressed (grpc-encoding names how)" } else { "not compressed" };
-        lines.push(Line { at, len: 5, depth: 0, text: format!("gRPC prefix: {state}, message of {len} bytes") });
+        lines.push(Line {
+            at,
+            len: 5,
+            depth: 0,
+            text: format!("gRPC prefix: {state}, message of {len} bytes"),
+        });
         if flag == 1 {
-            return Err(DecodeError { offset: at + 5, reason: "a compressed message: this view does not inflate it".into() });
+            return Err(DecodeError {
+                offset: at + 5,
+                reason: "a compressed message: this view does not inflate it".into(),
+            });
         }
         if len > bytes.len() - at - 5 {
             return Err(DecodeError {
                 offset: at + 1,
-                reason: format!("message length {len} runs past the end: {} byte(s) left", bytes.len() - at - 5),
+                reason: format!(
+                    "message length {len} runs past the end: {} byte(s) left",
+                    bytes.len() - at - 5
+                ),
             });
         }
         decode(&bytes[at + 5..at + 5 + len], at + 5, 1, lines)?;
@@ -319,7 +344,8 @@ pub fn decode_grpc(bytes: &[u8], lines: &mut Vec<Line>) -> Result<usize, DecodeE
 pub fn decode_book(bytes: &[u8]) -> Result<Book, DecodeError> {
     let mut book = Book::default();
     let text = |v: Vec<u8>| {
-        String::from_utf8(v).map_err(|_| DecodeError { offset: 0, reason: "a string that is not UTF-8".into() })
+        String::from_utf8(v)
+            .map_err(|_| DecodeError { offset: 0, reason: "a string that is not UTF-8".into() })
     };
     for (field, value) in decode(bytes, 0, 0, &mut Vec::new())? {
         match (field, value) {
@@ -380,7 +406,10 @@ mod tests {
         assert!(lines[0].text.ends_with("bytes (not text, not a message)"), "{lines:?}");
         let mut lines = Vec::new();
         decode(&[0x0a, 0x03, 0x08, 0x96, 0x01], 0, 0, &mut lines).unwrap();
-        assert_eq!((lines[1].at, lines[1].depth, lines[1].text.as_str()), (2, 1, "field 1, VARINT: 150 (sint zigzag: 75)"));
+        assert_eq!(
+            (lines[1].at, lines[1].depth, lines[1].text.as_str()),
+            (2, 1, "field 1, VARINT: 150 (sint zigzag: 75)")
+        );
         let mut grpc = Vec::new();
         assert_eq!(decode_grpc(&grpc_frame(&[0x08, 0x07]), &mut grpc), Ok(1));
         assert_eq!(decode_grpc(&[0, 0, 0, 0, 9, 8], &mut Vec::new()).unwrap_err().offset, 1);
@@ -408,11 +437,23 @@ mod tests {
         let books = [
             Book::default(),
             Book { id: 7, title: "Dune".into(), author: "Frank Herbert".into(), year: 1965, tags: vec![] },
-            Book { id: u64::MAX, title: "é".repeat(200), author: String::new(), year: u32::MAX, tags: vec!["a".into(), String::new(), "sf".into()] },
+            Book {
+                id: u64::MAX,
+                title: "é".repeat(200),
+                author: String::new(),
+                year: u32::MAX,
+                tags: vec!["a".into(), String::new(), "sf".into()],
+            },
         ];
         for book in books {
             let ours = book.encode();
-            let theirs = ProstBook { id: book.id, title: book.title.clone(), author: book.author.clone(), year: book.year, tags: book.tags.clone() };
+            let theirs = ProstBook {
+                id: book.id,
+                title: book.title.clone(),
+                author: book.author.clone(),
+                year: book.year,
+                tags: book.tags.clone(),
+            };
             assert_eq!(ours, theirs.encode_to_vec());
             assert_eq!(ProstBook::decode(ours.as_slice()).unwrap(), theirs);
             assert_eq!(decode_book(&ours).unwrap(), book);
@@ -426,7 +467,13 @@ mod tests {
             assert_eq!(read_varint(&ours, 0).unwrap(), (n, ours.len()));
         }
         // What prost refuses, we refuse.
-        for bad in [&[0x08, 0x96][..], &[0x0e, 0x01], &[0x00, 0x01], &[0x12, 0x09, 0x74], &[0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02]] {
+        for bad in [
+            &[0x08, 0x96][..],
+            &[0x0e, 0x01],
+            &[0x00, 0x01],
+            &[0x12, 0x09, 0x74],
+            &[0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02],
+        ] {
             assert!(ProstBook::decode(bad).is_err(), "{bad:02x?}");
             assert!(decode(bad, 0, 0, &mut Vec::new()).is_err(), "{bad:02x?}");
         }
