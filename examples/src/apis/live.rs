@@ -575,18 +575,19 @@ async fn exchange(out: &mut String) -> Result<(), StdError> {
     while let Some(b) = stream.message().await? {
         titles.push(b.title);
     }
-    let s = seen.lock().unwrap();
-    let mut lines = Vec::new();
-    let messages = protobuf::decode_grpc(&s.response_body, &mut lines).map_err(|e| e.reason)?;
-    out.push_str(&format!(
-        "  {} messages in {} bytes of DATA; the first: {:?}, the last: {:?}; trailers: {}\n\n",
-        messages,
-        s.response_body.len(),
-        titles.first().map_or("", String::as_str),
-        titles.last().map_or("", String::as_str),
-        s.trailers.join(", ")
-    ));
-    drop(s);
+    {
+        let s = seen.lock().unwrap();
+        let mut lines = Vec::new();
+        let messages = protobuf::decode_grpc(&s.response_body, &mut lines).map_err(|e| e.reason)?;
+        out.push_str(&format!(
+            "  {} messages in {} bytes of DATA; the first: {:?}, the last: {:?}; trailers: {}\n\n",
+            messages,
+            s.response_body.len(),
+            titles.first().map_or("", String::as_str),
+            titles.last().map_or("", String::as_str),
+            s.trailers.join(", ")
+        ));
+    }
 
     out.push_str(&format!("GetBook {{ id: {SLOW_BOOK} }} with a 100 ms deadline; the handler sleeps 10 s\n"));
     client.ready().await?;
@@ -596,12 +597,10 @@ async fn exchange(out: &mut String) -> Result<(), StdError> {
         .unary::<_, PBook, _>(request, path("GetBook"), tonic_prost::ProstCodec::default())
         .await
         .expect_err("deadline");
-    let s = seen.lock().unwrap();
     out.push_str("  request (HEADERS)\n");
-    for h in &s.request {
+    for h in &seen.lock().unwrap().request {
         out.push_str(&format!("    {h}\n"));
     }
-    drop(s);
     out.push_str(&format!("  the client sees: {:?}, {:?}\n", late.code(), late.message()));
     for _ in 0..200 {
         if slow_cancelled.load(Ordering::SeqCst) {
