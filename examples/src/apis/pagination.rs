@@ -131,8 +131,8 @@ mod tests {
     fn offset_repeats_and_skips_cursor_does_neither() {
         let out = run(DEFAULT).unwrap();
         let (offset, cursor) = out.split_once("cursor (").unwrap();
-        // After the insert, page 2 by offset starts one row late: 8 again. After the delete of
-        // 9, page 3 by offset starts one row early: 5 is never shown.
+        // After the insert, page 2 by offset starts one row earlier in the data: 8, the last
+        // row read, again. After the delete of 9, page 3 starts one row later: 5 is skipped.
         assert!(offset.contains("shown twice: 8"), "{out}");
         assert!(offset.contains("never shown (and never deleted): 5"), "{out}");
         assert!(cursor.contains("shown twice: none") && cursor.contains("never deleted): none"), "{out}");
