@@ -3,8 +3,10 @@
 //! over a TCP socket, and over gRPC by tonic (hyper's HTTP/2 underneath), called by tonic's
 //! client. No protoc: the messages are hand-written `prost::Message` structs and the service
 //! is wired the way tonic's generated code wires one (`tonic::server::Grpc` with tonic-prost's
-//! codec). A recording layer under the gRPC client keeps the HTTP/2 headers, the bodies and
-//! the trailers of each call, and the chapter's own decoder reads the bodies.
+//! codec). Two observers: a layer between tonic's client and its channel keeps the request and
+//! response as `http` values (headers as tonic built them, whole bodies, trailers), and a TCP
+//! relay between the channel and the server reads the 9-byte header of every HTTP/2 frame that
+//! crosses it (HPACK-compressed header blocks stay opaque). The chapter's decoder reads bodies.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -94,6 +96,8 @@ fn to_proto(b: &protobuf::Book) -> PBook {
 
 /// The book whose backend is slow: its handler sleeps far past any deadline the client sets.
 const SLOW_BOOK: u64 = 99;
+/// The page token that makes `StreamBooks` slow: a pause before each message.
+const SLOW_STREAM: &str = "slow";
 
 // ---------------------------------------------------------------------------------------------
 // REST on axum.
@@ -309,7 +313,14 @@ impl tonic::server::ServerStreamingService<ListBooksRequest> for StreamBooks {
     type Response = PBook;
     type ResponseStream = BoxStream<PBook>;
     type Future = BoxFuture<tonic::Response<Self::ResponseStream>, tonic::Status>;
-    fn call(&mut self, _request: tonic::Request<ListBooksRequest>) -> Self::Future {
+    fn call(&mut self, request: tonic::Request<ListBooksRequest>) -> Self::Future {
+        if request.get_ref().page_token == SLOW_STREAM {
+            // Three books, 80 ms apart: 240 ms in all, longer than the client's 100 ms deadline.
+            let books: Vec<PBook> =
+                self.0.db.lock().unwrap().page_after(None, 3).0.iter().map(to_proto).collect();
+            let stream = async_stream(books);
+            return Box::pin(async move { Ok(tonic::Response::new(stream)) });
+        }
         let books: Vec<Result<PBook, tonic::Status>> = self
             .0
             .db
@@ -325,6 +336,15 @@ impl tonic::server::ServerStreamingService<ListBooksRequest> for StreamBooks {
             Ok(tonic::Response::new(stream))
         })
     }
+}
+
+/// The books one at a time, each after an 80 ms pause.
+fn async_stream(books: Vec<PBook>) -> BoxStream<PBook> {
+    let items = tonic::codegen::tokio_stream::iter(books);
+    Box::pin(tonic::codegen::tokio_stream::StreamExt::then(items, |b| async move {
+        tokio::time::sleep(Duration::from_millis(80)).await;
+        Ok(b)
+    }))
 }
 
 /// The HTTP service: the path `/library.v1.Catalogue/<Method>` picks the method, whose
@@ -363,6 +383,96 @@ where
 }
 // ANCHOR_END: grpc
 
+/// One HTTP/2 frame as the relay saw it: its 9-byte header (RFC 9113 §4.1) and, for DATA, the
+/// payload.
+struct Frame {
+    to_server: bool,
+    kind: u8,
+    flags: u8,
+    stream: u32,
+    payload: Vec<u8>,
+}
+
+/// A TCP relay on 127.0.0.1: each connection is copied both ways to `server`, and every frame
+/// is parsed on the way (after the client's 24-byte connection preface).
+async fn relay(listener: TcpListener, server: std::net::SocketAddr, log: Arc<Mutex<Vec<Frame>>>) {
+    while let Ok((client, _)) = listener.accept().await {
+        let Ok(upstream) = TcpStream::connect(server).await else { return };
+        let (cr, cw) = client.into_split();
+        let (sr, sw) = upstream.into_split();
+        tokio::spawn(pipe(cr, sw, true, log.clone()));
+        tokio::spawn(pipe(sr, cw, false, log.clone()));
+    }
+}
+
+async fn pipe(
+    mut from: tokio::net::tcp::OwnedReadHalf,
+    mut to: tokio::net::tcp::OwnedWriteHalf,
+    to_server: bool,
+    log: Arc<Mutex<Vec<Frame>>>,
+) {
+    let (mut buf, mut chunk) = (Vec::new(), [0u8; 8192]);
+    let mut preface = if to_server { 24 } else { 0 };
+    while let Ok(n) = from.read(&mut chunk).await {
+        if n == 0 {
+            break;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        let skip = preface.min(buf.len());
+        buf.drain(..skip);
+        preface -= skip;
+        // Record every complete frame before forwarding the bytes, so a frame is in the log
+        // before the other side can react to it.
+        while buf.len() >= 9 {
+            let len = usize::from(buf[0]) << 16 | usize::from(buf[1]) << 8 | usize::from(buf[2]);
+            if buf.len() < 9 + len {
+                break;
+            }
+            let stream = u32::from_be_bytes([buf[5], buf[6], buf[7], buf[8]]) & 0x7fff_ffff;
+            let payload = if buf[3] == 0 { buf[9..9 + len].to_vec() } else { vec![0; len] };
+            log.lock().unwrap().push(Frame { to_server, kind: buf[3], flags: buf[4], stream, payload });
+            buf.drain(..9 + len);
+        }
+        if to.write_all(&chunk[..n]).await.is_err() {
+            break;
+        }
+    }
+}
+
+/// The frames of the calls' streams (stream 0, the connection's own SETTINGS, PING and
+/// WINDOW_UPDATE, is left out), client's first, then the server's; the log is emptied.
+fn print_frames(log: &Mutex<Vec<Frame>>, out: &mut String) {
+    let frames = std::mem::take(&mut *log.lock().unwrap());
+    out.push_str("  frames on the TCP connection (9-byte headers; header blocks are HPACK, not decoded)\n");
+    for to_server in [true, false] {
+        for f in frames.iter().filter(|f| f.to_server == to_server && f.stream != 0) {
+            let name = match f.kind {
+                0 => "DATA",
+                1 => "HEADERS",
+                3 => "RST_STREAM",
+                8 => "WINDOW_UPDATE",
+                _ => "other",
+            };
+            let mut flags = Vec::new();
+            if f.flags & 1 != 0 && matches!(f.kind, 0 | 1) {
+                flags.push("END_STREAM");
+            }
+            if f.flags & 4 != 0 && f.kind == 1 {
+                flags.push("END_HEADERS");
+            }
+            let size = if f.kind == 0 {
+                let mut lines = Vec::new();
+                let messages = protobuf::decode_grpc(&f.payload, &mut lines).unwrap_or(0);
+                format!(", {} bytes = {messages} gRPC message(s)", f.payload.len())
+            } else {
+                String::new()
+            };
+            let arrow = if to_server { "client → server" } else { "server → client" };
+            out.push_str(&format!("    {arrow}  {name} stream {}{size} [{}]\n", f.stream, flags.join(" ")));
+        }
+    }
+}
+
 /// What the recording layer saw of one call.
 #[derive(Default)]
 struct Seen {
@@ -373,8 +483,10 @@ struct Seen {
     trailers: Vec<String>,
 }
 
-/// A layer between tonic's client and its HTTP/2 channel: it keeps the request's headers and
-/// body, the response's headers, body and trailers, and passes everything on unchanged.
+/// A layer between tonic's client and its channel: it keeps the request's headers and body,
+/// the response's headers, body and trailers, as `http` values, and passes them on unchanged.
+/// It sits above the channel's own layers and hyper, so it sees no `user-agent`, `:scheme` or
+/// `:authority` (added below it) and no frames: the relay shows those.
 #[derive(Clone)]
 struct Recorder {
     inner: tonic::transport::Channel,
@@ -455,12 +567,14 @@ fn print_seen(seen: &Mutex<Seen>, out: &mut String) {
             Err(e) => out.push_str(&format!("      error at offset {}: {}\n", e.offset, e.reason)),
         }
     };
-    out.push_str("  request (HEADERS, then DATA)\n");
+    out.push_str(
+        "  request, as tonic's client built it (the channel adds user-agent, :scheme, :authority)\n",
+    );
     for h in &s.request {
         out.push_str(&format!("    {h}\n"));
     }
     body(&s.request_body, out);
-    out.push_str("  response (HEADERS)\n");
+    out.push_str("  response headers\n");
     for h in &s.response {
         out.push_str(&format!("    {h}\n"));
     }
@@ -468,7 +582,7 @@ fn print_seen(seen: &Mutex<Seen>, out: &mut String) {
         body(&s.response_body, out);
     }
     if !s.trailers.is_empty() {
-        out.push_str("  trailers (HEADERS with END_STREAM)\n");
+        out.push_str("  trailers\n");
         for h in &s.trailers {
             out.push_str(&format!("    {h}\n"));
         }
@@ -514,7 +628,11 @@ async fn exchange(out: &mut String) -> Result<(), StdError> {
     let service = CatalogueService { db: db.clone(), slow_cancelled: slow_cancelled.clone() };
     let incoming = tonic::transport::server::TcpIncoming::from(grpc);
     tokio::spawn(tonic::transport::Server::builder().add_service(service).serve_with_incoming(incoming));
-    let channel = tonic::transport::Endpoint::from_shared(format!("http://{grpc_addr}"))?.connect().await?;
+    let relay_listener = TcpListener::bind("127.0.0.1:0").await?;
+    let relay_addr = relay_listener.local_addr()?;
+    let frames: Arc<Mutex<Vec<Frame>>> = Arc::default();
+    tokio::spawn(relay(relay_listener, grpc_addr, frames.clone()));
+    let channel = tonic::transport::Endpoint::from_shared(format!("http://{relay_addr}"))?.connect().await?;
     let seen = Arc::new(Mutex::new(Seen::default()));
     let mut client = tonic::client::Grpc::new(Recorder { inner: channel, seen: seen.clone() });
     let path = |m: &str| http::uri::PathAndQuery::try_from(format!("/library.v1.Catalogue/{m}")).unwrap();
@@ -531,6 +649,8 @@ async fn exchange(out: &mut String) -> Result<(), StdError> {
         .await?
         .into_inner();
     print_seen(&seen, out);
+    settle().await;
+    print_frames(&frames, out);
     let ours = protobuf::decode_book(&seen.lock().unwrap().response_body[5..])
         .map_err(|e| format!("our decoder: {}", e.reason))?;
     out.push_str(&format!(
@@ -552,6 +672,8 @@ async fn exchange(out: &mut String) -> Result<(), StdError> {
         .await
         .expect_err("no book 42");
     print_seen(&seen, out);
+    settle().await;
+    print_frames(&frames, out);
     out.push_str(&format!("  the client sees: {:?}, {:?}\n\n", missing.code(), missing.message()));
 
     out.push_str("ListBooks { page_size: 3, page_token: \"v1.3\" }\n");
@@ -563,6 +685,8 @@ async fn exchange(out: &mut String) -> Result<(), StdError> {
         .into_inner();
     let ids: Vec<u64> = page.books.iter().map(|b| b.id).collect();
     out.push_str(&format!("  books {ids:?}, next_page_token {:?}\n\n", page.next_page_token));
+    settle().await;
+    frames.lock().unwrap().clear();
 
     out.push_str("StreamBooks {}: server streaming, one length-prefixed message per book\n");
     client.ready().await?;
@@ -580,7 +704,7 @@ async fn exchange(out: &mut String) -> Result<(), StdError> {
         let mut lines = Vec::new();
         let messages = protobuf::decode_grpc(&s.response_body, &mut lines).map_err(|e| e.reason)?;
         out.push_str(&format!(
-            "  {} messages in {} bytes of DATA; the first: {:?}, the last: {:?}; trailers: {}\n\n",
+            "  {} messages in {} bytes of DATA; the first: {:?}, the last: {:?}; trailers: {}\n",
             messages,
             s.response_body.len(),
             titles.first().map_or("", String::as_str),
@@ -588,6 +712,9 @@ async fn exchange(out: &mut String) -> Result<(), StdError> {
             s.trailers.join(", ")
         ));
     }
+    settle().await;
+    print_frames(&frames, out);
+    out.push('\n');
 
     out.push_str(&format!("GetBook {{ id: {SLOW_BOOK} }} with a 100 ms deadline; the handler sleeps 10 s\n"));
     client.ready().await?;
@@ -602,6 +729,15 @@ async fn exchange(out: &mut String) -> Result<(), StdError> {
         out.push_str(&format!("    {h}\n"));
     }
     out.push_str(&format!("  the client sees: {:?}, {:?}\n", late.code(), late.message()));
+    // Who ends the stream first is a race: the server's own timer (a trailers-only
+    // CANCELLED) or the client's RST_STREAM. Only the request's frames are certain.
+    let log = std::mem::take(&mut *frames.lock().unwrap());
+    let opening: Vec<&str> = log
+        .iter()
+        .filter(|f| f.to_server && f.stream != 0 && f.kind <= 1)
+        .map(|f| if f.kind == 0 { "DATA" } else { "HEADERS" })
+        .collect();
+    out.push_str(&format!("  the client opened the stream with: {}\n", opening.join(", ")));
     for _ in 0..200 {
         if slow_cancelled.load(Ordering::SeqCst) {
             break;
@@ -612,9 +748,34 @@ async fn exchange(out: &mut String) -> Result<(), StdError> {
         "  the server dropped the handler before it finished: {}\n",
         crate::yes(slow_cancelled.load(Ordering::SeqCst))
     ));
+
+    out.push_str("\nStreamBooks with a 100 ms deadline; the server sends 3 books 80 ms apart (240 ms)\n");
+    client.ready().await?;
+    let mut request = tonic::Request::new(ListBooksRequest { page_size: 3, page_token: SLOW_STREAM.into() });
+    request.set_timeout(Duration::from_millis(100));
+    let mut stream = client
+        .server_streaming::<_, PBook, _>(request, path("StreamBooks"), tonic_prost::ProstCodec::default())
+        .await?
+        .into_inner();
+    let mut got = Vec::new();
+    let end = loop {
+        match stream.message().await {
+            Ok(Some(b)) => got.push(b.id),
+            Ok(None) => break "OK".to_string(),
+            Err(e) => break format!("{:?}", e.code()),
+        }
+    };
+    out.push_str(&format!(
+        "  books received: {got:?}, then {end}: the deadline timed only the response headers\n"
+    ));
     Ok(())
 }
 // ANCHOR_END: example
+
+/// Lets the relay's tasks record the last frames of a call before they are printed.
+async fn settle() {
+    tokio::time::sleep(Duration::from_millis(20)).await;
+}
 
 fn run(input: &str) -> Result<String, InputError> {
     crate::input::no_input(input)?;
@@ -625,4 +786,24 @@ fn run(input: &str) -> Result<String, InputError> {
     let mut out = String::new();
     runtime.block_on(exchange(&mut out)).map_err(|e| InputError::new(format!("the exchange failed: {e}")))?;
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn frames_seen_on_the_wire() {
+        let out = super::run("").unwrap();
+        // Trailers-only: the single response HEADERS frame of the failed call ends the stream.
+        assert!(out.contains("server → client  HEADERS stream 3 [END_STREAM END_HEADERS]"), "{out}");
+        // Client-opened streams have odd ids (RFC 9113 §5.1.1).
+        for line in out.lines().filter(|l| l.contains(" stream ") && l.contains('→')) {
+            let id: u32 =
+                line.split(" stream ").nth(1).unwrap().split([',', ' ']).next().unwrap().parse().unwrap();
+            assert_eq!(id % 2, 1, "{line}");
+        }
+        // A DATA frame is not a message: tonic packed the ten ready messages into one frame.
+        assert!(out.contains("DATA stream 7, 432 bytes = 10 gRPC message(s)"), "{out}");
+        // The deadline timed the response headers only; the slow stream completed.
+        assert!(out.contains("books received: [1, 2, 3], then OK"), "{out}");
+    }
 }
