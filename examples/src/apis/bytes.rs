@@ -23,16 +23,22 @@ const DEFAULT: &str = "\
 # its second: message Test2 { string b = 2; } with b = \"testing\"
 12 07 74 65 73 74 69 6e 67
 ---
-# Book { id: 7, title: \"Dune\", author: \"Frank Herbert\", year: 1965, tags: [\"sf\"] }, as our encoder
-# and prost both write it
+# a Book, as our encoder and prost both write it
+# Book { id: 7, title: \"Dune\", author: \"Frank Herbert\", year: 1965, tags: [\"sf\"] }
 08 07 12 04 44 75 6e 65 1a 0d 46 72 61 6e 6b 20 48 65 72 62 65 72 74 20 ad 0f 2a 02 73 66
 ---
 grpc
-# a gRPC request body: GetBookRequest { id: 7 } behind its 5-byte prefix, as tonic sent it
-00 00 00 00 02 08 07
+# a gRPC request body: GetBookRequest { id: 1 } behind its 5-byte prefix, as tonic sent it
+00 00 00 00 02 08 01
 ---
 # a nested message: ListBooksResponse { books: [Book { id: 7 }], next_page_token: \"7\" }
 0a 02 08 07 12 01 37
+---
+# packed repeated (protobuf.dev): repeated int32 f = 6 holding [3, 270, 86942]
+32 06 03 8e 02 9e a7 05
+---
+# a Book { id: 7 } with a field 9 this schema does not know: a decoder skips it by its wire type
+08 07 48 2a
 ---
 # the first example cut short: the varint's continuation bit promises a byte that never comes
 08 96
@@ -147,14 +153,16 @@ mod tests {
             tags: vec!["sf".into()],
         };
         assert_eq!(parse_hex(cases[2]).unwrap(), book.encode());
-        assert_eq!(parse_hex(&cases[3].replace("grpc", "")).unwrap(), grpc_frame(&[0x08, 0x07]));
+        assert_eq!(parse_hex(&cases[3].replace("grpc", "")).unwrap(), grpc_frame(&[0x08, 0x01]));
         let out = run(DEFAULT).unwrap();
         for expected in [
             "   0  08 96 01             field 1, VARINT: 150 (sint zigzag: 75)",
             "   0  12 07                field 2, LEN, 7 bytes: string \"testing\"",
             "field 4, VARINT: 1965",
             "   0  00 00 00 00 02       gRPC prefix: not compressed, message of 2 bytes",
-            "   5  08 07                  field 1, VARINT: 7 (sint zigzag: -4)",
+            "   5  08 01                  field 1, VARINT: 1 (sint zigzag: -1)",
+            "field 6, LEN, 6 bytes: packed varints [3, 270, 86942] (or bytes)",
+            "   2  48 2a                field 9, VARINT: 42",
             "error at offset 1: truncated varint: 1 byte(s) read",
             "error at offset 1: varint over 10 bytes",
             "error at offset 0: wire type 6 does not exist",

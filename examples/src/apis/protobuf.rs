@@ -61,6 +61,20 @@ pub fn put_uint(out: &mut Vec<u8>, field: u32, value: u64) {
     }
 }
 
+/// A packed repeated scalar field (the default for numeric `repeated` fields in proto3): one
+/// LEN field whose body is the values' varints back to back, instead of a tag per value.
+/// protobuf.dev's `repeated int32 f = 6` holding [3, 270, 86942] is `32 06 03 8e 02 9e a7 05`.
+pub fn put_packed(out: &mut Vec<u8>, field: u32, values: &[u64]) {
+    if values.is_empty() {
+        return;
+    }
+    let mut body = Vec::new();
+    for &v in values {
+        put_varint(&mut body, v);
+    }
+    put_bytes(out, field, &body);
+}
+
 /// ZigZag, for `sint32`/`sint64`: 0 → 0, −1 → 1, 1 → 2, −2 → 3, so small negatives stay short
 /// (an `int64` −1 is ten bytes of varint).
 pub fn zigzag(n: i64) -> u64 {
@@ -260,7 +274,10 @@ pub fn decode(
                     _ if !body.is_empty() && as_message.is_ok() => {
                         format!("{head}, {len} bytes: an embedded message (or bytes that parse as one)")
                     }
-                    _ => format!("{head}, {len} bytes: bytes (not text, not a message)"),
+                    _ => match packed_varints(body) {
+                        Some(v) => format!("{head}, {len} bytes: packed varints {v:?} (or bytes)"),
+                        None => format!("{head}, {len} bytes: bytes (not text, not a message)"),
+                    },
                 };
                 let is_message = text.contains("embedded message");
                 lines.push(Line { at: base + start, len: tag_len + n, depth, text });
@@ -274,7 +291,7 @@ pub fn decode(
                 return Err(err(
                     start,
                     format!(
-                        "wire type {wire_type} ({}): proto2's groups, deprecated; this decoder does not read them",
+                        "wire type {wire_type} ({}): proto2's groups, deprecated but valid (prost and protoc skip them); not supported by this decoder",
                         wire_type_name(wire_type)
                     ),
                 ));
@@ -288,6 +305,17 @@ pub fn decode(
         }
     }
     Ok(fields)
+}
+
+/// The body of a LEN field read as varints back to back, when it is exactly that.
+fn packed_varints(body: &[u8]) -> Option<Vec<u64>> {
+    let (mut at, mut values) = (0, Vec::new());
+    while at < body.len() {
+        let (v, n) = read_varint(body, at).ok()?;
+        values.push(v);
+        at += n;
+    }
+    (!values.is_empty()).then_some(values)
 }
 
 /// Decodes gRPC length-prefixed messages one after the other (a request or response body).
@@ -339,8 +367,9 @@ pub fn decode_grpc(bytes: &[u8], lines: &mut Vec<Line>) -> Result<usize, DecodeE
 }
 // ANCHOR_END: decode
 
-/// A `Book` back from its fields, as a generated decoder would: unknown fields skipped, the
-/// last value of a repeated scalar field winning, strings checked to be UTF-8.
+/// A `Book` back from its fields, as a generated decoder would: unknown fields skipped (a
+/// proto3 runtime since 3.5 would keep them and write them back out), the last value winning
+/// when a singular field appears more than once, strings checked to be UTF-8.
 pub fn decode_book(bytes: &[u8]) -> Result<Book, DecodeError> {
     let mut book = Book::default();
     let text = |v: Vec<u8>| {
@@ -466,6 +495,23 @@ mod tests {
             assert_eq!(ours, theirs);
             assert_eq!(read_varint(&ours, 0).unwrap(), (n, ours.len()));
         }
+        // An unknown field 9 (a newer writer's field): prost and decode_book both skip it.
+        let book = Book { id: 7, title: "Dune".into(), ..Book::default() };
+        let mut newer = book.encode();
+        put_uint(&mut newer, 9, 42);
+        assert_eq!(ProstBook::decode(newer.as_slice()).unwrap().title, "Dune");
+        assert_eq!(decode_book(&newer).unwrap(), book);
+        // Packed repeated: protobuf.dev's example, written by prost's packed encoder too.
+        #[derive(Clone, PartialEq, prost::Message)]
+        struct Test5 {
+            #[prost(int32, repeated, tag = "6")]
+            f: Vec<i32>,
+        }
+        let mut ours = Vec::new();
+        put_packed(&mut ours, 6, &[3, 270, 86_942]);
+        assert_eq!(ours, [0x32, 0x06, 0x03, 0x8e, 0x02, 0x9e, 0xa7, 0x05]);
+        assert_eq!(Test5 { f: vec![3, 270, 86_942] }.encode_to_vec(), ours);
+        assert_eq!(packed_varints(&ours[2..]), Some(vec![3, 270, 86_942]));
         // What prost refuses, we refuse.
         for bad in [
             &[0x08, 0x96][..],
