@@ -108,7 +108,7 @@ type Shared = Arc<Mutex<Catalogue>>;
 fn rest_router(state: Shared) -> Router {
     Router::new()
         .route("/v1/books", get(list_books).post(create_book))
-        .route("/v1/books/{id}", get(get_book).put(put_book))
+        .route("/v1/books/{id}", get(get_book).put(put_book).delete(delete_book))
         .with_state(state)
 }
 
@@ -121,10 +121,18 @@ async fn get_book(State(db): State<Shared>, Path(id): Path<u64>, headers: Header
     let body = book_json(&book);
     let etag = catalogue::etag(&body);
     let cache = [(header::ETAG, etag.clone()), (header::CACHE_CONTROL, "max-age=60".to_string())];
-    if headers.get(header::IF_NONE_MATCH).is_some_and(|v| v.as_bytes() == etag.as_bytes()) {
+    if headers.get(header::IF_NONE_MATCH).is_some_and(|v| none_match(v.to_str().unwrap_or(""), &etag)) {
         return (StatusCode::NOT_MODIFIED, cache).into_response();
     }
     (cache, json(body)).into_response()
+}
+
+/// `If-None-Match` holds `*` or a list of tags, any of which may be weak (`W/"…"`); for a
+/// `GET` the comparison is the weak one: the tags match if their opaque parts do
+/// (RFC 9110 §13.1.2, §8.8.3.2).
+fn none_match(header: &str, etag: &str) -> bool {
+    let ours = etag.trim_start_matches("W/");
+    header.split(',').map(str::trim).any(|t| t == "*" || t.trim_start_matches("W/") == ours)
 }
 
 /// `GET /v1/books?limit=3&after=<cursor>`: a page and the cursor of the next one.
@@ -157,7 +165,7 @@ async fn create_book(State(db): State<Shared>, body: String) -> Response {
             let location = format!("/v1/books/{}", book.id);
             (StatusCode::CREATED, [(header::LOCATION, location)], json(book_json(&book))).into_response()
         }
-        Err(why) => problem(StatusCode::UNPROCESSABLE_ENTITY, &why),
+        Err(e) => body_problem(e),
     }
 }
 
@@ -170,13 +178,36 @@ async fn put_book(State(db): State<Shared>, Path(id): Path<u64>, body: String) -
             let status = if created { StatusCode::CREATED } else { StatusCode::OK };
             (status, json(book_json(&book))).into_response()
         }
-        Err(why) => problem(StatusCode::UNPROCESSABLE_ENTITY, &why),
+        Err(e) => body_problem(e),
     }
 }
 
-/// An error body in RFC 9457's problem-details format.
+/// `DELETE /v1/books/{id}`: idempotent; 204 the first time, 404 after, one book deleted.
+async fn delete_book(State(db): State<Shared>, Path(id): Path<u64>) -> Response {
+    if db.lock().unwrap().delete(id) {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        problem(StatusCode::NOT_FOUND, &format!("no book {id}"))
+    }
+}
+
+/// Not JSON we can read is 400; JSON that breaks the rules (a missing year) is 422.
+fn body_problem(e: catalogue::BodyError) -> Response {
+    match e {
+        catalogue::BodyError::Malformed(why) => problem(StatusCode::BAD_REQUEST, &why),
+        catalogue::BodyError::Invalid(why) => problem(StatusCode::UNPROCESSABLE_ENTITY, &why),
+    }
+}
+
+/// An error body in RFC 9457's problem-details format; `title` is the status's own phrase,
+/// the same for every occurrence, and `detail` is about this one.
 fn problem(status: StatusCode, detail: &str) -> Response {
-    let body = format!("{{\"status\":{},\"detail\":{}}}", status.as_u16(), catalogue::json_string(detail));
+    let body = format!(
+        "{{\"title\":{},\"status\":{},\"detail\":{}}}",
+        catalogue::json_string(status.canonical_reason().unwrap_or("Error")),
+        status.as_u16(),
+        catalogue::json_string(detail)
+    );
     (status, [(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"))], body)
         .into_response()
 }
@@ -300,7 +331,13 @@ impl tonic::server::UnaryService<ListBooksRequest> for ListBooks {
                 "" => None,
                 token => Some(catalogue::parse_cursor(token).map_err(tonic::Status::invalid_argument)?),
             };
-            let (books, next) = s.db.lock().unwrap().page_after(after, r.page_size.clamp(1, 100) as usize);
+            // Google's AIP-158: 0 means "the server's default"; larger than the maximum is
+            // lowered to it, not refused.
+            let size = match r.page_size {
+                0 => 3,
+                n => n.min(100) as usize,
+            };
+            let (books, next) = s.db.lock().unwrap().page_after(after, size);
             Ok(tonic::Response::new(ListBooksResponse {
                 books: books.iter().map(to_proto).collect(),
                 next_page_token: next.unwrap_or_default(),
@@ -602,12 +639,28 @@ async fn exchange(out: &mut String) -> Result<(), StdError> {
     out.push_str("REST over HTTP/1.1 (axum), one connection, requests in turn\n\n");
     http1(&mut conn, "GET /v1/books/1 HTTP/1.1\nhost: catalogue\n\n", out).await?;
     let etag = catalogue::etag(&book_json(db.lock().unwrap().get(1).unwrap()));
-    http1(&mut conn, &format!("GET /v1/books/1 HTTP/1.1\nhost: catalogue\nif-none-match: {etag}\n\n"), out)
-        .await?;
+    http1(
+        &mut conn,
+        &format!(
+            "GET /v1/books/1 HTTP/1.1\nhost: catalogue\nif-none-match: \"0000000000000000\", W/{etag}\n\n"
+        ),
+        out,
+    )
+    .await?;
     http1(&mut conn, "GET /v1/books/42 HTTP/1.1\nhost: catalogue\n\n", out).await?;
     http1(&mut conn, "GET /v1/books?limit=3 HTTP/1.1\nhost: catalogue\n\n", out).await?;
-    http1(&mut conn, "GET /v1/books?limit=3&after=v1.3 HTTP/1.1\nhost: catalogue\n\n", out).await?;
-    http1(&mut conn, "GET /v1/books?after=3 HTTP/1.1\nhost: catalogue\n\n", out).await?;
+    let after = catalogue::cursor(3);
+    http1(&mut conn, &format!("GET /v1/books?limit=3&after={after} HTTP/1.1\nhost: catalogue\n\n"), out)
+        .await?;
+    // The same cursor with the id inside changed from 3 to 2 (the 11th and 12th characters
+    // encode the id's last byte): the signature no longer matches.
+    let forged = catalogue::cursor(2)[..12].to_string() + &after[12..];
+    http1(&mut conn, &format!("GET /v1/books?after={forged} HTTP/1.1\nhost: catalogue\n\n"), out).await?;
+    for body in ["{\"title\" \"Kindred\"}", "{\"title\":\"Kindred\"}"] {
+        let post =
+            format!("POST /v1/books HTTP/1.1\nhost: catalogue\ncontent-type: application/json\n\n{body}");
+        http1(&mut conn, &post, out).await?;
+    }
     let new = "{\"title\":\"Parable of the Sower\",\"author\":\"Octavia E. Butler\",\"year\":1993}";
     for _ in 0..2 {
         let post =
@@ -619,7 +672,10 @@ async fn exchange(out: &mut String) -> Result<(), StdError> {
             format!("PUT /v1/books/20 HTTP/1.1\nhost: catalogue\ncontent-type: application/json\n\n{new}");
         http1(&mut conn, &put, out).await?;
     }
-    http1(&mut conn, "DELETE /v1/books/20 HTTP/1.1\nhost: catalogue\n\n", out).await?;
+    for _ in 0..2 {
+        http1(&mut conn, "DELETE /v1/books/20 HTTP/1.1\nhost: catalogue\n\n", out).await?;
+    }
+    http1(&mut conn, "PATCH /v1/books/1 HTTP/1.1\nhost: catalogue\n\n", out).await?;
 
     // gRPC: tonic's server and client over HTTP/2, with the recorder under the client.
     let grpc = TcpListener::bind("127.0.0.1:0").await?;
@@ -676,9 +732,9 @@ async fn exchange(out: &mut String) -> Result<(), StdError> {
     print_frames(&frames, out);
     out.push_str(&format!("  the client sees: {:?}, {:?}\n\n", missing.code(), missing.message()));
 
-    out.push_str("ListBooks { page_size: 3, page_token: \"v1.3\" }\n");
+    out.push_str("ListBooks { page_size: 0 (the server's default), page_token: the REST cursor }\n");
     client.ready().await?;
-    let request = ListBooksRequest { page_size: 3, page_token: "v1.3".into() };
+    let request = ListBooksRequest { page_size: 0, page_token: catalogue::cursor(3) };
     let page: ListBooksResponse = client
         .unary(tonic::Request::new(request), path("ListBooks"), tonic_prost::ProstCodec::default())
         .await?
@@ -801,8 +857,8 @@ mod tests {
                 line.split(" stream ").nth(1).unwrap().split([',', ' ']).next().unwrap().parse().unwrap();
             assert_eq!(id % 2, 1, "{line}");
         }
-        // A DATA frame is not a message: tonic packed the ten ready messages into one frame.
-        assert!(out.contains("DATA stream 7, 432 bytes = 10 gRPC message(s)"), "{out}");
+        // A DATA frame is not a message: tonic packed the nine ready messages into one frame.
+        assert!(out.contains("DATA stream 7, 381 bytes = 9 gRPC message(s)"), "{out}");
         // The deadline timed the response headers only; the slow stream completed.
         assert!(out.contains("books received: [1, 2, 3], then OK"), "{out}");
     }
