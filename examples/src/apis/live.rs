@@ -52,6 +52,7 @@ pub const EXAMPLE: Example = Example {
 //     rpc GetBook(GetBookRequest) returns (Book);
 //     rpc ListBooks(ListBooksRequest) returns (ListBooksResponse);
 //     rpc StreamBooks(ListBooksRequest) returns (stream Book);
+//     rpc AddBooks(stream Book) returns (AddBooksResponse);
 //   }
 
 #[derive(Clone, PartialEq, prost::Message)]
@@ -88,6 +89,12 @@ pub struct ListBooksResponse {
     pub books: Vec<PBook>,
     #[prost(string, tag = "2")]
     pub next_page_token: String,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct AddBooksResponse {
+    #[prost(uint32, tag = "1")]
+    pub added: u32,
 }
 
 fn to_proto(b: &protobuf::Book) -> PBook {
@@ -289,6 +296,7 @@ impl tonic::server::NamedService for CatalogueService {
 struct GetBook(CatalogueService);
 struct ListBooks(CatalogueService);
 struct StreamBooks(CatalogueService);
+struct AddBooks(CatalogueService);
 
 /// Sets its flag if dropped while still armed: how the example sees a handler cancelled.
 struct Armed(Arc<AtomicBool>, bool);
@@ -375,6 +383,24 @@ impl tonic::server::ServerStreamingService<ListBooksRequest> for StreamBooks {
     }
 }
 
+/// Client streaming: reads books until the client ends its stream, adds each, answers once.
+impl tonic::server::ClientStreamingService<PBook> for AddBooks {
+    type Response = AddBooksResponse;
+    type Future = BoxFuture<tonic::Response<AddBooksResponse>, tonic::Status>;
+    fn call(&mut self, request: tonic::Request<tonic::Streaming<PBook>>) -> Self::Future {
+        let db = self.0.db.clone();
+        Box::pin(async move {
+            let mut books = request.into_inner();
+            let mut added = 0;
+            while let Some(b) = books.message().await? {
+                db.lock().unwrap().create(&b.title, &b.author, b.year);
+                added += 1;
+            }
+            Ok(tonic::Response::new(AddBooksResponse { added }))
+        })
+    }
+}
+
 /// The books one at a time, each after an 80 ms pause.
 fn async_stream(books: Vec<PBook>) -> BoxStream<PBook> {
     let items = tonic::codegen::tokio_stream::iter(books);
@@ -413,6 +439,10 @@ where
             "/library.v1.Catalogue/StreamBooks" => Box::pin(async move {
                 let mut grpc = tonic::server::Grpc::new(tonic_prost::ProstCodec::default());
                 Ok(grpc.server_streaming(StreamBooks(s), req).await)
+            }),
+            "/library.v1.Catalogue/AddBooks" => Box::pin(async move {
+                let mut grpc = tonic::server::Grpc::new(tonic_prost::ProstCodec::default());
+                Ok(grpc.client_streaming(AddBooks(s), req).await)
             }),
             _ => Box::pin(async move { Ok(tonic::Status::unimplemented("no such method").into_http()) }),
         }
@@ -768,6 +798,23 @@ async fn exchange(out: &mut String) -> Result<(), StdError> {
             s.trailers.join(", ")
         ));
     }
+    settle().await;
+    print_frames(&frames, out);
+    out.push('\n');
+
+    out.push_str("AddBooks: client streaming, two Books up, one AddBooksResponse down\n");
+    client.ready().await?;
+    let uploads = ["Lilith's Brood", "Wild Seed"].map(|t| PBook {
+        title: t.into(),
+        author: "Octavia E. Butler".into(),
+        ..PBook::default()
+    });
+    let request = tonic::Request::new(tonic::codegen::tokio_stream::iter(uploads));
+    let added: AddBooksResponse = client
+        .client_streaming(request, path("AddBooks"), tonic_prost::ProstCodec::default())
+        .await?
+        .into_inner();
+    out.push_str(&format!("  the server added {} books\n", added.added));
     settle().await;
     print_frames(&frames, out);
     out.push('\n');
