@@ -259,10 +259,12 @@ pub fn figure(
                 });
             }
         }
-        _ => {
-            let own: Vec<Lane> = lanes[..offset].to_vec();
-            steps = Step::at_span_starts(&own, "ms");
-        }
+        _ => {}
+    }
+    // No linearization point to walk (an "unknown", or an order of only never-answered
+    // operations, which a linearization may leave out): the steps are the operations' starts.
+    if steps.is_empty() {
+        steps = Step::at_span_starts(&lanes[..offset], "ms");
     }
     for mut step in extra_steps {
         for m in &mut step.marks {
@@ -309,6 +311,18 @@ mod tests {
         assert!(run(&tiny).unwrap().text.contains("Linearizable: unknown"));
         let overlap = run("c1 0 10 write 1\nc1 5 20 read 1").unwrap_err();
         assert_eq!(overlap.line, Some(2));
+    }
+
+    /// Found by the wasm fuzz run: a history whose linearization places nothing (every
+    /// operation never answered) or whose search gave up still has steps to replay.
+    #[test]
+    fn every_drawn_history_has_steps() {
+        for input in
+            ["c1 0 ? write 1", "c1 0 ? write 1\nc2 5 ? read", &format!("budget = 1\n{DEFAULT_INPUT}")]
+        {
+            let drawn = run(input).unwrap();
+            drawn.figure.validate().unwrap_or_else(|e| panic!("{input:?}: {e}"));
+        }
     }
 
     #[test]
