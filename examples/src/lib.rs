@@ -14,6 +14,7 @@
 //!
 //! Modules follow the book's chapters.
 
+pub mod byteview;
 pub mod figure;
 pub mod input;
 pub mod programs;

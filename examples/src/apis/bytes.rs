@@ -2,6 +2,7 @@
 //! explained with its offset, and the exact offset and reason of the first byte that is wrong.
 
 use super::protobuf::{Line, decode, decode_grpc};
+use crate::byteview;
 use crate::dns::wire::parse_hex;
 use crate::registry::{Example, InputError, Run, Runs};
 
@@ -69,11 +70,7 @@ fn view(bytes: &[u8], grpc: bool, out: &mut String) {
         decode(bytes, 0, 0, &mut lines).map(|fields| format!("{} field(s) at the top level", fields.len()))
     };
     for l in lines {
-        let end = (l.at + l.len).min(bytes.len());
-        let shown: Vec<String> = bytes[l.at..end].iter().take(6).map(|b| format!("{b:02x}")).collect();
-        let more = if l.len > 6 { " …" } else { "" };
-        let shown = format!("{}{more}", shown.join(" "));
-        out.push_str(&format!("{:4}  {shown:<20} {}{}\n", l.at, "  ".repeat(l.depth), l.text));
+        out.push_str(&byteview::field_row(bytes, l.at, l.len, l.depth, &l.text, 6, 20));
     }
     match result {
         Ok(what) => out.push_str(&format!("ok: {} bytes, {what}\n", bytes.len())),
@@ -83,28 +80,11 @@ fn view(bytes: &[u8], grpc: bool, out: &mut String) {
 // ANCHOR_END: example
 
 fn run(input: &str) -> Result<String, InputError> {
-    let mut cases: Vec<(usize, String)> = Vec::new();
-    let mut case = String::new();
-    let mut first = 1;
-    for (i, line) in input.lines().enumerate() {
-        if line.trim() == "---" {
-            cases.push((first, std::mem::take(&mut case)));
-            first = i + 2;
-        } else {
-            case.push_str(line);
-            case.push('\n');
-        }
-    }
-    cases.push((first, case));
-    cases.retain(|(_, text)| text.lines().any(|l| !l.split('#').next().unwrap_or("").trim().is_empty()));
-    if cases.is_empty() {
-        return Err(InputError::new("no bytes: write a protobuf message as hex, such as 08 96 01"));
-    }
-    if cases.len() > 20 {
-        return Err(InputError::at_line(cases[20].0, "at most 20 cases"));
-    }
+    let cases =
+        byteview::cases(input, 20, "cases", "no bytes: write a protobuf message as hex, such as 08 96 01")?;
     let mut out = String::new();
-    for (n, (first, text)) in cases.iter().enumerate() {
+    for (n, case) in cases.iter().enumerate() {
+        let (first, text) = (&case.first, &case.text());
         // `grpc` on the case's first meaningful line: the bytes are length-prefixed messages.
         let mut grpc = false;
         let mut hex = String::new();

@@ -2,6 +2,7 @@
 //! pointers followed, and the exact offset and reason of the first byte that is wrong.
 
 use super::wire::{narrate, parse_hex};
+use crate::byteview;
 use crate::registry::{Example, InputError, Run, Runs};
 
 pub const EXAMPLE: Example = Example {
@@ -40,10 +41,7 @@ c0 2d 00 01 00 01 00 00 00 3c 00 04 c0 00
 fn view(bytes: &[u8], out: &mut String) {
     let (lines, result) = narrate(bytes);
     for (at, len, text) in lines {
-        let shown: Vec<String> =
-            bytes[at..(at + len).min(bytes.len())].iter().take(8).map(|b| format!("{b:02x}")).collect();
-        let more = if len > 8 { " …" } else { "" };
-        out.push_str(&format!("{at:4}  {:<26} {text}\n", format!("{}{more}", shown.join(" "))));
+        out.push_str(&byteview::field_row(bytes, at, len, 0, &text, 8, 26));
     }
     match result {
         Ok(m) => out.push_str(&format!(
@@ -60,28 +58,10 @@ fn view(bytes: &[u8], out: &mut String) {
 // ANCHOR_END: example
 
 fn run(input: &str) -> Result<String, InputError> {
+    let cases = byteview::cases(input, 10, "messages", "no bytes: write a message as hex")?;
     let mut out = String::new();
-    let mut case = String::new();
-    let mut first = 1;
-    let mut cases = Vec::new();
-    for (i, line) in input.lines().enumerate() {
-        if line.trim() == "---" {
-            cases.push((first, std::mem::take(&mut case)));
-            first = i + 2;
-        } else {
-            case.push_str(line);
-            case.push('\n');
-        }
-    }
-    cases.push((first, case));
-    cases.retain(|(_, text)| text.lines().any(|l| !l.split('#').next().unwrap_or("").trim().is_empty()));
-    if cases.is_empty() {
-        return Err(InputError::new("no bytes: write a message as hex"));
-    }
-    if cases.len() > 10 {
-        return Err(InputError::at_line(cases[10].0, "at most 10 messages"));
-    }
-    for (n, (first, text)) in cases.iter().enumerate() {
+    for (n, case) in cases.iter().enumerate() {
+        let (first, text) = (&case.first, &case.text());
         let bytes = parse_hex(text).map_err(|(line, why)| InputError::at_line(first + line - 1, why))?;
         if bytes.len() > 4096 {
             return Err(InputError::at_line(*first, "at most 4096 bytes per message"));

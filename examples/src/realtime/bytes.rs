@@ -3,6 +3,7 @@
 //! writes frames from a one-line description (RFC 6455 §5.7's examples by default).
 
 use super::frame::{BINARY, CONTINUATION, Frame, PING, PONG, Sender, TEXT, encode, narrate};
+use crate::byteview;
 use crate::dns::wire::parse_hex;
 use crate::registry::{Example, InputError, Run, Runs};
 
@@ -83,16 +84,7 @@ close 1000 bye
 fn view(bytes: &[u8], sender: Sender, out: &mut String) {
     let (lines, result) = narrate(bytes, sender);
     for l in lines {
-        let shown: Vec<String> =
-            bytes[l.at..(l.at + l.len).min(bytes.len())].iter().take(8).map(|b| format!("{b:02x}")).collect();
-        let more = if l.len > 8 { " …" } else { "" };
-        let indent = "  ".repeat(l.depth);
-        out.push_str(&format!(
-            "{:4}  {:<26} {indent}{}\n",
-            l.at,
-            format!("{}{more}", shown.join(" ")),
-            l.text
-        ));
+        out.push_str(&byteview::field_row(bytes, l.at, l.len, l.depth, &l.text, 8, 26));
     }
     match result {
         Ok(frames) => out.push_str(&format!("ok: {} bytes, {} frame(s)\n", bytes.len(), frames.len())),
@@ -109,28 +101,14 @@ fn view(bytes: &[u8], sender: Sender, out: &mut String) {
 // ANCHOR_END: example
 
 fn run(input: &str) -> Result<String, InputError> {
-    let mut cases: Vec<(usize, Vec<(usize, String)>)> = Vec::new();
-    let mut case = Vec::new();
-    let mut first = 1;
-    for (i, line) in input.lines().enumerate() {
-        if line.trim() == "---" {
-            cases.push((first, std::mem::take(&mut case)));
-            first = i + 2;
-        } else {
-            case.push((i + 1, line.to_string()));
-        }
-    }
-    cases.push((first, case));
-    cases
-        .retain(|(_, lines)| lines.iter().any(|(_, l)| !l.split('#').next().unwrap_or("").trim().is_empty()));
-    if cases.is_empty() {
-        return Err(InputError::new("no bytes: write frames as hex (the default is RFC 6455's examples)"));
-    }
-    if cases.len() > 20 {
-        return Err(InputError::at_line(cases[20].0, "at most 20 cases"));
-    }
+    let cases = byteview::cases(
+        input,
+        20,
+        "cases",
+        "no bytes: write frames as hex (the default is RFC 6455's examples)",
+    )?;
     let mut out = String::new();
-    for (n, (first, lines)) in cases.iter().enumerate() {
+    for (n, byteview::Case { first, lines }) in cases.iter().enumerate() {
         let mut sender = Sender::Server;
         let mut hex = String::new();
         let mut title = String::new();

@@ -3,6 +3,7 @@
 
 use super::crypto::unhex;
 use super::wire::narrate;
+use crate::byteview;
 use crate::registry::{Example, InputError, Run, Runs};
 
 pub const EXAMPLE: Example = Example {
@@ -62,16 +63,7 @@ const DEFAULT: &str = concat!(
 fn view(bytes: &[u8], out: &mut String) {
     let (lines, result) = narrate(bytes);
     for l in lines {
-        let shown: Vec<String> =
-            bytes[l.at..(l.at + l.len).min(bytes.len())].iter().take(6).map(|b| format!("{b:02x}")).collect();
-        let more = if l.len > 6 { " …" } else { "" };
-        let indent = "  ".repeat(l.depth);
-        out.push_str(&format!(
-            "{:4}  {:<20} {indent}{}\n",
-            l.at,
-            format!("{}{more}", shown.join(" ")),
-            l.text
-        ));
+        out.push_str(&byteview::field_row(bytes, l.at, l.len, l.depth, &l.text, 6, 20));
     }
     match result {
         Ok(records) => out.push_str(&format!("ok: {} bytes in {} record(s)\n", bytes.len(), records.len())),
@@ -81,31 +73,18 @@ fn view(bytes: &[u8], out: &mut String) {
 // ANCHOR_END: example
 
 fn run(input: &str) -> Result<String, InputError> {
-    let mut cases: Vec<(usize, String)> = Vec::new();
-    let mut case = String::new();
-    let mut first = 1;
-    for (i, line) in input.lines().enumerate() {
-        if line.trim() == "---" {
-            cases.push((first, std::mem::take(&mut case)));
-            first = i + 2;
-        } else {
-            case.push_str(line.split('#').next().unwrap_or(""));
-            case.push('\n');
-        }
-    }
-    cases.push((first, case));
-    cases.retain(|(_, text)| !text.trim().is_empty());
-    if cases.is_empty() {
-        return Err(InputError::new(
-            "no bytes: paste a TLS record as hex (the default is RFC 8448's ClientHello)",
-        ));
-    }
-    if cases.len() > 20 {
-        return Err(InputError::new("at most 20 cases"));
-    }
+    let cases = byteview::cases(
+        input,
+        20,
+        "cases",
+        "no bytes: paste a TLS record as hex (the default is RFC 8448's ClientHello)",
+    )?;
     let mut out = String::new();
-    for (k, (line, text)) in cases.iter().enumerate() {
-        let bytes = unhex(text).ok_or_else(|| {
+    for (k, case) in cases.iter().enumerate() {
+        let line = &case.first;
+        let text: String =
+            case.lines.iter().map(|(_, l)| format!("{}\n", l.split('#').next().unwrap_or(""))).collect();
+        let bytes = unhex(&text).ok_or_else(|| {
             InputError::at_line(
                 *line,
                 "not hex: write bytes as pairs of hex digits (spaces and `:` are ignored)",
