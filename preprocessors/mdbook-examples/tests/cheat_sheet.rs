@@ -9,8 +9,8 @@ use expect_test::expect_file;
 use mdbook_examples::diagnostic::Diagnostic;
 use mdbook_preprocessor::book::{Book, BookItem, Chapter};
 
-const CHAPTER_A: &str = "# Alpha\n\nIntro.\n\n## In one minute\n\nA *short* answer, see [beta](beta.md#why), [here](#how-it-works) and [the RFC][rfc].\n\n- one\n- two\n\n## How it works\n\nLong text.\n\n## Trade-offs and numbers\n\nA table.\n\n### Key numbers\n\n- 1 µs per `write()` (a source).\n- 63 µs per \"fdatasync\" (a source).\n\n## Interview questions\n\n[rfc]: https://www.rfc-editor.org/rfc/rfc9293\n";
-const CHAPTER_B: &str = "# Beta\n\n## In one minute\n\nBeta's answer.\n\n## Trade-offs and numbers\n\n### Key numbers\n\n- 8 bytes (RFC 768).\n";
+const CHAPTER_A: &str = "# Alpha\n\nIntro.\n\n## In one minute\n\nA *short* answer, see [beta](beta.md#why), [here](#how-it-works) and [the RFC][rfc].\n\n- one\n- two\n\n## How it works\n\nLong text.\n\n## Trade-offs and numbers\n\nA table.\n\n### Key numbers\n\n- 1 µs per `write()` (a source).\n- 63 µs per \"fdatasync\" (a source).\n- 4 KiB per page (a source).\n- 2 MiB per huge page (a source).\n\n## Interview questions\n\n[rfc]: https://www.rfc-editor.org/rfc/rfc9293\n";
+const CHAPTER_B: &str = "# Beta\n\n## In one minute\n\nBeta's answer.\n\n## Trade-offs and numbers\n\n### Key numbers\n\n- 8 bytes (RFC 768).\n- 20 bytes (RFC 9293).\n- 40 bytes (RFC 8200).\n- 65,535 bytes (RFC 768).\n";
 const SHEET: &str = "# Part I cheat sheet\n\n{{#cheat-sheet}}\n";
 
 fn chapter(name: &str, path: &str, content: &str) -> BookItem {
@@ -110,7 +110,11 @@ fn one_error(items: Vec<BookItem>) -> String {
 fn a_written_chapter_without_in_one_minute_fails_at_its_first_line() {
     let out = one_error(vec![
         part("I. The machine"),
-        chapter("Alpha", "alpha.md", "# Alpha\n\n## Trade-offs and numbers\n\n### Key numbers\n\n- 1 µs.\n"),
+        chapter(
+            "Alpha",
+            "alpha.md",
+            "# Alpha\n\n## Trade-offs and numbers\n\n### Key numbers\n\n- 1 µs.\n- 2 µs.\n- 3 µs.\n- 4 µs.\n",
+        ),
         chapter("Sheet", "sheet.md", SHEET),
     ]);
     assert!(out.contains("--> src/alpha.md:1:1"), "{out}");
@@ -140,6 +144,18 @@ fn a_written_chapter_without_key_numbers_fails_at_its_trade_offs() {
     ]);
     assert!(out.contains("--> src/alpha.md:7:1"), "{out}");
     assert!(out.contains("list of chapter \"Alpha\" is empty"), "{out}");
+    // A table shows no bullets on the sheet: the build says so at the heading.
+    let out = one_error(vec![
+        part("I. The machine"),
+        chapter(
+            "Alpha",
+            "alpha.md",
+            "# Alpha\n\n## In one minute\n\nA.\n\n### Key numbers\n\n| a | b |\n| --- | --- |\n| 1 | 2 |\n",
+        ),
+        chapter("Sheet", "sheet.md", SHEET),
+    ]);
+    assert!(out.contains("--> src/alpha.md:7:1"), "{out}");
+    assert!(out.contains("list of chapter \"Alpha\" is a table"), "{out}");
 }
 
 #[test]

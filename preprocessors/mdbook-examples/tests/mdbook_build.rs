@@ -141,7 +141,7 @@ fn a_part_gets_a_cheat_sheet_and_a_chapter_without_in_one_minute_fails_the_build
     let Some(mdbook) = mdbook() else { return };
     let summary = "# Summary\n\n# I. The machine\n\n- [Chapter](chapter.md)\n- [Later]()\n- [Part I cheat sheet](sheets/machine.md)\n";
     let sheet = ("sheets/machine.md", "# Part I cheat sheet\n\n{{#cheat-sheet}}\n");
-    let good = "# C\n\n## In one minute\n\nThe short answer.\n\n## Trade-offs and numbers\n\n### Key numbers\n\n- 8 bytes (RFC 768).\n";
+    let good = "# C\n\n## In one minute\n\nThe short answer.\n\n## Trade-offs and numbers\n\n### Key numbers\n\n- 8 bytes (RFC 768).\n- 20 bytes (RFC 9293).\n- 40 bytes (RFC 8200).\n- 65,535 bytes (RFC 768).\n";
     let dir = book_with_pages("cheat-sheet", summary, &[("chapter.md", good), sheet]);
     let out = run(&mdbook, "build", &dir);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

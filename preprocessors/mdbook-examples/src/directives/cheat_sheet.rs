@@ -168,7 +168,16 @@ impl PartChapter {
                         .hint("add 4 to 8 bullets: each a figure with its unit and source"),
                 ));
             }
-            Some(_) => {}
+            Some(numbers) => {
+                if let Err(problem) = key_number_bullets(&content[numbers.body.clone()]) {
+                    problems.push(locate(
+                        text,
+                        numbers.heading.clone(),
+                        Problem::new(format!("the \"{KEY_NUMBERS}\" list of chapter \"{name}\" {problem}"))
+                            .hint("keep 4 to 8 bullets, each a figure with its unit and source; a longer table belongs above the heading, under `## Trade-offs and numbers`"),
+                    ));
+                }
+            }
         }
         match (minute, numbers) {
             (Some(minute), Some(numbers)) if problems.is_empty() => Ok(PartChapter {
@@ -181,6 +190,38 @@ impl PartChapter {
             }),
             _ => Err(problems),
         }
+    }
+}
+
+/// How many bullets a chapter's "Key numbers" section holds, when it is what a sheet can show: one
+/// bulleted list of 4 to 8 items and nothing else but text (a table or a second list would not
+/// reach the sheet's page the way the browser tests and the printed sheet expect).
+fn key_number_bullets(body: &str) -> Result<usize, String> {
+    let (mut depth, mut lists, mut items) = (0usize, 0usize, 0usize);
+    for event in Parser::new_ext(body, Options::all()) {
+        match event {
+            Event::Start(Tag::Table(_)) if depth == 0 => {
+                return Err("is a table: the cheat sheet shows a bulleted list".to_string());
+            }
+            Event::Start(Tag::List(first)) => {
+                if depth == 0 {
+                    if first.is_some() {
+                        return Err("is a numbered list: the cheat sheet shows bullets".to_string());
+                    }
+                    lists += 1;
+                }
+                depth += 1;
+            }
+            Event::End(pulldown_cmark::TagEnd::List(_)) => depth = depth.saturating_sub(1),
+            Event::Start(Tag::Item) if depth == 1 => items += 1,
+            _ => {}
+        }
+    }
+    match (lists, items) {
+        (0, _) => Err("has no bulleted list".to_string()),
+        (1, 4..=8) => Ok(items),
+        (1, n) => Err(format!("has {n} bullets, not 4 to 8")),
+        (n, _) => Err(format!("has {n} lists, not one")),
     }
 }
 
@@ -442,6 +483,20 @@ mod tests {
         );
         assert_eq!(rebase("mailto:a@b", chapter, "../"), "mailto:a@b");
         assert_eq!(rebase("/abs.html", chapter, "../"), "/abs.html");
+    }
+
+    #[test]
+    fn key_numbers_are_one_list_of_four_to_eight_bullets() {
+        assert_eq!(key_number_bullets("\n- a\n- b\n- c\n- d\n"), Ok(4));
+        assert_eq!(key_number_bullets("Intro.\n\n- a\n  - nested\n- b\n- c\n- d\n- e\n"), Ok(5));
+        assert_eq!(key_number_bullets("- a\n- b\n- c\n"), Err("has 3 bullets, not 4 to 8".to_string()));
+        let nine = "- x\n".repeat(9);
+        assert_eq!(key_number_bullets(&nine), Err("has 9 bullets, not 4 to 8".to_string()));
+        let table = "| a | b |\n| --- | --- |\n| 1 | 2 |\n";
+        assert!(key_number_bullets(table).unwrap_err().contains("table"));
+        assert!(key_number_bullets("1. a\n2. b\n3. c\n4. d\n").unwrap_err().contains("numbered"));
+        assert!(key_number_bullets("- a\n- b\n\ntext\n\n- c\n- d\n").unwrap_err().contains("2 lists"));
+        assert_eq!(key_number_bullets("Only text."), Err("has no bulleted list".to_string()));
     }
 
     #[test]
