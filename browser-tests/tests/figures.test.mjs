@@ -263,6 +263,10 @@ describe('every drawn example has a step control that replays its run', () => {
     });
     const byPage = new Map();
     for (const [id, { path, index }] of firstPage) byPage.set(path, [...(byPage.get(path) ?? []), { id, index }]);
+    // Every drawn example's "Open in playground" link is checked to carry its step; following
+    // the link (a playground load and a way back) is the same code for every example, so it is
+    // followed for the first example of each kind of figure that has a step to carry.
+    const followedKinds = new Set();
     for (const [path, runs] of byPage) {
         test(`${path}: under each drawn example, and "Open in playground" carries the step`, async () => {
             const { page, errors, context } = await openRecorded(env.browser, `${env.server.origin}/${path}`);
@@ -278,6 +282,8 @@ describe('every drawn example has a step control that replays its run', () => {
                     if (k === undefined) continue;
                     const href = await run.locator('a.bf-open-playground').getAttribute('href');
                     assert.match(href, new RegExp(`[#&]step=${k}(&|$)`), `${id}: "Open in playground" keeps the step`);
+                    if (followedKinds.has(figures.get(id).kind)) continue;
+                    followedKinds.add(figures.get(id).kind);
                     await run.locator('a.bf-open-playground').click();
                     await page.waitForURL(/playground\.html#/);
                     await page.waitForFunction(() => document.querySelector('.bf-pg-main .bf-result')?.dataset.runs);
@@ -292,6 +298,9 @@ describe('every drawn example has a step control that replays its run', () => {
             }
         });
     }
+    test('"Open in playground" was followed for every kind of figure', () => {
+        assert.deepEqual([...followedKinds].sort(), [...perKind.keys()].sort());
+    });
 });
 
 test('a new Run starts at the last step again, and editing the input drops the step from the link', async () => {

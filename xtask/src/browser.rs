@@ -34,23 +34,26 @@ pub fn test_all() -> anyhow::Result<()> {
             "format them with `rustfmt --edition 2024 <file>`: `cargo fmt` skips modules declared inside a macro",
         )
     })?;
-    step("cargo clippy --all-targets -- -D warnings", || {
-        step::run(project::cargo().args([
-            "clippy",
-            "--quiet",
+    // One build serves clippy and the tests: clippy's driver compiles the workspace's crates
+    // (linting them with -D warnings) and the dependencies are compiled once, for the tests,
+    // instead of once more in check mode for a separate `cargo clippy` (the cold dependency
+    // build was the larger part of that step).
+    let clippy = clippy_wrapper()?;
+    step("cargo test --workspace --all-targets --no-run, linted by clippy (-D warnings)", || {
+        step::run(clippy.apply(project::cargo().args([
+            "test",
             "--workspace",
             "--all-targets",
-            "--",
-            "-D",
-            "warnings",
-        ]))
+            "--no-run",
+            "--quiet",
+        ])))
     })?;
     // The preprocessor's end-to-end tests drive the pinned mdbook, so install it first.
     step("pinned tools (mdbook)", tools::ensure_book_tools)?;
     step("cargo test --workspace", || {
         step::run(
-            project::cargo()
-                .args(["test", "--workspace"])
+            clippy
+                .apply(project::cargo().args(["test", "--workspace"]))
                 .env("MDBOOK", tools::MDBOOK.binary()?)
                 .env(test_support::SKIPPED_LOG, &skipped_log),
         )
@@ -81,6 +84,45 @@ pub fn test_all() -> anyhow::Result<()> {
         loud_warning(&lines);
     }
     Ok(())
+}
+
+/// What `cargo clippy` sets for cargo: clippy's driver (beside the toolchain's rustc) wraps
+/// the compiler for the workspace's own crates, with its arguments in `CLIPPY_ARGS`.
+struct ClippyWrapper {
+    driver: PathBuf,
+}
+
+impl ClippyWrapper {
+    fn apply<'a>(&self, cargo: &'a mut Command) -> &'a mut Command {
+        cargo
+            .env("RUSTC_WORKSPACE_WRAPPER", &self.driver)
+            .env("CLIPPY_ARGS", "-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__")
+    }
+}
+
+fn clippy_wrapper() -> anyhow::Result<ClippyWrapper> {
+    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let output = Command::new(&rustc)
+        .args(["--print", "sysroot"])
+        .output()
+        .with_context(|| format!("running `{} --print sysroot`", rustc.to_string_lossy()))?;
+    if !output.status.success() {
+        bail!(
+            "`{} --print sysroot` failed: {}",
+            rustc.to_string_lossy(),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let sysroot = PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
+    let driver = sysroot.join("bin").join(format!("clippy-driver{}", std::env::consts::EXE_SUFFIX));
+    if !driver.is_file() {
+        bail!(
+            "clippy is not installed in {} (no {}): run `rustup component add clippy`",
+            sysroot.display(),
+            driver.display()
+        );
+    }
+    Ok(ClippyWrapper { driver })
 }
 
 /// Throws mutated inputs at every browser-capable example in the very modules the site ships
