@@ -72,11 +72,12 @@ export function launchChromium() {
 /**
  * Opens `url` in a fresh context and records every request and every uncaught page error;
  * `theme` opens it in that mdBook theme (`light`, `rust`, `coal`, `navy`, `ayu`);
- * `serviceWorkers: 'block'` keeps the site's worker out (it answers from its cache, where no route sees a request).
+ * `serviceWorkers: 'block'` keeps the site's worker out (it answers from its cache, where no route sees a request);
+ * `viewport` ({ width, height }) sizes the window, e.g. as a phone's.
  * Returns { page, requests, errors, context }.
  */
-export async function openRecorded(browser, url, { javaScript = true, theme, serviceWorkers = 'allow' } = {}) {
-    const context = await browser.newContext({ javaScriptEnabled: javaScript, serviceWorkers });
+export async function openRecorded(browser, url, { javaScript = true, theme, serviceWorkers = 'allow', viewport } = {}) {
+    const context = await browser.newContext({ javaScriptEnabled: javaScript, serviceWorkers, ...(viewport ? { viewport } : {}) });
     if (theme !== undefined) {
         // What mdBook's theme picker stores; the page reads it before its first paint.
         await context.addInitScript((name) => localStorage.setItem('mdbook-theme', name), theme);

@@ -15,6 +15,9 @@ const DRAWN_IN_BROWSER = [];
 
 const env = useBookAndBrowser();
 
+/** A phone's screen, in CSS pixels: the page with JavaScript is opened at this size. */
+const PHONE = { width: 360, height: 740 };
+
 /** Each chapter with diagrams: { page, fences: number of ```mermaid fences in its source }. */
 async function chaptersWithDiagrams() {
     const found = [];
@@ -84,11 +87,22 @@ describe('every chapter with diagrams', () => {
                 await noJs.context.close();
             }
 
-            // With JavaScript: no mermaid.min.js, and the theme picker recolours the drawing.
-            const { page: tab, requests, errors, context } = await openRecorded(env.browser, `${env.server.origin}/${page}`);
+            // With JavaScript, on a phone: no mermaid.min.js; the diagrams stay inside the page (a
+            // wide one scrolls in its focusable figure); the theme picker recolours the drawing.
+            const { page: tab, requests, errors, context } = await openRecorded(env.browser, `${env.server.origin}/${page}`, { viewport: PHONE });
             try {
                 assert.deepEqual(requests.filter((url) => /mermaid(\.min)?\.js$/.test(new URL(url).pathname)), [], `${page} fetched mermaid.js`);
                 assert.deepEqual(errors, [], `${page} raised script errors`);
+                const placed = await tab.locator('figure.bf-diagram').evaluateAll((nodes) => nodes.map((figure) => ({
+                    id: figure.querySelector('svg').id,
+                    right: figure.getBoundingClientRect().right,
+                    scrolls: figure.scrollWidth > figure.clientWidth,
+                    focusable: figure.tabIndex === 0,
+                })));
+                for (const figure of placed) {
+                    assert.ok(figure.right <= PHONE.width + 0.5, `${figure.id} reaches ${figure.right}px on a ${PHONE.width}px screen`);
+                    if (figure.scrolls) assert.ok(figure.focusable, `${figure.id} scrolls but cannot be focused`);
+                }
                 const colours = () => tab.evaluate(() => [...document.querySelectorAll('figure.bf-diagram > svg')].map((svg) => {
                     const shape = svg.querySelector('rect.actor, .node rect, .node path, .node polygon, .node circle');
                     const text = svg.querySelector('text, foreignObject span');
@@ -111,28 +125,6 @@ describe('every chapter with diagrams', () => {
                 await context.close();
             }
         });
-    }
-});
-
-test('on a phone the diagrams stay inside the page; a wide one scrolls in its focusable figure', async () => {
-    const context = await env.browser.newContext({ viewport: { width: 360, height: 740 } });
-    try {
-        const tab = await context.newPage();
-        for (const { page } of chapters) {
-            await tab.goto(`${env.server.origin}/${page}`, { waitUntil: 'networkidle' });
-            const figures = await tab.locator('figure.bf-diagram').evaluateAll((nodes) => nodes.map((figure) => ({
-                id: figure.querySelector('svg').id,
-                right: figure.getBoundingClientRect().right,
-                scrolls: figure.scrollWidth > figure.clientWidth,
-                focusable: figure.tabIndex === 0,
-            })));
-            for (const figure of figures) {
-                assert.ok(figure.right <= 360 + 0.5, `${figure.id} reaches ${figure.right}px on a 360px screen`);
-                if (figure.scrolls) assert.ok(figure.focusable, `${figure.id} scrolls but cannot be focused`);
-            }
-        }
-    } finally {
-        await context.close();
     }
 });
 
