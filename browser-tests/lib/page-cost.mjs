@@ -1,6 +1,6 @@
 // What a page costs a reader on first load: the bytes it transfers (gzipped, as a static host
 // serves them) and how long its main thread is blocked under a throttled CPU. Shared by the
-// weight test (tests/weight.test.mjs) and `cargo xtask bench` (bench/pages.mjs).
+// page test (tests/pages.test.mjs, the weight budget) and `cargo xtask bench` (bench/pages.mjs).
 
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
@@ -39,8 +39,16 @@ export async function firstLoadWeight(browser, origin, path) {
     } finally {
         await context.close();
     }
+    return weightOf(origin, urls);
+}
+
+/**
+ * The first-load weight of the requests `urls` a page made: { bytes, files: [{ path, bytes }] },
+ * the same-origin files largest first, each counted once, gzipped where a host would gzip it.
+ */
+export async function weightOf(origin, urls) {
     const files = [];
-    for (const url of urls) {
+    for (const url of new Set(urls)) {
         if (!url.startsWith(`${origin}/`)) continue; // other origins fail pages.test.mjs
         files.push({ path: new URL(url).pathname.slice(1), bytes: await transferredBytes(new URL(url).pathname) });
     }
