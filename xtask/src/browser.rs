@@ -58,7 +58,7 @@ pub fn test_all() -> anyhow::Result<()> {
                 .env(test_support::SKIPPED_LOG, &skipped_log),
         )
     })?;
-    let site = book::build_all()?;
+    let site = book::build_all_with(&book::Preprocessor::Dev { env: clippy.env() })?;
     step("WebAssembly module sizes against their budgets", || {
         for size in wasm::check_sizes(&wasm::modules()?)? {
             eprintln!("    {}", size.describe());
@@ -93,10 +93,15 @@ struct ClippyWrapper {
 }
 
 impl ClippyWrapper {
+    fn env(&self) -> Vec<(&'static str, std::ffi::OsString)> {
+        vec![
+            ("RUSTC_WORKSPACE_WRAPPER", self.driver.clone().into_os_string()),
+            ("CLIPPY_ARGS", "-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__".into()),
+        ]
+    }
+
     fn apply<'a>(&self, cargo: &'a mut Command) -> &'a mut Command {
-        cargo
-            .env("RUSTC_WORKSPACE_WRAPPER", &self.driver)
-            .env("CLIPPY_ARGS", "-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__")
+        cargo.envs(self.env())
     }
 }
 
