@@ -352,6 +352,7 @@ impl Sim<'_> {
         self.out.past[op] = Some(past);
         let copy = self.copy(replica, &key);
         copy.seen.insert(op);
+        let mut new_vv = None;
         let (label, shown) = match (&mut copy.value, action) {
             (Value::Register { lww, siblings }, Action::Set { value, .. }) => {
                 lww_merge(lww, &Some(Lww { value: value.clone(), ts, replica, op }));
@@ -363,8 +364,8 @@ impl Sim<'_> {
                     }
                 }
                 vv[replica] += 1;
-                *siblings = vec![Sibling { value: value.clone(), vv: vv.clone() , op }];
-                self.out.vv[op] = Some(vv);
+                *siblings = vec![Sibling { value: value.clone(), vv: vv.clone(), op }];
+                new_vv = Some(vv);
                 (format!("{key}={value}"), format!("set {key} = {value} (ts {ts})"))
             }
             (Value::Counter { lww, p, n }, Action::Add { by, .. }) => {
@@ -400,6 +401,7 @@ impl Sim<'_> {
             }
             _ => unreachable!("the parser checked each key's kind"),
         };
+        self.out.vv[op] = new_vv;
         let snapshot = self.copy(replica, &key).clone();
         self.broadcast(replica, now, &label, || Payload::Key(key.clone(), snapshot.clone()));
         shown
@@ -459,8 +461,9 @@ impl Sim<'_> {
     }
 
     fn op(&mut self, op: usize, now: u64) {
-        let action = self.config.ops[op].1.clone();
-        let names = &self.config.replicas;
+        let config = self.config;
+        let action = config.ops[op].1.clone();
+        let names = &config.replicas;
         match &action {
             Action::Partition { groups } => {
                 self.groups = groups.clone();
@@ -627,6 +630,10 @@ pub fn converged(outcome: &Outcome) -> bool {
     outcome.replicas.windows(2).all(|w| values(&w[0]) == values(&w[1]))
 }
 
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
+}
+
 fn op_text(config: &Config, op: usize) -> String {
     let (at, action) = &config.ops[op];
     let who = action.replica().map_or("?", |r| config.replicas[r].as_str());
@@ -672,7 +679,7 @@ pub fn report(config: &Config, outcome: &Outcome) -> String {
         let key = &verdict.key;
         match &copy.value {
             Value::Register { lww, siblings } => {
-                let _ = writeln!(out, "\n{key} (a register, {} writes)", verdict.writes.len());
+                let _ = writeln!(out, "\n{key} (a register, {})", plural(verdict.writes.len(), "write"));
                 let winner = lww.as_ref().expect("written").op;
                 let _ = writeln!(out, "  last-write-wins keeps {}", op_text(config, winner));
                 let winner_past = outcome.past[winner].clone().unwrap_or_default();
@@ -705,7 +712,7 @@ pub fn report(config: &Config, outcome: &Outcome) -> String {
                     })
                     .sum();
                 let naive = lww.as_ref().map_or(0, |l| l.value);
-                let _ = writeln!(out, "\n{key} (a counter, {} updates adding up to {truth:+})", verdict.writes.len());
+                let _ = writeln!(out, "\n{key} (a counter, {} adding up to {truth:+})", plural(verdict.writes.len(), "update"));
                 let lost = truth - naive;
                 let lost = if lost == 0 { "nothing lost".to_string() } else { format!("off by {lost:+}") };
                 let _ = writeln!(out, "  last-write-wins number {naive}: {lost}");
@@ -721,15 +728,15 @@ pub fn report(config: &Config, outcome: &Outcome) -> String {
                 let _ = writeln!(out, "  PN-counter            {} (P {} N {})", pn_value(p, n), per(p), per(n));
             }
             Value::Set { lww, adds, removed } => {
-                let _ = writeln!(out, "\n{key} (a set, {} updates)", verdict.writes.len());
+                let _ = writeln!(out, "\n{key} (a set, {})", plural(verdict.writes.len(), "update"));
                 let whole = lww.as_ref().map(|l| l.value.clone()).unwrap_or_default();
                 let or = or_elements(adds, removed);
-                let _ = writeln!(
-                    out,
-                    "  last-write-wins set   {} (the whole set of {})",
-                    set_text(&whole),
-                    lww.as_ref().map_or(String::new(), |l| op_text(config, l.op))
-                );
+                let by = lww.as_ref().map_or(String::new(), |l| {
+                    let (at, action) = &config.ops[l.op];
+                    let who = action.replica().map_or("?", |r| names[r].as_str());
+                    format!(" (the whole set as {who} wrote it at {at} ms)")
+                });
+                let _ = writeln!(out, "  last-write-wins set   {}{by}", set_text(&whole));
                 let _ = writeln!(out, "  OR-set (add wins)     {}", set_text(&or));
                 let gone: Vec<String> = or.difference(&whole).cloned().collect();
                 if !gone.is_empty() {
