@@ -84,14 +84,35 @@ pub const MAX_SKEW: i64 = 100_000;
 /// What one line of the script does.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
-    Set { replica: usize, key: String, value: String },
+    Set {
+        replica: usize,
+        key: String,
+        value: String,
+    },
     /// `incr` (positive) and `decr` (negative).
-    Add { replica: usize, key: String, by: i64 },
-    Insert { replica: usize, key: String, element: String },
-    Remove { replica: usize, key: String, element: String },
-    Get { replica: usize, key: String },
+    Add {
+        replica: usize,
+        key: String,
+        by: i64,
+    },
+    Insert {
+        replica: usize,
+        key: String,
+        element: String,
+    },
+    Remove {
+        replica: usize,
+        key: String,
+        element: String,
+    },
+    Get {
+        replica: usize,
+        key: String,
+    },
     /// The group of each replica; replicas in different groups cannot reach each other.
-    Partition { groups: Vec<usize> },
+    Partition {
+        groups: Vec<usize>,
+    },
     Heal,
 }
 
@@ -125,11 +146,22 @@ pub struct Sibling {
 /// One key on one replica, kept the naive way and the careful way.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Value {
-    Register { lww: Option<Lww<String>>, siblings: Vec<Sibling> },
+    Register {
+        lww: Option<Lww<String>>,
+        siblings: Vec<Sibling>,
+    },
     /// `p[r]` and `n[r]`: replica r's total increments and decrements.
-    Counter { lww: Option<Lww<i64>>, p: Vec<u64>, n: Vec<u64> },
+    Counter {
+        lww: Option<Lww<i64>>,
+        p: Vec<u64>,
+        n: Vec<u64>,
+    },
     /// `adds`: (element, tag); a tag is the id of the write that added it. `removed`: tags.
-    Set { lww: Option<Lww<BTreeSet<String>>>, adds: BTreeSet<(String, usize)>, removed: BTreeSet<usize> },
+    Set {
+        lww: Option<Lww<BTreeSet<String>>>,
+        adds: BTreeSet<(String, usize)>,
+        removed: BTreeSet<usize>,
+    },
 }
 
 /// A key's copy on a replica, with the writes it reflects (ground truth, not replicated logic).
@@ -422,9 +454,9 @@ impl Sim<'_> {
                 let shown = after.join(" | ");
                 self.note(to, now, format!("conflict on {key}: {shown}"));
                 let name = &self.config.replicas[to];
-                self.out.log.push(format!(
-                    "{now:>6}  {name:<3} version vectors see a conflict on {key}: {shown}"
-                ));
+                self.out
+                    .log
+                    .push(format!("{now:>6}  {name:<3} version vectors see a conflict on {key}: {shown}"));
             }
         }
     }
@@ -595,7 +627,12 @@ pub struct Verdict {
 
 /// Writes whose past contains `w`.
 fn seen_by(outcome: &Outcome, w: usize) -> impl Iterator<Item = usize> + '_ {
-    outcome.past.iter().enumerate().filter(move |(_, p)| p.as_ref().is_some_and(|p| p.contains(&w))).map(|(i, _)| i)
+    outcome
+        .past
+        .iter()
+        .enumerate()
+        .filter(move |(_, p)| p.as_ref().is_some_and(|p| p.contains(&w)))
+        .map(|(i, _)| i)
 }
 
 pub fn verdicts(config: &Config, outcome: &Outcome) -> Vec<Verdict> {
@@ -672,7 +709,12 @@ pub fn report(config: &Config, outcome: &Outcome) -> String {
         let _ = writeln!(out, "{line}");
     }
     let agree = converged(outcome);
-    let _ = writeln!(out, "\nAfter the last anti-entropy round all {} replicas agree: {}", names.len(), crate::yes(agree));
+    let _ = writeln!(
+        out,
+        "\nAfter the last anti-entropy round all {} replicas agree: {}",
+        names.len(),
+        crate::yes(agree)
+    );
     let state = &outcome.replicas[0];
     for verdict in verdicts(config, outcome) {
         let Some(copy) = state.get(&verdict.key) else { continue };
@@ -699,7 +741,11 @@ pub fn report(config: &Config, outcome: &Outcome) -> String {
                     siblings.iter().map(|s| format!("{:?} {}", s.value, vv_text(&s.vv, names))).collect();
                 let _ = writeln!(out, "  version vectors keep  {}", kept.join(", "));
                 if siblings.len() > 1 {
-                    let _ = writeln!(out, "    {} concurrent versions: the application must merge them", siblings.len());
+                    let _ = writeln!(
+                        out,
+                        "    {} concurrent versions: the application must merge them",
+                        siblings.len()
+                    );
                 }
             }
             Value::Counter { lww, p, n } => {
@@ -712,7 +758,11 @@ pub fn report(config: &Config, outcome: &Outcome) -> String {
                     })
                     .sum();
                 let naive = lww.as_ref().map_or(0, |l| l.value);
-                let _ = writeln!(out, "\n{key} (a counter, {} adding up to {truth:+})", plural(verdict.writes.len(), "update"));
+                let _ = writeln!(
+                    out,
+                    "\n{key} (a counter, {} adding up to {truth:+})",
+                    plural(verdict.writes.len(), "update")
+                );
                 let lost = truth - naive;
                 let lost = if lost == 0 { "nothing lost".to_string() } else { format!("off by {lost:+}") };
                 let _ = writeln!(out, "  last-write-wins number {naive}: {lost}");
@@ -725,7 +775,8 @@ pub fn report(config: &Config, outcome: &Outcome) -> String {
                         .collect();
                     format!("[{}]", parts.join(" "))
                 };
-                let _ = writeln!(out, "  PN-counter            {} (P {} N {})", pn_value(p, n), per(p), per(n));
+                let _ =
+                    writeln!(out, "  PN-counter            {} (P {} N {})", pn_value(p, n), per(p), per(n));
             }
             Value::Set { lww, adds, removed } => {
                 let _ = writeln!(out, "\n{key} (a set, {})", plural(verdict.writes.len(), "update"));
@@ -740,7 +791,11 @@ pub fn report(config: &Config, outcome: &Outcome) -> String {
                 let _ = writeln!(out, "  OR-set (add wins)     {}", set_text(&or));
                 let gone: Vec<String> = or.difference(&whole).cloned().collect();
                 if !gone.is_empty() {
-                    let _ = writeln!(out, "    added, never removed, yet missing from the LWW set: {}", gone.join(", "));
+                    let _ = writeln!(
+                        out,
+                        "    added, never removed, yet missing from the LWW set: {}",
+                        gone.join(", ")
+                    );
                 }
             }
         }
@@ -780,7 +835,10 @@ pub fn parse(input: &str) -> Result<Config, InputError> {
     let mut replicas: Vec<String> = Vec::new();
     for word in entry.value.split_whitespace() {
         if !is_name(word) {
-            return Err(InputError::at_line(entry.line, format!("replica name `{word}`: use 1 to 12 letters, digits, `-` or `_`")));
+            return Err(InputError::at_line(
+                entry.line,
+                format!("replica name `{word}`: use 1 to 12 letters, digits, `-` or `_`"),
+            ));
         }
         if replicas.iter().any(|r| r == word) {
             return Err(InputError::at_line(entry.line, format!("replica `{word}` is listed twice")));
@@ -791,10 +849,9 @@ pub fn parse(input: &str) -> Result<Config, InputError> {
         return Err(InputError::at_line(entry.line, format!("list 2 to {MAX_REPLICAS} replicas")));
     }
     let find = |word: &str, line: usize| -> Result<usize, InputError> {
-        replicas
-            .iter()
-            .position(|r| r == word)
-            .ok_or_else(|| InputError::at_line(line, format!("`{word}` is not one of the replicas ({})", replicas.join(" "))))
+        replicas.iter().position(|r| r == word).ok_or_else(|| {
+            InputError::at_line(line, format!("`{word}` is not one of the replicas ({})", replicas.join(" ")))
+        })
     };
     let delay = match p.one("delay")? {
         None => (5, 20),
@@ -843,42 +900,54 @@ pub fn parse(input: &str) -> Result<Config, InputError> {
                     return Err(InputError::at_line(line, "`partition a | b c`: groups separated by `|`"));
                 }
                 // A replica left out is cut off from everyone.
-                let groups = assigned
-                    .iter()
-                    .enumerate()
-                    .map(|(r, g)| g.unwrap_or(group + 1 + r))
-                    .collect();
+                let groups = assigned.iter().enumerate().map(|(r, g)| g.unwrap_or(group + 1 + r)).collect();
                 Action::Partition { groups }
             }
             [who, verb, key, args @ ..] => {
                 let replica = find(who, line)?;
                 if !is_name(key) {
-                    return Err(InputError::at_line(line, format!("key `{key}`: use 1 to 12 letters, digits, `-` or `_`")));
+                    return Err(InputError::at_line(
+                        line,
+                        format!("key `{key}`: use 1 to 12 letters, digits, `-` or `_`"),
+                    ));
                 }
                 let key = key.to_string();
                 let action = match (*verb, args) {
-                    ("set", [value]) if is_name(value) => Action::Set { replica, key, value: value.to_string() },
+                    ("set", [value]) if is_name(value) => {
+                        Action::Set { replica, key, value: value.to_string() }
+                    }
                     ("incr", [n]) => Action::Add { replica, key, by: parse_number(n, line, 1, 1_000_000)? },
-                    ("decr", [n]) => Action::Add { replica, key, by: -parse_number::<i64>(n, line, 1, 1_000_000)? },
+                    ("decr", [n]) => {
+                        Action::Add { replica, key, by: -parse_number::<i64>(n, line, 1, 1_000_000)? }
+                    }
                     ("add", [x]) if is_name(x) => Action::Insert { replica, key, element: x.to_string() },
                     ("remove", [x]) if is_name(x) => Action::Remove { replica, key, element: x.to_string() },
                     ("get", []) => Action::Get { replica, key },
                     _ => {
                         return Err(InputError::at_line(
                             line,
-                            format!("`{}`: expected `set KEY VALUE`, `incr KEY N`, `decr KEY N`, `add KEY X`, `remove KEY X` or `get KEY` (values: 1 to 12 letters, digits, `-` or `_`)", entry.value),
+                            format!(
+                                "`{}`: expected `set KEY VALUE`, `incr KEY N`, `decr KEY N`, `add KEY X`, `remove KEY X` or `get KEY` (values: 1 to 12 letters, digits, `-` or `_`)",
+                                entry.value
+                            ),
                         ));
                     }
                 };
                 if let Some((key, kind)) = action.key() {
                     let known = *kinds.entry(key.to_string()).or_insert(kind);
                     if known != kind {
-                        return Err(InputError::at_line(line, format!("`{key}` is already a {}", kind_name(known))));
+                        return Err(InputError::at_line(
+                            line,
+                            format!("`{key}` is already a {}", kind_name(known)),
+                        ));
                     }
                 } else if let Action::Get { key, .. } = &action
                     && !kinds.contains_key(key)
                 {
-                    return Err(InputError::at_line(line, format!("`get {key}`: nothing has written `{key}` yet")));
+                    return Err(InputError::at_line(
+                        line,
+                        format!("`get {key}`: nothing has written `{key}` yet"),
+                    ));
                 }
                 action
             }
@@ -917,16 +986,16 @@ pub fn random_config(seed: u64, max_ops: usize) -> Config {
         at += rng.range(0, 25);
         let replica = rng.range(0, n as u64 - 1) as usize;
         let action = match rng.range(0, 9) {
-            0 | 1 | 2 => {
+            0..=2 => {
                 version += 1;
                 let key = if rng.chance(0.7) { "x" } else { "y" };
                 Action::Set { replica, key: key.into(), value: format!("v{version}") }
             }
-            3 | 4 => {
+            3..=4 => {
                 let by = rng.range(1, 3) as i64;
                 Action::Add { replica, key: "likes".into(), by: if rng.chance(0.2) { -by } else { by } }
             }
-            5 | 6 => {
+            5..=6 => {
                 let element = ["milk", "eggs", "tea"][rng.range(0, 2) as usize].to_string();
                 if rng.chance(0.6) {
                     Action::Insert { replica, key: "cart".into(), element }
@@ -1005,7 +1074,10 @@ mod tests {
     fn bad_input_names_its_line() {
         let err = |input: &str| parse(input).unwrap_err().to_string();
         assert!(err("replicas = a\n").contains("2 to 4"));
-        assert!(err("replicas = a b\nop = 5 a set x 1\nop = 4 b set x 2\n").contains("line 3: operations must be in time order"));
+        assert!(
+            err("replicas = a b\nop = 5 a set x 1\nop = 4 b set x 2\n")
+                .contains("line 3: operations must be in time order")
+        );
         assert!(err("replicas = a b\nop = 5 a set x 1\nop = 6 b incr x 2\n").contains("already a register"));
         assert!(err("replicas = a b\nop = 5 z set x 1\n").contains("`z` is not one of"));
         assert!(err("replicas = a b\nop = 5 a get x\n").contains("nothing has written"));
@@ -1032,27 +1104,45 @@ mod tests {
                         .map(|&w| if let Action::Add { by, .. } = config.ops[w].1 { by } else { 0 })
                         .sum();
                     if pn_value(p, n) != truth {
-                        return Err(format!("PN-counter {} but the updates add up to {truth}", pn_value(p, n)));
+                        return Err(format!(
+                            "PN-counter {} but the updates add up to {truth}",
+                            pn_value(p, n)
+                        ));
                     }
                 }
                 Value::Register { lww, siblings } => {
                     let kept: BTreeSet<usize> = siblings.iter().map(|s| s.op).collect();
                     if kept != verdict.maximal {
-                        return Err(format!("{}: siblings {kept:?}, maximal writes {:?}", verdict.key, verdict.maximal));
+                        return Err(format!(
+                            "{}: siblings {kept:?}, maximal writes {:?}",
+                            verdict.key, verdict.maximal
+                        ));
                     }
                     for &a in &verdict.writes {
                         for &b in &verdict.writes {
                             let vv = |w: usize| outcome.vv[w].as_ref().unwrap();
                             if a < b && concurrent(vv(a), vv(b)) != is_concurrent(a, b) {
-                                return Err(format!("{}: writes {a} and {b}: version vectors wrong", verdict.key));
+                                return Err(format!(
+                                    "{}: writes {a} and {b}: version vectors wrong",
+                                    verdict.key
+                                ));
                             }
                         }
                     }
                     let winner = lww.as_ref().unwrap().op;
                     for &w in &verdict.writes {
                         let dropped = w != winner && !outcome.past[winner].as_ref().unwrap().contains(&w);
-                        if dropped && is_concurrent(w, winner) && !concurrent(outcome.vv[w].as_ref().unwrap(), outcome.vv[winner].as_ref().unwrap()) {
-                            return Err(format!("{}: LWW dropped write {w}, version vectors missed it", verdict.key));
+                        if dropped
+                            && is_concurrent(w, winner)
+                            && !concurrent(
+                                outcome.vv[w].as_ref().unwrap(),
+                                outcome.vv[winner].as_ref().unwrap(),
+                            )
+                        {
+                            return Err(format!(
+                                "{}: LWW dropped write {w}, version vectors missed it",
+                                verdict.key
+                            ));
                         }
                     }
                 }

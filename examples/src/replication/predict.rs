@@ -3,9 +3,9 @@
 //! conflicts ends with before the simulation says.
 
 use super::multileader::{self, random_config, script};
+use crate::REVEAL_MARKER;
 use crate::input::Params;
 use crate::registry::{Drawn, Example, InputError, Run, Runs};
-use crate::REVEAL_MARKER;
 
 pub const EXAMPLE: Example = Example {
     id: "replication::predict",

@@ -59,8 +59,10 @@ hot_standby = on                 # the default: read-only queries during recover
 ";
 
 /// On the primary, before the clone.
-pub const TABLE: [&str; 2] =
-    ["CREATE TABLE profile (id int PRIMARY KEY, name text NOT NULL)", "INSERT INTO profile VALUES (1, 'old')"];
+pub const TABLE: [&str; 2] = [
+    "CREATE TABLE profile (id int PRIMARY KEY, name text NOT NULL)",
+    "INSERT INTO profile VALUES (1, 'old')",
+];
 
 /// The primary's view of its standby, with positions compared to a token (an LSN the session
 /// read right after its commit) and lags as classes (their values are timings).

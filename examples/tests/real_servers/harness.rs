@@ -720,9 +720,11 @@ pub fn unprivileged_user() -> Option<Unprivileged> {
         passwd.lines().find_map(|line| {
             let fields: Vec<&str> = line.split(':').collect();
             match fields.as_slice() {
-                [n, _, uid, gid, ..] if *n == name => {
-                    Some(Unprivileged { name: name.to_string(), uid: uid.parse().ok()?, gid: gid.parse().ok()? })
-                }
+                [n, _, uid, gid, ..] if *n == name => Some(Unprivileged {
+                    name: name.to_string(),
+                    uid: uid.parse().ok()?,
+                    gid: gid.parse().ok()?,
+                }),
                 _ => None,
             }
         })

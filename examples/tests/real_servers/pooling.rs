@@ -33,7 +33,8 @@ use examples::pooling::pool::Pool;
 use examples::real_servers::Server;
 
 use super::harness::{
-    Conn, DEADLINE, compare_or_bless, connect_postgres, free_port, unique_name, unprivileged_user, unreachable,
+    Conn, DEADLINE, compare_or_bless, connect_postgres, free_port, unique_name, unprivileged_user,
+    unreachable,
 };
 
 const COST_FILE: &str = "pooling-connect-cost.txt";

@@ -28,7 +28,9 @@ use examples::replication::streaming::{
     APPLICATION_NAME, PRIMARY_CONF, REPLICA_CONF, SLOT, STAT_REPLICATION, TABLE,
 };
 
-use super::harness::{Conn, DEADLINE, Unprivileged, compare_or_bless, free_port, unique_name, unprivileged_user};
+use super::harness::{
+    Conn, DEADLINE, Unprivileged, compare_or_bless, free_port, unique_name, unprivileged_user,
+};
 
 const FILE: &str = "pg-streaming-replica.txt";
 
@@ -139,8 +141,22 @@ impl Cluster {
         self.run(
             "pg_basebackup",
             &[
-                "-h", "127.0.0.1", "-p", &primary_port, "-U", "postgres", "-D", &target,
-                "-R", "-X", "stream", "-C", "-S", SLOT, "--checkpoint=fast", "--no-sync",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &primary_port,
+                "-U",
+                "postgres",
+                "-D",
+                &target,
+                "-R",
+                "-X",
+                "stream",
+                "-C",
+                "-S",
+                SLOT,
+                "--checkpoint=fast",
+                "--no-sync",
             ],
         )?;
         let signal = data.join("standby.signal").is_file();
@@ -149,7 +165,9 @@ impl Cluster {
             "pg_basebackup -R -X stream -C -S {SLOT}: standby.signal written: {}; primary_conninfo \
              and primary_slot_name in postgresql.auto.conf: {}",
             examples::yes(signal),
-            examples::yes(auto.contains("primary_conninfo") && auto.contains(&format!("primary_slot_name = '{SLOT}'")))
+            examples::yes(
+                auto.contains("primary_conninfo") && auto.contains(&format!("primary_slot_name = '{SLOT}'"))
+            )
         );
         let conf = REPLICA_CONF
             .replace("{port}", &port.to_string())
@@ -278,7 +296,13 @@ fn wait_until(what: &str, mut check: impl FnMut() -> bool) {
 /// Runs `sql` (a commit that waits for the synchronous standby) on a thread; shows that the wait
 /// outlives `statement_timeout` (PostgreSQL disables the statement timer before it commits), then
 /// ends it with `pg_cancel_backend` from `monitor` and shows what the statement returned.
-fn commit_that_waits(out: &mut String, mut session: Session, monitor: &mut Session, who: &str, sql: &str) -> Session {
+fn commit_that_waits(
+    out: &mut String,
+    mut session: Session,
+    monitor: &mut Session,
+    who: &str,
+    sql: &str,
+) -> Session {
     let pid = session.one("SELECT pg_backend_pid()");
     session.show(out, who, "SET statement_timeout = '1s'");
     let statement = sql.to_string();
@@ -292,11 +316,16 @@ fn commit_that_waits(out: &mut String, mut session: Session, monitor: &mut Sessi
     let _ = writeln!(out, "{who}: {sql} ... waits (pg_stat_activity: wait_event = SyncRep)");
     thread::sleep(Duration::from_millis(1500));
     let still = monitor.one(&wait_event) == "SyncRep";
-    let _ = writeln!(out, "  still waiting 1.5 s later, although statement_timeout = 1s: {}", examples::yes(still));
+    let _ = writeln!(
+        out,
+        "  still waiting 1.5 s later, although statement_timeout = 1s: {}",
+        examples::yes(still)
+    );
     let cancelled = monitor.one(&format!("SELECT pg_cancel_backend({pid})"));
     let _ = writeln!(out, "monitor: SELECT pg_cancel_backend(<its pid>) -> {cancelled}");
     let (session, result) = waiting.join().expect("the waiting thread");
-    let _ = writeln!(out, "{who}: ... the {} returns -> {result}", sql.split_whitespace().next().unwrap_or(""));
+    let _ =
+        writeln!(out, "{who}: ... the {} returns -> {result}", sql.split_whitespace().next().unwrap_or(""));
     for notice in session.notices() {
         let _ = writeln!(out, "  {notice}");
     }
@@ -348,17 +377,13 @@ fn observe(bin: PathBuf) -> Result<String, String> {
     wait_until("replay to pause", || replica.one("SELECT pg_get_wal_replay_pause_state()") == "paused");
     primary.show(&mut out, "primary", "UPDATE profile SET name = 'new' WHERE id = 1");
     let token = primary.one("SELECT pg_current_wal_lsn()");
-    writeln!(out, "primary: SELECT pg_current_wal_lsn() -> the session's token, right after its commit").unwrap();
+    writeln!(out, "primary: SELECT pg_current_wal_lsn() -> the session's token, right after its commit")
+        .unwrap();
     wait_until("the replica to receive the update", || {
         replica.one(&format!("SELECT pg_last_wal_receive_lsn() >= '{token}'")) == "t"
     });
     let stale = replica.show(&mut out, "replica", "SELECT name FROM profile WHERE id = 1");
-    writeln!(
-        out,
-        "  read-your-writes violated: {}",
-        examples::yes(stale == "old")
-    )
-    .unwrap();
+    writeln!(out, "  read-your-writes violated: {}", examples::yes(stale == "old")).unwrap();
     replica.show_token(
         &mut out,
         "replica",
@@ -368,10 +393,15 @@ fn observe(bin: PathBuf) -> Result<String, String> {
     // While replay is paused, the primary's estimate of the replay lag grows with each standby
     // report; wait until it passes a second.
     wait_until("replay_lag to pass 1 s", || {
-        primary.one("SELECT coalesce(max(replay_lag) >= interval '1 second', false) FROM pg_stat_replication") == "t"
+        primary.one("SELECT coalesce(max(replay_lag) >= interval '1 second', false) FROM pg_stat_replication")
+            == "t"
     });
-    writeln!(out, "primary: pg_stat_replication while replay is paused (lags as classes):\n{}", stat_replication(&mut primary, &token))
-        .unwrap();
+    writeln!(
+        out,
+        "primary: pg_stat_replication while replay is paused (lags as classes):\n{}",
+        stat_replication(&mut primary, &token)
+    )
+    .unwrap();
     let routed = replica.one(&format!("SELECT pg_last_wal_replay_lsn() >= '{token}'"));
     writeln!(
         out,
@@ -381,13 +411,20 @@ fn observe(bin: PathBuf) -> Result<String, String> {
     .unwrap();
     primary.show(&mut out, "primary", "SELECT name FROM profile WHERE id = 1");
     replica.show(&mut out, "replica", "SELECT pg_wal_replay_resume()");
-    wait_until("replay to catch up", || replica.one(&format!("SELECT pg_last_wal_replay_lsn() >= '{token}'")) == "t");
+    wait_until("replay to catch up", || {
+        replica.one(&format!("SELECT pg_last_wal_replay_lsn() >= '{token}'")) == "t"
+    });
     writeln!(out, "  (waited until pg_last_wal_replay_lsn() >= token)").unwrap();
     replica.show(&mut out, "replica", "SELECT name FROM profile WHERE id = 1");
 
     // ---- 3. Synchronous: what each synchronous_commit level waits for --------------------------
-    writeln!(out, "\n== 3. synchronous_standby_names = '{APPLICATION_NAME}': what each level waits for ==").unwrap();
-    primary.show(&mut out, "primary", &format!("ALTER SYSTEM SET synchronous_standby_names = '{APPLICATION_NAME}'"));
+    writeln!(out, "\n== 3. synchronous_standby_names = '{APPLICATION_NAME}': what each level waits for ==")
+        .unwrap();
+    primary.show(
+        &mut out,
+        "primary",
+        &format!("ALTER SYSTEM SET synchronous_standby_names = '{APPLICATION_NAME}'"),
+    );
     primary.show(&mut out, "primary", "SELECT pg_reload_conf()");
     wait_until("the standby to become synchronous", || {
         primary.one("SELECT coalesce(max(sync_state), '') FROM pg_stat_replication") == "sync"
@@ -408,8 +445,13 @@ fn observe(bin: PathBuf) -> Result<String, String> {
     // remote_apply waits for replay, which is paused: the commit hangs until it is cancelled.
     primary.show(&mut out, "primary", "SET synchronous_commit = remote_apply");
     let mut monitor = cluster.primary()?;
-    let mut primary =
-        commit_that_waits(&mut out, primary, &mut monitor, "primary", "UPDATE profile SET name = 'applied' WHERE id = 1");
+    let mut primary = commit_that_waits(
+        &mut out,
+        primary,
+        &mut monitor,
+        "primary",
+        "UPDATE profile SET name = 'applied' WHERE id = 1",
+    );
     let mut other = cluster.primary()?;
     other.show(&mut out, "primary, another session", "SELECT name FROM profile WHERE id = 1");
     replica.show(&mut out, "replica", "SELECT pg_wal_replay_resume()");
@@ -429,13 +471,16 @@ fn observe(bin: PathBuf) -> Result<String, String> {
     drop(replica);
     cluster.stop_replica();
     writeln!(out, "-- replica stopped").unwrap();
-    wait_until("the primary to notice", || {
-        primary.one("SELECT count(*) FROM pg_stat_replication") == "0"
-    });
+    wait_until("the primary to notice", || primary.one("SELECT count(*) FROM pg_stat_replication") == "0");
     primary.show(&mut out, "primary", "SELECT count(*) FROM pg_stat_replication");
     primary.show(&mut out, "primary", "SET synchronous_commit = on");
-    let mut primary =
-        commit_that_waits(&mut out, primary, &mut monitor, "primary", "UPDATE profile SET name = 'alone' WHERE id = 1");
+    let mut primary = commit_that_waits(
+        &mut out,
+        primary,
+        &mut monitor,
+        "primary",
+        "UPDATE profile SET name = 'alone' WHERE id = 1",
+    );
     other.show(&mut out, "primary, another session", "SELECT name FROM profile WHERE id = 1");
     primary.show(&mut out, "primary", "SET synchronous_commit = local");
     let started = Instant::now();
