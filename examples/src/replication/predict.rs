@@ -17,6 +17,7 @@ pub const EXAMPLE: Example = Example {
     run: Run::Drawn(run),
 };
 
+// ANCHOR: example
 fn run(input: &str) -> Result<Drawn, InputError> {
     let p = Params::parse(input, &["seed"])?;
     let seed: u64 = p.number_or("seed", 0, u64::MAX, 112)?;
@@ -32,6 +33,7 @@ fn run(input: &str) -> Result<Drawn, InputError> {
     );
     Ok(Drawn { text, figure: multileader::draw(&config, outcome) })
 }
+// ANCHOR_END: example
 
 #[cfg(test)]
 mod tests {
