@@ -102,6 +102,7 @@ chapters! {
     apis "rest-grpc-graphql.md",
     apidesign "api-design-openapi.md",
     isolation "isolation-levels.md",
+    replication "replication.md",
     sharding "sharding-replicas.md",
     reliability "reliability-scalability.md",
     consistency "cap-consistency.md",

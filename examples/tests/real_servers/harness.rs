@@ -692,6 +692,46 @@ pub fn has_cycle(graph: &[(usize, Vec<usize>)]) -> bool {
     graph.iter().any(|(s, _)| on_a_cycle(*s, graph, &mut Vec::new()))
 }
 
+// ---- Processes of a test's own ------------------------------------------------------------
+
+/// A free TCP port on 127.0.0.1 (free when asked; the caller's server binds it right after).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
+}
+
+/// An account without privileges, for servers that refuse to run as root (PgBouncer,
+/// PostgreSQL's `initdb` and `postgres`).
+#[derive(Debug, Clone)]
+pub struct Unprivileged {
+    pub name: String,
+    pub uid: u32,
+    pub gid: u32,
+}
+
+/// The user a server a test starts should run as: `None` when the test is not root; otherwise
+/// `postgres`, or `nobody` when there is no such user.
+pub fn unprivileged_user() -> Option<Unprivileged> {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    if unsafe { libc::geteuid() } != 0 {
+        return None;
+    }
+    let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+    let entry = |name: &str| {
+        passwd.lines().find_map(|line| {
+            let fields: Vec<&str> = line.split(':').collect();
+            match fields.as_slice() {
+                [n, _, uid, gid, ..] if *n == name => Some(Unprivileged {
+                    name: name.to_string(),
+                    uid: uid.parse().ok()?,
+                    gid: gid.parse().ok()?,
+                }),
+                _ => None,
+            }
+        })
+    };
+    entry("postgres").or_else(|| entry("nobody"))
+}
+
 // ---- The checked-in observations ------------------------------------------------------------
 
 pub fn data_file(name: &str) -> PathBuf {

@@ -13,7 +13,9 @@
 //! * `redis`: the caching chapter's claims on Redis 7 (eviction policies and expiry on private
 //!   `redis-server`s, a stampede and a lock's release on the shared server).
 //!   transactions), and the SQL chapter's dialect differences;
-//! * `pooling`: what a connection costs, and session state under a real PgBouncer's pool modes.
+//! * `pooling`: what a connection costs, and session state under a real PgBouncer's pool modes;
+//! * `replica`: the replication chapter's private PostgreSQL primary and streaming replica (lag,
+//!   a stale read, `synchronous_commit` levels, a commit stuck without its standby).
 //!
 //! Each test compares what the server did with its checked-in file and fails with a diff when
 //! they differ; `cargo xtask bless` (which sets `EXAMPLES_BLESS=1`) rewrites the files. The
@@ -32,6 +34,7 @@ mod mvcc;
 mod pooling;
 mod realtime;
 mod redis;
+mod replica;
 mod scenarios;
 
 use examples::real_servers::Server;

@@ -20,7 +20,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Barrier, Mutex};
@@ -32,7 +32,10 @@ use examples::pooling::observed::{fastest, ratio_class};
 use examples::pooling::pool::Pool;
 use examples::real_servers::Server;
 
-use super::harness::{Conn, DEADLINE, compare_or_bless, connect_postgres, unique_name, unreachable};
+use super::harness::{
+    Conn, DEADLINE, compare_or_bless, connect_postgres, free_port, unique_name, unprivileged_user,
+    unreachable,
+};
 
 const COST_FILE: &str = "pooling-connect-cost.txt";
 const MODES_FILE: &str = "pgbouncer-pool-modes.txt";
@@ -298,21 +301,6 @@ fn pgbouncer_version(program: &Path) -> Option<String> {
     first.strip_prefix("PgBouncer ").map(str::to_string)
 }
 
-/// A free TCP port on 127.0.0.1 (free when asked; PgBouncer binds it right after).
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
-}
-
-/// The user PgBouncer switches to when started by root.
-fn unprivileged_user() -> Option<&'static str> {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    if unsafe { libc::geteuid() } != 0 {
-        return None;
-    }
-    let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
-    Some(if passwd.lines().any(|l| l.starts_with("postgres:")) { "postgres" } else { "nobody" })
-}
-
 /// Starts PgBouncer with `INI` (`extra` appended to its `[pgbouncer]` section). `Err` carries
 /// what PgBouncer logged if it exits instead of listening.
 fn start(program: &Path, target: &Target, extra: &str) -> Result<Bouncer, String> {
@@ -335,7 +323,7 @@ fn start(program: &Path, target: &Target, extra: &str) -> Result<Bouncer, String
     let stderr = std::fs::File::create(&log).map_err(|e| e.to_string())?;
     let mut command = Command::new(program);
     if let Some(user) = unprivileged_user() {
-        command.args(["-u", user]);
+        command.args(["-u", &user.name]);
     }
     let child = command
         .arg(&config)
