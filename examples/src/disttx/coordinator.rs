@@ -3,6 +3,33 @@
 //! it across two databases, kills it between the phases, and resolves what it left behind.
 
 use super::outbox::Sql;
+use crate::registry::{Example, Run, Runs};
+
+pub const POSTGRES_2PC: Example = Example {
+    id: "disttx::postgres_2pc",
+    title: "PREPARE TRANSACTION across two PostgreSQL databases, an in-doubt transaction, and its resolution",
+    file: file!(),
+    default_input: "",
+    input_help: "No input: this prints what the real server did when the test last ran.",
+    runs: Runs::NativeOnly {
+        reason: "it needs a PostgreSQL server with max_prepared_transactions > 0; the page shows what it did",
+        simulation: Some("disttx::two_pc"),
+    },
+    run: Run::Text(super::observed::postgres_2pc),
+};
+
+pub const MARIADB_XA: Example = Example {
+    id: "disttx::mariadb_xa",
+    title: "An XA branch on MariaDB outlives its session: XA RECOVER, a waiting writer, XA COMMIT from elsewhere",
+    file: file!(),
+    default_input: "",
+    input_help: "No input: this prints what the real server did when the test last ran.",
+    runs: Runs::NativeOnly {
+        reason: "it needs a MariaDB server; the page shows what it did when the test last ran",
+        simulation: Some("disttx::two_pc"),
+    },
+    run: Run::Text(super::observed::mariadb_xa),
+};
 
 /// One participant: a name for the report, its connection, and its local work.
 pub struct Participant<'a> {
@@ -56,3 +83,16 @@ pub fn finish(
         .collect()
 }
 // ANCHOR_END: phases
+
+// ANCHOR: xa
+/// The XA branch the MariaDB check prepares (`{xid}` is the transaction's id), one statement
+/// at a time; the session then disconnects, and another one finishes the branch.
+pub const XA_BRANCH: [&str; 4] = [
+    "XA START '{xid}'",
+    "UPDATE accounts SET balance = balance - 30 WHERE id = 1",
+    "XA END '{xid}'",
+    "XA PREPARE '{xid}'",
+];
+/// What the new session runs to find and finish it.
+pub const XA_RESOLVE: [&str; 2] = ["XA RECOVER", "XA COMMIT '{xid}'"];
+// ANCHOR_END: xa

@@ -27,11 +27,11 @@ pub mod twopc;
 pub const EXAMPLES: &[crate::registry::Example] = &[
     twopc::EXAMPLE,
     #[cfg(not(target_family = "wasm"))]
-    observed::POSTGRES_2PC,
+    coordinator::POSTGRES_2PC,
     #[cfg(not(target_family = "wasm"))]
-    observed::MARIADB_XA,
+    coordinator::MARIADB_XA,
     saga::EXAMPLE,
     saga::PREDICT,
     #[cfg(not(target_family = "wasm"))]
-    observed::OUTBOX_NATS,
+    outbox::OUTBOX_NATS,
 ];

@@ -6,6 +6,20 @@
 
 use super::nats::{Msg, Nats};
 use crate::apidesign::json::Json;
+use crate::registry::{Example, Run, Runs};
+
+pub const OUTBOX_NATS: Example = Example {
+    id: "disttx::outbox_nats",
+    title: "An outbox relay crashes between publish and mark: NATS JetStream and a deduplicating consumer",
+    file: file!(),
+    default_input: "",
+    input_help: "No input: this prints what the real servers did when the test last ran.",
+    runs: Runs::NativeOnly {
+        reason: "it needs PostgreSQL and a NATS server with JetStream; the page shows what they did",
+        simulation: Some("disttx::saga"),
+    },
+    run: Run::Text(super::observed::outbox_nats),
+};
 
 /// A database connection as the outbox needs it: run statements (simple protocol), get the
 /// rows of the last one as text. An error is the server's message.

@@ -193,7 +193,6 @@ fn two_phase_commit() -> Result<String, String> {
     .unwrap();
     writeln!(w, "pg_prepared_xacts: {}", prepared(&mut admin)).unwrap();
     balances(w)?;
-    drop(parts);
     // Why each branch has an id of its own: a prepared transaction's id is unique per server.
     let (mut x, mut y) = (connect_to(a)?, connect_to(b)?);
     x.run(&format!("BEGIN; SELECT 1; PREPARE TRANSACTION '{run}_same'"))?;
@@ -236,7 +235,6 @@ fn two_phase_commit() -> Result<String, String> {
     .unwrap();
     writeln!(w, "pg_prepared_xacts: {}", prepared(&mut admin)).unwrap();
     balances(w)?;
-    drop(parts);
     // PREPARE TRANSACTION inside a failed transaction block is no error: it rolls back.
     let mut s = connect_to(a)?;
     s.run("BEGIN")?;
@@ -733,18 +731,13 @@ fn mariadb_xa() -> Result<String, String> {
         writeln!(out, "{who}: {shown} -> {result}").unwrap();
     };
     let mut a = scratch.connect();
-    for sql in [
-        format!("XA START '{xid}'"),
-        "UPDATE accounts SET balance = balance - 30 WHERE id = 1".to_string(),
-        format!("XA END '{xid}'"),
-        format!("XA PREPARE '{xid}'"),
-    ] {
+    for sql in coordinator::XA_BRANCH.map(|sql| sql.replace("{xid}", &xid)) {
         step(&mut a, "A", &sql, &mut out);
     }
     drop(a);
     writeln!(out, "A disconnects (the transaction manager is gone)").unwrap();
     let mut b = scratch.connect();
-    let recover = b.outcome("XA RECOVER");
+    let recover = b.outcome(coordinator::XA_RESOLVE[0]);
     let listed = match &recover {
         super::harness::Outcome::Rows { rows, .. } => {
             rows.iter().filter(|r| r.last().is_some_and(|d| d == &xid)).map(|r| hide(r.join(", "))).collect()
@@ -762,7 +755,7 @@ fn mariadb_xa() -> Result<String, String> {
         &mut out,
     );
     let mut c = scratch.connect();
-    step(&mut c, "C, a new session", &format!("XA COMMIT '{xid}'"), &mut out);
+    step(&mut c, "C, a new session", &coordinator::XA_RESOLVE[1].replace("{xid}", &xid), &mut out);
     step(&mut c, "C", "SELECT balance FROM accounts WHERE id = 1", &mut out);
     Ok(out)
 }
