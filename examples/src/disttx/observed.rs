@@ -19,8 +19,11 @@ pub const POSTGRES_2PC_OBSERVED: &str = include_str!("../../data/disttx-2pc-post
 /// The outbox observation, as checked in.
 pub const OUTBOX_NATS_OBSERVED: &str = include_str!("../../data/disttx-outbox-nats.txt");
 
+/// The crash observation (a private server of the test's own), as checked in.
+pub const RESTART_OBSERVED: &str = include_str!("../../data/disttx-2pc-restart.txt");
+
 pub fn postgres_2pc(input: &str) -> Result<String, InputError> {
-    print_observation(POSTGRES_2PC_OBSERVED, input)
+    Ok(format!("{}\n{}", print_observation(POSTGRES_2PC_OBSERVED, input)?, RESTART_OBSERVED))
 }
 
 pub fn outbox_nats(input: &str) -> Result<String, InputError> {

@@ -474,7 +474,7 @@ fn run(input: &str) -> Result<Drawn, InputError> {
     let o = simulate(&c);
     let mut text = o.log.join("\n");
     text.push_str(&format!(
-        "\n\nat {HORIZON} ms:\nparticipant  vote  state                  locks held in doubt\n"
+        "\n\nat {HORIZON} ms:\nparticipant  vote  state                      locks held in doubt\n"
     ));
     for (i, (state, held)) in o.states.iter().zip(&o.in_doubt_ms).enumerate() {
         let state = match state {
@@ -485,7 +485,7 @@ fn run(input: &str) -> Result<Drawn, InputError> {
             State::Aborted { at, heuristic: true } => format!("heuristic abort at {at} ms"),
         };
         text.push_str(&format!(
-            "db{:<10} {:<5} {state:<22} {held} ms\n",
+            "db{:<10} {:<5} {state:<26} {held} ms\n",
             i + 1,
             if c.votes[i] { "yes" } else { "no" }
         ));

@@ -9,6 +9,14 @@
 //! right database. Needs `max_prepared_transactions > 0` (`.ci/run` sets it); with 0 it is
 //! skipped loudly, a failure in CI. Compared with `examples/data/disttx-2pc-postgres.txt`.
 //!
+//! `a_prepared_transaction_survives_a_crash…`: the same on a PostgreSQL of the test's own
+//! (`initdb` in a temporary directory, a free port; as `postgres` when run by root), killed with
+//! `pg_ctl stop -m immediate` and started again: the prepared transaction and its locks are
+//! back. The shared server is never restarted. Compared with `data/disttx-2pc-restart.txt`.
+//!
+//! `xa_on_a_real_mariadb`: an XA branch prepared by a session that disconnects, found with `XA
+//! RECOVER` and committed by another (`data/disttx-xa-mariadb.txt`).
+//!
 //! `outbox_relay`: the outbox relay (`examples::disttx::outbox`) with the book's own NATS client,
 //! on streams of the test's own on the shared NATS server (`BF_NATS`, default
 //! 127.0.0.1:4222), deleted at the end. Compared with `examples/data/disttx-outbox-nats.txt`.
@@ -778,4 +786,203 @@ fn xa_on_a_real_mariadb() {
         assert!(observed.contains(claim), "{check}: expected `{claim}` in:\n{observed}");
     }
     compare_or_bless(XA_FILE, &observed).unwrap_or_else(|d| panic!("{d}"));
+}
+
+// ---- A prepared transaction across a crash of a private server ----------------------------
+
+const RESTART_FILE: &str = "disttx-2pc-restart.txt";
+
+/// The newest `initdb` of Debian's layout (`/usr/lib/postgresql/<major>/bin`), or `BF_PG_BIN`.
+fn postgres_bin() -> Option<std::path::PathBuf> {
+    if let Some(dir) = std::env::var_os("BF_PG_BIN") {
+        return Some(dir.into());
+    }
+    let mut dirs: Vec<(u32, std::path::PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .ok()?
+        .filter_map(|e| {
+            let e = e.ok()?;
+            let major = e.file_name().to_str()?.parse().ok()?;
+            let bin = e.path().join("bin");
+            bin.join("initdb").is_file().then_some((major, bin))
+        })
+        .collect();
+    dirs.sort();
+    dirs.pop().map(|d| d.1)
+}
+
+/// A PostgreSQL server of the test's own: `initdb` in a temporary directory, a free loopback
+/// port, `max_prepared_transactions = 5`. Run by root, its programs run as `postgres` (initdb
+/// and postgres refuse root). Stopped and removed on drop.
+struct Private {
+    bin: std::path::PathBuf,
+    dir: std::path::PathBuf,
+    port: u16,
+}
+
+impl Private {
+    fn command(&self, program: &str) -> std::process::Command {
+        let path = self.bin.join(program);
+        if unsafe { libc::geteuid() } == 0 {
+            let mut c = std::process::Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(path);
+            c
+        } else {
+            std::process::Command::new(path)
+        }
+    }
+
+    fn run(&self, program: &str, args: &[&str]) -> Result<(), String> {
+        let out = self.command(program).args(args).output().map_err(|e| format!("{program}: {e}"))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(format!(
+                "{program} {args:?}: {}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ))
+        }
+    }
+
+    fn create(bin: std::path::PathBuf) -> Result<Private, String> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map_err(|e| e.to_string())?
+            .port();
+        let dir = std::env::temp_dir().join(unique_name("bf_pg_private"));
+        std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+        let private = Private { bin, dir, port };
+        if unsafe { libc::geteuid() } == 0 {
+            let status = std::process::Command::new("chown")
+                .args(["-R", "postgres:postgres"])
+                .arg(&private.dir)
+                .status();
+            if !status.is_ok_and(|s| s.success()) {
+                return Err("chown of the data directory to postgres failed".into());
+            }
+        }
+        let data = private.dir.join("data");
+        private.run(
+            "initdb",
+            &["-D", data.to_str().unwrap(), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"],
+        )?;
+        private.start()?;
+        Ok(private)
+    }
+
+    fn start(&self) -> Result<(), String> {
+        let data = self.dir.join("data");
+        let options = format!(
+            "-p {} -c listen_addresses=127.0.0.1 -c unix_socket_directories={} -c max_prepared_transactions=5",
+            self.port,
+            self.dir.display()
+        );
+        let log = self.dir.join("log");
+        self.run(
+            "pg_ctl",
+            &[
+                "-D",
+                data.to_str().unwrap(),
+                "-o",
+                &options,
+                "-l",
+                log.to_str().unwrap(),
+                "-w",
+                "-t",
+                "30",
+                "start",
+            ],
+        )
+    }
+
+    /// `pg_ctl stop -m immediate`: every server process is killed without a checkpoint, as in
+    /// a crash; the next start replays the WAL.
+    fn crash(&self) -> Result<(), String> {
+        let data = self.dir.join("data");
+        self.run("pg_ctl", &["-D", data.to_str().unwrap(), "-m", "immediate", "-w", "stop"])
+    }
+
+    fn connect(&self) -> Result<Pg, String> {
+        let mut config = postgres::Config::new();
+        config.host("127.0.0.1").port(self.port).user("postgres").dbname("postgres");
+        config.connect_timeout(Duration::from_secs(5));
+        config.connect(postgres::NoTls).map(Pg).map_err(|e| e.to_string())
+    }
+}
+
+impl Drop for Private {
+    fn drop(&mut self) {
+        let data = self.dir.join("data");
+        let _ = self.run("pg_ctl", &["-D", data.to_str().unwrap(), "-m", "immediate", "-w", "stop"]);
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn restart_survival(bin: std::path::PathBuf) -> Result<String, String> {
+    let server = Private::create(bin)?;
+    let mut w = String::from(
+        "# A prepared transaction across a crash, on a PostgreSQL server of the test's own (initdb in a temporary \
+         directory, max_prepared_transactions = 5; the shared server is never restarted).\n\n",
+    );
+    let mut s = server.connect()?;
+    s.run("CREATE TABLE accounts (id int PRIMARY KEY, balance int NOT NULL); INSERT INTO accounts VALUES (1, 100)")?;
+    s.run(
+        "BEGIN; UPDATE accounts SET balance = balance - 30 WHERE id = 1; PREPARE TRANSACTION 'transfer-7'",
+    )?;
+    writeln!(w, "prepared: {}", s.show("SELECT gid FROM pg_prepared_xacts")).unwrap();
+    drop(s);
+    server.crash()?;
+    writeln!(w, "pg_ctl stop -m immediate (no shutdown checkpoint, as in a crash), then start").unwrap();
+    server.start()?;
+    let mut s = server.connect()?;
+    writeln!(
+        w,
+        "after the restart, pg_prepared_xacts: {}",
+        s.show("SELECT gid, database FROM pg_prepared_xacts")
+    )
+    .unwrap();
+    writeln!(
+        w,
+        "its locks are back (locktype, mode, no backend): {}",
+        s.show(
+            "SELECT locktype, mode, pid IS NULL FROM pg_locks WHERE virtualtransaction = (SELECT virtualtransaction \
+             FROM pg_locks WHERE locktype = 'transactionid' AND transactionid = (SELECT transaction FROM pg_prepared_xacts)) \
+             AND (locktype = 'transactionid' OR relation = 'accounts'::regclass) ORDER BY locktype"
+        )
+    )
+    .unwrap();
+    writeln!(w, "a reader sees: {}", s.show("SELECT balance FROM accounts WHERE id = 1")).unwrap();
+    s.run("SET lock_timeout = '200ms'")?;
+    writeln!(w, "a writer: {}", s.show("UPDATE accounts SET balance = 0 WHERE id = 1")).unwrap();
+    let commit = match s.run("COMMIT PREPARED 'transfer-7'") {
+        Ok(_) => "ok".to_string(),
+        Err(e) => e,
+    };
+    writeln!(w, "COMMIT PREPARED 'transfer-7': {commit}").unwrap();
+    writeln!(w, "balance: {}", s.show("SELECT balance FROM accounts WHERE id = 1")).unwrap();
+    Ok(w)
+}
+
+#[test]
+fn a_prepared_transaction_survives_a_crash_of_a_private_postgresql() {
+    let check = "real_servers: a prepared transaction across a crash of a private PostgreSQL";
+    let Some(bin) = postgres_bin() else {
+        return test_support::skip_or_fail(
+            check,
+            "no initdb (looked in /usr/lib/postgresql/<major>/bin)",
+            "Install Debian's postgresql package (.ci/run does), or point BF_PG_BIN at its bin directory.",
+        );
+    };
+    let observed = restart_survival(bin).unwrap_or_else(|e| panic!("{check}: {e}"));
+    for claim in [
+        "after the restart, pg_prepared_xacts: transfer-7, postgres",
+        "relation, RowExclusiveLock, t; transactionid, ExclusiveLock, t",
+        "a reader sees: 100",
+        "a writer: ERROR 55P03: canceling statement due to lock timeout",
+        "COMMIT PREPARED 'transfer-7': ok",
+        "balance: 70",
+    ] {
+        assert!(observed.contains(claim), "{check}: expected `{claim}` in:\n{observed}");
+    }
+    compare_or_bless(RESTART_FILE, &observed).unwrap_or_else(|d| panic!("{d}"));
 }
