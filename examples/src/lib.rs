@@ -106,6 +106,7 @@ chapters! {
     sharding "sharding-replicas.md",
     reliability "reliability-scalability.md",
     consistency "cap-consistency.md",
+    disttx "distributed-transactions.md",
     locks "locks-deadlock.md",
     mvcc "locking-mvcc.md",
     files "syscalls-file-systems.md",

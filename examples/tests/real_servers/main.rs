@@ -25,6 +25,7 @@
 //! not run, and passes. Servers: `BF_POSTGRES` and `BF_MARIADB` (see `harness`), `BF_REDIS` and
 //! `BF_REDIS_SERVER` (see `redis`).
 
+mod disttx;
 mod harness;
 mod hermitage;
 mod indexes;

@@ -1,0 +1,235 @@
+//! A minimal NATS client over a `TcpStream`: the text protocol that the `nats` npm package and
+//! every other client speak underneath (CONNECT, PING/PONG, PUB/HPUB, SUB/UNSUB, MSG/HMSG), and
+//! JetStream's API, which is JSON over request–reply on `$JS.API.*` subjects. Enough for the
+//! outbox relay and its consumer; no reconnects, no TLS, one thread.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+use crate::apidesign::json::{self, Json};
+
+/// The shared server, or `BF_NATS` (`host:port`).
+pub fn shared_address() -> String {
+    std::env::var("BF_NATS").unwrap_or_else(|_| "127.0.0.1:4222".to_string())
+}
+
+/// A message as the server delivered it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Msg {
+    pub subject: String,
+    pub sid: u64,
+    pub reply: Option<String>,
+    /// The header block's status line (`404 No Messages`), if any.
+    pub status: Option<String>,
+    pub headers: Vec<(String, String)>,
+    pub payload: Vec<u8>,
+}
+
+pub struct Nats {
+    writer: TcpStream,
+    reader: BufReader<TcpStream>,
+    next_sid: u64,
+    inbox: String,
+    /// Messages read while waiting for another subscription's.
+    parked: Vec<Msg>,
+    /// The server's INFO: its version and whether JetStream is on.
+    pub info: Json,
+}
+
+// ANCHOR: connect
+impl Nats {
+    /// Connects: the server speaks first (INFO {json}), the client answers CONNECT {json}
+    /// and a PING; the PONG says the CONNECT was accepted (an error would come first).
+    pub fn connect(address: &str) -> Result<Nats, String> {
+        let stream = TcpStream::connect(address).map_err(|e| format!("connect {address}: {e}"))?;
+        stream.set_read_timeout(Some(Duration::from_secs(5))).map_err(|e| e.to_string())?;
+        let mut reader = BufReader::new(stream.try_clone().map_err(|e| e.to_string())?);
+        let mut line = String::new();
+        reader.read_line(&mut line).map_err(|e| e.to_string())?;
+        let info = line.strip_prefix("INFO ").ok_or(format!("expected INFO, got {line:?}"))?;
+        let info = json::parse(info.trim()).map_err(|e| format!("INFO: {e:?}"))?;
+        // An inbox prefix of this connection's own: two connections never share a reply subject.
+        static CONNECTIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = CONNECTIONS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let inbox = format!("_INBOX.bf{}x{n}", std::process::id());
+        let mut nats = Nats { writer: stream, reader, next_sid: 1, inbox, parked: Vec::new(), info };
+        nats.write(
+            b"CONNECT {\"verbose\":false,\"pedantic\":false,\"headers\":true,\"no_responders\":true,\
+              \"lang\":\"backend-fundamentals\",\"version\":\"0.1\",\"protocol\":1}\r\nPING\r\n",
+        )?;
+        match nats.read_line()?.as_str() {
+            "PONG" => Ok(nats),
+            other => Err(format!("CONNECT refused: {other}")),
+        }
+    }
+    // ANCHOR_END: connect
+
+    fn write(&mut self, bytes: &[u8]) -> Result<(), String> {
+        self.writer.write_all(bytes).map_err(|e| e.to_string())
+    }
+
+    fn read_line(&mut self) -> Result<String, String> {
+        let mut line = String::new();
+        if self.reader.read_line(&mut line).map_err(|e| e.to_string())? == 0 {
+            return Err("the server closed the connection".into());
+        }
+        Ok(line.trim_end_matches(['\r', '\n']).to_string())
+    }
+
+    // ANCHOR: publish
+    /// PUB, or HPUB when there are headers: `HPUB <subject> [reply] <header bytes> <total bytes>`,
+    /// then the header block (`NATS/1.0`, `Name: value` lines, a blank line) and the payload.
+    pub fn publish(
+        &mut self,
+        subject: &str,
+        reply: Option<&str>,
+        headers: &[(&str, &str)],
+        payload: &[u8],
+    ) -> Result<(), String> {
+        let reply = reply.map(|r| format!(" {r}")).unwrap_or_default();
+        let mut frame = Vec::new();
+        if headers.is_empty() {
+            frame.extend(format!("PUB {subject}{reply} {}\r\n", payload.len()).bytes());
+        } else {
+            let mut block = String::from("NATS/1.0\r\n");
+            for (name, value) in headers {
+                block.push_str(&format!("{name}: {value}\r\n"));
+            }
+            block.push_str("\r\n");
+            frame.extend(
+                format!("HPUB {subject}{reply} {} {}\r\n", block.len(), block.len() + payload.len()).bytes(),
+            );
+            frame.extend(block.bytes());
+        }
+        frame.extend(payload);
+        frame.extend(b"\r\n");
+        self.write(&frame)
+    }
+    // ANCHOR_END: publish
+
+    pub fn subscribe(&mut self, subject: &str) -> Result<u64, String> {
+        let sid = self.next_sid;
+        self.next_sid += 1;
+        self.write(format!("SUB {subject} {sid}\r\n").as_bytes())?;
+        Ok(sid)
+    }
+
+    pub fn unsubscribe(&mut self, sid: u64) -> Result<(), String> {
+        self.write(format!("UNSUB {sid}\r\n").as_bytes())
+    }
+
+    /// The next message for subscription `sid`, answering the server's PINGs meanwhile.
+    pub fn next_for(&mut self, sid: u64, timeout: Duration) -> Result<Msg, String> {
+        if let Some(i) = self.parked.iter().position(|m| m.sid == sid) {
+            return Ok(self.parked.remove(i));
+        }
+        let deadline = Instant::now() + timeout;
+        loop {
+            if Instant::now() > deadline {
+                return Err(format!("no message for subscription {sid} within {timeout:?}"));
+            }
+            let line = self.read_line()?;
+            let words: Vec<&str> = line.split_whitespace().collect();
+            let msg = match words.first().copied() {
+                Some("PING") => {
+                    self.write(b"PONG\r\n")?;
+                    continue;
+                }
+                Some("PONG") | Some("+OK") => continue,
+                Some("-ERR") => return Err(line),
+                // MSG <subject> <sid> [reply] <bytes>
+                Some("MSG") => {
+                    let total: usize = words.last().and_then(|w| w.parse().ok()).ok_or(line.clone())?;
+                    let body = self.read_exact(total)?;
+                    Msg {
+                        subject: words[1].to_string(),
+                        sid: words[2].parse().map_err(|_| line.clone())?,
+                        reply: (words.len() == 5).then(|| words[3].to_string()),
+                        status: None,
+                        headers: Vec::new(),
+                        payload: body,
+                    }
+                }
+                // HMSG <subject> <sid> [reply] <header bytes> <total bytes>
+                Some("HMSG") => {
+                    let n = words.len();
+                    let header_len: usize = words[n - 2].parse().map_err(|_| line.clone())?;
+                    let total: usize = words[n - 1].parse().map_err(|_| line.clone())?;
+                    let body = self.read_exact(total)?;
+                    let block = String::from_utf8_lossy(&body[..header_len]).into_owned();
+                    let mut lines = block.split("\r\n");
+                    let status = lines
+                        .next()
+                        .unwrap_or("")
+                        .strip_prefix("NATS/1.0")
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty());
+                    let headers = lines
+                        .filter_map(|l| l.split_once(':'))
+                        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+                        .collect();
+                    Msg {
+                        subject: words[1].to_string(),
+                        sid: words[2].parse().map_err(|_| line.clone())?,
+                        reply: (n == 6).then(|| words[3].to_string()),
+                        status: status.map(str::to_string),
+                        headers,
+                        payload: body[header_len..].to_vec(),
+                    }
+                }
+                _ => return Err(format!("unexpected line from the server: {line:?}")),
+            };
+            if msg.sid == sid {
+                return Ok(msg);
+            }
+            self.parked.push(msg);
+        }
+    }
+
+    fn read_exact(&mut self, n: usize) -> Result<Vec<u8>, String> {
+        let mut body = vec![0; n + 2]; // the payload and its CRLF
+        self.reader.read_exact(&mut body).map_err(|e| e.to_string())?;
+        body.truncate(n);
+        Ok(body)
+    }
+
+    // ANCHOR: request
+    /// Request–reply: subscribe to a fresh inbox, publish with it as the reply subject, wait
+    /// for one answer. JetStream's whole API works this way.
+    pub fn request(
+        &mut self,
+        subject: &str,
+        headers: &[(&str, &str)],
+        payload: &[u8],
+    ) -> Result<Msg, String> {
+        let inbox = format!("{}.{}", self.inbox, self.next_sid);
+        let sid = self.subscribe(&inbox)?;
+        self.publish(subject, Some(&inbox), headers, payload)?;
+        let answer = self.next_for(sid, Duration::from_secs(5));
+        self.unsubscribe(sid)?;
+        let answer = answer?;
+        if answer.status.as_deref().is_some_and(|s| s.starts_with("503")) {
+            return Err(format!("no responders on {subject} (is JetStream on?)"));
+        }
+        Ok(answer)
+    }
+
+    /// A JetStream API call: `$JS.API.<api>` with a JSON body; its JSON answer, or its error.
+    pub fn js(&mut self, api: &str, body: &str) -> Result<Json, String> {
+        let answer = self.request(&format!("$JS.API.{api}"), &[], body.as_bytes())?;
+        let text = String::from_utf8_lossy(&answer.payload).into_owned();
+        let value = json::parse(&text).map_err(|e| format!("{api}: {e:?} in {text}"))?;
+        match value.get("error") {
+            Some(error) => Err(format!("{api}: {}", error.compact())),
+            None => Ok(value),
+        }
+    }
+    // ANCHOR_END: request
+
+    /// A fresh subject under this connection's inbox (for a pull consumer's deliveries).
+    pub fn new_inbox(&mut self) -> String {
+        self.next_sid += 1;
+        format!("{}.pull{}", self.inbox, self.next_sid)
+    }
+}
