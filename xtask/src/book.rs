@@ -35,15 +35,16 @@ impl Prepared {
 }
 
 /// Which build of our preprocessor mdBook runs.
-pub enum Preprocessor {
+pub enum Preprocessor<'a> {
     /// `cargo build --release`: reading, serving and benchmarks.
     Release,
-    /// The dev-profile binary that `cargo xtask test` built with the tests, checked fresh by
-    /// `cargo build` with that build's environment (`env`), so nothing is compiled again. On a
-    /// clean checkout this skips a release build of every dependency (about 220 s on two
-    /// cores) for a slower first highlighting of every page (about 45 s instead of 6 s; the
-    /// highlight and diagram caches make later builds as fast).
-    Dev { env: Vec<(&'static str, OsString)> },
+    /// The dev-profile binary that `cargo xtask test` built with the tests; `build` is that
+    /// very build (same command, same environment), so it only checks the binary is fresh: a
+    /// `cargo build -p mdbook-examples` would resolve features for that package alone and
+    /// compile some dependencies again. On a clean checkout this skips a release build of every
+    /// dependency (about 220 s on two cores) for a slower first highlighting of every page
+    /// (about 45 s instead of 6 s; the highlight and diagram caches make later builds as fast).
+    Dev { build: &'a dyn Fn() -> anyhow::Result<()> },
 }
 
 pub fn prepare() -> anyhow::Result<Prepared> {
@@ -54,16 +55,14 @@ pub fn prepare_with(which: &Preprocessor) -> anyhow::Result<Prepared> {
     let path = step("pinned tools (mdbook)", tools::ensure_book_tools)?;
     let preprocessor = match which {
         Preprocessor::Release => step("cargo build --release -p mdbook-examples", build_preprocessor)?,
-        Preprocessor::Dev { env } => {
-            step("cargo build -p mdbook-examples (the tests' build, already done)", || {
-                step::run(
-                    project::cargo()
-                        .args(["build", "--quiet", "--package", "mdbook-examples"])
-                        .envs(env.iter().cloned()),
-                )?;
-                Ok(project::target_dir().join("debug").join("mdbook-examples"))
-            })?
-        }
+        Preprocessor::Dev { build } => step("the tests' build of mdbook-examples (checked fresh)", || {
+            build()?;
+            let binary = project::target_dir()
+                .join("debug")
+                .join(format!("mdbook-examples{}", std::env::consts::EXE_SUFFIX));
+            anyhow::ensure!(binary.is_file(), "the tests' build made no {}", binary.display());
+            Ok(binary)
+        })?,
     };
     wasm::build()?;
     step("mermaid.min.js into src/generated/, only if a diagram is drawn in the browser", || {

@@ -39,7 +39,7 @@ pub fn test_all() -> anyhow::Result<()> {
     // instead of once more in check mode for a separate `cargo clippy` (the cold dependency
     // build was the larger part of that step).
     let clippy = clippy_wrapper()?;
-    step("cargo test --workspace --all-targets --no-run, linted by clippy (-D warnings)", || {
+    let build_tests = || {
         step::run(clippy.apply(project::cargo().args([
             "test",
             "--workspace",
@@ -47,7 +47,8 @@ pub fn test_all() -> anyhow::Result<()> {
             "--no-run",
             "--quiet",
         ])))
-    })?;
+    };
+    step("cargo test --workspace --all-targets --no-run, linted by clippy (-D warnings)", build_tests)?;
     // The preprocessor's end-to-end tests drive the pinned mdbook, so install it first.
     step("pinned tools (mdbook)", tools::ensure_book_tools)?;
     step("cargo test --workspace", || {
@@ -58,7 +59,7 @@ pub fn test_all() -> anyhow::Result<()> {
                 .env(test_support::SKIPPED_LOG, &skipped_log),
         )
     })?;
-    let site = book::build_all_with(&book::Preprocessor::Dev { env: clippy.env() })?;
+    let site = book::build_all_with(&book::Preprocessor::Dev { build: &build_tests })?;
     step("WebAssembly module sizes against their budgets", || {
         for size in wasm::check_sizes(&wasm::modules()?)? {
             eprintln!("    {}", size.describe());
