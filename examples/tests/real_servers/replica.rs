@@ -10,8 +10,10 @@
 //! drop, so a failing assertion leaves nothing behind.
 //!
 //! What is shown is deterministic: the replica's replay is paused with `pg_wal_replay_pause()`
-//! rather than raced, LSNs are compared rather than printed, lag columns are shown as classes
-//! (`null`, `> 0`) and waits as "was it still waiting". Compared with
+//! rather than raced, LSNs are compared rather than printed, `replay_lag` is shown as a class
+//! (`null`, `under 1 s`, `1 s or more`) and waits as "was it still waiting". Commits that should
+//! return run on a thread with a deadline, so a commit that blocks fails the test instead of
+//! hanging it. Compared with
 //! `examples/data/pg-streaming-replica.txt`; without the PostgreSQL 15 server binaries the check
 //! is skipped loudly (a failure in CI).
 
@@ -20,7 +22,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -332,6 +334,30 @@ fn commit_that_waits(
     session
 }
 
+/// Starts `sql` on a thread; the receiver yields the session and what the statement returned.
+fn start(mut session: Session, sql: &str) -> mpsc::Receiver<(Session, String)> {
+    let statement = sql.to_string();
+    let (done, result) = mpsc::channel();
+    thread::spawn(move || {
+        let outcome = session.conn.outcome(&statement).render(false);
+        let _ = done.send((session, outcome));
+    });
+    result
+}
+
+/// Waits for a statement started with [`start`]; panics if it has not returned by the deadline
+/// (a commit that blocks for the standby fails the test rather than hanging it).
+fn finish(running: &mpsc::Receiver<(Session, String)>, what: &str) -> (Session, String) {
+    running.recv_timeout(DEADLINE).unwrap_or_else(|_| panic!("{what} did not return within {DEADLINE:?}"))
+}
+
+/// Runs `sql` and shows its result, failing if it does not return by the deadline.
+fn show_within(out: &mut String, session: Session, who: &str, sql: &str) -> Session {
+    let (session, result) = finish(&start(session, sql), sql);
+    let _ = writeln!(out, "{who}: {sql} -> {result}");
+    session
+}
+
 /// The one row of `STAT_REPLICATION`, as `column=value` pairs (or `(no rows)`).
 fn stat_replication(primary: &mut Session, token: &str) -> String {
     let sql = STAT_REPLICATION.replace("{token}", token);
@@ -344,7 +370,7 @@ fn observe(bin: PathBuf) -> Result<String, String> {
         out,
         "# What a private PostgreSQL 15 primary and its streaming replica did \
          (examples/tests/real_servers/replica.rs).\n# Both on free loopback ports in a temporary \
-         directory. LSNs are compared, not printed; lags are shown as classes.\n"
+         directory. LSNs are compared, not printed; replay_lag is shown as a class.\n"
     )
     .unwrap();
 
@@ -398,7 +424,7 @@ fn observe(bin: PathBuf) -> Result<String, String> {
     });
     writeln!(
         out,
-        "primary: pg_stat_replication while replay is paused (lags as classes):\n{}",
+        "primary: pg_stat_replication while replay is paused (replay_lag as a class):\n{}",
         stat_replication(&mut primary, &token)
     )
     .unwrap();
@@ -435,10 +461,13 @@ fn observe(bin: PathBuf) -> Result<String, String> {
     writeln!(out, "-- replay paused on the replica; WAL still arrives and is flushed there").unwrap();
     for (level, value) in [("remote_write", "rw"), ("on", "on")] {
         primary.show(&mut out, "primary", &format!("SET synchronous_commit = {level}"));
-        let started = Instant::now();
-        primary.show(&mut out, "primary", &format!("UPDATE profile SET name = '{value}' WHERE id = 1"));
-        let quick = started.elapsed() < DEADLINE;
-        writeln!(out, "  the commit returned without waiting for replay: {}", examples::yes(quick)).unwrap();
+        primary = show_within(
+            &mut out,
+            primary,
+            "primary",
+            &format!("UPDATE profile SET name = '{value}' WHERE id = 1"),
+        );
+        writeln!(out, "  the commit returned although replay is paused: yes").unwrap();
         let seen = replica.show(&mut out, "replica", "SELECT name FROM profile WHERE id = 1");
         writeln!(out, "  read-your-writes violated: {}", examples::yes(seen != value)).unwrap();
     }
@@ -454,10 +483,21 @@ fn observe(bin: PathBuf) -> Result<String, String> {
     );
     let mut other = cluster.primary()?;
     other.show(&mut out, "primary, another session", "SELECT name FROM profile WHERE id = 1");
+    // Again at remote_apply, with replay still paused: the commit blocks; resuming replay lets it
+    // return, and only then is the replica read. Under `on` the commit would not block at all.
+    primary.show(&mut out, "primary", "SET statement_timeout = 0");
+    let pid = primary.one("SELECT pg_backend_pid()");
+    let sql = "UPDATE profile SET name = 'newest' WHERE id = 1";
+    let running = start(primary, sql);
+    let wait_event =
+        format!("SELECT coalesce((SELECT wait_event FROM pg_stat_activity WHERE pid = {pid}), 'gone')");
+    wait_until("the remote_apply commit to wait for replay", || monitor.one(&wait_event) == "SyncRep");
+    writeln!(out, "primary: {sql} ... waits (pg_stat_activity: wait_event = SyncRep)").unwrap();
+    replica.show(&mut out, "replica", "SELECT name FROM profile WHERE id = 1");
     replica.show(&mut out, "replica", "SELECT pg_wal_replay_resume()");
     writeln!(out, "-- replay running again").unwrap();
-    primary.show(&mut out, "primary", "SET statement_timeout = 0");
-    primary.show(&mut out, "primary", "UPDATE profile SET name = 'newest' WHERE id = 1");
+    let (mut primary, result) = finish(&running, "the remote_apply commit after replay resumed");
+    writeln!(out, "primary: ... the UPDATE returns -> {result}").unwrap();
     let seen = replica.show(&mut out, "replica", "SELECT name FROM profile WHERE id = 1");
     writeln!(
         out,
@@ -483,10 +523,8 @@ fn observe(bin: PathBuf) -> Result<String, String> {
     );
     other.show(&mut out, "primary, another session", "SELECT name FROM profile WHERE id = 1");
     primary.show(&mut out, "primary", "SET synchronous_commit = local");
-    let started = Instant::now();
-    primary.show(&mut out, "primary", "UPDATE profile SET name = 'local' WHERE id = 1");
-    let quick = started.elapsed() < DEADLINE;
-    writeln!(out, "  returned without the standby: {}", examples::yes(quick)).unwrap();
+    let primary = show_within(&mut out, primary, "primary", "UPDATE profile SET name = 'local' WHERE id = 1");
+    writeln!(out, "  returned without the standby: yes").unwrap();
     drop(primary);
     drop(other);
     drop(monitor);
@@ -517,6 +555,7 @@ fn a_streaming_replica_on_a_private_postgresql() {
         "FROM pg_stat_replication -> bf_replica, sync",
         "still waiting 1.5 s later, although statement_timeout = 1s: yes",
         "canceling wait for synchronous replication due to user request",
+        "name = 'newest' WHERE id = 1 ... waits (pg_stat_activity: wait_event = SyncRep)\nreplica: SELECT name FROM profile WHERE id = 1 -> new\n",
         "read-your-writes violated: no (remote_apply",
         "returned without the standby: yes",
     ] {
