@@ -287,7 +287,8 @@ pub fn simulate(c: &Config) -> Outcome {
                                 w.note(
                                     t,
                                     to,
-                                    "told COMMIT after its heuristic abort: HEURISTIC MIXED".into(),
+                                    "told COMMIT after its heuristic abort: XA_HEURRB, a mixed outcome"
+                                        .into(),
                                 );
                             }
                             _ => {}
