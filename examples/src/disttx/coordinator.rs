@@ -60,10 +60,28 @@ pub fn prepare(participants: &mut [Participant], gid: &str) -> Vec<Result<(), St
         .collect()
 }
 
-/// The decision: commit only if every participant voted yes. A real coordinator forces it to
-/// its own log here, before phase 2, so that it can finish the job after a crash.
+/// The decision: commit only if every participant voted yes.
 pub fn decide(votes: &[Result<(), String>]) -> bool {
     votes.iter().all(Result::is_ok)
+}
+
+/// The coordinator's log, a table in a database of its own (`synchronous_commit` on, the
+/// default: a committed row is on disk).
+pub const LOG_TABLE: &str = "CREATE TABLE coordinator_log (gid text PRIMARY KEY, \
+                             decision text NOT NULL CHECK (decision IN ('commit', 'abort')))";
+
+/// The decision is forced to the coordinator's log before phase 2 starts, so that after a
+/// crash it (or an operator) can finish the job: no row means nothing was decided, and presumed
+/// abort says roll back.
+pub fn log_decision(log: &mut dyn Sql, gid: &str, commit: bool) -> Result<(), String> {
+    let decision = if commit { "commit" } else { "abort" };
+    log.run(&format!("INSERT INTO coordinator_log VALUES ('{gid}', '{decision}')")).map(|_| ())
+}
+
+/// What the log says about `gid`: `Some(true)` commit, `Some(false)` abort, `None` no record.
+pub fn logged_decision(log: &mut dyn Sql, gid: &str) -> Result<Option<bool>, String> {
+    let rows = log.run(&format!("SELECT decision FROM coordinator_log WHERE gid = '{gid}'"))?;
+    Ok(rows.first().map(|row| row[0] == "commit"))
 }
 
 /// Phase 2: the decision to every participant that prepared. Retried until it succeeds in a

@@ -18,9 +18,9 @@ pub const EXAMPLE: Example = Example {
     file: file!(),
     default_input: "# each participant's vote\nvotes = yes yes yes\n\
                     # none | after_votes | after_log | mid_send\ncrash = after_votes\n\
-                    # the coordinator comes back at this time (ms), or off\nrecover = 600\n\
+                    # the coordinator comes back this long (ms) after its crash, or off\nrecover = 600\n\
                     cooperative = no\nheuristic = off\nloss = 0\nseed = 1\n",
-    input_help: "`votes` (2–4 of yes/no); `crash` = none | after_votes | after_log | mid_send; `recover` = MS | off; \
+    input_help: "`votes` (2–4 of yes/no); `crash` = none | after_votes | after_log | mid_send; `recover` = MS after the crash | off; \
                  `cooperative` = yes | no; `heuristic` = MS | off; `loss` (0–0.5); `seed`",
     runs: Runs::Everywhere,
     run: Run::Drawn(run),
@@ -41,6 +41,7 @@ pub enum Crash {
 pub struct Config {
     pub votes: Vec<bool>,
     pub crash: Crash,
+    /// How long after its crash the coordinator comes back (`None`: never).
     pub recover: Option<u64>,
     pub cooperative: bool,
     pub heuristic: Option<u64>,
@@ -175,6 +176,14 @@ impl World<'_> {
     }
 }
 
+/// The coordinator goes down at `t`; its recovery, if any, is counted from then.
+fn crash(w: &mut World, up: &mut bool, t: u64) {
+    *up = false;
+    if let Some(after) = w.c.recover {
+        w.at(t + after, Event::Recover);
+    }
+}
+
 // ANCHOR: simulate
 pub fn simulate(c: &Config) -> Outcome {
     let n = c.votes.len();
@@ -204,11 +213,6 @@ pub fn simulate(c: &Config) -> Outcome {
         w.send(0, 0, p, Body::Prepare);
     }
     w.at(RETRY, Event::Timer(0));
-    if let Some(t) = c.recover
-        && c.crash != Crash::None
-    {
-        w.at(t, Event::Recover);
-    }
 
     while let Some((t, event)) = w.next() {
         if t > HORIZON {
@@ -283,7 +287,8 @@ pub fn simulate(c: &Config) -> Outcome {
                                 w.note(
                                     t,
                                     to,
-                                    "told COMMIT after its heuristic abort: HEURISTIC MIXED".into(),
+                                    "told COMMIT after its heuristic abort: XA_HEURRB, a mixed outcome"
+                                        .into(),
                                 );
                             }
                             _ => {}
@@ -352,6 +357,7 @@ pub fn simulate(c: &Config) -> Outcome {
                 }
                 w.at(t + RETRY, Event::Timer(party));
             }
+            // Scheduled only by a crash, so a coordinator that never went down never "recovers".
             Event::Recover => {
                 up = true;
                 let d = match decision {
@@ -375,21 +381,21 @@ pub fn simulate(c: &Config) -> Outcome {
         if decide_now && decision.is_none() && up {
             let commit = votes.iter().all(|v| *v == Some(true));
             if c.crash == Crash::AfterVotes {
-                up = false;
+                crash(&mut w, &mut up, t);
                 w.note(t, 0, "has every vote, CRASHES before logging a decision".into());
                 continue;
             }
             decision = Some(commit);
             w.note(t, 0, format!("logs {} (forced to disk)", if commit { "COMMIT" } else { "ABORT" }));
             if c.crash == Crash::AfterLog {
-                up = false;
+                crash(&mut w, &mut up, t);
                 w.note(t, 0, "CRASHES before sending it".into());
                 continue;
             }
             for p in 1..=n {
                 w.send(t, 0, p, Body::Decision(commit));
                 if c.crash == Crash::MidSend {
-                    up = false;
+                    crash(&mut w, &mut up, t);
                     w.note(t, 0, format!("CRASHES after sending it to db{p} only"));
                     break;
                 }
@@ -543,6 +549,20 @@ mod tests {
         // A logged decision survives the crash and is resent.
         let o = simulate(&cfg(&[true; 3], Crash::AfterLog, Some(300)));
         assert!(o.states.iter().all(|s| matches!(s, State::Committed { .. })));
+    }
+
+    #[test]
+    fn recovery_is_counted_from_the_crash_and_needs_one() {
+        // Back 1 ms after a crash that follows the votes: not before any vote has arrived.
+        let o = simulate(&cfg(&[true; 3], Crash::AfterVotes, Some(1)));
+        let crashed = o.log.iter().position(|l| l.contains("CRASHES")).expect("a crash");
+        let recovered = o.log.iter().position(|l| l.contains("recovers")).expect("a recovery");
+        assert!(crashed < recovered, "{}", o.log.join("\n"));
+        assert!(o.states.iter().all(|s| matches!(s, State::Aborted { .. })), "{:?}", o.states);
+        // No crash: a `recover` setting changes nothing, and nothing "recovers".
+        let o = simulate(&cfg(&[true; 3], Crash::None, Some(1)));
+        assert!(!o.log.iter().any(|l| l.contains("recovers")), "{}", o.log.join("\n"));
+        assert!(o.states.iter().all(|s| matches!(s, State::Committed { .. })), "{:?}", o.states);
     }
 
     // ANCHOR: property

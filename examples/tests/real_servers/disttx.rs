@@ -3,10 +3,11 @@
 //! `two_phase_commit`: the chapter's coordinator (`examples::disttx::coordinator`) across two
 //! databases the test creates on the shared server (unique names, dropped at the end): both
 //! vote yes and commit; one votes no and the other is rolled back; the coordinator dies
-//! between the phases, and the in-doubt transactions hold their locks (`lock_timeout` makes
+//! between the phases after forcing its decision to its log (a table in a schema of the run's
+//! own), and the in-doubt transactions hold their locks (`lock_timeout` makes
 //! the wait observable, `pg_blocking_pids` names process 0, `pg_locks` shows locks with no
-//! backend) until an operator resolves them with `COMMIT PREPARED` from a fresh session in the
-//! right database. Needs `max_prepared_transactions > 0` (`.ci/run` sets it); with 0 it is
+//! backend) until an operator reads that log and resolves them with `COMMIT PREPARED` from a
+//! fresh session in the right database. Needs `max_prepared_transactions > 0` (`.ci/run` sets it); with 0 it is
 //! skipped loudly, a failure in CI. Compared with `examples/data/disttx-2pc-postgres.txt`.
 //!
 //! `a_prepared_transaction_survives_a_crash…`: the same on a PostgreSQL of the test's own
@@ -142,6 +143,9 @@ fn two_phase_commit() -> Result<String, String> {
         ))?;
     }
     let [a, b] = [&banks.names[0], &banks.names[1]];
+    // The coordinator's own log: a table in a schema of this run on the shared server.
+    let (coordinator_db, mut log) = scratch_pg()?;
+    log.run(coordinator::LOG_TABLE)?;
     let mut out = String::new();
     let w = &mut out;
     writeln!(
@@ -191,10 +195,11 @@ fn two_phase_commit() -> Result<String, String> {
     )
     .unwrap();
     let commit = coordinator::decide(&votes);
+    coordinator::log_decision(&mut log, &gid, commit)?;
     let done = coordinator::finish(&mut parts, &votes, &gid, commit);
     writeln!(
         w,
-        "decision: {}; phase 2: {}",
+        "decision: {}, forced to the coordinator's log; phase 2: {}",
         if commit { "commit" } else { "abort" },
         done.iter().map(|r| if r.is_ok() { "ok" } else { "failed" }).collect::<Vec<_>>().join(", ")
     )
@@ -233,10 +238,11 @@ fn two_phase_commit() -> Result<String, String> {
     }
     writeln!(w, "pg_prepared_xacts: {}", names.hide(&prepared(&mut admin))).unwrap();
     let commit = coordinator::decide(&votes);
+    coordinator::log_decision(&mut log, &gid, commit)?;
     let done = coordinator::finish(&mut parts, &votes, &gid, commit);
     writeln!(
         w,
-        "decision: {}; phase 2 (ROLLBACK PREPARED where prepared): {} ok",
+        "decision: {}, forced to the coordinator's log; phase 2 (ROLLBACK PREPARED where prepared): {} ok",
         if commit { "commit" } else { "abort" },
         done.iter().filter(|r| r.is_ok()).count()
     )
@@ -281,9 +287,12 @@ fn two_phase_commit() -> Result<String, String> {
             writeln!(w, "phase 1, {}: {}", p.name, vote(v)).unwrap();
         }
         assert!(coordinator::decide(&votes));
+        coordinator::log_decision(&mut log, &gid, true)?;
+        writeln!(w, "decision: commit, forced to the coordinator's log; the coordinator dies").unwrap();
     }
     drop(da);
-    drop(db); // the coordinator's connections are gone: nobody will send phase 2
+    drop(db);
+    drop(log); // the coordinator's connections are gone: nobody will send phase 2
     writeln!(w, "the coordinator's connections are closed; pg_prepared_xacts still lists:").unwrap();
     writeln!(
         w,
@@ -346,15 +355,28 @@ fn two_phase_commit() -> Result<String, String> {
         thread::sleep(Duration::from_millis(5));
     };
     writeln!(w, "a session waiting without a timeout: pg_blocking_pids, wait event: {blockers}").unwrap();
-    // The operator: in the wrong database first, then in each participant's own.
-    let wrong = admin.run(&format!("COMMIT PREPARED '{gid}_bank_a'")).err().unwrap_or_default();
-    writeln!(w, "operator, connected to database test: COMMIT PREPARED 'transfer3_bank_a': {wrong}").unwrap();
+    // The operator: the coordinator's log first, for the evidence (no record: presumed abort),
+    // then the decision, in the wrong database first, then in each participant's own.
+    let evidence = coordinator::logged_decision(&mut pg_of(&coordinator_db), &gid)?;
+    let verb = if evidence == Some(true) { "COMMIT PREPARED" } else { "ROLLBACK PREPARED" };
+    writeln!(
+        w,
+        "operator reads the coordinator's log for transfer3: {}",
+        match evidence {
+            Some(true) => "commit",
+            Some(false) => "abort",
+            None => "no record (presumed abort)",
+        }
+    )
+    .unwrap();
+    let wrong = admin.run(&format!("{verb} '{gid}_bank_a'")).err().unwrap_or_default();
+    writeln!(w, "operator, connected to database test: {verb} 'transfer3_bank_a': {wrong}").unwrap();
     for (name, shown) in [(a, "bank_a"), (b, "bank_b")] {
-        let result = match connect_to(name)?.run(&format!("COMMIT PREPARED '{gid}_{shown}'")) {
+        let result = match connect_to(name)?.run(&format!("{verb} '{gid}_{shown}'")) {
             Ok(_) => "ok".to_string(),
             Err(e) => e,
         };
-        writeln!(w, "operator, connected to {shown}: COMMIT PREPARED 'transfer3_{shown}': {result}").unwrap();
+        writeln!(w, "operator, connected to {shown}: {verb} 'transfer3_{shown}': {result}").unwrap();
     }
     let waited = waiter.join().expect("the waiter thread")?;
     writeln!(w, "the waiting session's UPDATE, once the lock is released: {waited}").unwrap();
@@ -386,7 +408,7 @@ fn two_phase_commit_on_a_real_postgresql() {
         "phase 1, bank_a: prepared (yes)",
         "pg_prepared_xacts: transfer1_bank_a, bank_a; transfer1_bank_b, bank_b",
         "reads bob's balance before phase 2: 20",
-        "decision: commit; phase 2: ok, ok",
+        "decision: commit, forced to the coordinator's log; phase 2: ok, ok",
         "balances: alice 70, bob 50",
         "phase 1, bank_a: ERROR 23514",
         "balances: alice 70, bob 50\nPREPARE TRANSACTION after a failed statement (ERROR 23514): no error; transactions prepared: 0",
@@ -395,6 +417,8 @@ fn two_phase_commit_on_a_real_postgresql() {
         "ERROR 55P03: canceling statement due to lock timeout",
         "DROP DATABASE bank_a: ERROR 55006: database \"bank_a\" is being accessed by other users (DETAIL: …1 prepared transaction(s) using the database.)",
         "pg_blocking_pids, wait event: {0}, Lock/transactionid",
+        "decision: commit, forced to the coordinator's log; the coordinator dies",
+        "operator reads the coordinator's log for transfer3: commit",
         "ERROR 0A000: prepared transaction belongs to another database",
         "the waiting session's UPDATE, once the lock is released: UPDATE 1",
         "balances: alice 61, bob 60",
