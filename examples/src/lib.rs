@@ -21,6 +21,7 @@ pub mod programs;
 pub mod real_servers;
 pub mod registry;
 pub mod rng;
+pub mod schedule;
 
 pub use figure::Figure;
 pub use registry::{CANNOT_RUN_HERE, Example, InputError, REVEAL_MARKER, Runs};

@@ -11,6 +11,7 @@ use crate::figure::{Figure, Message, Note, Step as FigureStep};
 use crate::input::Params;
 use crate::registry::{Drawn, Example, InputError, REVEAL_MARKER, Run, Runs};
 use crate::rng::Rng;
+use crate::schedule::Schedule;
 
 pub const EXAMPLE: Example = Example {
     id: "disttx::saga",
@@ -233,8 +234,7 @@ fn position(log: &[Log]) -> Option<(usize, Kind)> {
 struct World<'c> {
     c: &'c Config,
     rng: Rng,
-    queue: Vec<(u64, u64, Event)>,
-    seq: u64,
+    schedule: Schedule<Event>,
     messages: Vec<Message>,
     notes: Vec<Note>,
     lines: Vec<String>,
@@ -242,15 +242,12 @@ struct World<'c> {
 
 impl World<'_> {
     fn at(&mut self, t: u64, event: Event) {
-        self.seq += 1;
-        self.queue.push((t, self.seq, event));
+        self.schedule.at(t, event);
     }
 
     /// The earliest event (ties in the order they were scheduled).
     fn next(&mut self) -> Option<(u64, Event)> {
-        let i = (0..self.queue.len()).min_by_key(|&i| (self.queue[i].0, self.queue[i].1))?;
-        let (t, _, event) = self.queue.remove(i);
-        Some((t, event))
+        self.schedule.next()
     }
 
     fn note(&mut self, t: u64, party: usize, text: String) {
@@ -322,8 +319,7 @@ pub fn simulate(c: &Config) -> Outcome {
     let mut w = World {
         c,
         rng: Rng::new(c.seed),
-        queue: Vec::new(),
-        seq: 0,
+        schedule: Schedule::new(),
         messages: Vec::new(),
         notes: Vec::new(),
         lines: Vec::new(),

@@ -11,6 +11,7 @@ use crate::figure::{Figure, Message, Note, Step};
 use crate::input::Params;
 use crate::registry::{Drawn, Example, InputError, Run, Runs};
 use crate::rng::Rng;
+use crate::schedule::Schedule;
 
 pub const EXAMPLE: Example = Example {
     id: "disttx::two_pc",
@@ -136,8 +137,7 @@ struct World<'c> {
     c: &'c Config,
     rng: Rng,
     parties: Vec<String>,
-    queue: Vec<(u64, u64, Event)>,
-    seq: u64,
+    schedule: Schedule<Event>,
     messages: Vec<Message>,
     notes: Vec<Note>,
     lines: Vec<String>,
@@ -145,14 +145,11 @@ struct World<'c> {
 
 impl World<'_> {
     fn at(&mut self, t: u64, event: Event) {
-        self.seq += 1;
-        self.queue.push((t, self.seq, event));
+        self.schedule.at(t, event);
     }
 
     fn next(&mut self) -> Option<(u64, Event)> {
-        let i = (0..self.queue.len()).min_by_key(|&i| (self.queue[i].0, self.queue[i].1))?;
-        let (t, _, event) = self.queue.remove(i);
-        Some((t, event))
+        self.schedule.next()
     }
 
     fn note(&mut self, t: u64, party: usize, text: String) {
@@ -193,8 +190,7 @@ pub fn simulate(c: &Config) -> Outcome {
         parties: std::iter::once("coordinator".to_string())
             .chain((1..=n).map(|i| format!("db{i}")))
             .collect(),
-        queue: Vec::new(),
-        seq: 0,
+        schedule: Schedule::new(),
         messages: Vec::new(),
         notes: Vec::new(),
         lines: Vec::new(),
