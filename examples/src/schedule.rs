@@ -28,7 +28,7 @@ impl<E> Schedule<E> {
     }
 
     /// The earliest pending event and its time; among events due at once, the first scheduled.
-    pub fn next(&mut self) -> Option<(u64, E)> {
+    pub fn pop(&mut self) -> Option<(u64, E)> {
         let i = (0..self.pending.len()).min_by_key(|&i| (self.pending[i].0, self.pending[i].1))?;
         let (t, _, event) = self.pending.remove(i);
         Some((t, event))
@@ -50,7 +50,7 @@ mod tests {
         schedule.at(5, "first at 5");
         schedule.at(5, "second at 5");
         schedule.at(0, "now");
-        let order: Vec<_> = std::iter::from_fn(|| schedule.next()).collect();
+        let order: Vec<_> = std::iter::from_fn(|| schedule.pop()).collect();
         assert_eq!(order, [(0, "now"), (5, "first at 5"), (5, "second at 5"), (20, "late")]);
         assert!(schedule.is_empty());
     }

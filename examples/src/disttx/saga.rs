@@ -247,7 +247,7 @@ impl World<'_> {
 
     /// The earliest event (ties in the order they were scheduled).
     fn next(&mut self) -> Option<(u64, Event)> {
-        self.schedule.next()
+        self.schedule.pop()
     }
 
     fn note(&mut self, t: u64, party: usize, text: String) {

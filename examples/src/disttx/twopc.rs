@@ -149,7 +149,7 @@ impl World<'_> {
     }
 
     fn next(&mut self) -> Option<(u64, Event)> {
-        self.schedule.next()
+        self.schedule.pop()
     }
 
     fn note(&mut self, t: u64, party: usize, text: String) {
