@@ -94,15 +94,10 @@ struct ClippyWrapper {
 }
 
 impl ClippyWrapper {
-    fn env(&self) -> Vec<(&'static str, std::ffi::OsString)> {
-        vec![
-            ("RUSTC_WORKSPACE_WRAPPER", self.driver.clone().into_os_string()),
-            ("CLIPPY_ARGS", "-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__".into()),
-        ]
-    }
-
     fn apply<'a>(&self, cargo: &'a mut Command) -> &'a mut Command {
-        cargo.envs(self.env())
+        cargo
+            .env("RUSTC_WORKSPACE_WRAPPER", &self.driver)
+            .env("CLIPPY_ARGS", "-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__")
     }
 }
 

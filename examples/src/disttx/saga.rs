@@ -241,15 +241,6 @@ struct World<'c> {
 }
 
 impl World<'_> {
-    fn at(&mut self, t: u64, event: Event) {
-        self.schedule.at(t, event);
-    }
-
-    /// The earliest event (ties in the order they were scheduled).
-    fn next(&mut self) -> Option<(u64, Event)> {
-        self.schedule.pop()
-    }
-
     fn note(&mut self, t: u64, party: usize, text: String) {
         self.lines.push(format!("{t:>4} ms  {:<12} {text}", PARTIES[party]));
         self.notes.push(Note { party, at: t as f64, text });
@@ -308,9 +299,9 @@ impl World<'_> {
         };
         let label = if attempt > 1 { format!("{what} (try {attempt})") } else { what.to_string() };
         for (arrive, _) in self.send(t, 0, step + 1, label) {
-            self.at(arrive, Event::Command(step, kind));
+            self.schedule.at(arrive, Event::Command(step, kind));
         }
-        self.at(t + self.c.timeout, Event::Timeout(step, kind, epoch));
+        self.schedule.at(t + self.c.timeout, Event::Timeout(step, kind, epoch));
     }
 }
 
@@ -335,10 +326,10 @@ pub fn simulate(c: &Config) -> Outcome {
 
     w.issue(0, 0, Kind::Do, 1, epoch);
     if let Some(crash) = c.crash {
-        w.at(crash, Event::Crash);
+        w.schedule.at(crash, Event::Crash);
     }
     let mut handled = 0;
-    while let Some((t, event)) = w.next() {
+    while let Some((t, event)) = w.schedule.pop() {
         handled += 1;
         if handled > BUDGET {
             w.lines.push(format!("step budget of {BUDGET} events exhausted"));
@@ -362,7 +353,7 @@ pub fn simulate(c: &Config) -> Outcome {
                     (Kind::Undo, _) => local.undo.expect("compensatable").1,
                 };
                 for (arrive, _) in w.send(t, step + 1, 0, label.to_string()) {
-                    w.at(arrive, Event::Answer(step, kind, reply));
+                    w.schedule.at(arrive, Event::Answer(step, kind, reply));
                 }
             }
             Event::Answer(step, kind, reply) => {
@@ -435,7 +426,7 @@ pub fn simulate(c: &Config) -> Outcome {
                 waiting = None;
                 epoch += 1;
                 w.note(t, 0, "CRASHES: memory and timers are gone, the log stays".into());
-                w.at(t + c.restart_after, Event::Restart);
+                w.schedule.at(t + c.restart_after, Event::Restart);
             }
             Event::Restart => {
                 up = true;

@@ -144,14 +144,6 @@ struct World<'c> {
 }
 
 impl World<'_> {
-    fn at(&mut self, t: u64, event: Event) {
-        self.schedule.at(t, event);
-    }
-
-    fn next(&mut self) -> Option<(u64, Event)> {
-        self.schedule.pop()
-    }
-
     fn note(&mut self, t: u64, party: usize, text: String) {
         self.lines.push(format!("{t:>4} ms  {:<11} {text}", self.parties[party]));
         self.notes.push(Note { party, at: t as f64, text });
@@ -168,7 +160,7 @@ impl World<'_> {
             label: label(body),
         });
         if !lost {
-            self.at(arrive, Event::Arrive(self.messages.len() - 1, body));
+            self.schedule.at(arrive, Event::Arrive(self.messages.len() - 1, body));
         }
     }
 }
@@ -177,7 +169,7 @@ impl World<'_> {
 fn crash(w: &mut World, up: &mut bool, t: u64) {
     *up = false;
     if let Some(after) = w.c.recover {
-        w.at(t + after, Event::Recover);
+        w.schedule.at(t + after, Event::Recover);
     }
 }
 
@@ -208,9 +200,9 @@ pub fn simulate(c: &Config) -> Outcome {
     for p in 1..=n {
         w.send(0, 0, p, Body::Prepare);
     }
-    w.at(RETRY, Event::Timer(0));
+    w.schedule.at(RETRY, Event::Timer(0));
 
-    while let Some((t, event)) = w.next() {
+    while let Some((t, event)) = w.schedule.pop() {
         if t > HORIZON {
             break;
         }
@@ -256,7 +248,7 @@ pub fn simulate(c: &Config) -> Outcome {
                                     to,
                                     "PREPARE: makes its changes durable, keeps its locks, votes yes".into(),
                                 );
-                                w.at(t + RETRY, Event::Timer(to));
+                                w.schedule.at(t + RETRY, Event::Timer(to));
                             } else {
                                 states[p] = State::Aborted { at: t, heuristic: false };
                                 w.note(t, to, "cannot commit: rolls back, votes no".into());
@@ -318,7 +310,7 @@ pub fn simulate(c: &Config) -> Outcome {
                         for p in (0..n).filter(|&p| !acked[p]) {
                             w.send(t, 0, p + 1, Body::Decision(d));
                         }
-                        w.at(t + RETRY, Event::Timer(0));
+                        w.schedule.at(t + RETRY, Event::Timer(0));
                     }
                 }
                 None => {
@@ -351,7 +343,7 @@ pub fn simulate(c: &Config) -> Outcome {
                         w.send(t, party, other, Body::Inquiry);
                     }
                 }
-                w.at(t + RETRY, Event::Timer(party));
+                w.schedule.at(t + RETRY, Event::Timer(party));
             }
             // Scheduled only by a crash, so a coordinator that never went down never "recovers".
             Event::Recover => {
@@ -371,7 +363,7 @@ pub fn simulate(c: &Config) -> Outcome {
                 for p in 1..=n {
                     w.send(t, 0, p, Body::Decision(d));
                 }
-                w.at(t + RETRY, Event::Timer(0));
+                w.schedule.at(t + RETRY, Event::Timer(0));
             }
         }
         if decide_now && decision.is_none() && up {
@@ -397,7 +389,7 @@ pub fn simulate(c: &Config) -> Outcome {
                 }
             }
             if up {
-                w.at(t + RETRY, Event::Timer(0));
+                w.schedule.at(t + RETRY, Event::Timer(0));
             }
         }
     }
