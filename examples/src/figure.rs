@@ -31,6 +31,87 @@ pub enum Figure {
         notes: Vec<Note>,
         steps: Vec<Step>,
     },
+    /// A cluster drawn as servers on a ring, the way RaftScope draws Raft: each step carries a
+    /// snapshot of every server and of the messages in flight just after that step's event,
+    /// and the page offers `actions` (crash, restart, time out, partition…) that add a line to
+    /// the input at the current step's time and run the simulation again, so the reader's
+    /// faults stay in the input and therefore in the permalink.
+    Ring {
+        title: String,
+        unit: String,
+        /// The servers' names, in ring order (clockwise from the top).
+        servers: Vec<String>,
+        /// One per step, in the same order: the cluster just after that step's event.
+        snapshots: Vec<RingSnapshot>,
+        steps: Vec<Step>,
+        actions: Vec<RingAction>,
+    },
+}
+
+/// The whole cluster at one step of a [`Figure::Ring`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RingSnapshot {
+    /// One per server of the figure, in the same order.
+    pub servers: Vec<RingServer>,
+    /// The messages on the wire at this moment.
+    pub messages: Vec<InFlight>,
+    /// Pairs of servers that cannot reach each other, each pair once with the lower index
+    /// first: the page draws these links cut.
+    pub cut: Vec<(usize, usize)>,
+}
+
+/// One server of a [`RingSnapshot`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RingServer {
+    pub role: RingRole,
+    pub term: u64,
+    /// The server it voted for in `term`, as an index into the figure's `servers`.
+    pub voted_for: Option<usize>,
+    /// The term of each entry of its log, entry 1 first.
+    pub log: Vec<u64>,
+    /// How many entries of `log` it knows to be committed (`commit <= log.len()`).
+    pub commit: usize,
+    /// The share of its election timeout still to run, from 1 (just reset) to 0 (firing):
+    /// `None` for a leader or a server that is down.
+    pub timer: Option<f64>,
+}
+
+/// What a server of a [`Figure::Ring`] is at a step; each has its own colour in every theme.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RingRole {
+    Follower,
+    Candidate,
+    Leader,
+    /// Crashed: it keeps what it had on disk (term, vote, log) but does nothing.
+    Down,
+}
+
+/// A message on the wire in a [`RingSnapshot`], drawn on its way from `from` to `to`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InFlight {
+    pub from: usize,
+    pub to: usize,
+    /// What it says, short: `RequestVote t3`, `AppendEntries 4–5`, `vote ✓`.
+    pub label: String,
+    /// A reply to a request (drawn differently from the requests).
+    pub reply: bool,
+    /// How far along it is at this moment: 0 just sent, 1 arriving.
+    pub progress: f64,
+}
+
+/// A button the page offers under a [`Figure::Ring`]. Pressing it adds `line` to the input, with
+/// `{at}` replaced by the current step's time (a number in the figure's unit) and, for a
+/// per-server action, `{server}` by the chosen server's name; the page then runs the input
+/// again and shows the step after the current one.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RingAction {
+    /// The button's text: `Crash`, `Restart`, `Time out`, `Isolate`, `Heal`, `Client request`.
+    pub label: String,
+    /// The input line it adds, for example `at {at} crash {server}`.
+    pub line: String,
+    /// Whether it applies to one server, the one the reader has chosen on the ring.
+    pub per_server: bool,
 }
 
 /// One row of a [`Figure::Timeline`].
@@ -110,6 +191,8 @@ pub enum Mark {
     Arrived { message: usize },
     /// Note `note` (at its `at` time).
     Note { note: usize },
+    /// Server `server` of a ring, whose state the step changed.
+    Server { server: usize },
 }
 
 /// `t=120 ms`, `t=7 ticks`, `t=2.5 steps`: a step's time as its text starts.
@@ -316,7 +399,9 @@ impl Figure {
                                 notes.get(note).ok_or(format!("marks note {note}, which does not exist"))?;
                             (&mut noted[note], Some(n.at), format!("note `{}`", n.text))
                         }
-                        Mark::Span { .. } => return Err("marks a span, but a sequence has none".to_string()),
+                        Mark::Span { .. } | Mark::Server { .. } => {
+                            return Err("marks a span or a server, but a sequence has neither".to_string());
+                        }
                     };
                     if time != Some(step.at) {
                         return Err(format!(
@@ -345,9 +430,74 @@ impl Figure {
                     return Err(format!("no step places note {i} (`{}`)", notes[i].text));
                 }
             }
+            Figure::Ring { servers, snapshots, steps, actions, .. } => {
+                if snapshots.len() != steps.len() {
+                    return Err(format!(
+                        "{} snapshots for {} steps: a ring has one snapshot per step",
+                        snapshots.len(),
+                        steps.len()
+                    ));
+                }
+                for (i, snapshot) in snapshots.iter().enumerate() {
+                    check_ring_snapshot(snapshot, servers.len())
+                        .map_err(|problem| format!("snapshot {}: {problem}", i + 1))?;
+                }
+                for action in actions {
+                    let what = format!("action `{}`", action.label);
+                    if action.label.trim().is_empty() || !action.line.contains("{at}") {
+                        return Err(format!("{what}: needs a label and `{{at}}` in its line"));
+                    }
+                    if action.per_server != action.line.contains("{server}") {
+                        return Err(format!(
+                            "{what}: `{{server}}` belongs in the line exactly when the action is per server"
+                        ));
+                    }
+                }
+                check_steps(steps, !servers.is_empty(), |_, mark| match mark {
+                    Mark::Server { server } if server < servers.len() => Ok(()),
+                    Mark::Server { server } => Err(format!("marks server {server}, which does not exist")),
+                    _ => Err("marks a span, message or note, but a ring has only servers".to_string()),
+                })?;
+            }
         }
         Ok(())
     }
+}
+
+/// One ring snapshot: a server for each of the figure's `servers`, commit within the log,
+/// shares within 0..=1, messages and cuts between servers that exist.
+fn check_ring_snapshot(snapshot: &RingSnapshot, servers: usize) -> Result<(), String> {
+    if snapshot.servers.len() != servers {
+        return Err(format!("{} servers, but the figure has {servers}", snapshot.servers.len()));
+    }
+    let share = |x: f64| x.is_finite() && (0.0..=1.0).contains(&x);
+    for (i, server) in snapshot.servers.iter().enumerate() {
+        if server.commit > server.log.len() {
+            return Err(format!(
+                "server {i} commits {} entries of a log of {}",
+                server.commit,
+                server.log.len()
+            ));
+        }
+        if server.voted_for.is_some_and(|v| v >= servers) {
+            return Err(format!("server {i} voted for a server that does not exist"));
+        }
+        if server.timer.is_some_and(|t| !share(t)) {
+            return Err(format!("server {i}: its timer's share is not within 0 to 1"));
+        }
+    }
+    for message in &snapshot.messages {
+        if message.from >= servers || message.to >= servers || message.from == message.to {
+            return Err(format!("message `{}`: from or to is not another server", message.label));
+        }
+        if !share(message.progress) {
+            return Err(format!("message `{}`: progress is not within 0 to 1", message.label));
+        }
+    }
+    if let Some(&(a, b)) = snapshot.cut.iter().find(|&&(a, b)| a >= b || b >= servers) {
+        return Err(format!("cut ({a}, {b}) is not two servers, lower first"));
+    }
+    Ok(())
 }
 
 fn finite(t: f64, what: &str) -> Result<(), String> {
@@ -443,8 +593,98 @@ mod tests {
 
     fn steps_of(figure: &mut Figure) -> &mut Vec<Step> {
         match figure {
-            Figure::Timeline { steps, .. } | Figure::Sequence { steps, .. } => steps,
+            Figure::Timeline { steps, .. } | Figure::Sequence { steps, .. } | Figure::Ring { steps, .. } => {
+                steps
+            }
         }
+    }
+
+    /// Two servers: S1 times out and asks S2 for its vote.
+    fn ring() -> Figure {
+        let follower = |timer| RingServer {
+            role: RingRole::Follower,
+            term: 1,
+            voted_for: None,
+            log: vec![1],
+            commit: 1,
+            timer: Some(timer),
+        };
+        let before =
+            RingSnapshot { servers: vec![follower(0.2), follower(0.6)], messages: vec![], cut: vec![] };
+        let mut after = before.clone();
+        after.servers[0] = RingServer {
+            role: RingRole::Candidate,
+            term: 2,
+            voted_for: Some(0),
+            timer: Some(1.0),
+            ..follower(1.0)
+        };
+        after.messages.push(InFlight {
+            from: 0,
+            to: 1,
+            label: "RequestVote t2".into(),
+            reply: false,
+            progress: 0.0,
+        });
+        Figure::Ring {
+            title: "r".into(),
+            unit: "ms".into(),
+            servers: vec!["S1".into(), "S2".into()],
+            snapshots: vec![before, after],
+            steps: vec![
+                Step { at: 0.0, text: "t=0 ms: start".into(), marks: vec![] },
+                Step {
+                    at: 150.0,
+                    text: "t=150 ms: S1 times out".into(),
+                    marks: vec![Mark::Server { server: 0 }],
+                },
+            ],
+            actions: vec![RingAction {
+                label: "Crash".into(),
+                line: "at {at} crash {server}".into(),
+                per_server: true,
+            }],
+        }
+    }
+
+    #[test]
+    fn a_ring_is_checked_snapshot_by_snapshot() {
+        assert_eq!(ring().validate(), Ok(()));
+        let broken = |change: fn(&mut Figure)| {
+            let mut figure = ring();
+            change(&mut figure);
+            figure.validate().unwrap_err()
+        };
+        fn snapshots(f: &mut Figure) -> &mut Vec<RingSnapshot> {
+            match f {
+                Figure::Ring { snapshots, .. } => snapshots,
+                _ => unreachable!(),
+            }
+        }
+        assert!(
+            broken(|f| {
+                snapshots(f).pop();
+            })
+            .contains("1 snapshots for 2 steps")
+        );
+        assert!(broken(|f| snapshots(f)[1].servers[1].commit = 2).contains("snapshot 2: server 1 commits 2"));
+        assert!(broken(|f| snapshots(f)[1].messages[0].progress = 1.5).contains("progress"));
+        assert!(broken(|f| snapshots(f)[1].messages[0].to = 0).contains("not another server"));
+        assert!(broken(|f| snapshots(f)[0].cut.push((1, 0))).contains("lower first"));
+        assert!(
+            broken(|f| {
+                snapshots(f)[0].servers.pop();
+            })
+            .contains("1 servers")
+        );
+        assert!(broken(|f| steps_of(f)[1].marks = vec![Mark::Server { server: 2 }]).contains("server 2"));
+        assert!(broken(|f| steps_of(f)[1].marks = vec![Mark::Note { note: 0 }]).contains("only servers"));
+        assert!(
+            broken(|f| if let Figure::Ring { actions, .. } = f {
+                actions[0].per_server = false
+            })
+            .contains("exactly when")
+        );
     }
 
     /// `figure` after `change` to its steps fails validation with a message containing `expected`.
@@ -537,7 +777,7 @@ mod tests {
         broken(
             sequence(),
             |steps| steps[0].marks = vec![Mark::Span { lane: 0, span: 0 }],
-            "a sequence has none",
+            "but a sequence has neither",
         );
         broken(sequence(), |steps| steps[5].text = " ".into(), "step 6 (` `): has no text");
         broken(sequence(), |steps| steps.clear(), "no steps to replay it");
