@@ -19,9 +19,30 @@ pub const EXAMPLE: Example = Example {
                     at 1302 partition S1 S2 | S3 S4 S5\n\
                     at 1700 request x=3\n\
                     at 2100 heal\n",
-    input_help: "`servers N` (1–7), `seed N`, `until MS`, `loss P` (0–0.5), `delay A B`, `timeout A B`, `heartbeat MS`; \
+    input_help: "`servers N` (1–7), `seed N`, `until MS`, `loss P` (0–0.5), `delay A B`, `timeout A B`, `heartbeat MS`, `noop on|off`; \
                  then `at MS crash|restart|timeout|isolate S2`, `at MS heal`, `at MS partition S1 S2 | S3 S4 S5`, \
                  `at MS request x=1`",
+    runs: Runs::Everywhere,
+    run: Run::Drawn(run),
+};
+
+pub const FIGURE8: Example = Example {
+    id: "raft::figure8",
+    title: "The paper's Figure 8, replayed: an old-term entry on a majority is not committed",
+    file: file!(),
+    default_input: "# Timers so long that only the forced timeouts below start elections;\n\
+                    # no no-op entries, as in Figure 2 alone.\n\
+                    servers 5\ntimeout 60000 60000\ndelay 5 5\nnoop off\nuntil 900\n\
+                    at 10 timeout S1\nat 100 request a\n\
+                    at 200 partition S1 S2 | S3 S4 S5\nat 210 request b   # reaches S2 only\n\
+                    at 300 crash S1\nat 310 timeout S5   # S5 wins term 2 with S3 and S4\n\
+                    at 400 isolate S5\nat 401 request c   # stays on S5\n\
+                    at 500 crash S5\nat 500 restart S1\nat 500 heal\n\
+                    at 510 timeout S1\nat 520 timeout S1   # S1 wins term 3, copies b to S3 and S4\n\
+                    at 700 crash S1\nat 700 restart S5\n\
+                    at 710 timeout S5\nat 720 timeout S5   # S5 wins term 4: its last term, 2, beats b's 1\n\
+                    at 800 request d\n",
+    input_help: "the `raft::cluster` script; `noop on|off` turns the new leader's no-op entry on or off",
     runs: Runs::Everywhere,
     run: Run::Drawn(run),
 };
@@ -92,10 +113,18 @@ pub fn parse(input: &str) -> Result<Config, InputError> {
                 arity(1)?;
                 c.heartbeat = parse_number(words[1], line, 5, 1_000)?;
             }
+            "noop" => {
+                arity(1)?;
+                c.no_op = match words[1] {
+                    "on" => true,
+                    "off" => false,
+                    other => return Err(InputError::at_line(line, format!("`{other}` is not on or off"))),
+                };
+            }
             "delay" | "timeout" => {
                 arity(2)?;
-                let a = parse_number(words[1], line, 1, 5_000)?;
-                let b = parse_number(words[2], line, a, 5_000)?;
+                let a = parse_number(words[1], line, 1, 60_000)?;
+                let b = parse_number(words[2], line, a, 60_000)?;
                 if key == "delay" { c.delay = (a, b) } else { c.timeout = (a, b) }
             }
             "at" => actions.push((line, words.clone())),
@@ -103,7 +132,7 @@ pub fn parse(input: &str) -> Result<Config, InputError> {
                 return Err(InputError::at_line(
                     line,
                     format!(
-                        "unknown line `{key}` (expected servers, seed, until, loss, delay, timeout, heartbeat or at)"
+                        "unknown line `{key}` (expected servers, seed, until, loss, delay, timeout, heartbeat, noop or at)"
                     ),
                 ));
             }
@@ -318,6 +347,33 @@ mod tests {
             assert_eq!(c.script.len(), 1, "{line}");
             run(&format!("servers 3\n{line}\n")).unwrap().figure.validate().unwrap();
         }
+    }
+
+    /// Figure 8: with the correct rule, S1 in term 3 never commits b although three servers
+    /// hold it, and S5 may overwrite it; with the planted bug, S1 commits it and S5's election
+    /// breaks leader completeness.
+    #[test]
+    fn figure_8_is_safe_and_the_planted_bug_is_caught_on_it() {
+        let mut c = parse(FIGURE8.default_input).unwrap();
+        let fine = simulate(&c);
+        assert!(fine.violations.is_empty(), "{:?}", fine.violations);
+        let logs: Vec<Vec<&str>> =
+            fine.servers.iter().map(|s| s.log.iter().map(|e| e.command.as_str()).collect()).collect();
+        assert_eq!(logs[4], ["a", "c", "d"]);
+        assert_eq!(
+            fine.leaders.iter().map(|(t, l)| (*t, *l)).collect::<Vec<_>>(),
+            [(1, 0), (2, 4), (3, 0), (4, 4)]
+        );
+        c.planted.commit_old_terms_by_count = true;
+        let broken = simulate(&c);
+        assert!(
+            broken
+                .violations
+                .iter()
+                .any(|v| v.starts_with("leader completeness: S5 leads term 4 without entry 2")),
+            "{:?}",
+            broken.violations
+        );
     }
 
     #[test]

@@ -12,4 +12,4 @@ pub mod node;
 pub mod sim;
 
 /// The chapter's examples, in reading order (the chapter is a line of [`crate::CHAPTERS`]).
-pub const EXAMPLES: &[crate::registry::Example] = &[cluster::EXAMPLE];
+pub const EXAMPLES: &[crate::registry::Example] = &[cluster::EXAMPLE, cluster::FIGURE8];

@@ -161,6 +161,9 @@ pub struct Server {
     pub next_index: Vec<usize>,
     pub match_index: Vec<usize>,
     pub planted: Planted,
+    /// Whether a new leader appends a no-op entry of its term (§8), which commits everything
+    /// before it as soon as it is on a majority. Figure 2 alone does without it.
+    pub no_op: bool,
 }
 
 impl Server {
@@ -179,6 +182,7 @@ impl Server {
             next_index: vec![1; n],
             match_index: vec![0; n],
             planted: Planted::default(),
+            no_op: true,
         }
     }
 
@@ -206,7 +210,7 @@ impl Server {
     /// A crash: the disk survives, memory does not.
     pub fn crash(&mut self) {
         let keep = (self.current_term, self.voted_for.take(), std::mem::take(&mut self.log));
-        *self = Server { planted: self.planted, ..Server::new(self.id, self.n) };
+        *self = Server { planted: self.planted, no_op: self.no_op, ..Server::new(self.id, self.n) };
         (self.current_term, self.voted_for, self.log) = keep;
     }
 
@@ -277,7 +281,9 @@ impl Server {
         self.next_index = vec![self.last_log_index() + 1; self.n];
         self.match_index = vec![0; self.n];
         // A no-op of its own term (§8): committing it commits everything before it.
-        self.log.push(Entry { term: self.current_term, command: "no-op".into() });
+        if self.no_op {
+            self.log.push(Entry { term: self.current_term, command: "no-op".into() });
+        }
         self.match_index[self.id] = self.last_log_index();
         fx.notes.push(format!("becomes leader for term {}", self.current_term));
         fx.send.extend(self.heartbeat().send);
