@@ -596,7 +596,7 @@ pub fn simulate(c: &Config) -> Outcome {
 /// delays, up to three crashes (each with a restart, or not) or a storm of 6–13 short ones, up to two partitions (each
 /// healed, or not), forced timeouts and a client request every 60–200 ms.
 pub fn random_config(seed: u64) -> Config {
-    let mut rng = Rng::new(seed ^ 0x5EED_0F_4AF7);
+    let mut rng = Rng::new(seed ^ 0x005E_ED0F_4AF7);
     let servers = if rng.chance(0.5) { 3 } else { 5 };
     let mut c = Config::new(servers, seed);
     c.no_op = rng.chance(0.5);
