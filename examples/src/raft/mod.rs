@@ -5,11 +5,17 @@
 //! * `sim`: a deterministic network (per-message delay and loss, partitions, crashes that keep
 //!   the disk, randomised election timeouts, heartbeats, client requests) and the checker of
 //!   the paper's Figure 3 safety properties;
-//! * `cluster`: the drawn simulation, driven by an editable script.
+//! * `cluster`: the drawn simulation, driven by an editable script, and the paper's Figure 8
+//!   replayed on it;
+//! * `predict`: a seeded crash of the leader: who can win, which entries survive;
+//! * `repair`: a new leader's nextIndex walking back over followers' logs (Figure 7).
 
 pub mod cluster;
 pub mod node;
+pub mod predict;
+pub mod repair;
 pub mod sim;
 
 /// The chapter's examples, in reading order (the chapter is a line of [`crate::CHAPTERS`]).
-pub const EXAMPLES: &[crate::registry::Example] = &[cluster::EXAMPLE, cluster::FIGURE8];
+pub const EXAMPLES: &[crate::registry::Example] =
+    &[cluster::EXAMPLE, repair::EXAMPLE, cluster::FIGURE8, predict::EXAMPLE];
