@@ -26,6 +26,7 @@ pub const EXAMPLE: Example = Example {
     run: Run::Drawn(run),
 };
 
+// ANCHOR: figure8
 pub const FIGURE8: Example = Example {
     id: "raft::figure8",
     title: "The paper's Figure 8, replayed: an old-term entry on a majority is not committed",
@@ -46,6 +47,7 @@ pub const FIGURE8: Example = Example {
     runs: Runs::Everywhere,
     run: Run::Drawn(run),
 };
+// ANCHOR_END: figure8
 
 /// Figure steps at most; a longer run stops drawing and says so.
 const MAX_STEPS: usize = 400;
@@ -183,6 +185,7 @@ pub fn parse(input: &str) -> Result<Config, InputError> {
     // Events at one time run in the order written, whatever order the lines came in.
     c.script.sort_by_key(|(at, _)| *at);
     c.record = true;
+    c.max_events = 20_000;
     Ok(c)
 }
 // ANCHOR_END: parse
@@ -258,6 +261,7 @@ pub fn verdict(outcome: &Outcome) -> String {
     }
 }
 
+// ANCHOR: example
 fn run(input: &str) -> Result<Drawn, InputError> {
     let c = parse(input)?;
     let outcome = simulate(&c);
@@ -325,6 +329,7 @@ fn run(input: &str) -> Result<Drawn, InputError> {
     };
     Ok(Drawn { text, figure })
 }
+// ANCHOR_END: example
 
 #[cfg(test)]
 mod tests {
@@ -337,6 +342,13 @@ mod tests {
         let Figure::Ring { steps, .. } = &drawn.figure else { panic!("a ring") };
         assert!((60..=150).contains(&steps.len()), "{} steps", steps.len());
         assert!(drawn.text.contains("all hold"), "{}", drawn.text);
+    }
+
+    #[test]
+    fn the_largest_run_stays_bounded() {
+        let drawn = run("servers 7\nuntil 20000\nheartbeat 5\ndelay 1 2\nat 10 request x\n").unwrap();
+        drawn.figure.validate().unwrap();
+        assert!(drawn.text.contains("the run stopped at its budget of 20000 events"), "{}", drawn.text);
     }
 
     #[test]
@@ -364,6 +376,13 @@ mod tests {
             fine.leaders.iter().map(|(t, l)| (*t, *l)).collect::<Vec<_>>(),
             [(1, 0), (2, 4), (3, 0), (4, 4)]
         );
+        // With the no-op, S5's term-2 no-op reaches S3 and S4 before S5 is cut off, so S1
+        // (last term 1) cannot win term 3 at all.
+        let mut with_noop = c.clone();
+        with_noop.no_op = true;
+        let safe = simulate(&with_noop);
+        assert!(safe.violations.is_empty(), "{:?}", safe.violations);
+        assert_eq!(safe.leaders, [(1, 0), (2, 4), (4, 4)]);
         c.planted.commit_old_terms_by_count = true;
         let broken = simulate(&c);
         assert!(

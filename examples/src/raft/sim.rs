@@ -105,7 +105,6 @@ struct Flight {
     sent: u64,
     arrive: u64,
     lost: bool,
-    done: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -239,6 +238,8 @@ struct World<'c> {
     side: Vec<usize>,
     schedule: Schedule<Event>,
     flights: Vec<Flight>,
+    /// The flights still on the wire, by index into `flights`.
+    on_wire: Vec<usize>,
     checker: Checker,
     records: Vec<Record>,
     leaders: Vec<(u64, Id)>,
@@ -264,7 +265,8 @@ impl World<'_> {
     fn send(&mut self, from: Id, to: Id, msg: Msg) {
         let lost = self.c.loss > 0.0 && self.rng.chance(self.c.loss);
         let arrive = self.now + self.rng.range(self.c.delay.0, self.c.delay.1);
-        self.flights.push(Flight { from, to, msg, sent: self.now, arrive, lost, done: false });
+        self.flights.push(Flight { from, to, msg, sent: self.now, arrive, lost });
+        self.on_wire.push(self.flights.len() - 1);
         self.schedule.at(arrive, Event::Deliver(self.flights.len() - 1));
     }
 
@@ -317,9 +319,9 @@ impl World<'_> {
             })
             .collect();
         let messages = self
-            .flights
+            .on_wire
             .iter()
-            .filter(|f| !f.done && f.sent <= self.now)
+            .map(|&k| &self.flights[k])
             .map(|f| InFlight {
                 from: f.from,
                 to: f.to,
@@ -450,7 +452,7 @@ impl World<'_> {
     }
 
     fn deliver(&mut self, k: usize) {
-        self.flights[k].done = true;
+        self.on_wire.retain(|&f| f != k);
         let Flight { from, to, ref msg, lost, .. } = self.flights[k];
         let msg = msg.clone();
         let why = if lost {
@@ -512,6 +514,7 @@ pub fn simulate(c: &Config) -> Outcome {
         side: vec![0; n],
         schedule: Schedule::new(),
         flights: Vec::new(),
+        on_wire: Vec::new(),
         checker: Checker::default(),
         records: Vec::new(),
         leaders: Vec::new(),
