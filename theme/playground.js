@@ -551,7 +551,10 @@
         // One group per server, kept from step to step (the step control highlights them).
         const nodes = servers.map((name, i) => {
             const { x, y } = points[i];
-            const group = svgEl("g", { class: "bf-ring-server", transform: `translate(${x.toFixed(1)},${y.toFixed(1)})`, tabindex: "0", role: "button", "aria-pressed": "false", "data-server": String(i) });
+            const group = svgEl("g", { class: "bf-ring-server", transform: `translate(${x.toFixed(1)},${y.toFixed(1)})` });
+            // The button is a transparent disc on top, without the texts drawn under it (its
+            // name says all of them, in words).
+            const button = svgEl("circle", { r: RING.timer + 9, class: "bf-ring-button", tabindex: "0", role: "button", "aria-pressed": "false", "data-server": String(i) });
             const title = svgEl("title");
             const halo = svgEl("circle", { r: RING.timer + 6, class: "bf-ring-halo" });
             const choice = svgEl("rect", { x: -RING.timer - 9, y: -RING.timer - 9, width: 2 * RING.timer + 18, height: 2 * RING.timer + 18, rx: 8, class: "bf-ring-choice" });
@@ -564,9 +567,10 @@
             const term = svgEl("text", { y: 5, "text-anchor": "middle", class: "bf-ring-term" });
             const vote = svgEl("text", { y: 20, "text-anchor": "middle", class: "bf-ring-vote" });
             const role = svgEl("text", { y: RING.timer + 20, "text-anchor": "middle", class: "bf-ring-role" });
-            group.append(title, halo, choice, track, timer, body, crown, nameText, term, vote, cross, role);
+            button.append(title);
+            group.append(halo, choice, track, timer, body, crown, nameText, term, vote, cross, role, button);
             svg.append(group);
-            return { group, title, timer, track, term, vote, role };
+            return { group, button, title, timer, track, term, vote, role };
         });
         const messages = svgEl("g", { class: "bf-ring-messages" });
         svg.append(messages);
@@ -583,9 +587,9 @@
         }
 
         function showChoice() {
-            nodes.forEach(({ group }, i) => {
+            nodes.forEach(({ group, button }, i) => {
                 group.classList.toggle("bf-ring-chosen", i === chosenIndex);
-                group.setAttribute("aria-pressed", String(i === chosenIndex));
+                button.setAttribute("aria-pressed", String(i === chosenIndex));
             });
             updateActions();
         }
@@ -606,7 +610,7 @@
                 node.timer.setAttribute("d", timer === null || timer <= 0 ? "" : arcPath(RING.timer, timer));
                 node.track.classList.toggle("bf-ring-no-timer", timer === null);
                 const text = label(i, s);
-                node.group.setAttribute("aria-label", text);
+                node.button.setAttribute("aria-label", text);
                 node.title.textContent = timer === null ? text : `${text}; ${Math.round(timer * 100)}% of its election timeout to run`;
             });
             // Cut links: a dashed line, crossed in the middle.
@@ -666,18 +670,18 @@
         }
 
         // Choosing a server: click, or Enter / Space on it; the arrow keys go round the ring.
-        nodes.forEach(({ group }, i) => {
+        nodes.forEach(({ button }, i) => {
             const choose = () => {
                 chosenIndex = chosenIndex === i ? null : i;
                 onChoose?.(chosenIndex);
                 showChoice();
             };
-            group.addEventListener("click", choose);
-            group.addEventListener("keydown", (event) => {
+            button.addEventListener("click", choose);
+            button.addEventListener("keydown", (event) => {
                 if (event.altKey || event.ctrlKey || event.metaKey) return;
                 const move = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 }[event.key];
                 if (event.key === "Enter" || event.key === " ") choose();
-                else if (move !== undefined) nodes[(i + move + n) % n].group.focus();
+                else if (move !== undefined) nodes[(i + move + n) % n].button.focus();
                 else return;
                 event.preventDefault();
                 event.stopPropagation(); // not the figure's step keys, nor mdBook's page turn
