@@ -193,7 +193,8 @@
             answer.textContent = hidden === null ? "" : withoutTrailingNewlines(hidden);
             reveal.hidden = hidden === null;
             answerPre.hidden = true;
-            figure.hidden = hidden !== null; // a drawing would give the answer away
+            // A drawing would give the answer away, unless the reader is already acting on it.
+            figure.hidden = hidden !== null && refocus === null;
             const ms = `ran in ${reply.ms < 1 ? "<1" : Math.round(reply.ms)} ms`;
             if (edited) {
                 status.className = "bf-status";
