@@ -580,7 +580,8 @@
         const logCaption = `bf-ring-log-${++figureCount}`;
         const logTable = el("table", { class: "bf-ring-log", "aria-labelledby": logCaption });
         const logs = el("div", { class: "bf-ring-logs" }, el("p", { id: logCaption, class: "bf-ring-log-caption", text: "Each server's log: the term of each entry; framed solid: committed, dashed: not yet" }), logTable);
-        const view = el("div", { class: "bf-ring-view" }, svg, logs);
+        const key = el("p", { class: "bf-ring-key", text: "● request, ○ reply, on their way; the arc around a server: its election timeout still to run; a dashed, crossed line: a cut link; a dashed outline: candidate, a double one: leader, crossed out: down." });
+        const view = el("div", { class: "bf-ring-view" }, svg, key, logs);
 
         function label(i, s) {
             const vote = s.voted_for === null || s.voted_for === undefined ? "" : `, voted for ${servers[s.voted_for]}`;
