@@ -107,6 +107,7 @@ chapters! {
     sharding "sharding-replicas.md",
     reliability "reliability-scalability.md",
     consistency "cap-consistency.md",
+    raft "raft.md",
     disttx "distributed-transactions.md",
     locks "locks-deadlock.md",
     mvcc "locking-mvcc.md",
