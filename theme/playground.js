@@ -630,19 +630,33 @@
             // Messages: from the sender's edge to the receiver's, on the right of their way (so
             // the two directions of one link do not meet), labelled beside the dot.
             messages.replaceChildren();
+            // A label goes on the side of its dot away from the ring's centre, or the other,
+            // where it meets no server and no label drawn before it; else the dot goes without
+            // (its tooltip still says it all).
+            const taken = points.map(({ x, y }) => [x - RING.timer - 2, y - RING.timer - 2, x + RING.timer + 2, y + RING.timer + 2]);
+            const meets = (a, b) => a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3];
+            const gap = RING.timer + 8; // the dots start and end clear of the servers' timers
             for (const m of snapshot.messages) {
                 const p = points[m.from], q = points[m.to];
                 if (!p || !q) continue;
                 const dx = q.x - p.x, dy = q.y - p.y, length = Math.hypot(dx, dy) || 1;
                 const ux = dx / length, uy = dy / length, nx = -uy, ny = ux;
-                const travel = length - 2 * RING.timer;
-                const along = RING.timer + travel * Math.max(0, Math.min(1, m.progress));
+                const along = gap + Math.max(0, length - 2 * gap) * Math.max(0, Math.min(1, m.progress));
                 const x = p.x + ux * along + nx * 7, y = p.y + uy * along + ny * 7;
                 const group = svgEl("g", { class: m.reply ? "bf-ring-message bf-ring-reply" : "bf-ring-message" });
                 group.append(svgEl("title", {}, `${m.label}: ${m.reply ? "reply" : "request"} from ${servers[m.from]} to ${servers[m.to]}, ${Math.round(m.progress * 100)}% of the way`));
                 group.append(svgEl("circle", { cx: x.toFixed(1), cy: y.toFixed(1), r: 5 }));
-                const right = nx >= 0;
-                group.append(svgEl("text", { x: (x + (right ? 8 : -8)).toFixed(1), y: (y + 3).toFixed(1), "text-anchor": right ? "start" : "end" }, m.label));
+                taken.push([x - 6, y - 6, x + 6, y + 6]);
+                const width = textWidth(m.label) * 0.9;
+                const outward = x >= RING.cx;
+                for (const right of [outward, !outward]) {
+                    const left = right ? x + 8 : x - 8 - width;
+                    const box = [left, y - 8, left + width, y + 5];
+                    if (box[0] < 0 || box[2] > RING.width || taken.some((t) => meets(box, t))) continue;
+                    taken.push(box);
+                    group.append(svgEl("text", { x: left.toFixed(1), y: (y + 3).toFixed(1) }, m.label));
+                    break;
+                }
                 messages.append(group);
             }
             renderLogs(snapshot);
