@@ -417,7 +417,14 @@ test('a ring figure: its servers and logs follow the snapshots; Crash on a serve
         assert.equal(params.get('input'), input);
         assert.equal(params.get('step'), shown === after.figure.steps.length ? null : String(shown));
         assert.equal(await page.locator('.bf-pg-main a.bf-permalink').getAttribute('href'), new URL(page.url()).hash);
-        assert.deepEqual(await seriousViolations(page), [], 'axe on the ring after an action');
+        // axe on this state, in every theme (picked with mdBook's picker, which also swaps the code colours).
+        for (const theme of ['light', 'rust', 'coal', 'navy', 'ayu']) {
+            if (!(await page.locator('#mdbook-theme-list').isVisible())) await page.click('#mdbook-theme-toggle');
+            await page.click(`#mdbook-theme-${theme}`);
+            await page.waitForFunction((t) => document.documentElement.classList.contains(t), theme);
+            await page.evaluate(() => document.activeElement?.blur());
+            assert.deepEqual(await seriousViolations(page), [], `axe on the ring after an action (${theme})`);
+        }
         const reloaded = await openRecorded(env.browser, page.url());
         try {
             await reloaded.page.waitForFunction(() => document.querySelector('.bf-pg-main .bf-result')?.dataset.runs);
