@@ -102,6 +102,7 @@
         run: runExample,
         panic: (message, module) => workerFor(module).request({ op: "panic", message }),
         splitAnswer,
+        drawFigure: (figure, options) => drawFigure(figure, options),
     };
 
     // ---- Small helpers -------------------------------------------------------------------------
@@ -116,6 +117,9 @@
     }
 
     const withoutTrailingNewlines = (text) => text.replace(/\n+$/, "");
+
+    /** `input` with `line` added as its last line. */
+    const withLine = (input, line) => `${input === "" || input.endsWith("\n") ? input : `${input}\n`}${line}\n`;
 
     // The output's lines (ending at "\n") before its first line that is exactly REVEAL_MARKER,
     // and the lines after that line (the answer), or [text, null] when no line is the marker.
@@ -162,8 +166,14 @@
             reveal.hidden = true;
         });
         const root = el("div", { class: "bf-result" }, status, outputPre, reveal, answerPre, figure);
+        // A ring figure's chosen server, kept across runs, and the action whose run is awaited
+        // (its button, in the new drawing, gets the focus back).
+        let ringChosen = null;
+        let actionPressed = null;
 
-        function show(reply, { verified, edited, step, onStep }) {
+        function show(reply, { verified, edited, step, onStep, onAction }) {
+            const refocus = actionPressed;
+            actionPressed = null;
             root.dataset.state = reply.ok ? "ok" : "error";
             root.dataset.runs = String(Number(root.dataset.runs ?? 0) + 1); // lets tests wait for a result
             figure.replaceChildren();
@@ -183,7 +193,8 @@
             answer.textContent = hidden === null ? "" : withoutTrailingNewlines(hidden);
             reveal.hidden = hidden === null;
             answerPre.hidden = true;
-            figure.hidden = hidden !== null; // a drawing would give the answer away
+            // A drawing would give the answer away, unless the reader is already acting on it.
+            figure.hidden = hidden !== null && refocus === null;
             const ms = `ran in ${reply.ms < 1 ? "<1" : Math.round(reply.ms)} ms`;
             if (edited) {
                 status.className = "bf-status";
@@ -198,7 +209,20 @@
                 status.className = "bf-status bf-mismatch";
                 status.textContent = `✗ Differs from the verified output (${ms}). Please report this: the browser and cargo test disagree.`;
             }
-            if (reply.figure) figure.append(drawFigure(reply.figure, { step, onStep }));
+            if (reply.figure) {
+                const ring = {
+                    chosen: ringChosen,
+                    onChoose: (index) => {
+                        ringChosen = index;
+                    },
+                    onAction: onAction && ((line, next, index) => {
+                        actionPressed = index;
+                        onAction(line, next);
+                    }),
+                };
+                figure.append(drawFigure(reply.figure, { step, onStep, ring }));
+                if (refocus !== null) figure.querySelector(`[data-bf-action="${refocus}"]`)?.focus({ preventScroll: true });
+            }
         }
         return { root, show };
     }
@@ -227,14 +251,15 @@
     /**
      * The figure, with a step control when it has steps. `step` (1-based) is the step to show
      * first (default: the last, the whole run); `onStep(step)` hears every change, with `null`
-     * for the last step.
+     * for the last step. `ring` is what drawRing takes (the chosen server, onChoose, onAction).
      */
-    function drawFigure(figure, { step, onStep } = {}) {
+    function drawFigure(figure, { step, onStep, ring } = {}) {
         const wrap = el("figure", { class: `bf-drawing bf-drawing-${figure.kind}` });
         wrap.append(el("figcaption", { text: figure.title }));
         let drawn = null;
         if (figure.kind === "timeline") drawn = drawTimeline(figure);
         else if (figure.kind === "sequence") drawn = drawSequence(figure);
+        else if (figure.kind === "ring") drawn = drawRing(figure, ring);
         else wrap.append(el("p", { class: "bf-error", text: `Cannot draw a figure of kind ${figure.kind}.` }));
         if (drawn) {
             // A tall drawing scrolls inside its own box, so the step control below it stays in view.
@@ -242,6 +267,7 @@
             wrap.append(view);
             if (figure.kind === "timeline") wrap.append(legend(figure));
             if (figure.steps?.length) stepControl(wrap, view, figure.steps, drawn.replay, { step, onStep });
+            if (drawn.after) wrap.append(drawn.after);
         }
         return wrap;
     }
@@ -476,6 +502,246 @@
         return { svg, replay };
     }
 
+    // ---- A cluster on a ring (Figure::Ring), the way RaftScope draws Raft -------------------------
+    //
+    // The servers sit on a circle, clockwise from the top. Step k shows snapshot k: each server's
+    // role (its outline, its fill and a word under it; a down server greyed and crossed out), term,
+    // vote and election timer (the arc around it: the share still to run), the messages in flight
+    // as dots along the chord between two servers (requests filled, replies hollow), cut links
+    // dashed and crossed, and below the ring each server's log (committed entries framed solid,
+    // the rest dashed). The servers are buttons: the reader chooses one (Tab or the arrow keys,
+    // then Enter or Space), and the figure's actions (buttons under it) add an input line at the
+    // current step's time, for that server, and run the example again (`onAction`).
+
+    const RING = { width: 370, cx: 185, cy: 178, radius: 132, body: 32, timer: 37 };
+    const ROLE_NAMES = { follower: "follower", candidate: "candidate", leader: "leader", down: "down" };
+
+    /** The SVG path of an arc of `share` (0..1) of the circle of radius `r` around (0, 0), clockwise from the top. */
+    function arcPath(r, share) {
+        if (share >= 0.999) return `M0,${-r} A${r},${r} 0 1 1 0,${r} A${r},${r} 0 1 1 0,${-r}`;
+        const angle = 2 * Math.PI * share;
+        const x = r * Math.sin(angle), y = -r * Math.cos(angle);
+        return `M0,${-r} A${r},${r} 0 ${share > 0.5 ? 1 : 0} 1 ${x.toFixed(2)},${y.toFixed(2)}`;
+    }
+
+    /** An action's `{at}`: the step's time as a plain number (`150`, `12.5`). */
+    const atText = (at) => String(Math.round(at * 1000) / 1000);
+
+    /**
+     * `ring`: { chosen (a server index or null), onChoose(index), onAction(line, step, index) };
+     * without `onAction` the actions are not offered.
+     */
+    function drawRing(figure, { chosen = null, onChoose, onAction } = {}) {
+        const { unit, servers, snapshots = [], steps = [], actions = [] } = figure;
+        const n = servers.length;
+        const position = (i) => {
+            const angle = (2 * Math.PI * i) / Math.max(1, n);
+            return { x: RING.cx + RING.radius * Math.sin(angle), y: RING.cy - RING.radius * Math.cos(angle) };
+        };
+        const points = servers.map((_, i) => position(i));
+        const height = Math.max(...points.map((p) => p.y), RING.cy) + RING.timer + 30;
+        const svg = svgEl("svg", { viewBox: `0 0 ${RING.width} ${height}`, class: "bf-svg bf-ring", role: "group", "aria-label": `${n} servers on a ring; each is a button that chooses it for the actions below` });
+        svg.append(svgEl("title", {}, `${n} servers on a ring, clockwise from the top`));
+        svg.append(svgEl("circle", { cx: RING.cx, cy: RING.cy, r: RING.radius, class: "bf-ring-track" }));
+        const cuts = svgEl("g", { class: "bf-ring-cuts" });
+        const clock = svgEl("text", { x: 4, y: 14, class: "bf-ring-clock" });
+        svg.append(cuts, clock);
+        let current = 0;
+        let chosenIndex = Number.isInteger(chosen) && chosen < n ? chosen : null;
+
+        // One group per server, kept from step to step (the step control highlights them).
+        const nodes = servers.map((name, i) => {
+            const { x, y } = points[i];
+            const group = svgEl("g", { class: "bf-ring-server", transform: `translate(${x.toFixed(1)},${y.toFixed(1)})` });
+            // The button is a transparent disc on top, without the texts drawn under it (its
+            // name says all of them, in words).
+            const button = svgEl("circle", { r: RING.timer + 9, class: "bf-ring-button", tabindex: "0", role: "button", "aria-pressed": "false", "data-server": String(i) });
+            const title = svgEl("title");
+            const halo = svgEl("circle", { r: RING.timer + 6, class: "bf-ring-halo" });
+            const choice = svgEl("rect", { x: -RING.timer - 9, y: -RING.timer - 9, width: 2 * RING.timer + 18, height: 2 * RING.timer + 18, rx: 8, class: "bf-ring-choice" });
+            const track = svgEl("circle", { r: RING.timer, class: "bf-ring-timer-track" });
+            const timer = svgEl("path", { class: "bf-ring-timer" });
+            const body = svgEl("circle", { r: RING.body, class: "bf-ring-body" });
+            const crown = svgEl("circle", { r: RING.body - 5, class: "bf-ring-crown" }); // a leader's second outline
+            const cross = svgEl("path", { d: `M-20,-20 L20,20 M-20,20 L20,-20`, class: "bf-ring-cross" });
+            const nameText = svgEl("text", { y: -12, "text-anchor": "middle", class: "bf-ring-name" }, name);
+            const term = svgEl("text", { y: 5, "text-anchor": "middle", class: "bf-ring-term" });
+            const vote = svgEl("text", { y: 20, "text-anchor": "middle", class: "bf-ring-vote" });
+            const role = svgEl("text", { y: RING.timer + 20, "text-anchor": "middle", class: "bf-ring-role" });
+            button.append(title);
+            group.append(halo, choice, track, timer, body, crown, nameText, term, vote, cross, role, button);
+            svg.append(group);
+            return { group, button, title, timer, track, term, vote, role };
+        });
+        const messages = svgEl("g", { class: "bf-ring-messages" });
+        svg.append(messages);
+
+        // The logs, one row per server, below the ring.
+        const logCaption = `bf-ring-log-${++figureCount}`;
+        const logTable = el("table", { class: "bf-ring-log", "aria-labelledby": logCaption });
+        const logs = el("div", { class: "bf-ring-logs" }, el("p", { id: logCaption, class: "bf-ring-log-caption", text: "Each server's log: the term of each entry; framed solid: committed, dashed: not yet" }), logTable);
+        const key = el("p", { class: "bf-ring-key", text: "● request, ○ reply, on their way; the arc around a server: its election timeout still to run; a dashed, crossed line: a cut link; a dashed outline: candidate, a double one: leader, crossed out: down." });
+        const view = el("div", { class: "bf-ring-view" }, svg, key, logs);
+
+        function label(i, s) {
+            const vote = s.voted_for === null || s.voted_for === undefined ? "" : `, voted for ${servers[s.voted_for]}`;
+            return `${servers[i]}, ${ROLE_NAMES[s.role] ?? s.role}, term ${s.term}, log ${s.log.length} ${s.log.length === 1 ? "entry" : "entries"}, ${s.commit} committed${vote}`;
+        }
+
+        function showChoice() {
+            nodes.forEach(({ group, button }, i) => {
+                group.classList.toggle("bf-ring-chosen", i === chosenIndex);
+                button.setAttribute("aria-pressed", String(i === chosenIndex));
+            });
+            updateActions();
+        }
+
+        function render(k) {
+            current = k;
+            const snapshot = snapshots[k];
+            if (!snapshot) return;
+            clock.textContent = `${fmt(steps[k]?.at ?? 0)} ${unit}`;
+            snapshot.servers.forEach((s, i) => {
+                const node = nodes[i];
+                if (!node) return;
+                for (const role of Object.keys(ROLE_NAMES)) node.group.classList.toggle(`bf-ring-${role}`, s.role === role);
+                node.term.textContent = `term ${s.term}`;
+                node.vote.textContent = s.voted_for === null || s.voted_for === undefined ? "" : `vote ${servers[s.voted_for]}`;
+                node.role.textContent = ROLE_NAMES[s.role] ?? s.role;
+                const timer = s.timer === null || s.timer === undefined ? null : s.timer;
+                node.timer.setAttribute("d", timer === null || timer <= 0 ? "" : arcPath(RING.timer, timer));
+                node.track.classList.toggle("bf-ring-no-timer", timer === null);
+                const text = label(i, s);
+                node.button.setAttribute("aria-label", text);
+                node.title.textContent = timer === null ? text : `${text}; ${Math.round(timer * 100)}% of its election timeout to run`;
+            });
+            // Cut links: a dashed line, crossed in the middle.
+            cuts.replaceChildren();
+            for (const [a, b] of snapshot.cut) {
+                const p = points[a], q = points[b];
+                if (!p || !q) continue;
+                const group = svgEl("g", { class: "bf-ring-cut" });
+                group.append(svgEl("title", {}, `${servers[a]} and ${servers[b]} cannot reach each other`));
+                group.append(svgEl("line", { x1: p.x, y1: p.y, x2: q.x, y2: q.y }));
+                const mx = (p.x + q.x) / 2, my = (p.y + q.y) / 2;
+                group.append(svgEl("path", { d: `M${mx - 6},${my - 6} L${mx + 6},${my + 6} M${mx - 6},${my + 6} L${mx + 6},${my - 6}`, class: "bf-ring-cut-mark" }));
+                cuts.append(group);
+            }
+            // Messages: from the sender's edge to the receiver's, on the right of their way (so
+            // the two directions of one link do not meet), labelled beside the dot.
+            messages.replaceChildren();
+            // A label goes on the side of its dot away from the ring's centre, or the other,
+            // where it meets no server and no label drawn before it; else the dot goes without
+            // (its tooltip still says it all).
+            const taken = points.map(({ x, y }) => [x - RING.timer - 2, y - RING.timer - 2, x + RING.timer + 2, y + RING.timer + 2]);
+            const meets = (a, b) => a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3];
+            const gap = RING.timer + 8; // the dots start and end clear of the servers' timers
+            for (const m of snapshot.messages) {
+                const p = points[m.from], q = points[m.to];
+                if (!p || !q) continue;
+                const dx = q.x - p.x, dy = q.y - p.y, length = Math.hypot(dx, dy) || 1;
+                const ux = dx / length, uy = dy / length, nx = -uy, ny = ux;
+                const along = gap + Math.max(0, length - 2 * gap) * Math.max(0, Math.min(1, m.progress));
+                const x = p.x + ux * along + nx * 7, y = p.y + uy * along + ny * 7;
+                const group = svgEl("g", { class: m.reply ? "bf-ring-message bf-ring-reply" : "bf-ring-message" });
+                group.append(svgEl("title", {}, `${m.label}: ${m.reply ? "reply" : "request"} from ${servers[m.from]} to ${servers[m.to]}, ${Math.round(m.progress * 100)}% of the way`));
+                group.append(svgEl("circle", { cx: x.toFixed(1), cy: y.toFixed(1), r: 5 }));
+                taken.push([x - 6, y - 6, x + 6, y + 6]);
+                const width = textWidth(m.label) * 0.9;
+                const outward = x >= RING.cx;
+                for (const right of [outward, !outward]) {
+                    const left = right ? x + 8 : x - 8 - width;
+                    const box = [left, y - 8, left + width, y + 5];
+                    if (box[0] < 0 || box[2] > RING.width || taken.some((t) => meets(box, t))) continue;
+                    taken.push(box);
+                    group.append(svgEl("text", { x: left.toFixed(1), y: (y + 3).toFixed(1) }, m.label));
+                    break;
+                }
+                messages.append(group);
+            }
+            renderLogs(snapshot);
+        }
+
+        function renderLogs(snapshot) {
+            const longest = Math.max(0, ...snapshot.servers.map((s) => s.log.length));
+            const head = el("tr", {}, el("th", { scope: "col", text: "Log" }));
+            for (let e = 1; e <= longest; e++) head.append(el("th", { scope: "col", text: String(e) }));
+            const rows = snapshot.servers.map((s, i) => {
+                const leader = s.role === "leader";
+                const row = el("tr", { class: `bf-ring-log-${s.role}` }, el("th", { scope: "row", text: leader ? `${servers[i]} ★ leader` : servers[i] }));
+                for (let e = 0; e < longest; e++) {
+                    if (e >= s.log.length) {
+                        row.append(el("td", { class: "bf-ring-empty" }));
+                        continue;
+                    }
+                    const committed = e < s.commit;
+                    row.append(el("td", { class: committed ? "bf-ring-committed" : "bf-ring-uncommitted", title: `entry ${e + 1}: term ${s.log[e]}, ${committed ? "committed" : "not known committed"}` }, el("span", { text: String(s.log[e]) })));
+                }
+                return row;
+            });
+            logTable.replaceChildren(
+                el("thead", {}, head),
+                el("tbody", {}, ...rows),
+            );
+        }
+
+        // Choosing a server: click, or Enter / Space on it; the arrow keys go round the ring.
+        nodes.forEach(({ button }, i) => {
+            const choose = () => {
+                chosenIndex = chosenIndex === i ? null : i;
+                onChoose?.(chosenIndex);
+                showChoice();
+            };
+            button.addEventListener("click", choose);
+            button.addEventListener("keydown", (event) => {
+                if (event.altKey || event.ctrlKey || event.metaKey) return;
+                const move = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 }[event.key];
+                if (event.key === "Enter" || event.key === " ") choose();
+                else if (move !== undefined) nodes[(i + move + n) % n].button.focus();
+                else return;
+                event.preventDefault();
+                event.stopPropagation(); // not the figure's step keys, nor mdBook's page turn
+            });
+        });
+
+        // The actions, under the figure.
+        let actionsView = null;
+        const buttons = [];
+        const chosenLine = el("p", { class: "bf-ring-chosen-line", "aria-live": "polite" });
+        function updateActions() {
+            const name = chosenIndex === null ? null : servers[chosenIndex];
+            chosenLine.textContent = name === null ? "Choose a server on the ring (click it, or Tab to it and press Enter) for the per-server actions." : `Chosen: ${name}. Each action adds a line at this step's time and runs again.`;
+            buttons.forEach(({ button, action }) => {
+                if (!action.per_server) return;
+                button.disabled = name === null;
+                button.textContent = name === null ? action.label : `${action.label} ${name}`;
+            });
+        }
+        if (onAction && actions.length) {
+            const list = el("div", { class: "bf-ring-actions", role: "group", "aria-label": "Add an event at this step" });
+            actions.forEach((action, index) => {
+                const button = el("button", { type: "button", class: "bf-ring-action", "data-bf-action": String(index), text: action.label });
+                button.addEventListener("click", () => {
+                    if (action.per_server && chosenIndex === null) return;
+                    let line = action.line.replaceAll("{at}", atText(steps[current]?.at ?? 0));
+                    if (action.per_server) line = line.replaceAll("{server}", servers[chosenIndex]);
+                    onAction(line, current + 2, index);
+                });
+                buttons.push({ button, action });
+                list.append(button);
+            });
+            actionsView = el("div", { class: "bf-ring-controls" }, chosenLine, list);
+        }
+        showChoice();
+
+        const replay = replayOf(steps, render);
+        steps.forEach((step, k) => {
+            for (const mark of step.marks) if (mark.kind === "server" && nodes[mark.server]) replay.marked[k].push(nodes[mark.server].group);
+        });
+        if (!steps.length) render(0);
+        return { svg: view, replay, after: actionsView };
+    }
+
     // ---- Stepping through a figure ---------------------------------------------------------------
     //
     // A range slider (with ← and → buttons) and the ← / → keys on the figure replay its steps: the
@@ -608,22 +874,35 @@
         runButton.after(" ", editToggle);
         runDiv.append(result.root);
 
-        async function go() {
+        // A ring figure's action: its line goes into the editor (opened, so the reader sees it),
+        // and the run shows the step after the one that was current.
+        function onAction(line, next) {
+            if (busy) return;
+            if (!editor) openEditor();
+            editor.root.hidden = false;
+            editToggle.setAttribute("aria-expanded", "true");
+            editor.textarea.value = withLine(editor.textarea.value, line);
+            go(next);
+        }
+
+        async function go(restore = null) {
             if (busy) return;
             busy = true;
             runButton.disabled = true;
             runButton.textContent = "Running…";
             const input = currentInput();
+            step = restore;
+            updateOpenLink();
             const onStep = (shown) => {
                 step = shown;
                 updateOpenLink();
             };
-            await runAndShow(id, input, module, (reply) => result.show(reply, { verified, edited: input !== defaultInput, onStep }));
+            await runAndShow(id, input, module, (reply) => result.show(reply, { verified, edited: input !== defaultInput, step: restore, onStep, onAction }));
             runButton.disabled = false;
             runButton.textContent = "Run";
             busy = false;
         }
-        runButton.addEventListener("click", go);
+        runButton.addEventListener("click", () => go());
         runDiv.hidden = false;
     }
 
@@ -738,13 +1017,19 @@
                 history.replaceState(null, "", currentHash());
                 permalink.setAttribute("href", currentHash());
             };
+            const onAction = (line, next) => {
+                if (busy || example !== current) return;
+                editor.textarea.value = withLine(editor.textarea.value, line);
+                stepToRestore = next;
+                go();
+            };
             await runAndShow(example.id, input, example.module, (reply) => {
-                if (example === current) result.show(reply, { verified: example.verified, edited: input !== example.default_input, step: restore, onStep });
+                if (example === current) result.show(reply, { verified: example.verified, edited: input !== example.default_input, step: restore, onStep, onAction });
             });
             runButton.disabled = false;
             busy = false;
         }
-        runButton.addEventListener("click", go);
+        runButton.addEventListener("click", () => go());
 
         function fromHash({ focus } = {}) {
             const params = new URLSearchParams(location.hash.slice(1));

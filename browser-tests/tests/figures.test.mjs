@@ -3,11 +3,13 @@
 // control that replays its run: a labelled range slider from 1 to the number of steps, ← and →
 // on the figure and on the slider, the step's text from the simulation, its pieces highlighted,
 // and the step kept in "Open in playground" (every drawn example, on its chapter page) and in
-// the permalink (the playground page, one example per kind of figure).
+// the permalink (the playground page, one example per kind of figure). A ring (a cluster, as
+// RaftScope draws Raft) shows each step's snapshot, and its actions add input lines: chosen by
+// keyboard, pressed, run again, kept in the permalink and in "Open in playground".
 
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openRecorded, pressRun, runnableExamples, runsByPage, useBookAndBrowser, waitForNewRun } from '../lib/harness.mjs';
+import { axeViolations, openRecorded, pressRun, runnableExamples, runsByPage, useBookAndBrowser, waitForNewRun } from '../lib/harness.mjs';
 
 const env = useBookAndBrowser();
 const examples = await runnableExamples();
@@ -131,7 +133,10 @@ async function stepState(figure) {
         const svg = wrap.querySelector('svg');
         const all = [...svg.querySelectorAll('*')];
         const cursor = svg.querySelector('.bf-cursor');
+        // A ring redraws its servers, messages and logs at every step.
+        const ring = wrap.classList.contains('bf-drawing-ring') ? wrap.querySelector('.bf-figure-view').innerHTML.replaceAll(' bf-current', '') : null;
         return {
+            ring,
             min: slider?.min, max: slider?.max, value: slider?.value,
             label: label?.textContent ?? null,
             live: wrap.querySelector('.bf-step-text')?.getAttribute('aria-live'),
@@ -146,7 +151,8 @@ async function stepState(figure) {
 
 /** The pieces step `k` (1-based) of `figure` marks, sorted: a message's send and its arrival mark one piece, its arrow. */
 function markedKeys(figure, k) {
-    const keys = new Set(figure.steps[k - 1].marks.map((mark) => (mark.kind === 'span' ? `s${mark.lane}/${mark.span}` : mark.kind === 'note' ? `n${mark.note}` : `m${mark.message}`)));
+    const key = (mark) => ({ span: `s${mark.lane}/${mark.span}`, note: `n${mark.note}`, server: `r${mark.server}` })[mark.kind] ?? `m${mark.message}`;
+    const keys = new Set(figure.steps[k - 1].marks.map(key));
     return [...keys].sort();
 }
 
@@ -181,14 +187,14 @@ async function checkStepControl(page, figureLocator, figure, label) {
     assert.equal(back.value, String(n - 1), label);
     assert.equal(back.text, expectText(n - 1), label);
     assert.equal(back.current.length, markedPieces(figure, n - 1), `${label}: highlighted pieces at step ${n - 1}`);
-    assert.ok(back.cursor !== state.cursor || back.current.join() !== state.current.join() || figure.steps[n - 1].at === figure.steps[n - 2].at,
-        `${label}: neither the highlight nor the cursor moved`);
+    assert.ok(back.cursor !== state.cursor || back.current.join() !== state.current.join() || back.ring !== state.ring || figure.steps[n - 1].at === figure.steps[n - 2].at,
+        `${label}: neither the highlight nor the cursor moved, nor the ring changed`);
     if (back.current.length && state.current.length) {
         if (markedKeys(figure, n - 1).join() === markedKeys(figure, n).join()) {
             // A message's send then its arrival: the same arrow stays highlighted, and it is in
             // flight (dashed) at the send only, unless it takes no time.
             assert.deepEqual(back.current, state.current, `${label}: steps ${n - 1} and ${n} mark the same pieces`);
-            assert.ok(back.inFlight.join() !== state.inFlight.join() || back.cursor !== state.cursor || figure.steps[n - 1].at === figure.steps[n - 2].at,
+            assert.ok(back.inFlight.join() !== state.inFlight.join() || back.cursor !== state.cursor || back.ring !== state.ring || figure.steps[n - 1].at === figure.steps[n - 2].at,
                 `${label}: steps ${n - 1} and ${n} mark the same arrow, but neither its flight nor the cursor changed`);
         } else {
             assert.notDeepEqual(back.current, state.current, `${label}: the highlight did not move`);
@@ -197,11 +203,14 @@ async function checkStepControl(page, figureLocator, figure, label) {
     await page.keyboard.press('ArrowRight');
     assert.equal((await stepState(figureLocator)).text, expectText(n), `${label}: → comes back`);
 
-    // Home shows the first step with the rest dimmed; → on the slider (a real range input) steps on.
+    // Home shows the first step with the rest dimmed (a ring: its first snapshot); → on the
+    // slider (a real range input) steps on.
+    const last = state;
     await page.keyboard.press('Home');
     state = await stepState(figureLocator);
     assert.equal(state.text, expectText(1), label);
-    assert.ok(state.future > 0 || n === 1, `${label}: nothing is dimmed at step 1`);
+    if (figure.kind === 'ring') assert.notEqual(state.ring, last.ring, `${label}: the ring at step 1 is drawn as at step ${n}`);
+    else assert.ok(state.future > 0 || n === 1, `${label}: nothing is dimmed at step 1`);
     const slider = figureLocator.locator('input[type=range]');
     await slider.focus();
     await page.keyboard.press('ArrowRight');
@@ -318,6 +327,155 @@ test('a new Run starts at the last step again, and editing the input drops the s
         assert.match(page.url(), /step=2/);
         await page.locator('.bf-pg-main textarea.bf-input').fill(`${example.default_input}\n`);
         assert.doesNotMatch(await page.locator('.bf-pg-main a.bf-permalink').getAttribute('href'), /step=/);
+        assert.deepEqual(errors, []);
+    } finally {
+        await context.close();
+    }
+});
+
+// ---- A ring: the snapshots, choosing a server, the actions ------------------------------------
+
+/** What a ring server's button says at a snapshot, as theme/playground.js words it. */
+function serverLabel(figure, i, s) {
+    const vote = s.voted_for === null || s.voted_for === undefined ? '' : `, voted for ${figure.servers[s.voted_for]}`;
+    return `${figure.servers[i]}, ${s.role}, term ${s.term}, log ${s.log.length} ${s.log.length === 1 ? 'entry' : 'entries'}, ${s.commit} committed${vote}`;
+}
+
+/** The names of a ring's server buttons under `root` (a Locator), in ring order. */
+const serverLabels = (root) => root.locator('.bf-ring-button').evaluateAll((buttons) => buttons.map((b) => b.getAttribute('aria-label')));
+
+/** The serious and critical axe violations on `page`, in a few words each. */
+async function seriousViolations(page) {
+    const { violations } = await axeViolations(page);
+    return violations.flatMap((v) => v.nodes.filter((node) => ['serious', 'critical'].includes(node.impact ?? v.impact)).map((node) => `${v.rule}: ${v.help} at ${node.target}`));
+}
+
+const ringExample = drawn.find((e) => figures.get(e.id).kind === 'ring');
+
+test('a ring figure: its servers and logs follow the snapshots; Crash on a server chosen by keyboard adds a line, runs again, and the permalink restores it', async () => {
+    assert.ok(ringExample, 'no example draws a ring');
+    const figure = figures.get(ringExample.id);
+    const n = figure.steps.length;
+    const crash = figure.actions.find((action) => action.label === 'Crash');
+    assert.ok(crash?.per_server, `${ringExample.id}: no per-server Crash action`);
+    const { page, errors, context } = await openPlayground(ringExample);
+    try {
+        const wrap = page.locator('.bf-pg-main figure.bf-drawing-ring');
+        const expected = (k) => figure.snapshots[k - 1].servers.map((s, i) => serverLabel(figure, i, s));
+        // The last step first: one button per server, named with its role, term and log.
+        assert.equal(await wrap.locator('.bf-ring-server').count(), figure.servers.length);
+        assert.deepEqual(await serverLabels(wrap), expected(n));
+        assert.equal(await wrap.locator('table.bf-ring-log tbody tr').count(), figure.servers.length);
+        // Back and forth: a step whose roles or terms differ from the last step's.
+        const roles = (k) => figure.snapshots[k - 1].servers.map((s) => `${s.role}/${s.term}`).join();
+        const k = [...Array(n).keys()].map((i) => i + 1).reverse().find((i) => roles(i) !== roles(n));
+        assert.ok(k, `${ringExample.id}: no step differs from the last in roles or terms`);
+        await wrap.locator('input[type=range]').fill(String(k));
+        assert.deepEqual(await serverLabels(wrap), expected(k), `step ${k}`);
+        await wrap.locator('.bf-figure-view').focus();
+        await page.keyboard.press('ArrowRight');
+        assert.deepEqual(await serverLabels(wrap), expected(k + 1), `step ${k + 1}`);
+        await page.keyboard.press('ArrowLeft');
+        assert.deepEqual(await serverLabels(wrap), expected(k), `back at step ${k}`);
+        // The marked servers are highlighted.
+        const marked = figure.steps[k - 1].marks.filter((m) => m.kind === 'server').map((m) => m.server).sort();
+        const highlighted = await wrap.locator('.bf-ring-server').evaluateAll((groups) => groups.flatMap((g, i) => (g.classList.contains('bf-current') ? [i] : [])));
+        assert.deepEqual(highlighted, [...new Set(marked)]);
+
+        // Choose the second server from the keyboard: Tab to the first, → to the next, Enter.
+        const perServer = wrap.locator('button.bf-ring-action').nth(figure.actions.indexOf(crash));
+        assert.equal(await perServer.isDisabled(), true, 'a per-server action is enabled before a server is chosen');
+        await wrap.locator('.bf-ring-button').first().focus();
+        await page.keyboard.press('ArrowRight');
+        assert.equal(await page.evaluate(() => document.activeElement?.dataset.server), '1', '→ moves to the next server');
+        assert.equal(await wrap.locator('input[type=range]').inputValue(), String(k), '→ on a server does not step');
+        await page.keyboard.press('Enter');
+        assert.equal(await wrap.locator('.bf-ring-button').nth(1).getAttribute('aria-pressed'), 'true');
+        assert.equal(await perServer.isDisabled(), false);
+
+        // Crash: the line goes into the input, the example runs again, the next step shows.
+        const at = String(Math.round(figure.steps[k - 1].at * 1000) / 1000);
+        const line = crash.line.replaceAll('{at}', at).replaceAll('{server}', figure.servers[1]);
+        const before = await page.locator('.bf-pg-main .bf-result').getAttribute('data-runs');
+        await perServer.focus();
+        await page.keyboard.press('Enter');
+        await waitForNewRun(page, '.bf-pg-main .bf-result', before);
+        const input = await page.locator('.bf-pg-main textarea.bf-input').inputValue();
+        const defaultInput = ringExample.default_input;
+        assert.equal(input, `${defaultInput}${defaultInput === '' || defaultInput.endsWith('\n') ? '' : '\n'}${line}\n`);
+        assert.equal(await page.locator('.bf-pg-main .bf-result').getAttribute('data-state'), 'ok', await page.locator('.bf-pg-main .bf-status').textContent());
+        const after = await page.evaluate(({ id, input, module }) => window.bfPlayground.run(id, input, module), { id: ringExample.id, input, module: ringExample.module });
+        const shown = Math.min(k + 1, after.figure.steps.length);
+        const again = page.locator('.bf-pg-main figure.bf-drawing-ring');
+        assert.equal(await again.locator('input[type=range]').inputValue(), String(shown), 'the step after the one that was current');
+        assert.equal(await again.locator('.bf-step-text').textContent(), `step ${shown} of ${after.figure.steps.length}: ${after.figure.steps[shown - 1].text}`);
+        assert.ok(after.figure.snapshots.slice(k - 1).some((snapshot) => snapshot.servers[1].role === 'down'), `${line}: the server is never down after it`);
+        assert.equal(await page.evaluate(() => document.activeElement?.textContent), `${crash.label} ${figure.servers[1]}`, 'the focus stays on the action');
+        assert.equal(await again.locator('.bf-ring-button').nth(1).getAttribute('aria-pressed'), 'true', 'the chosen server stays chosen');
+        // The address and the permalink carry the input and the step.
+        const params = new URLSearchParams(new URL(page.url()).hash.slice(1));
+        assert.equal(params.get('input'), input);
+        assert.equal(params.get('step'), shown === after.figure.steps.length ? null : String(shown));
+        assert.equal(await page.locator('.bf-pg-main a.bf-permalink').getAttribute('href'), new URL(page.url()).hash);
+        // axe on this state, in every theme (picked with mdBook's picker, which also swaps the code colours).
+        for (const theme of ['light', 'rust', 'coal', 'navy', 'ayu']) {
+            if (!(await page.locator('#mdbook-theme-list').isVisible())) await page.click('#mdbook-theme-toggle');
+            await page.click(`#mdbook-theme-${theme}`);
+            await page.waitForFunction((t) => document.documentElement.classList.contains(t), theme);
+            await page.evaluate(() => document.activeElement?.blur());
+            assert.deepEqual(await seriousViolations(page), [], `axe on the ring after an action (${theme})`);
+        }
+        const reloaded = await openRecorded(env.browser, page.url());
+        try {
+            await reloaded.page.waitForFunction(() => document.querySelector('.bf-pg-main .bf-result')?.dataset.runs);
+            const restored = reloaded.page.locator('.bf-pg-main figure.bf-drawing-ring');
+            assert.equal(await restored.locator('input[type=range]').inputValue(), String(shown));
+            assert.deepEqual(await serverLabels(restored), await serverLabels(again));
+            assert.deepEqual(reloaded.errors, []);
+        } finally {
+            await reloaded.context.close();
+        }
+        assert.deepEqual(errors, []);
+    } finally {
+        await context.close();
+    }
+});
+
+test('a ring figure under its chapter\'s Run: an action opens the editor with the line, and "Open in playground" carries input and step', async () => {
+    assert.ok(ringExample, 'no example draws a ring');
+    const figure = figures.get(ringExample.id);
+    const [path, ids] = [...pageRuns].find(([, ids]) => ids.includes(ringExample.id));
+    const { page, errors, context } = await openRecorded(env.browser, `${env.server.origin}/${path}`, { viewport: { width: 360, height: 800 } });
+    try {
+        const run = page.locator('div.bf-run[data-example-id]').nth(ids.indexOf(ringExample.id));
+        const result = await pressRun(page, run);
+        assert.equal(result.state, 'ok', result.status);
+        const reveal = run.locator('button.bf-reveal-button');
+        if (await reveal.isVisible()) await reveal.click();
+        const wrap = run.locator('figure.bf-drawing-ring');
+        // A phone's width: the ring scales down inside its view.
+        const widths = await wrap.evaluate((w) => [w.querySelector('svg.bf-ring').getBoundingClientRect().width, w.querySelector('.bf-figure-view').clientWidth]);
+        assert.ok(widths[0] <= widths[1] + 0.5, `the ring (${widths[0]} px) is wider than its view (${widths[1]} px)`);
+        assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), 360, 'the page scrolls sideways');
+        const action = figure.actions.findIndex((a) => !a.per_server);
+        const chosen = action >= 0 ? figure.actions[action] : figure.actions[0];
+        if (action < 0) await wrap.locator('.bf-ring-button').first().click();
+        const k = Math.max(1, Math.floor(figure.steps.length / 2));
+        await wrap.locator('input[type=range]').fill(String(k));
+        const before = await run.locator('.bf-result').getAttribute('data-runs');
+        await wrap.locator('button.bf-ring-action').nth(Math.max(0, action)).click();
+        await waitForNewRun(page, run.locator('.bf-result'), before);
+        const at = String(Math.round(figure.steps[k - 1].at * 1000) / 1000);
+        const line = chosen.line.replaceAll('{at}', at).replaceAll('{server}', figure.servers[0]);
+        const textarea = run.locator('textarea.bf-input');
+        assert.equal(await textarea.isVisible(), true, 'the editor is open');
+        assert.ok((await textarea.inputValue()).endsWith(`${line}\n`), await textarea.inputValue());
+        const href = await run.locator('a.bf-open-playground').getAttribute('href');
+        const params = new URLSearchParams(href.split('#')[1]);
+        assert.equal(params.get('input'), await textarea.inputValue());
+        const value = await run.locator('figure.bf-drawing-ring input[type=range]').inputValue();
+        const max = await run.locator('figure.bf-drawing-ring input[type=range]').getAttribute('max');
+        assert.equal(params.get('step') ?? max, value, '"Open in playground" carries the step shown');
         assert.deepEqual(errors, []);
     } finally {
         await context.close();
