@@ -200,7 +200,12 @@ impl Index {
                 let tf = posting.positions.len() as u32;
                 let dl = self.lengths[posting.doc];
                 let tf_norm = bm25.tf_norm(tf, dl, avgdl);
-                let hit = hits.entry(posting.doc).or_insert(Hit { doc: posting.doc, score: 0.0, dl, terms: vec![] });
+                let hit = hits.entry(posting.doc).or_insert(Hit {
+                    doc: posting.doc,
+                    score: 0.0,
+                    dl,
+                    terms: vec![],
+                });
                 hit.score += idf * tf_norm;
                 hit.terms.push(TermScore { term: term.clone(), tf, n: list.len(), idf, tf_norm });
             }
@@ -229,16 +234,25 @@ fn run(input: &str) -> Result<String, InputError> {
     for term in (Analyser { stem }).analyse(query) {
         let list = index.postings.get(&term).map_or(String::from("(none)"), |list| {
             list.iter()
-                .map(|p| format!("d{}@{}", p.doc, p.positions.iter().map(u32::to_string).collect::<Vec<_>>().join(",")))
+                .map(|p| {
+                    format!(
+                        "d{}@{}",
+                        p.doc,
+                        p.positions.iter().map(u32::to_string).collect::<Vec<_>>().join(",")
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join(" ")
         });
         let _ = writeln!(out, "  {term}: {list}");
     }
-    for (name, flavour) in [("Lucene / Elasticsearch", Flavour::Lucene), ("SQLite FTS5 (sign flipped)", Flavour::Fts5)] {
+    for (name, flavour) in
+        [("Lucene / Elasticsearch", Flavour::Lucene), ("SQLite FTS5 (sign flipped)", Flavour::Fts5)]
+    {
         let bm25 = Bm25 { k1, b, flavour };
         let hits = index.search(query, bm25);
-        let ranking = hits.iter().map(|h| format!("d{} {:.4}", h.doc, h.score)).collect::<Vec<_>>().join(", ");
+        let ranking =
+            hits.iter().map(|h| format!("d{} {:.4}", h.doc, h.score)).collect::<Vec<_>>().join(", ");
         let _ = writeln!(out, "\n{name}: {ranking}");
         if let Some(best) = hits.first() {
             for term in &best.terms {
@@ -343,10 +357,14 @@ mod tests {
 
     #[test]
     fn the_analyser_stems_only_when_asked() {
-        assert_eq!(Analyser::PLAIN.analyse("Caches, `indexing` & Queries!"), vec!["caches", "indexing", "queries"]);
-        assert_eq!(Analyser { stem: true }.analyse("Caches indexing queries replicas class"), vec![
-            "cache", "index", "query", "replica", "class"
-        ]);
+        assert_eq!(
+            Analyser::PLAIN.analyse("Caches, `indexing` & Queries!"),
+            vec!["caches", "indexing", "queries"]
+        );
+        assert_eq!(
+            Analyser { stem: true }.analyse("Caches indexing queries replicas class"),
+            vec!["cache", "index", "query", "replica", "class"]
+        );
     }
 
     /// Brute force: scan every document's terms for every query term, no postings.
@@ -390,8 +408,9 @@ mod tests {
             let mut docs: Vec<Vec<String>> = Vec::new();
             for _ in 0..rng.range(1, 12) {
                 let len = rng.range(1, 10) as usize;
-                let terms: Vec<String> =
-                    (0..len).map(|_| words[rng.range(0, words.len() as u64 - 1) as usize].to_string()).collect();
+                let terms: Vec<String> = (0..len)
+                    .map(|_| words[rng.range(0, words.len() as u64 - 1) as usize].to_string())
+                    .collect();
                 index.add(&terms.join(" "));
                 docs.push(terms);
             }
@@ -401,15 +420,24 @@ mod tests {
                     .iter()
                     .enumerate()
                     .filter_map(|(doc, terms)| {
-                        let positions: Vec<u32> =
-                            terms.iter().enumerate().filter(|(_, t)| *t == word).map(|(p, _)| p as u32).collect();
+                        let positions: Vec<u32> = terms
+                            .iter()
+                            .enumerate()
+                            .filter(|(_, t)| *t == word)
+                            .map(|(p, _)| p as u32)
+                            .collect();
                         (!positions.is_empty()).then_some(Posting { doc, positions })
                     })
                     .collect();
-                assert_eq!(index.postings.get(word).cloned().unwrap_or_default(), scanned, "seed {seed} {word}");
+                assert_eq!(
+                    index.postings.get(word).cloned().unwrap_or_default(),
+                    scanned,
+                    "seed {seed} {word}"
+                );
             }
-            let query: Vec<String> =
-                (0..rng.range(1, 3)).map(|_| words[rng.range(0, words.len() as u64 - 1) as usize].to_string()).collect();
+            let query: Vec<String> = (0..rng.range(1, 3))
+                .map(|_| words[rng.range(0, words.len() as u64 - 1) as usize].to_string())
+                .collect();
             for bm25 in [Bm25::LUCENE, Bm25::FTS5, Bm25 { k1: 2.0, b: 0.3, flavour: Flavour::Lucene }] {
                 let hits = index.search(&query.join(" "), bm25);
                 let mut expected = brute_force(&docs, &query, bm25);

@@ -244,7 +244,8 @@ pub fn chapter_sections(markdown: &str) -> Vec<(String, String)> {
     out.into_iter()
         .map(|(heading, paragraphs, whole)| {
             let text = paragraphs.join(" ");
-            let text = if whole { text } else { text.split_whitespace().take(WORDS).collect::<Vec<_>>().join(" ") };
+            let text =
+                if whole { text } else { text.split_whitespace().take(WORDS).collect::<Vec<_>>().join(" ") };
             (heading, text)
         })
         .collect()
@@ -282,7 +283,11 @@ pub fn clean(text: &str) -> String {
     let words: Vec<&str> = out.split_whitespace().collect();
     let words = match words.first() {
         Some(&"-") | Some(&"+") | Some(&">") => &words[1..],
-        Some(w) if w.ends_with('.') && w[..w.len() - 1].chars().all(|c| c.is_ascii_digit()) && w.len() > 1 => &words[1..],
+        Some(w)
+            if w.ends_with('.') && w[..w.len() - 1].chars().all(|c| c.is_ascii_digit()) && w.len() > 1 =>
+        {
+            &words[1..]
+        }
         _ => &words[..],
     };
     words.join(" ")
@@ -294,7 +299,8 @@ pub fn clean(text: &str) -> String {
 #[cfg(not(target_family = "wasm"))]
 pub fn check_or_bless(root: &std::path::Path, bless: bool) -> Result<(), String> {
     let src = root.join("src");
-    let read = |path: &str| std::fs::read_to_string(src.join(path)).map_err(|e| format!("reading src/{path}: {e}"));
+    let read =
+        |path: &str| std::fs::read_to_string(src.join(path)).map_err(|e| format!("reading src/{path}: {e}"));
     let derived = derive(&read)?;
     let file = root.join("examples/data/book-corpus.txt");
     if bless {
@@ -316,7 +322,8 @@ pub fn check_or_bless(root: &std::path::Path, bless: bool) -> Result<(), String>
             return Err(format!("{page} {what} since book-corpus.txt was blessed: run `cargo xtask bless`"));
         }
     }
-    Err("src/SUMMARY.md or the derivation changed since book-corpus.txt was blessed: run `cargo xtask bless`".into())
+    Err("src/SUMMARY.md or the derivation changed since book-corpus.txt was blessed: run `cargo xtask bless`"
+        .into())
 }
 
 #[cfg(test)]
@@ -327,11 +334,14 @@ mod tests {
     fn sections_take_the_first_paragraph_and_all_of_in_one_minute() {
         let md = "# T\n\n## In one minute\n\nOne **two** [three](x.md).\n\nFour.\n\n## How\n\n```rust\nfn x() {}\n```\n\n\
                   {{#example a::b}}\n\n- First `para`\n  goes on.\n\nSecond para.\n\n### Deep\n\n<details>\n<summary>x</summary>\n\nhidden\n\n</details>\n";
-        assert_eq!(chapter_sections(md), vec![
-            ("In one minute".to_string(), "One two three. Four.".to_string()),
-            ("How".to_string(), "First para goes on.".to_string()),
-            ("Deep".to_string(), String::new()),
-        ]);
+        assert_eq!(
+            chapter_sections(md),
+            vec![
+                ("In one minute".to_string(), "One two three. Four.".to_string()),
+                ("How".to_string(), "First para goes on.".to_string()),
+                ("Deep".to_string(), String::new()),
+            ]
+        );
     }
 
     #[test]

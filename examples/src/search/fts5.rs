@@ -26,7 +26,7 @@ pub const EXAMPLE: Example = Example {
 pub(crate) const DEFAULT_INPUT: &str = "\
 doc = cache cache cache invalidation
 doc = redis cache
-doc = cache aside with redis in front of the database
+doc = notes on running redis as a queue for background jobs at scale
 doc = write through cache
 doc = consistent hashing ring
 query = cache redis
@@ -51,9 +51,14 @@ fn run(input: &str) -> Result<String, InputError> {
     let lucene = index.search(&query, Bm25::LUCENE);
     let fts5 = index.search(&query, Bm25::FTS5);
     let mut out = String::new();
-    let _ = writeln!(out, "SQLite {}, FTS5 compiled in: {}", sqlite.version, crate::yes(sqlite.fts5_compiled));
+    let _ =
+        writeln!(out, "SQLite {}, FTS5 compiled in: {}", sqlite.version, crate::yes(sqlite.fts5_compiled));
     let _ = writeln!(out, "FTS5 query: {}\n", sqlite.query);
-    let _ = writeln!(out, "{:<4} {:>8} {:>10} {:>13}  agree  text", "doc", "Lucene", "ours FTS5", "SQLite bm25()");
+    let _ = writeln!(
+        out,
+        "{:<4} {:>8} {:>10} {:>13}  agree  text",
+        "doc", "Lucene", "ours FTS5", "SQLite bm25()"
+    );
     let mut agree_all = true;
     for (doc, text) in docs.iter().enumerate() {
         let ours_lucene = lucene.iter().find(|h| h.doc == doc).map(|h| h.score);
@@ -75,8 +80,14 @@ fn run(input: &str) -> Result<String, InputError> {
             crate::yes(agree)
         );
     }
-    let _ = writeln!(out, "\nours (FTS5 variant) = −bm25() within 1e-9 for every document: {}", crate::yes(agree_all));
-    let rank = |hits: &[super::bm25::Hit]| hits.iter().map(|h| format!("d{}", h.doc)).collect::<Vec<_>>().join(" > ");
+    let _ = writeln!(
+        out,
+        "\nours (FTS5 variant) = −bm25() within 1e-9 for every document: {}",
+        crate::yes(agree_all)
+    );
+    let rank = |hits: &[super::bm25::Hit]| {
+        hits.iter().map(|h| format!("d{}", h.doc)).collect::<Vec<_>>().join(" > ")
+    };
     let sqlite_rank = sqlite.scores.iter().map(|(d, _)| format!("d{d}")).collect::<Vec<_>>().join(" > ");
     let _ = writeln!(out, "ranking, Lucene idf:            {}", rank(&lucene));
     let _ = writeln!(out, "ranking, FTS5 idf:              {}", rank(&fts5));
@@ -89,7 +100,8 @@ fn run(input: &str) -> Result<String, InputError> {
                 "idf({term}): n = {n} of N = {big_n}: Lucene {:.4}, FTS5 {}",
                 Bm25::LUCENE.idf(big_n, n),
                 match Bm25::FTS5.idf(big_n, n) {
-                    idf if idf == 1e-6 => "1e-6 (floored: the term is in more than half the documents)".to_string(),
+                    idf if idf == 1e-6 =>
+                        "1e-6 (floored: the term is in more than half the documents)".to_string(),
                     idf => format!("{idf:.4}"),
                 }
             );
@@ -120,7 +132,8 @@ pub fn sqlite_scores(docs: &[String], terms: &[String]) -> Result<Fts5Scores, In
         .any(|option| option == "ENABLE_FTS5");
     db.execute_batch("CREATE VIRTUAL TABLE docs USING fts5(body)").map_err(fail)?;
     for (i, doc) in docs.iter().enumerate() {
-        db.execute("INSERT INTO docs(rowid, body) VALUES (?1, ?2)", rusqlite::params![i as i64, doc]).map_err(fail)?;
+        db.execute("INSERT INTO docs(rowid, body) VALUES (?1, ?2)", rusqlite::params![i as i64, doc])
+            .map_err(fail)?;
     }
     // Each term a quoted phrase, joined by OR: FTS5's implicit operator between terms is AND.
     let query = terms.iter().map(|t| format!("\"{t}\"")).collect::<Vec<_>>().join(" OR ");
@@ -154,10 +167,14 @@ mod tests {
             let mut rng = Rng::new(seed);
             let docs: Vec<String> = (0..rng.range(1, 9))
                 .map(|_| {
-                    (0..rng.range(1, 8)).map(|_| words[rng.range(0, 5) as usize]).collect::<Vec<_>>().join(" ")
+                    (0..rng.range(1, 8))
+                        .map(|_| words[rng.range(0, 5) as usize])
+                        .collect::<Vec<_>>()
+                        .join(" ")
                 })
                 .collect();
-            let terms: Vec<String> = (0..rng.range(1, 3)).map(|_| words[rng.range(0, 5) as usize].to_string()).collect();
+            let terms: Vec<String> =
+                (0..rng.range(1, 3)).map(|_| words[rng.range(0, 5) as usize].to_string()).collect();
             let mut index = Index::new(Analyser::PLAIN);
             for doc in &docs {
                 index.add(doc);

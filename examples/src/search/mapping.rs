@@ -83,7 +83,9 @@ impl Mapping {
                 match self.dynamic {
                     Dynamic::False => continue, // kept in _source, not indexed, not mapped
                     Dynamic::Strict => {
-                        return Err(format!("mapping set to strict, dynamic introduction of [{key}] is not allowed"));
+                        return Err(format!(
+                            "mapping set to strict, dynamic introduction of [{key}] is not allowed"
+                        ));
                     }
                     Dynamic::True => {}
                 }
@@ -120,8 +122,8 @@ fn run(input: &str) -> Result<String, InputError> {
     let seed = params.number_or("seed", 0u64, u64::MAX, 3)?;
     let mut docs: Vec<(String, Json)> = Vec::new();
     for entry in params.all("doc") {
-        let doc = json::parse(entry.value)
-            .map_err(|e| InputError::at_line(entry.line, format!("JSON: {e}")))?;
+        let doc =
+            json::parse(entry.value).map_err(|e| InputError::at_line(entry.line, format!("JSON: {e}")))?;
         docs.push((format!("line {}", entry.line), doc));
     }
     // Generated documents: a user, a timestamp-like number and three attributes whose keys the
@@ -146,7 +148,9 @@ fn run(input: &str) -> Result<String, InputError> {
     // The explicit part of the mapping: user, ts and attributes.
     mapping.fields.insert("user".into(), "keyword");
     mapping.fields.insert("ts".into(), "long");
-    mapping.fields.insert("attributes".into(), if attributes == "flattened" { "flattened" } else { "object" });
+    mapping
+        .fields
+        .insert("attributes".into(), if attributes == "flattened" { "flattened" } else { "object" });
 
     let mut out = String::new();
     let dyn_name = match dynamic {
@@ -170,10 +174,19 @@ fn run(input: &str) -> Result<String, InputError> {
         let n = accepted + refused;
         if milestones.first() == Some(&n) {
             milestones.remove(0);
-            let _ = writeln!(out, "after {n:>4} docs: {:>5} fields mapped, {refused} docs refused", mapping.fields.len());
+            let _ = writeln!(
+                out,
+                "after {n:>4} docs: {:>5} fields mapped, {refused} docs refused",
+                mapping.fields.len()
+            );
         }
     }
-    let _ = writeln!(out, "end: {} docs accepted, {refused} refused; {} fields mapped", accepted, mapping.fields.len());
+    let _ = writeln!(
+        out,
+        "end: {} docs accepted, {refused} refused; {} fields mapped",
+        accepted,
+        mapping.fields.len()
+    );
     if let Some(first) = first_refusal {
         let _ = writeln!(out, "first refusal: {first}");
     }

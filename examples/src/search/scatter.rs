@@ -25,7 +25,7 @@ pub const EXAMPLE: Example = Example {
 
 const DEFAULT_INPUT: &str = "\
 shards = 5
-docs_per_shard = 3000
+docs_per_shard = 6000
 size = 10
 pages = 1 2 100 500 1001
 max_result_window = 10000
@@ -106,7 +106,8 @@ pub fn page_after(shards: &[Vec<Hit>], after: Option<Hit>, size: usize) -> (Vec<
 // ANCHOR_END: search_after
 
 fn run(input: &str) -> Result<String, InputError> {
-    let params = Params::parse(input, &["shards", "docs_per_shard", "size", "pages", "max_result_window", "seed"])?;
+    let params =
+        Params::parse(input, &["shards", "docs_per_shard", "size", "pages", "max_result_window", "seed"])?;
     let count = params.number_or("shards", 1usize, 20, 5)?;
     let per_shard = params.number_or("docs_per_shard", 1usize, 20_000, 3000)?;
     let size = params.number_or("size", 1usize, 100, 10)?;
@@ -124,7 +125,11 @@ fn run(input: &str) -> Result<String, InputError> {
     let mut out = String::new();
     let _ = writeln!(out, "{count} shards × {per_shard} docs = {total} hits, pages of {size}\n");
     let _ = writeln!(out, "from/size:");
-    let _ = writeln!(out, "{:>6} {:>7}  {:>22}  {:>7}  first hit", "page", "from", "query phase (entries)", "fetched");
+    let _ = writeln!(
+        out,
+        "{:>6} {:>7}  {:>22}  {:>7}  first hit",
+        "page", "from", "query phase (entries)", "fetched"
+    );
     for &page in &pages {
         let from = (page - 1) * size;
         if from + size > window {
@@ -136,7 +141,9 @@ fn run(input: &str) -> Result<String, InputError> {
             continue;
         }
         let (hits, cost) = page_from_size(&shards, from, size);
-        let first = hits.first().map_or("-".to_string(), |h| format!("{:.3} (shard {}, doc {})", h.score, h.shard, h.doc));
+        let first = hits
+            .first()
+            .map_or("-".to_string(), |h| format!("{:.3} (shard {}, doc {})", h.score, h.shard, h.doc));
         let _ = writeln!(
             out,
             "{page:>6} {from:>7}  {:>22}  {:>7}  {first}",

@@ -238,17 +238,20 @@ impl Shard {
 }
 
 pub fn parse(input: &str) -> Result<Script, InputError> {
-    let params = Params::parse(input, &[
-        "duration",
-        "rate",
-        "refresh_interval",
-        "flush_interval",
-        "segments_per_tier",
-        "delete",
-        "crash",
-        "refresh",
-        "check",
-    ])?;
+    let params = Params::parse(
+        input,
+        &[
+            "duration",
+            "rate",
+            "refresh_interval",
+            "flush_interval",
+            "segments_per_tier",
+            "delete",
+            "crash",
+            "refresh",
+            "check",
+        ],
+    )?;
     let duration = params.number_or("duration", 100u64, MAX_DURATION, 6000)?;
     let rate = params.number_or("rate", 1u64, 100, 5)?;
     if rate * duration / 1000 > MAX_DOCS {
@@ -303,8 +306,9 @@ pub struct Trace {
     pub checks: Vec<(u32, u64, bool)>,
     /// (time, event, searchable set) after every event, in order.
     pub snapshots: Vec<(u64, Event, BTreeSet<u32>)>,
-    /// Segment lifetimes: name → (born, died, docs, label).
-    pub segments: BTreeMap<u32, (u64, Option<u64>, String)>,
+    /// Segment lifetimes, one per lane: (name, born, died, label). A segment merged away and
+    /// then restored from the commit by a crash recovery gets a second lifetime.
+    pub segments: Lives,
     pub refreshes: Vec<u64>,
     pub flushes: Vec<u64>,
     pub merges: Vec<(u64, String)>,
@@ -314,6 +318,33 @@ pub struct Trace {
     pub translog: Vec<(u64, u64, usize)>,
     pub final_segments: Vec<Segment>,
     pub deleted_visible: BTreeMap<u32, u64>,
+}
+
+/// Segment lifetimes in the order they began.
+#[derive(Debug, Clone, Default)]
+pub struct Lives(pub Vec<(u32, u64, Option<u64>, String)>);
+
+impl Lives {
+    fn insert(&mut self, name: u32, (born, died, label): (u64, Option<u64>, String)) {
+        self.0.push((name, born, died, label));
+    }
+
+    /// The current lifetime of segment `name`: its `(born, died, label)`.
+    fn get_mut(&mut self, name: &u32) -> Option<(&mut u64, &mut Option<u64>)> {
+        self.0
+            .iter_mut()
+            .rev()
+            .find(|life| life.0 == *name && life.2.is_none())
+            .map(|life| (&mut life.1, &mut life.2))
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
 }
 
 // ANCHOR: simulate
@@ -372,9 +403,13 @@ pub fn simulate(script: &Script) -> Trace {
                             trace.visible.entry(*doc).or_insert(at);
                         }
                         trace.segments.insert(name, (at, None, format!("_{name}: {} docs", seg.docs.len())));
-                        trace.log.push((at, format!("refresh: buffer ({buffered} docs) → segment _{name}")));
+                        trace
+                            .log
+                            .push((at, format!("refresh: buffer ({}) → segment _{name}", docs(buffered))));
                     }
-                    None if event == Event::Refresh => trace.log.push((at, "refresh: buffer empty, no segment".into())),
+                    None if event == Event::Refresh => {
+                        trace.log.push((at, "refresh: buffer empty, no segment".into()))
+                    }
                     None => {}
                 }
                 for doc in pending_visible_deletes.drain(..) {
@@ -385,8 +420,8 @@ pub fn simulate(script: &Script) -> Trace {
                     let list = names.iter().map(|n| format!("_{n}")).collect::<Vec<_>>().join(" + ");
                     let docs = shard.segments.last().expect("just merged").docs.len();
                     for name in &names {
-                        if let Some(life) = trace.segments.get_mut(name) {
-                            life.1 = Some(at);
+                        if let Some((_, died)) = trace.segments.get_mut(name) {
+                            *died = Some(at);
                         }
                     }
                     trace.segments.insert(merged, (at, None, format!("_{merged}: {docs} docs")));
@@ -398,7 +433,10 @@ pub fn simulate(script: &Script) -> Trace {
                 } else {
                     shard.flush();
                     trace.flushes.push(at);
-                    trace.log.push((at, format!("flush: commit {} segments, translog trimmed", shard.segments.len())));
+                    trace.log.push((
+                        at,
+                        format!("flush: commit {} segments, translog trimmed", shard.segments.len()),
+                    ));
                 }
             }
             Event::Crash => {
@@ -406,14 +444,21 @@ pub fn simulate(script: &Script) -> Trace {
                 let replayed = shard.crash_and_recover();
                 let kept: BTreeSet<u32> = shard.segments.iter().map(|s| s.name).collect();
                 for name in alive.difference(&kept) {
-                    if let Some(life) = trace.segments.get_mut(name) {
-                        life.1 = Some(at);
+                    if let Some((_, died)) = trace.segments.get_mut(name) {
+                        *died = Some(at);
                     }
                 }
                 // Segments of the commit that had been merged away come back from disk.
                 for segment in &shard.segments {
                     if !alive.contains(&segment.name) {
-                        trace.segments.insert(segment.name, (at, None, format!("_{}: {} docs (from commit)", segment.name, segment.docs.len())));
+                        trace.segments.insert(
+                            segment.name,
+                            (
+                                at,
+                                None,
+                                format!("_{}: {} docs (from commit)", segment.name, segment.docs.len()),
+                            ),
+                        );
                     }
                 }
                 trace.crashes.push(at);
@@ -424,7 +469,12 @@ pub fn simulate(script: &Script) -> Trace {
                 // Recovery ends with a refresh.
                 if let Some(name) = shard.refresh() {
                     let seg = shard.segments.last().expect("just made");
-                    trace.segments.insert(name, (at, None, format!("_{name}: {} docs (replayed)", seg.docs.len())));
+                    for doc in &seg.docs {
+                        trace.visible.entry(*doc).or_insert(at);
+                    }
+                    trace
+                        .segments
+                        .insert(name, (at, None, format!("_{name}: {} docs (replayed)", seg.docs.len())));
                     trace.log.push((at, format!("recovery refresh: replayed docs → segment _{name}")));
                 }
                 for doc in pending_visible_deletes.drain(..) {
@@ -435,7 +485,10 @@ pub fn simulate(script: &Script) -> Trace {
             Event::Check(doc) => {
                 let found = shard.searchable().contains(&doc);
                 trace.checks.push((doc, at, found));
-                trace.log.push((at, format!("search for doc-{doc}: {}", if found { "found" } else { "not found" })));
+                trace.log.push((
+                    at,
+                    format!("search for doc-{doc}: {}", if found { "found" } else { "not found" }),
+                ));
             }
         }
         // Buffer and translog occupancy, as spans that close when they change.
@@ -478,7 +531,12 @@ fn figure(script: &Script, trace: &Trace) -> Result<Figure, InputError> {
             spans: trace
                 .buffer
                 .iter()
-                .map(|&(s, e, n)| Span { start: s as f64, end: e as f64, label: format!("{n}"), kind: SpanKind::Wait })
+                .map(|&(s, e, n)| Span {
+                    start: s as f64,
+                    end: e as f64,
+                    label: format!("{n}"),
+                    kind: SpanKind::Wait,
+                })
                 .collect(),
         },
         Lane {
@@ -486,19 +544,39 @@ fn figure(script: &Script, trace: &Trace) -> Result<Figure, InputError> {
             spans: trace
                 .translog
                 .iter()
-                .map(|&(s, e, n)| Span { start: s as f64, end: e as f64, label: format!("{n}"), kind: SpanKind::Wait })
+                .map(|&(s, e, n)| Span {
+                    start: s as f64,
+                    end: e as f64,
+                    label: format!("{n}"),
+                    kind: SpanKind::Wait,
+                })
                 .collect(),
         },
     ];
     let mut marks = Lane { name: "refresh/flush".into(), spans: vec![] };
     for &at in &trace.refreshes {
-        marks.spans.push(Span { start: at as f64, end: at as f64, label: "refresh".into(), kind: SpanKind::Overhead });
+        marks.spans.push(Span {
+            start: at as f64,
+            end: at as f64,
+            label: "refresh".into(),
+            kind: SpanKind::Overhead,
+        });
     }
     for &at in &trace.flushes {
-        marks.spans.push(Span { start: at as f64, end: at as f64, label: "flush".into(), kind: SpanKind::Busy });
+        marks.spans.push(Span {
+            start: at as f64,
+            end: at as f64,
+            label: "flush".into(),
+            kind: SpanKind::Busy,
+        });
     }
     for &at in &trace.crashes {
-        marks.spans.push(Span { start: at as f64, end: at as f64, label: "crash".into(), kind: SpanKind::Lost });
+        marks.spans.push(Span {
+            start: at as f64,
+            end: at as f64,
+            label: "crash".into(),
+            kind: SpanKind::Lost,
+        });
     }
     marks.spans.sort_by(|a, b| a.start.total_cmp(&b.start));
     lanes.push(marks);
@@ -508,11 +586,16 @@ fn figure(script: &Script, trace: &Trace) -> Result<Figure, InputError> {
             trace.segments.len()
         )));
     }
-    for (name, (born, died, label)) in &trace.segments {
+    for (name, born, died, label) in &trace.segments.0 {
         let kind = if died.is_some() { SpanKind::Idle } else { SpanKind::Busy };
         lanes.push(Lane {
             name: format!("segment _{name}"),
-            spans: vec![Span { start: *born as f64, end: died.map_or(end, |d| d as f64), label: label.clone(), kind }],
+            spans: vec![Span {
+                start: *born as f64,
+                end: died.map_or(end, |d| d as f64),
+                label: label.clone(),
+                kind,
+            }],
         });
     }
     let steps = Step::at_span_starts(&lanes, "ms");
@@ -524,7 +607,8 @@ fn report(trace: &Trace, out: &mut String) {
         let _ = writeln!(out, "t={at:>5} ms  {line}");
     }
     let docs = trace.acked.len();
-    let _ = writeln!(out, "\n{docs} documents acknowledged; {} segments at the end:", trace.final_segments.len());
+    let _ =
+        writeln!(out, "\n{docs} documents acknowledged; {} segments at the end:", trace.final_segments.len());
     for s in &trace.final_segments {
         let _ = writeln!(
             out,
@@ -532,17 +616,25 @@ fn report(trace: &Trace, out: &mut String) {
             s.name,
             s.docs.len(),
             s.deleted.len(),
-            if s.committed { "committed" } else { "not yet committed (lost by a crash, rebuilt from the translog)" }
+            if s.committed {
+                "committed"
+            } else {
+                "not yet committed (lost by a crash, rebuilt from the translog)"
+            }
         );
     }
-    let lags: Vec<u64> = trace.visible.iter().filter_map(|(d, v)| trace.acked.get(d).map(|a| v - a)).collect();
+    let lags: Vec<u64> =
+        trace.visible.iter().filter_map(|(d, v)| trace.acked.get(d).map(|a| v - a)).collect();
     if let Some(max) = lags.iter().max() {
         let mean = lags.iter().sum::<u64>() as f64 / lags.len() as f64;
         let _ = writeln!(out, "acknowledged → searchable: mean {mean:.0} ms, max {max} ms");
     }
     let never = docs - trace.visible.len();
     if never > 0 {
-        let _ = writeln!(out, "{never} acknowledged docs never became searchable in this run (no refresh after them)");
+        let _ = writeln!(
+            out,
+            "{never} acknowledged docs never became searchable in this run (no refresh after them)"
+        );
     }
 }
 
@@ -566,8 +658,9 @@ fn run_predict(input: &str) -> Result<Drawn, InputError> {
     let flush = [None, Some(3000)][rng.range(0, 1) as usize];
     let at = rng.range(1500, 4900);
     let doc = (rate * at / 1000).saturating_sub(rng.range(0, 2)).max(1) as u32;
-    let delete_doc = rng.range(1, 5) as u32;
-    let delete_at = rng.range(600, 2500);
+    let delete_at = rng.range(1000, 2500);
+    // A document that has arrived by then (doc-N arrives at N × 1000/rate ms).
+    let delete_doc = rng.range(1, (delete_at / (1000 / rate)).max(1)) as u32;
     let script = Script {
         duration,
         rate,
@@ -588,19 +681,34 @@ fn run_predict(input: &str) -> Result<Drawn, InputError> {
         1000 / rate,
         flush.map_or("off".to_string(), |f| format!("{f} ms"))
     );
-    let _ = writeln!(text, "\nPredict: at t={at} ms, (1) how many segments does the shard have, (2) is doc-{doc} searchable, (3) is doc-{delete_doc}?");
+    let _ = writeln!(
+        text,
+        "\nPredict: at t={at} ms, (1) how many segments does the shard have, (2) is doc-{doc} searchable, (3) is doc-{delete_doc}?"
+    );
     let _ = writeln!(text, "{REVEAL_MARKER}");
     let segments_then = trace
         .segments
-        .values()
-        .filter(|(born, died, _)| *born <= at && died.is_none_or(|d| d > at))
+        .0
+        .iter()
+        .filter(|(_, born, died, _)| *born <= at && died.is_none_or(|d| d > at))
         .count();
     let found = |d: u32| trace.checks.iter().find(|c| c.0 == d).is_some_and(|c| c.2);
-    let _ = writeln!(text, "(1) {segments_then} segments  (2) doc-{doc}: {}  (3) doc-{delete_doc}: {}\n", yes_no(found(doc)), yes_no(found(delete_doc)));
+    let _ = writeln!(
+        text,
+        "(1) {segments_then} segment{}  (2) doc-{doc}: {}  (3) doc-{delete_doc}: {}\n",
+        if segments_then == 1 { "" } else { "s" },
+        yes_no(found(doc)),
+        yes_no(found(delete_doc))
+    );
     report(&trace, &mut text);
     Ok(Drawn { figure: figure(&script, &trace)?, text })
 }
 // ANCHOR_END: predict
+
+/// `1 doc`, `5 docs`.
+fn docs(n: usize) -> String {
+    if n == 1 { "1 doc".to_string() } else { format!("{n} docs") }
+}
 
 fn yes_no(found: bool) -> &'static str {
     if found { "searchable" } else { "not searchable" }
@@ -645,7 +753,9 @@ mod tests {
                 checks: vec![],
             };
             let docs = (script.rate * duration / 1000) as u32;
-            script.deletes = (0..rng.range(0, 4)).map(|_| (rng.range(1, u64::from(docs.max(1))) as u32, rng.range(0, duration))).collect();
+            script.deletes = (0..rng.range(0, 4))
+                .map(|_| (rng.range(1, u64::from(docs.max(1))) as u32, rng.range(0, duration)))
+                .collect();
             script.crashes = (0..rng.range(0, 2)).map(|_| rng.range(0, duration)).collect();
             let trace = simulate(&script);
             // An independent statement of the rules, walked event by event.
@@ -668,8 +778,16 @@ mod tests {
                     }
                     Event::Check(_) | Event::Ignored => {}
                 }
-                assert!(must_see.is_subset(visible), "seed {seed}: lost {:?} at {t}", must_see.difference(visible));
-                assert!(gone.is_disjoint(visible), "seed {seed}: deleted {:?} returned at {t}", gone.intersection(visible));
+                assert!(
+                    must_see.is_subset(visible),
+                    "seed {seed}: lost {:?} at {t}",
+                    must_see.difference(visible)
+                );
+                assert!(
+                    gone.is_disjoint(visible),
+                    "seed {seed}: deleted {:?} returned at {t}",
+                    gone.intersection(visible)
+                );
             }
         }
     }
