@@ -63,10 +63,11 @@ pub fn stem(word: &str) -> String {
         return word.to_string();
     }
     for (suffix, replacement) in [("ies", "y"), ("ing", ""), ("ed", ""), ("es", "e"), ("s", "")] {
-        if let Some(stem) = word.strip_suffix(suffix) {
-            if stem.len() >= 3 && !(suffix == "s" && stem.ends_with('s')) {
-                return format!("{stem}{replacement}");
-            }
+        if let Some(stem) = word.strip_suffix(suffix)
+            && stem.len() >= 3
+            && !(suffix == "s" && stem.ends_with('s'))
+        {
+            return format!("{stem}{replacement}");
         }
     }
     word.to_string()

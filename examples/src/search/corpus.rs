@@ -193,10 +193,11 @@ pub fn chapter_sections(markdown: &str) -> Vec<(String, String)> {
     let mut out: Vec<(String, Vec<String>, bool)> = Vec::new();
     let (mut fence, mut html, mut paragraph): (bool, bool, Vec<&str>) = (false, false, vec![]);
     let finish = |out: &mut Vec<(String, Vec<String>, bool)>, paragraph: &mut Vec<&str>| {
-        if let Some((_, paragraphs, whole)) = out.last_mut() {
-            if !paragraph.is_empty() && (*whole || paragraphs.is_empty()) {
-                paragraphs.push(clean(&paragraph.join(" ")));
-            }
+        if let Some((_, paragraphs, whole)) = out.last_mut()
+            && !paragraph.is_empty()
+            && (*whole || paragraphs.is_empty())
+        {
+            paragraphs.push(clean(&paragraph.join(" ")));
         }
         paragraph.clear();
     };

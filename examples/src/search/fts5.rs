@@ -100,8 +100,7 @@ fn run(input: &str) -> Result<String, InputError> {
                 "idf({term}): n = {n} of N = {big_n}: Lucene {:.4}, FTS5 {}",
                 Bm25::LUCENE.idf(big_n, n),
                 match Bm25::FTS5.idf(big_n, n) {
-                    idf if idf == 1e-6 =>
-                        "1e-6 (floored: the term is in more than half the documents)".to_string(),
+                    1e-6 => "1e-6 (floored: the term is in more than half the documents)".to_string(),
                     idf => format!("{idf:.4}"),
                 }
             );

@@ -498,10 +498,10 @@ pub fn simulate(script: &Script) -> Trace {
             (&mut translog_since, (before.1, after.1), &mut trace.translog),
         ] {
             if was != now {
-                if let Some(start) = since.take() {
-                    if was > 0 {
-                        spans.push((start, at, was));
-                    }
+                if let Some(start) = since.take()
+                    && was > 0
+                {
+                    spans.push((start, at, was));
                 }
                 if now > 0 {
                     *since = Some(at);
