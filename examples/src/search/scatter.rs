@@ -114,7 +114,7 @@ fn run(input: &str) -> Result<String, InputError> {
     let window = params.number_or("max_result_window", 1usize, 1_000_000, 10_000)?;
     let seed = params.number_or("seed", 0u64, u64::MAX, 1)?;
     let pages = match params.one("pages")? {
-        Some(entry) => entry.numbers(1usize, 100_000)?,
+        Some(entry) => entry.numbers(1usize, 10_000)?,
         None => vec![1, 500],
     };
     if count * per_shard > 100_000 {

@@ -54,7 +54,7 @@ pub const PREDICT: Example = Example {
 
 pub const MAX_DURATION: u64 = 60_000;
 pub const MAX_DOCS: u64 = 400;
-pub const MAX_SEGMENT_LANES: usize = 40;
+pub const MAX_SEGMENT_LANES: usize = 100;
 
 // ANCHOR: script
 #[derive(Debug, Clone, PartialEq)]
