@@ -105,6 +105,7 @@ chapters! {
     isolation "isolation-levels.md",
     replication "replication.md",
     sharding "sharding-replicas.md",
+    search "search-cluster.md",
     reliability "reliability-scalability.md",
     consistency "cap-consistency.md",
     raft "raft.md",

@@ -31,8 +31,17 @@ fn main() {
             "registry::native_only_examples_are_left_out_of_wasm_builds",
             native_only_examples_are_left_out_of_wasm_builds,
         ),
+        Trial::test("search::book_corpus_is_current", book_corpus_is_current),
     ]);
     libtest_mimic::run(&args, trials).exit();
+}
+
+/// `examples/data/book-corpus.txt`, which the search chapter's browser example reads, is derived
+/// from the chapters' Markdown; blessing rewrites it (bless twice when it changed: the examples
+/// that print it were compiled with the old file).
+fn book_corpus_is_current() -> Result<(), Failed> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    examples::search::corpus::check_or_bless(&root, blessing()).map_err(Failed::from)
 }
 
 fn expected_dir() -> PathBuf {
