@@ -37,8 +37,8 @@ fn main() {
 }
 
 /// `examples/data/book-corpus.txt`, which the search chapter's browser example reads, is derived
-/// from the chapters' Markdown; blessing rewrites it (bless twice when it changed: the examples
-/// that print it were compiled with the old file).
+/// from the chapters' Markdown; blessing rewrites it (`cargo xtask bless` does that first, since
+/// the examples that print it include the file when they are compiled).
 fn book_corpus_is_current() -> Result<(), Failed> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     examples::search::corpus::check_or_bless(&root, blessing()).map_err(Failed::from)
