@@ -350,7 +350,10 @@ pub struct Trace {
 
 /// Segment lifetimes in the order they began.
 #[derive(Debug, Clone, Default)]
-pub struct Lives(pub Vec<(u32, u64, Option<u64>, String, Option<u64>)>);
+pub struct Lives(pub Vec<Life>);
+
+/// One segment's lifetime: (name, born, died, label, opened by a refresh).
+pub type Life = (u32, u64, Option<u64>, String, Option<u64>);
 
 impl Lives {
     fn insert(&mut self, name: u32, (born, died, label): (u64, Option<u64>, String), opened: Option<u64>) {
