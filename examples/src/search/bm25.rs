@@ -6,7 +6,7 @@
 //!   `idf(t) = ln(1 + (N − n + 0.5) / (n + 0.5))`. Lucene 8 dropped the constant factor `(k1 + 1)`
 //!   from the numerator: it scales every score alike and changes no ranking.
 //! * FTS5 (`bm25()`): the same shape with the `(k1 + 1)` factor, `idf = ln((N − n + 0.5) / (n + 0.5))`,
-//!   floored at 1e-6 when that is not positive (a term in more than half the rows), and the
+//!   floored at 1e-6 when that is not positive (a term in half the rows or more), and the
 //!   result negated so that `ORDER BY bm25(t)` puts the best match first.
 //!
 //! Simplified against Lucene: the field length is kept exactly (Lucene stores it in one byte,
@@ -299,6 +299,10 @@ mod tests {
         (a - b).abs() < 1e-9
     }
 
+    fn relatively_close(a: f64, b: f64) -> bool {
+        (a - b).abs() <= 1e-9 * a.abs().max(b.abs())
+    }
+
     #[test]
     fn postings_have_positions() {
         let index = tiny();
@@ -444,10 +448,38 @@ mod tests {
                 let mut expected = brute_force(&docs, &query, bm25);
                 expected.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
                 assert_eq!(hits.len(), expected.len(), "seed {seed}");
-                for (hit, (doc, score)) in hits.iter().zip(&expected) {
-                    assert!(close(hit.score, *score), "seed {seed}: {} vs {score}", hit.score);
-                    // Ties within rounding may order differently; the scores at each rank agree.
-                    let _ = doc;
+                // Every hit is the right document with the right score (relative tolerance:
+                // floored FTS5 idf makes scores of about 1e-6)...
+                for (doc, score) in &expected {
+                    let hit = hits.iter().find(|h| h.doc == *doc).expect("same matches");
+                    assert!(
+                        relatively_close(hit.score, *score),
+                        "seed {seed} d{doc}: {} vs {score}",
+                        hit.score
+                    );
+                }
+                // ... in rank order: scores never rise, and equal scores (same tf and length,
+                // computed alike) list the lower document id first.
+                for pair in hits.windows(2) {
+                    assert!(
+                        pair[0].score > pair[1].score
+                            || (pair[0].score == pair[1].score && pair[0].doc < pair[1].doc),
+                        "seed {seed}: d{} ({}) before d{} ({})",
+                        pair[0].doc,
+                        pair[0].score,
+                        pair[1].doc,
+                        pair[1].score
+                    );
+                }
+                let ranked: Vec<(usize, f64)> = hits.iter().map(|h| (h.doc, h.score)).collect();
+                for ((doc, score), (want_doc, want_score)) in ranked.iter().zip(&expected) {
+                    // Where the brute force's order is not a near-tie, the documents agree too.
+                    if doc != want_doc {
+                        assert!(
+                            relatively_close(*score, *want_score),
+                            "seed {seed}: d{doc} ranked where d{want_doc} belongs"
+                        );
+                    }
                 }
             }
         }

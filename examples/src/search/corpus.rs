@@ -1,6 +1,6 @@
 //! The book's own chapters as a search corpus, and the example that searches them.
 //!
-//! The full chapters are far too big for a browser module (1.4 MB of Markdown), so the corpus
+//! The full chapters are far too big for a browser module (1.5 MB of Markdown), so the corpus
 //! is derived: for each written chapter, in `src/SUMMARY.md` order, one document per `##` or
 //! `###` section with its heading, the chapter's title and the section's first paragraph of
 //! prose, cut to [`WORDS`] words ("In one minute" to [`ONE_MINUTE_WORDS`]). [`derive`] builds it natively from

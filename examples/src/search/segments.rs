@@ -1,10 +1,12 @@
 //! One shard's write path, drawn: documents arrive into an in-memory buffer and the translog;
-//! every `refresh_interval` the buffer becomes a new immutable segment (and only then are its
-//! documents searchable); a delete marks the document in its segment's live-docs (a tombstone)
-//! and shows at the next refresh; a simplified tiered merge policy merges `segments_per_tier`
-//! segments of one size tier into one, dropping deleted documents; a flush (a Lucene commit)
-//! makes the segments durable and starts a new translog; a crash loses the buffer and every
-//! segment since the last commit, and recovery replays the translog.
+//! every `refresh_interval` the buffer becomes a new immutable segment and the searcher reopens
+//! (only then are its documents searchable); a delete marks the document in its segment's
+//! live-docs (a tombstone) and shows at the next refresh; a simplified tiered merge policy merges
+//! `segments_per_tier` segments of one size tier into one, dropping deleted documents; a flush (a
+//! Lucene commit) writes the buffer as a segment, makes the segments durable and starts a new
+//! translog, but does not reopen the searcher (Elasticsearch's flush refreshes only its internal
+//! reader), so what it wrote stays hidden from searches until the next refresh; a crash loses
+//! the buffer and every segment since the last commit, and recovery replays the translog.
 //!
 //! Simplified against Lucene and Elasticsearch: time in whole milliseconds and instant merges;
 //! tiers by document count, not bytes, and no floor segment size or 5 GB cap; no search-idle
@@ -93,6 +95,8 @@ pub struct Segment {
     /// The live-docs bitmap, inverted: documents deleted since the segment was written.
     pub deleted: BTreeSet<u32>,
     pub committed: bool,
+    /// Opened by a refresh; a segment written by a flush is hidden until the next one.
+    pub searchable: bool,
 }
 
 impl Segment {
@@ -114,6 +118,8 @@ pub struct Shard {
     /// Deletes not yet visible (applied at the next refresh).
     pub pending_deletes: Vec<u32>,
     pub segments: Vec<Segment>,
+    /// What searches see: the live documents as of the last refresh (the searcher's snapshot).
+    view: BTreeSet<u32>,
     /// Operations since the last flush, replayed after a crash.
     translog: Vec<Op>,
     /// The segments as of the last commit (what survives a crash).
@@ -122,9 +128,9 @@ pub struct Shard {
 }
 
 impl Shard {
-    /// What a search sees: the live documents of every segment.
+    /// What a search sees: the live documents as of the last refresh.
     pub fn searchable(&self) -> BTreeSet<u32> {
-        self.segments.iter().flat_map(|s| s.docs.iter().filter(|d| !s.deleted.contains(d)).copied()).collect()
+        self.view.clone()
     }
 
     pub fn index(&mut self, doc: u32) {
@@ -137,9 +143,24 @@ impl Shard {
         self.translog.push(Op::Delete(doc));
     }
 
-    /// Refresh: the buffer becomes a segment (if it has documents) and pending deletes become
-    /// tombstones in the segments that hold the documents. Returns the new segment's name.
+    /// Refresh: write the buffer and the pending deletes, then reopen the searcher, so that
+    /// every segment and tombstone so far is visible. Returns the new segment's name.
     pub fn refresh(&mut self) -> Option<u32> {
+        let created = self.write();
+        for segment in &mut self.segments {
+            segment.searchable = true;
+        }
+        self.view = self
+            .segments
+            .iter()
+            .flat_map(|s| s.docs.iter().filter(|d| !s.deleted.contains(d)).copied())
+            .collect();
+        created
+    }
+
+    /// The buffer becomes a segment (if it has documents), not yet searchable, and pending
+    /// deletes become tombstones in the segments that hold the documents.
+    fn write(&mut self) -> Option<u32> {
         let mut created = None;
         let mut deletes = std::mem::take(&mut self.pending_deletes);
         // A document deleted before it ever reached a segment is simply not written.
@@ -165,20 +186,25 @@ impl Shard {
                 docs: std::mem::take(&mut self.buffer),
                 deleted: BTreeSet::new(),
                 committed: false,
+                searchable: false,
             });
             created = Some(name);
         }
         created
     }
 
-    /// Flush: a Lucene commit (every segment fsynced) and a fresh translog. Elasticsearch
-    /// refreshes first, so the buffer is in a segment before the commit.
-    pub fn flush(&mut self) {
+    /// Flush: the buffer written as a segment, a Lucene commit (every segment fsynced) and a
+    /// fresh translog. The searcher is not reopened: Elasticsearch's flush refreshes only its
+    /// internal reader, so searches see the new segment at the next scheduled refresh.
+    /// Returns the new segment's name.
+    pub fn flush(&mut self) -> Option<u32> {
+        let created = self.write();
         for segment in &mut self.segments {
             segment.committed = true;
         }
         self.commit = self.segments.clone();
         self.translog.clear();
+        created
     }
 
     /// A crash and recovery: back to the last commit, then the translog replayed and refreshed.
@@ -227,12 +253,13 @@ impl Shard {
         let name = self.next_name;
         self.next_name += 1;
         let mut docs = Vec::new();
+        let searchable = self.segments.iter().filter(|s| names.contains(&s.name)).all(|s| s.searchable);
         for segment in self.segments.iter().filter(|s| names.contains(&s.name)) {
             docs.extend(segment.docs.iter().filter(|d| !segment.deleted.contains(d)));
         }
         docs.sort_unstable();
         self.segments.retain(|s| !names.contains(&s.name));
-        self.segments.push(Segment { name, docs, deleted: BTreeSet::new(), committed: false });
+        self.segments.push(Segment { name, docs, deleted: BTreeSet::new(), committed: false, searchable });
         name
     }
 }
@@ -306,7 +333,8 @@ pub struct Trace {
     pub checks: Vec<(u32, u64, bool)>,
     /// (time, event, searchable set) after every event, in order.
     pub snapshots: Vec<(u64, Event, BTreeSet<u32>)>,
-    /// Segment lifetimes, one per lane: (name, born, died, label). A segment merged away and
+    /// Segment lifetimes, one per lane: (name, born, died, label, opened). `opened` is when a
+    /// refresh made it searchable (a flush writes segments hidden). A segment merged away and
     /// then restored from the commit by a crash recovery gets a second lifetime.
     pub segments: Lives,
     pub refreshes: Vec<u64>,
@@ -322,11 +350,21 @@ pub struct Trace {
 
 /// Segment lifetimes in the order they began.
 #[derive(Debug, Clone, Default)]
-pub struct Lives(pub Vec<(u32, u64, Option<u64>, String)>);
+pub struct Lives(pub Vec<Life>);
+
+/// One segment's lifetime: (name, born, died, label, opened by a refresh).
+pub type Life = (u32, u64, Option<u64>, String, Option<u64>);
 
 impl Lives {
-    fn insert(&mut self, name: u32, (born, died, label): (u64, Option<u64>, String)) {
-        self.0.push((name, born, died, label));
+    fn insert(&mut self, name: u32, (born, died, label): (u64, Option<u64>, String), opened: Option<u64>) {
+        self.0.push((name, born, died, label, opened));
+    }
+
+    /// A refresh at `at` opens every segment alive and not yet searchable.
+    fn open_all(&mut self, at: u64) {
+        for life in self.0.iter_mut().filter(|life| life.2.is_none() && life.4.is_none()) {
+            life.4 = Some(at);
+        }
     }
 
     /// The current lifetime of segment `name`: its `(born, died, label)`.
@@ -396,42 +434,55 @@ pub fn simulate(script: &Script) -> Trace {
             }
             Event::Refresh | Event::Flush => {
                 let buffered = shard.buffer.len();
-                match shard.refresh() {
+                let written = if event == Event::Refresh { shard.refresh() } else { shard.flush() };
+                let what = if event == Event::Refresh { "refresh" } else { "flush" };
+                match written {
                     Some(name) => {
                         let seg = shard.segments.last().expect("just made");
-                        for doc in &seg.docs {
-                            trace.visible.entry(*doc).or_insert(at);
-                        }
-                        trace.segments.insert(name, (at, None, format!("_{name}: {} docs", seg.docs.len())));
-                        trace
-                            .log
-                            .push((at, format!("refresh: buffer ({}) → segment _{name}", docs(buffered))));
+                        let opened = seg.searchable.then_some(at);
+                        trace.segments.insert(
+                            name,
+                            (at, None, format!("_{name}: {} docs", seg.docs.len())),
+                            opened,
+                        );
+                        let hidden =
+                            if seg.searchable { "" } else { ", hidden from searches until the next refresh" };
+                        trace.log.push((
+                            at,
+                            format!("{what}: buffer ({}) → segment _{name}{hidden}", docs(buffered)),
+                        ));
                     }
                     None if event == Event::Refresh => {
                         trace.log.push((at, "refresh: buffer empty, no segment".into()))
                     }
                     None => {}
                 }
-                for doc in pending_visible_deletes.drain(..) {
-                    trace.deleted_visible.insert(doc, at);
+                if event == Event::Refresh {
+                    trace.segments.open_all(at);
+                    for doc in shard.searchable() {
+                        trace.visible.entry(doc).or_insert(at);
+                    }
+                    for doc in pending_visible_deletes.drain(..) {
+                        trace.deleted_visible.insert(doc, at);
+                    }
                 }
                 while let Some(names) = pick_merge(&shard.segments, script.segments_per_tier) {
                     let merged = shard.merge(&names);
                     let list = names.iter().map(|n| format!("_{n}")).collect::<Vec<_>>().join(" + ");
-                    let docs = shard.segments.last().expect("just merged").docs.len();
+                    let seg = shard.segments.last().expect("just merged");
+                    let (docs, opened) = (seg.docs.len(), seg.searchable.then_some(at));
                     for name in &names {
                         if let Some((_, died)) = trace.segments.get_mut(name) {
                             *died = Some(at);
                         }
                     }
-                    trace.segments.insert(merged, (at, None, format!("_{merged}: {docs} docs")));
+                    trace.segments.insert(merged, (at, None, format!("_{merged}: {docs} docs")), opened);
                     trace.merges.push((at, format!("{list} → _{merged}")));
                     trace.log.push((at, format!("merge {list} → _{merged} ({docs} live docs)")));
                 }
                 if event == Event::Refresh {
                     trace.refreshes.push(at);
                 } else {
-                    shard.flush();
                     trace.flushes.push(at);
                     trace.log.push((
                         at,
@@ -458,6 +509,7 @@ pub fn simulate(script: &Script) -> Trace {
                                 None,
                                 format!("_{}: {} docs (from commit)", segment.name, segment.docs.len()),
                             ),
+                            None,
                         );
                     }
                 }
@@ -469,13 +521,16 @@ pub fn simulate(script: &Script) -> Trace {
                 // Recovery ends with a refresh.
                 if let Some(name) = shard.refresh() {
                     let seg = shard.segments.last().expect("just made");
-                    for doc in &seg.docs {
-                        trace.visible.entry(*doc).or_insert(at);
-                    }
-                    trace
-                        .segments
-                        .insert(name, (at, None, format!("_{name}: {} docs (replayed)", seg.docs.len())));
+                    trace.segments.insert(
+                        name,
+                        (at, None, format!("_{name}: {} docs (replayed)", seg.docs.len())),
+                        Some(at),
+                    );
                     trace.log.push((at, format!("recovery refresh: replayed docs → segment _{name}")));
+                }
+                trace.segments.open_all(at);
+                for doc in shard.searchable() {
+                    trace.visible.entry(doc).or_insert(at);
                 }
                 for doc in pending_visible_deletes.drain(..) {
                     trace.deleted_visible.insert(doc, at);
@@ -586,17 +641,24 @@ fn figure(script: &Script, trace: &Trace) -> Result<Figure, InputError> {
             trace.segments.len()
         )));
     }
-    for (name, born, died, label) in &trace.segments.0 {
+    for (name, born, died, label, opened) in &trace.segments.0 {
         let kind = if died.is_some() { SpanKind::Idle } else { SpanKind::Busy };
-        lanes.push(Lane {
-            name: format!("segment _{name}"),
-            spans: vec![Span {
+        let died = died.map_or(end, |d| d as f64);
+        // A segment a flush wrote is hidden from searches until a refresh opens it.
+        let shown = opened.map_or(died, |o| (o as f64).min(died));
+        let mut spans = Vec::new();
+        if shown > *born as f64 {
+            spans.push(Span {
                 start: *born as f64,
-                end: died.map_or(end, |d| d as f64),
-                label: label.clone(),
-                kind,
-            }],
-        });
+                end: shown,
+                label: format!("{label}, hidden"),
+                kind: SpanKind::Wait,
+            });
+        }
+        if shown < died || spans.is_empty() {
+            spans.push(Span { start: shown, end: died, label: label.clone(), kind });
+        }
+        lanes.push(Lane { name: format!("segment _{name}"), spans });
     }
     let steps = Step::at_span_starts(&lanes, "ms");
     Ok(Figure::Timeline { title: "One shard's segments over time".into(), unit: "ms".into(), lanes, steps })
@@ -612,15 +674,16 @@ fn report(trace: &Trace, out: &mut String) {
     for s in &trace.final_segments {
         let _ = writeln!(
             out,
-            "  _{}: {} docs, {} deleted, {}",
+            "  _{}: {} docs, {} deleted, {}{}",
             s.name,
             s.docs.len(),
             s.deleted.len(),
             if s.committed {
                 "committed"
             } else {
-                "not yet committed (lost by a crash, rebuilt from the translog)"
-            }
+                "not yet committed (would be lost by a crash; recoverable from the translog)"
+            },
+            if s.searchable { "" } else { ", hidden from searches until the next refresh" }
         );
     }
     let lags: Vec<u64> =
@@ -690,7 +753,7 @@ fn run_predict(input: &str) -> Result<Drawn, InputError> {
         .segments
         .0
         .iter()
-        .filter(|(_, born, died, _)| *born <= at && died.is_none_or(|d| d > at))
+        .filter(|(_, born, died, _, _)| *born <= at && died.is_none_or(|d| d > at))
         .count();
     let found = |d: u32| trace.checks.iter().find(|c| c.0 == d).is_some_and(|c| c.2);
     let _ = writeln!(
@@ -733,9 +796,25 @@ mod tests {
         }
     }
 
+    /// A flush commits the buffer as a segment but does not open it for search: with refreshes
+    /// off, a flushed document stays unsearchable; an explicit refresh shows it.
+    #[test]
+    fn flush_writes_a_hidden_segment() {
+        let input = "duration = 3000\nrate = 2\nrefresh_interval = -1\nflush_interval = 1000\n\
+                     check = doc-1 at 1500\nrefresh = 2200\ncheck = doc-1 at 2300\n";
+        let trace = simulate(&parse(input).unwrap());
+        assert_eq!(trace.checks, vec![(1, 1500, false), (1, 2300, true)]);
+        assert_eq!(trace.visible.get(&1), Some(&2200));
+        assert!(
+            trace.final_segments.iter().any(|s| !s.searchable),
+            "the flush at 3000 ms wrote a hidden segment"
+        );
+    }
+
     /// For random scripts: every acknowledged document is searchable from the first refresh at
     /// or after its acknowledgement (crashes included, thanks to the translog) until it is
-    /// deleted; a deleted document is never returned once its delete has been refreshed.
+    /// deleted; a deleted document is never returned once its delete has been refreshed; and
+    /// nothing is searchable before a refresh (not a flush) has opened it.
     #[test]
     fn property_no_acknowledged_document_is_lost_and_no_deleted_one_returns() {
         for seed in 0..400u64 {
@@ -769,14 +848,15 @@ mod tests {
                     Event::Delete(doc) => {
                         pending_deletes.insert(doc);
                     }
-                    Event::Refresh | Event::Flush | Event::Crash => {
+                    // A flush writes and commits but does not reopen the searcher.
+                    Event::Refresh | Event::Crash => {
                         must_see.append(&mut pending);
                         for doc in std::mem::take(&mut pending_deletes) {
                             must_see.remove(&doc);
                             gone.insert(doc);
                         }
                     }
-                    Event::Check(_) | Event::Ignored => {}
+                    Event::Flush | Event::Check(_) | Event::Ignored => {}
                 }
                 assert!(
                     must_see.is_subset(visible),
@@ -787,6 +867,11 @@ mod tests {
                     gone.is_disjoint(visible),
                     "seed {seed}: deleted {:?} returned at {t}",
                     gone.intersection(visible)
+                );
+                assert!(
+                    visible.is_subset(&must_see),
+                    "seed {seed}: {:?} searchable at {t} before any refresh showed them",
+                    visible.difference(&must_see)
                 );
             }
         }
