@@ -131,6 +131,13 @@ pub struct Planted {
     /// Let a leader commit an entry of an earlier term by counting replicas (what §5.4.2 and
     /// Figure 8 forbid).
     pub commit_old_terms_by_count: bool,
+    /// Count a vote that answers an earlier candidacy (a reply of an older term).
+    pub count_stale_votes: bool,
+    /// Receiver rule 5 without its min: take the leader's commit index even past the last new
+    /// entry, over entries the leader has not yet confirmed.
+    pub commit_past_last_new: bool,
+    /// A majority as (n + 1) / 2, right for odd n and one short for even n.
+    pub wrong_majority: bool,
 }
 
 /// What handling one input did: messages to send, whether the election timer restarts, and
@@ -164,6 +171,9 @@ pub struct Server {
     /// Whether a new leader appends a no-op entry of its term (§8), which commits everything
     /// before it as soon as it is on a majority. Figure 2 alone does without it.
     pub no_op: bool,
+    /// At most this many entries per AppendEntries (etcd's `MaxSizePerMsg`, in entries); a
+    /// leader sends the next batch as soon as one is acknowledged. `None`: the whole suffix.
+    pub max_entries: Option<usize>,
 }
 
 impl Server {
@@ -183,6 +193,7 @@ impl Server {
             match_index: vec![0; n],
             planted: Planted::default(),
             no_op: true,
+            max_entries: None,
         }
     }
 
@@ -204,13 +215,18 @@ impl Server {
     }
 
     fn majority(&self) -> usize {
-        self.n / 2 + 1
+        if self.planted.wrong_majority { self.n.div_ceil(2) } else { self.n / 2 + 1 }
     }
 
     /// A crash: the disk survives, memory does not.
     pub fn crash(&mut self) {
         let keep = (self.current_term, self.voted_for.take(), std::mem::take(&mut self.log));
-        *self = Server { planted: self.planted, no_op: self.no_op, ..Server::new(self.id, self.n) };
+        *self = Server {
+            planted: self.planted,
+            no_op: self.no_op,
+            max_entries: self.max_entries,
+            ..Server::new(self.id, self.n)
+        };
         (self.current_term, self.voted_for, self.log) = keep;
     }
 
@@ -267,7 +283,8 @@ impl Server {
     }
 
     fn on_vote(&mut self, from: Id, term: u64, granted: bool, fx: &mut Effects) {
-        if self.role != Role::Candidate || term != self.current_term || !granted {
+        let stale_ok = self.planted.count_stale_votes && term < self.current_term;
+        if self.role != Role::Candidate || (term != self.current_term && !stale_ok) || !granted {
             return;
         }
         self.votes[from] = true;
@@ -309,11 +326,15 @@ impl Server {
 
     fn append_for(&self, peer: Id) -> Msg {
         let prev_log_index = self.next_index[peer] - 1;
+        let end = match self.max_entries {
+            Some(k) => self.log.len().min(prev_log_index + k),
+            None => self.log.len(),
+        };
         Msg::AppendEntries {
             term: self.current_term,
             prev_log_index,
             prev_log_term: self.term_at(prev_log_index).unwrap_or(0),
-            entries: self.log[prev_log_index..].to_vec(),
+            entries: self.log[prev_log_index..end].to_vec(),
             leader_commit: self.commit_index,
         }
     }
@@ -425,7 +446,8 @@ impl Server {
         }
         // 5. If leaderCommit > commitIndex, commitIndex = min(leaderCommit, index of last new entry).
         if leader_commit > self.commit_index {
-            let to = leader_commit.min(last_new);
+            let to =
+                if self.planted.commit_past_last_new { leader_commit } else { leader_commit.min(last_new) };
             if to > self.commit_index {
                 self.commit_index = to;
                 self.apply(fx);
@@ -442,6 +464,10 @@ impl Server {
             self.match_index[from] = self.match_index[from].max(index);
             self.next_index[from] = self.match_index[from] + 1;
             self.advance_commit(fx);
+            // With a cap, the rest of a long suffix follows at once rather than a heartbeat later.
+            if self.max_entries.is_some() && self.next_index[from] <= self.last_log_index() {
+                fx.send.push((from, self.append_for(from)));
+            }
         } else {
             // Walk back: one entry, or straight past the end of a shorter log.
             self.next_index[from] = (self.next_index[from] - 1).min(index + 1).max(1);
@@ -466,7 +492,8 @@ impl Server {
     // ANCHOR_END: receive
 
     fn apply(&mut self, _fx: &mut Effects) {
-        while self.last_applied < self.commit_index {
+        // `min`: only the planted `commit_past_last_new` sets a commit index past the log.
+        while self.last_applied < self.commit_index.min(self.log.len()) {
             self.last_applied += 1;
             self.applied.push(self.log[self.last_applied - 1].clone());
         }
