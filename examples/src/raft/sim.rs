@@ -749,18 +749,22 @@ mod tests {
                 "skip_up_to_date_check",
                 Planted { skip_up_to_date_check: true, ..Planted::default() },
                 Some(true),
+                4,
             ),
             // Needs a vote answering an old candidacy, hence the slow messages.
-            ("count_stale_votes", Planted { count_stale_votes: true, ..Planted::default() }, None),
+            ("count_stale_votes", Planted { count_stale_votes: true, ..Planted::default() }, None, 111),
             // Needs a capped AppendEntries followed by stale entries on the follower.
-            ("commit_past_last_new", Planted { commit_past_last_new: true, ..Planted::default() }, None),
+            ("commit_past_last_new", Planted { commit_past_last_new: true, ..Planted::default() }, None, 624),
             // (n + 1) / 2 is a majority for odd n: only the 4-server runs can catch it.
-            ("wrong_majority", Planted { wrong_majority: true, ..Planted::default() }, None),
+            ("wrong_majority", Planted { wrong_majority: true, ..Planted::default() }, None, 17),
         ];
-        for (name, planted, no_op) in bugs {
+        // The first seed that catches each is quoted on the page (src/raft.md, "The checker" and
+        // Key numbers): a change to the random runs that moves it must update the page too.
+        for (name, planted, no_op, quoted) in bugs {
             let caught = first_caught(0..RUNS, planted, no_op);
             eprintln!("{name}: first caught {caught:?}");
-            assert!(caught.is_some(), "{name} went unnoticed in {RUNS} runs");
+            let (seed, _) = caught.unwrap_or_else(|| panic!("{name} went unnoticed in {RUNS} runs"));
+            assert_eq!(seed, quoted, "{name}: the page says seed {quoted}; update src/raft.md");
         }
         // Committing an old term by count needs the rare logs of Figure 8, which random runs
         // did not produce in 10,000 seeds; `cluster`'s test replays that figure and catches it.
