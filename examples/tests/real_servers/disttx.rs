@@ -794,6 +794,7 @@ fn mariadb_xa() -> Result<String, String> {
 
 #[test]
 fn xa_on_a_real_mariadb() {
+    let _beside = super::beside_the_purge();
     let check = "real_servers: an XA branch on MariaDB";
     if let Err(error) = super::harness::connect(Server::Mariadb) {
         return unreachable(check, Server::Mariadb, &error);
