@@ -609,29 +609,18 @@ fn figure(script: &Script, trace: &Trace) -> Result<Figure, InputError> {
         },
     ];
     let mut marks = Lane { name: "refresh/flush".into(), spans: vec![] };
-    for &at in &trace.refreshes {
-        marks.spans.push(Span {
+    let moments = [
+        (&trace.refreshes, "refresh", SpanKind::Overhead),
+        (&trace.flushes, "flush", SpanKind::Busy),
+        (&trace.crashes, "crash", SpanKind::Lost),
+    ];
+    for (times, label, kind) in moments {
+        marks.spans.extend(times.iter().map(|&at| Span {
             start: at as f64,
             end: at as f64,
-            label: "refresh".into(),
-            kind: SpanKind::Overhead,
-        });
-    }
-    for &at in &trace.flushes {
-        marks.spans.push(Span {
-            start: at as f64,
-            end: at as f64,
-            label: "flush".into(),
-            kind: SpanKind::Busy,
-        });
-    }
-    for &at in &trace.crashes {
-        marks.spans.push(Span {
-            start: at as f64,
-            end: at as f64,
-            label: "crash".into(),
-            kind: SpanKind::Lost,
-        });
+            label: label.into(),
+            kind,
+        }));
     }
     marks.spans.sort_by(|a, b| a.start.total_cmp(&b.start));
     lanes.push(marks);
