@@ -30,6 +30,10 @@ pub const EXAMPLE: Example = Example {
 
 const NAMES: [&str; 4] = ["a", "b", "c", "d"];
 const SLOW: Duration = Duration::from_millis(40);
+/// What every other backend takes per request. Not zero: a live backend holds each request for
+/// a few milliseconds, which is what lets least outstanding tell it from a dead one that refuses
+/// at once (with instant backends the two differ only by scheduling noise).
+const SERVICE: Duration = Duration::from_millis(5);
 const CLIENTS: usize = 8;
 const PER_CLIENT: usize = 40;
 const CHECK_EVERY: Duration = Duration::from_millis(20);
@@ -73,8 +77,8 @@ fn get(addr: SocketAddr, path: &str, timeout: Duration) -> io::Result<(u16, Stri
     Ok((status, body))
 }
 
-/// A backend: answers every request with its name, after `SLOW` if it is slow; stops
-/// listening (connections are then refused) when `alive` turns false.
+/// A backend: answers every request with its name, after `SLOW` if it is slow and `SERVICE`
+/// otherwise; stops listening (connections are then refused) when `alive` turns false.
 fn spawn_backend(name: &'static str, slow: bool, alive: Arc<AtomicBool>) -> io::Result<SocketAddr> {
     let listener = TcpListener::bind("127.0.0.1:0")?;
     listener.set_nonblocking(true)?;
@@ -87,9 +91,7 @@ fn spawn_backend(name: &'static str, slow: bool, alive: Arc<AtomicBool>) -> io::
                         let _ = stream.set_nonblocking(false);
                         let _ = stream.set_read_timeout(Some(TIMEOUT));
                         if read_request(&mut stream).is_ok() {
-                            if slow {
-                                thread::sleep(SLOW);
-                            }
+                            thread::sleep(if slow { SLOW } else { SERVICE });
                             let _ = respond(&mut stream, "200 OK", name);
                         }
                     });
@@ -281,9 +283,10 @@ fn scenario() -> io::Result<String> {
     let never = Arc::new(AtomicBool::new(false));
     let total = CLIENTS * PER_CLIENT;
     let mut out = format!(
-        "4 backends on 127.0.0.1 (a, b, c, d); b answers after {} ms, the others at once.\n\
+        "4 backends on 127.0.0.1 (a, b, c, d); b answers after {} ms, the others after {} ms.\n\
          {CLIENTS} clients, {PER_CLIENT} requests each, one connection per request, through the proxy.\n\n",
-        SLOW.as_millis()
+        SLOW.as_millis(),
+        SERVICE.as_millis()
     );
     let verdict = |ok: bool| if ok { "holds" } else { "does NOT hold" };
 
