@@ -130,6 +130,7 @@ fn run(input: &str) -> Result<String, InputError> {
 }
 // ANCHOR_END: run
 
+// ANCHOR: ladder
 fn ladder(input: &str) -> Result<String, InputError> {
     let lines = evaluate(input)?;
     let mut rungs: Vec<(&str, f64)> = Vec::new();
@@ -162,6 +163,7 @@ fn ladder(input: &str) -> Result<String, InputError> {
         ));
         previous = Some(*secs);
     }
+    // ANCHOR_END: ladder
     let (first, last) = (rungs[0], rungs[rungs.len() - 1]);
     out.push_str(&format!(
         "\n{} is {} times {}; if {} took 1 second, {} would take {}.\n",
@@ -187,6 +189,7 @@ mod tests {
         (a - b).abs() <= 1e-9 * b.abs().max(1e-30)
     }
 
+    // ANCHOR: url_test
     #[test]
     fn url_shortener_matches_hand_computed_numbers() {
         let i = URL_SHORTENER_INPUT;
@@ -211,6 +214,9 @@ mod tests {
         assert!(close(value(i, "in_flight"), 3e10 / 86_400.0 * 0.005));
     }
 
+    // ANCHOR_END: url_test
+
+    // ANCHOR: chat_test
     #[test]
     fn chat_matches_hand_computed_numbers() {
         let i = CHAT_INPUT;
@@ -230,6 +236,8 @@ mod tests {
         // 208,333.3/s x 0.05 s = 10,416.7 deliveries in flight
         assert!(close(value(i, "in_flight"), 18e9 / 86_400.0 * 0.05));
     }
+
+    // ANCHOR_END: chat_test
 
     #[test]
     fn generic_estimate_and_littles_law() {

@@ -469,9 +469,7 @@ fn group(digits: String) -> String {
 /// A plain number with a K, M or bn multiplier: `23.1 K`, `182 bn`.
 fn counted(x: f64) -> String {
     let a = x.abs();
-    if a >= 1e12 {
-        format!("{} bn", sig3(x / 1e9))
-    } else if a >= 1e9 {
+    if a >= 1e9 {
         format!("{} bn", sig3(x / 1e9))
     } else if a >= 1e6 {
         format!("{} M", sig3(x / 1e6))
