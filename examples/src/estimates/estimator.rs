@@ -148,7 +148,7 @@ fn ladder(input: &str) -> Result<String, InputError> {
     let mut out = String::from("one # per factor of about 1.78 (four per factor of 10), from 0.1 ns\n\n");
     let mut previous: Option<f64> = None;
     for (name, secs) in &rungs {
-        // Decades above 0.1 ns, counted without a logarithm so native and wasm agree.
+        // Quarter-decades above 0.1 ns, counted without a logarithm so native and wasm agree.
         let mut steps = 0;
         let mut level = 1e-10;
         while level * 1.778_279_41 <= *secs * 1.000_001 && steps < 60 {

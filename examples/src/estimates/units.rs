@@ -22,14 +22,19 @@ const USER: Dim = Dim([0, 0, 0, 1]);
 const NONE: Dim = Dim([0, 0, 0, 0]);
 
 impl Dim {
-    fn mul(self, o: Dim) -> Dim {
-        Dim(std::array::from_fn(|i| self.0[i] + o.0[i]))
+    /// Exponents stay within ±8: no estimate needs bytes to the ninth, and the bound keeps a
+    /// reader's `B*B*B*…` from overflowing.
+    fn checked(e: [i16; 4]) -> Option<Dim> {
+        e.iter().all(|x| x.abs() <= 8).then(|| Dim(e.map(|x| x as i8)))
     }
-    fn div(self, o: Dim) -> Dim {
-        Dim(std::array::from_fn(|i| self.0[i] - o.0[i]))
+    fn mul(self, o: Dim) -> Option<Dim> {
+        Dim::checked(std::array::from_fn(|i| i16::from(self.0[i]) + i16::from(o.0[i])))
     }
-    fn pow(self, n: i8) -> Dim {
-        Dim(self.0.map(|e| e * n))
+    fn div(self, o: Dim) -> Option<Dim> {
+        Dim::checked(std::array::from_fn(|i| i16::from(self.0[i]) - i16::from(o.0[i])))
+    }
+    fn pow(self, n: i8) -> Option<Dim> {
+        Dim::checked(self.0.map(|e| i16::from(e) * i16::from(n)))
     }
 
     /// The dimension in words, for error messages: `bytes`, `time`, `bytes/time`, `1/time`.
@@ -172,11 +177,16 @@ struct Parser<'a> {
     pos: usize,
     line: usize,
     env: &'a Env,
+    /// Nesting of parentheses and calls, bounded so a reader's `((((…` cannot exhaust the stack.
+    depth: usize,
 }
 
 impl Parser<'_> {
     fn err(&self, msg: impl Into<String>) -> InputError {
         InputError::at_line(self.line, msg)
+    }
+    fn dim(&self, d: Option<Dim>) -> Result<Dim, InputError> {
+        d.ok_or_else(|| self.err("a unit raised beyond the 8th power: check the expression"))
     }
     fn peek(&self) -> Option<&Tok> {
         self.toks.get(self.pos)
@@ -219,13 +229,13 @@ impl Parser<'_> {
         loop {
             if self.eat('*') {
                 let r = self.unary()?;
-                left = Q { value: left.value * r.value, dim: left.dim.mul(r.dim) };
+                left = Q { value: left.value * r.value, dim: self.dim(left.dim.mul(r.dim))? };
             } else if self.eat('/') {
                 let r = self.unary()?;
                 if r.value == 0.0 {
                     return Err(self.err("division by zero"));
                 }
-                left = Q { value: left.value / r.value, dim: left.dim.div(r.dim) };
+                left = Q { value: left.value / r.value, dim: self.dim(left.dim.div(r.dim))? };
             } else {
                 return Ok(left);
             }
@@ -234,7 +244,11 @@ impl Parser<'_> {
     // ANCHOR_END: dims
 
     fn unary(&mut self) -> Result<Q, InputError> {
-        if self.eat('-') {
+        let mut negative = false;
+        while self.eat('-') {
+            negative = !negative; // a loop, not recursion: `------x` cannot exhaust the stack
+        }
+        if negative {
             let q = self.unary()?;
             return Ok(Q { value: -q.value, ..q });
         }
@@ -245,7 +259,7 @@ impl Parser<'_> {
                 break;
             }
             let r = self.power()?;
-            q = Q { value: q.value * r.value, dim: q.dim.mul(r.dim) };
+            q = Q { value: q.value * r.value, dim: self.dim(q.dim.mul(r.dim))? };
         }
         Ok(q)
     }
@@ -266,7 +280,7 @@ impl Parser<'_> {
                 self.err(format!("{} can only be raised to a whole power up to 4", base.dim.describe()))
             );
         }
-        Ok(Q { value: base.value.powf(n), dim: base.dim.pow(n as i8) })
+        Ok(Q { value: base.value.powf(n), dim: self.dim(base.dim.pow(n as i8))? })
     }
 
     fn primary(&mut self) -> Result<Q, InputError> {
@@ -277,7 +291,12 @@ impl Parser<'_> {
             }
             Some(Tok::Op('(')) => {
                 self.pos += 1;
+                self.depth += 1;
+                if self.depth > 32 {
+                    return Err(self.err("parentheses nested more than 32 deep"));
+                }
                 let q = self.expr()?;
+                self.depth -= 1;
                 if !self.eat(')') {
                     return Err(self.err("missing `)`"));
                 }
@@ -301,6 +320,10 @@ impl Parser<'_> {
 
     fn call(&mut self, name: &str) -> Result<Q, InputError> {
         self.pos += 1; // `(`
+        self.depth += 1;
+        if self.depth > 32 {
+            return Err(self.err("calls nested more than 32 deep"));
+        }
         let mut args = vec![self.expr()?];
         while self.eat(',') {
             args.push(self.expr()?);
@@ -308,6 +331,7 @@ impl Parser<'_> {
         if !self.eat(')') {
             return Err(self.err("missing `)`"));
         }
+        self.depth -= 1;
         match (name, args.as_slice()) {
             ("ceil", [q]) if q.dim == NONE => Ok(Q::plain(q.value.ceil())),
             ("ceil", [q]) => Err(self.err(format!(
@@ -370,7 +394,7 @@ pub fn evaluate(input: &str) -> Result<Vec<Line>, InputError> {
         if toks.is_empty() {
             return Err(InputError::at_line(line, format!("`{name}` has no value")));
         }
-        let mut p = Parser { toks: &toks, pos: 0, line, env: &env };
+        let mut p = Parser { toks: &toks, pos: 0, line, env: &env, depth: 0 };
         let q = p.expr()?;
         let mut shown_in = None;
         if p.peek() == Some(&Tok::Name("in".into())) {
@@ -378,7 +402,7 @@ pub fn evaluate(input: &str) -> Result<Vec<Line>, InputError> {
             // `in /s` reads as `in 1/s`.
             let u = if p.eat('/') {
                 let d = p.unary()?;
-                Q { value: 1.0 / d.value, dim: NONE.div(d.dim) }
+                Q { value: 1.0 / d.value, dim: p.dim(NONE.div(d.dim))? }
             } else {
                 p.expr()?
             };
@@ -617,4 +641,59 @@ pub fn render(lines: &[Line]) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::Rng;
+
+    /// Random inputs built from the language's own pieces (and some junk) never panic, and any
+    /// value they produce is finite; errors name a line of the input.
+    #[test]
+    fn random_inputs_give_values_or_line_errors() {
+        const PIECES: &[&str] = &[
+            "1", "2.5", "1e6", "100", "0", "M", "K", "%", "B", "GB", "KiB", "Gbit", "s", "ms", "day", "year",
+            "req", "user", "a", "b", "c", "+", "-", "*", "/", "^", "^2", "(", ")", "ceil(", "max(", ",",
+            " in ", "/s", "TB", "=", "#", "x", "µs",
+        ];
+        for seed in 0..5_000u64 {
+            let mut rng = Rng::new(seed);
+            let mut input = String::new();
+            for (k, name) in ["a", "b", "c"].iter().enumerate() {
+                input.push_str(&format!("{name} = "));
+                for _ in 0..rng.range(1, 8) {
+                    input.push_str(PIECES[rng.range(0, PIECES.len() as u64 - 1) as usize]);
+                    input.push(' ');
+                }
+                if k < 2 || rng.chance(0.5) {
+                    input.push('\n');
+                }
+            }
+            match evaluate(&input) {
+                Ok(lines) => {
+                    assert!(lines.iter().all(|l| l.q.value.is_finite()), "{input}");
+                    let _ = render(&lines);
+                }
+                Err(e) => assert!(e.line.is_some_and(|l| l <= 3), "seed {seed}: {e} for {input:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn deep_nesting_and_huge_powers_are_errors() {
+        assert!(evaluate(&format!("x = {}1{}", "(".repeat(10_000), ")".repeat(10_000))).is_err());
+        assert!(evaluate(&format!("x = {}1", "-".repeat(100_000))).is_ok());
+        assert!(evaluate(&format!("x = 1 {}", "* B ".repeat(200))).is_err());
+        assert!(evaluate("x = 1 B ^ 4 ^ 4\n").is_err());
+    }
+
+    /// Multiplying then dividing by the same quantity gives back the dimension it started with.
+    #[test]
+    fn dimensions_cancel() {
+        for (u, _, d) in UNITS {
+            let lines = evaluate(&format!("x = 3 {u} * 7 GB / (7 GB)\n")).unwrap();
+            assert_eq!(lines[0].q.dim, *d, "{u}");
+        }
+    }
 }
