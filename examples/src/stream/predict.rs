@@ -20,6 +20,7 @@ pub const EXAMPLE: Example = Example {
     run: Run::Drawn(run),
 };
 
+// ANCHOR: puzzle
 /// The puzzle for `seed`.
 pub fn puzzle(seed: u64) -> Config {
     let mut rng = Rng::new(seed.wrapping_mul(0x9E37_79B9).wrapping_add(5));
@@ -37,6 +38,7 @@ pub fn puzzle(seed: u64) -> Config {
     };
     Config { windows: Windows::Tumbling { size }, delay, lateness, events }
 }
+// ANCHOR_END: puzzle
 
 /// How many events arrive with an event time below one already seen.
 fn behind(events: &[Event]) -> usize {
