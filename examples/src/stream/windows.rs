@@ -174,7 +174,7 @@ pub fn simulate(c: &Config) -> Outcome {
                         }
                     };
                     for &k in overlapping.iter().skip(1) {
-                        let other = std::mem::replace(&mut windows[k].events, Vec::new());
+                        let other = std::mem::take(&mut windows[k].events);
                         let sum = std::mem::take(&mut windows[k].sum);
                         windows[k].purged = Some(e.arrival); // merged away
                         windows[keep].events.extend(other);

@@ -109,10 +109,10 @@ fn observe() -> Result<String, String> {
                     .into_iter()
                     .map(|r| (r.get(0), r.get(1)))
                     .collect();
-                if let Some(z) = &z_xid {
-                    if rows.iter().any(|(x, _)| x == z) {
-                        return Err(format!("the rolled-back transaction {z} was decoded"));
-                    }
+                if let Some(z) = &z_xid
+                    && rows.iter().any(|(x, _)| x == z)
+                {
+                    return Err(format!("the rolled-back transaction {z} was decoded"));
                 }
                 let lines = normalise(&rows, &schema, &known, &mut names);
                 let after = position(&mut pg, &slot)?;
