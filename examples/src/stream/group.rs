@@ -212,6 +212,7 @@ fn scenario(address: &str, admin: &mut Nats, stream: &str, subject: &str) -> Res
         adding.apply(&account, amount);
         two.ack_sync(m)?;
     }
+    // ANCHOR: crash
     let got = pull(&mut two, stream, "workers", 3, wait)?;
     writeln!(
         w,
@@ -245,6 +246,7 @@ fn scenario(address: &str, admin: &mut Nats, stream: &str, subject: &str) -> Res
     }
     writeln!(w, "after ack_wait, worker 1 is redelivered stream seqs {}", seqs(&got)).unwrap();
     writeln!(w, "  idempotent sink: {}; acked", verdicts.join(", ")).unwrap();
+    // ANCHOR_END: crash
     let info = admin.js(&format!("CONSUMER.INFO.{stream}.workers"), "")?;
     let num = |p: &str| info.pointer(p).and_then(|v| v.as_i64()).unwrap_or(-1);
     writeln!(

@@ -219,6 +219,7 @@ pub fn simulate(c: &Config) -> Outcome {
                 targets
             }
         };
+        // ANCHOR: fate
         for k in targets {
             let w = &mut windows[k];
             w.events.push(e.id);
@@ -247,12 +248,14 @@ pub fn simulate(c: &Config) -> Outcome {
             watermark: (new_wm != wm).then_some(new_wm.unwrap_or(0)),
         });
         advance(&mut windows, &mut log, new_wm.unwrap_or(i64::MIN), c.lateness, e.arrival);
+        // ANCHOR_END: fate
     }
     let end = order.last().map_or(0, |&i| c.events[i].arrival) + 2;
     advance(&mut windows, &mut log, i64::MAX, 0, end);
     Outcome { windows, log, dropped, end }
 }
 
+// ANCHOR: advance
 /// Fires every live window whose end the watermark `wm` has reached and drops those past
 /// their lateness.
 fn advance(windows: &mut [Window], log: &mut Vec<Happening>, wm: i64, lateness: i64, at: i64) {
@@ -273,6 +276,7 @@ fn advance(windows: &mut [Window], log: &mut Vec<Happening>, wm: i64, lateness: 
         log.push(Happening::Purged { at, window: k });
     }
 }
+// ANCHOR_END: advance
 // ANCHOR_END: run
 
 /// The same windows computed in one batch over all events by event time: what a perfect
