@@ -91,9 +91,26 @@ pub struct Window {
 /// One line of the run's log, in processing-time order.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Happening {
-    Arrived { at: i64, event: usize, fates: Vec<((i64, i64), Fate)>, watermark: Option<i64> },
-    Fired { at: i64, window: usize },
-    Purged { at: i64, window: usize },
+    /// `reemits`: the windows this late event updated, with their new results.
+    Arrived {
+        at: i64,
+        event: usize,
+        fates: Vec<((i64, i64), Fate)>,
+        reemits: Vec<((i64, i64), i64)>,
+        watermark: Option<i64>,
+    },
+    /// A window fires: its bounds and result then (a session may still grow later).
+    Fired {
+        at: i64,
+        window: usize,
+        bounds: (i64, i64),
+        sum: i64,
+    },
+    Purged {
+        at: i64,
+        window: usize,
+        bounds: (i64, i64),
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -220,12 +237,14 @@ pub fn simulate(c: &Config) -> Outcome {
             }
         };
         // ANCHOR: fate
+        let mut reemits = Vec::new();
         for k in targets {
             let w = &mut windows[k];
             w.events.push(e.id);
             w.sum += e.value;
             let fate = if w.fired.is_some() {
                 w.updates.push((e.arrival, e.id, w.sum));
+                reemits.push(((w.start, w.end), w.sum));
                 Fate::LateUpdate
             } else if wm.is_some_and(|wm| e.time < wm) {
                 Fate::BehindButOpen
@@ -245,6 +264,7 @@ pub fn simulate(c: &Config) -> Outcome {
             at: e.arrival,
             event: e.id,
             fates,
+            reemits,
             watermark: (new_wm != wm).then_some(new_wm.unwrap_or(0)),
         });
         advance(&mut windows, &mut log, new_wm.unwrap_or(i64::MIN), c.lateness, e.arrival);
@@ -265,7 +285,12 @@ fn advance(windows: &mut [Window], log: &mut Vec<Happening>, wm: i64, lateness: 
     due.sort_by_key(|&k| (windows[k].end, windows[k].start));
     for k in due {
         windows[k].fired = Some((at, windows[k].sum));
-        log.push(Happening::Fired { at, window: k });
+        log.push(Happening::Fired {
+            at,
+            window: k,
+            bounds: (windows[k].start, windows[k].end),
+            sum: windows[k].sum,
+        });
     }
     let mut expired: Vec<usize> = (0..windows.len())
         .filter(|&k| windows[k].purged.is_none() && wm.saturating_sub(lateness) >= windows[k].end)
@@ -273,7 +298,7 @@ fn advance(windows: &mut [Window], log: &mut Vec<Happening>, wm: i64, lateness: 
     expired.sort_by_key(|&k| (windows[k].end, windows[k].start));
     for k in expired {
         windows[k].purged = Some(at);
-        log.push(Happening::Purged { at, window: k });
+        log.push(Happening::Purged { at, window: k, bounds: (windows[k].start, windows[k].end) });
     }
 }
 // ANCHOR_END: advance
@@ -467,7 +492,7 @@ pub fn report(c: &Config, o: &Outcome) -> String {
     .unwrap();
     for h in &o.log {
         match h {
-            Happening::Arrived { at, event, fates, watermark } => {
+            Happening::Arrived { at, event, fates, watermark, .. } => {
                 let e = ev(*event);
                 let what = fates
                     .iter()
@@ -481,29 +506,20 @@ pub fn report(c: &Config, o: &Outcome) -> String {
                 }
                 out.push('\n');
             }
-            Happening::Fired { at, window } => {
-                let w = &o.windows[*window];
-                let (_, sum) = w.fired.unwrap();
+            Happening::Fired { at, bounds, sum, .. } => {
                 let at_end = if *at == o.end { " (end of input: watermark → ∞)" } else { "" };
-                writeln!(out, "p={at:>3}    fires {} = {sum}{at_end}", span((w.start, w.end))).unwrap();
+                writeln!(out, "p={at:>3}    fires {} = {sum}{at_end}", span(*bounds)).unwrap();
             }
-            Happening::Purged { at, window } => {
-                let w = &o.windows[*window];
+            Happening::Purged { at, bounds, .. } => {
                 if *at != o.end {
-                    writeln!(
-                        out,
-                        "p={at:>3}    {} expires (watermark ≥ end + lateness)",
-                        span((w.start, w.end))
-                    )
-                    .unwrap();
+                    writeln!(out, "p={at:>3}    {} expires (watermark ≥ end + lateness)", span(*bounds))
+                        .unwrap();
                 }
             }
         }
-        if let Happening::Arrived { fates, .. } = h {
-            for (w, f) in fates {
-                if *f == Fate::LateUpdate {
-                    let k = o.windows.iter().position(|x| (x.start, x.end) == *w).unwrap();
-                    let (_, _, sum) = *o.windows[k].updates.last().unwrap();
+        if let Happening::Arrived { reemits, .. } = h {
+            for (w, sum) in reemits {
+                {
                     writeln!(
                         out,
                         "          re-emits {} = {sum} (an update: the sink must overwrite, not add)",
@@ -545,7 +561,7 @@ pub fn figure(c: &Config, o: &Outcome) -> Figure {
     let mut watermark = Lane { name: "watermark".into(), spans: Vec::new() };
     let mut wm_changes: Vec<(i64, i64)> = Vec::new();
     for h in &o.log {
-        if let Happening::Arrived { at, event, fates, watermark } = h {
+        if let Happening::Arrived { at, event, fates, watermark, .. } = h {
             let e = ev(*event);
             let kind = if fates.iter().all(|(_, f)| *f == Fate::Dropped) {
                 SpanKind::Lost
