@@ -110,6 +110,7 @@ chapters! {
     consistency "cap-consistency.md",
     raft "raft.md",
     disttx "distributed-transactions.md",
+    stream "stream-processing-cdc.md",
     estimates "back-of-envelope.md",
     locks "locks-deadlock.md",
     mvcc "locking-mvcc.md",

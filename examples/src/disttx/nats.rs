@@ -232,4 +232,80 @@ impl Nats {
         self.next_sid += 1;
         format!("{}.pull{}", self.inbox, self.next_sid)
     }
+
+    // ANCHOR: pull
+    /// One pull from a JetStream pull consumer: `$JS.API.CONSUMER.MSG.NEXT.<stream>.<consumer>`
+    /// with `{"batch": n, "expires": ns}` and a reply inbox; the server sends up to `batch`
+    /// messages there, then (if it ran short) a status message: `408 Request Timeout` when the
+    /// request expired, `404 No Messages` for `no_wait`. What `consumer.fetch()` in nats.js does.
+    pub fn pull(
+        &mut self,
+        stream: &str,
+        consumer: &str,
+        batch: usize,
+        expires: Duration,
+    ) -> Result<Vec<Msg>, String> {
+        let inbox = self.new_inbox();
+        let sid = self.subscribe(&inbox)?;
+        let body = format!("{{\"batch\":{batch},\"expires\":{}}}", expires.as_nanos());
+        self.publish(
+            &format!("$JS.API.CONSUMER.MSG.NEXT.{stream}.{consumer}"),
+            Some(&inbox),
+            &[],
+            body.as_bytes(),
+        )?;
+        let mut got = Vec::new();
+        while got.len() < batch {
+            let msg = self.next_for(sid, expires + Duration::from_secs(2))?;
+            if msg.status.is_some() {
+                break;
+            }
+            got.push(msg);
+        }
+        self.unsubscribe(sid)?;
+        Ok(got)
+    }
+
+    /// Acknowledges a JetStream message: `+ACK` to its reply subject (the `$JS.ACK…` one).
+    pub fn ack(&mut self, msg: &Msg) -> Result<(), String> {
+        let reply = msg.reply.as_deref().ok_or("a JetStream message without an ack subject")?;
+        self.publish(reply, None, &[], b"+ACK")
+    }
+
+    /// Acknowledges and waits for the server to confirm that it recorded the ack (the ack is
+    /// a request; nats.js calls this `ackAck()`): after it, the consumer's state includes it.
+    pub fn ack_sync(&mut self, msg: &Msg) -> Result<(), String> {
+        let reply = msg.reply.as_deref().ok_or("a JetStream message without an ack subject")?;
+        self.request(reply, &[], b"+ACK").map(|_| ())
+    }
+    // ANCHOR_END: pull
+}
+
+/// What a JetStream message's ack subject says about it:
+/// `$JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>.<consumer seq>.<time>.<pending>`
+/// (the older nine-token form; newer servers may prefix a domain and an account hash, so the
+/// fields are counted from the end).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AckInfo {
+    /// How many times this message has been delivered to the consumer (1 the first time).
+    pub delivered: u64,
+    /// Its position in the stream: the offset a replay starts from.
+    pub stream_seq: u64,
+    pub consumer_seq: u64,
+    /// Messages still pending for the consumer after this one.
+    pub pending: u64,
+}
+
+pub fn ack_info(msg: &Msg) -> Option<AckInfo> {
+    let parts: Vec<&str> = msg.reply.as_deref()?.split('.').collect();
+    if parts.len() < 9 || parts[0] != "$JS" || parts[1] != "ACK" {
+        return None;
+    }
+    let n = parts.len();
+    Some(AckInfo {
+        delivered: parts[n - 5].parse().ok()?,
+        stream_seq: parts[n - 4].parse().ok()?,
+        consumer_seq: parts[n - 3].parse().ok()?,
+        pending: parts[n - 1].parse().ok()?,
+    })
 }

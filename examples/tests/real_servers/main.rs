@@ -14,6 +14,8 @@
 //!   `redis-server`s, a stampede and a lock's release on the shared server).
 //!   transactions), and the SQL chapter's dialect differences;
 //! * `pooling`: what a connection costs, and session state under a real PgBouncer's pool modes;
+//! * `cdc` and `stream`: the stream-processing chapter's logical decoding through a replication
+//!   slot (needs `wal_level = logical`) and a consumer group on NATS JetStream;
 //! * `replica`: the replication chapter's private PostgreSQL primary and streaming replica (lag,
 //!   a stale read, `synchronous_commit` levels, a commit stuck without its standby).
 //!
@@ -25,6 +27,7 @@
 //! not run, and passes. Servers: `BF_POSTGRES` and `BF_MARIADB` (see `harness`), `BF_REDIS` and
 //! `BF_REDIS_SERVER` (see `redis`).
 
+mod cdc;
 mod disttx;
 mod harness;
 mod hermitage;
@@ -37,6 +40,7 @@ mod realtime;
 mod redis;
 mod replica;
 mod scenarios;
+mod stream;
 
 use examples::real_servers::Server;
 use scenarios::{Deadlocks, Transcript, observe};
