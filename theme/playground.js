@@ -17,6 +17,7 @@
     // mdBook defines `path_to_root` in every page.
     const ROOT = typeof path_to_root === "string" ? path_to_root : "";
     const REVEAL_MARKER = "--- answer ---"; // examples::REVEAL_MARKER
+    const MEASURED_MARKER = "--- measured here ---"; // examples::MEASURED_MARKER
     const RUN_TIMEOUT_MS = 10000;
     const SVG = "http://www.w3.org/2000/svg";
 
@@ -102,6 +103,7 @@
         run: runExample,
         panic: (message, module) => workerFor(module).request({ op: "panic", message }),
         splitAnswer,
+        verifiedPart,
         drawFigure: (figure, options) => drawFigure(figure, options),
     };
 
@@ -129,6 +131,15 @@
         const marker = lines.indexOf(REVEAL_MARKER);
         if (marker < 0) return [text, null];
         return [lines.slice(0, marker).join("\n"), lines.slice(marker + 1).join("\n")];
+    }
+
+    // The part of an output that cargo test verifies: the lines before its first line that is
+    // exactly MEASURED_MARKER (figures measured in this browser follow it), or all of it.
+    // examples::registry::verified_part follows the same rule.
+    function verifiedPart(text) {
+        const lines = text.split("\n");
+        const marker = lines.indexOf(MEASURED_MARKER);
+        return marker < 0 ? text : lines.slice(0, marker).join("\n");
     }
 
     /** `#example=<id>[&input=<text>][&step=<k>]`: the input when it is not the default, the figure's step when it is not the last. */
@@ -202,9 +213,11 @@
             } else if (verified === null || verified === undefined) {
                 status.className = "bf-status";
                 status.textContent = `Output (${ms}).`;
-            } else if (withoutTrailingNewlines(text) === withoutTrailingNewlines(verified)) {
+            } else if (withoutTrailingNewlines(verifiedPart(text)) === withoutTrailingNewlines(verified)) {
                 status.className = "bf-status bf-match";
-                status.textContent = `✓ Same as the verified output (${ms} in your browser).`;
+                status.textContent = verifiedPart(text) === text
+                    ? `✓ Same as the verified output (${ms} in your browser).`
+                    : `✓ Same as the verified output (${ms} in your browser); the figures after the “measured here” line were measured in your browser just now and differ on every machine.`;
             } else {
                 status.className = "bf-status bf-mismatch";
                 status.textContent = `✗ Differs from the verified output (${ms}). Please report this: the browser and cargo test disagree.`;

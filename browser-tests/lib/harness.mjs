@@ -164,6 +164,15 @@ export async function runsByPage() {
 }
 
 /**
+ * The part of a run's output that cargo test verifies, by the page's own
+ * `window.bfPlayground.verifiedPart`: without the figures after `--- measured here ---`
+ * (examples::MEASURED_MARKER), which differ on every run.
+ */
+export async function verifiedPart(page, text) {
+    return page.evaluate((output) => window.bfPlayground.verifiedPart(output), text);
+}
+
+/**
  * Splits an output at the reveal marker as the page does: `{ shown, answer }`, `answer`
  * undefined when there is none. Uses the page's own `window.bfPlayground.splitAnswer`
  * (returning `[shown, answer]` or `{ shown, answer }`).

@@ -13,7 +13,7 @@ import { cp, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-    BOOK_DIR, WORKSPACE, pressRun, runInline, runnableExamples, runsByPage, serveBook, splitAnswer, useBookAndBrowser,
+    BOOK_DIR, WORKSPACE, pressRun, runInline, runnableExamples, runsByPage, serveBook, splitAnswer, useBookAndBrowser, verifiedPart,
 } from '../lib/harness.mjs';
 
 const env = useBookAndBrowser();
@@ -113,7 +113,7 @@ test('after one visit, every chapter opens and runs its example without a networ
                 // The page compares with the verified output where it shows one (not `no-output`).
                 const shown = run.locator('xpath=ancestor::figure[contains(@class, "bf-example")][1]').locator('.bf-example-output');
                 if (await shown.count()) assert.match(result.status, /Same as the verified output/, `${path}, offline`);
-                assert.equal(trimEnd(result.output), trimEnd((await splitAnswer(page, example.verified)).shown), `${path}, offline: ${example.id}`);
+                assert.equal(trimEnd(await verifiedPart(page, result.output)), trimEnd((await splitAnswer(page, example.verified)).shown), `${path}, offline: ${example.id}`);
                 assert.deepEqual(failed, [], `${path}: requests failed offline`);
             } finally {
                 await page.close();

@@ -7,7 +7,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-    openRecorded, pressRun, runInline, runnableExamples, runsByPage, splitAnswer, useBookAndBrowser, waitForNewRun,
+    openRecorded, pressRun, runInline, runnableExamples, runsByPage, splitAnswer, useBookAndBrowser, verifiedPart, waitForNewRun,
 } from '../lib/harness.mjs';
 
 const WASM = /\/generated\/playground_([a-z0-9_]+)\/playground_\1_bg\.wasm$/;
@@ -65,7 +65,7 @@ describe('every browser-capable example runs from its page with its verified out
                         }
                     } else {
                         // This figure shows the code only (`no-output`): compare with the file directly.
-                        assert.equal(trimEnd(result.output), trimEnd(verified.shown), `${label}: the browser's output differs`);
+                        assert.equal(trimEnd(await verifiedPart(page, result.output)), trimEnd(verified.shown), `${label}: the browser's output differs`);
                     }
                     // One module per chapter: Run loads the example's own module and no other.
                     if (!modulesRun.includes(example.module)) modulesRun.push(example.module);
@@ -112,7 +112,7 @@ test('bad input shows a readable error, a panic shows its message, and the next 
             output: await run.locator('.bf-run-output code').textContent(),
         };
         assert.equal(result.state, 'ok');
-        assert.equal(trimEnd(result.output), trimEnd((await splitAnswer(page, example.verified)).shown));
+        assert.equal(trimEnd(await verifiedPart(page, result.output)), trimEnd((await splitAnswer(page, example.verified)).shown));
         assertSameOrigin(requests, env.server.origin);
         assert.deepEqual(errors, []);
     } finally {

@@ -15,6 +15,7 @@
 //! Modules follow the book's chapters.
 
 pub mod byteview;
+pub mod clock;
 pub mod figure;
 pub mod input;
 pub mod programs;
@@ -24,7 +25,7 @@ pub mod rng;
 pub mod schedule;
 
 pub use figure::Figure;
-pub use registry::{CANNOT_RUN_HERE, Example, InputError, REVEAL_MARKER, Runs};
+pub use registry::{CANNOT_RUN_HERE, Example, InputError, MEASURED_MARKER, REVEAL_MARKER, Runs};
 
 /// "yes" or "no", as the examples print a check.
 pub fn yes(flag: bool) -> &'static str {

@@ -89,6 +89,27 @@ impl Example {
 /// ("predict, then reveal"). Natively and in the verified output the whole text is shown.
 pub const REVEAL_MARKER: &str = "--- answer ---";
 
+/// A line of output after which come figures measured on the machine that ran the example
+/// (latencies, in the reader's browser or on their computer), which differ on every run. Only
+/// the text before it is verified: `cargo test` compares and blesses that part alone, so the
+/// expected file and the page never show the line or what follows, and the playground compares
+/// that part with the verified output and shows the rest as measured in the reader's browser.
+pub const MEASURED_MARKER: &str = "--- measured here ---";
+
+/// The part of an example's output that `cargo test` verifies: all of it, or the lines before
+/// the first line that is exactly [`MEASURED_MARKER`] (without the newline that ends the last
+/// of them, so the verified text ends as an output without measurements would).
+pub fn verified_part(output: &str) -> &str {
+    let mut line_start = 0;
+    for line in output.split('\n') {
+        if line == MEASURED_MARKER {
+            return &output[..line_start];
+        }
+        line_start += line.len() + 1;
+    }
+    output
+}
+
 /// Starts the error of a native example whose claim this machine cannot show (a kernel setting
 /// turns the feature off). The verified-output test then skips it loudly, as the tests of real
 /// servers and of `node` do when those are missing, and fails in CI; it never passes silently.
@@ -156,4 +177,19 @@ pub fn chapter_of(id: &str) -> Option<&'static Chapter> {
 /// Looks an example up by id.
 pub fn find(id: &str) -> Option<&'static Example> {
     every().find(|example| example.id == id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_verified_part_ends_before_the_measured_marker() {
+        assert_eq!(verified_part("a: holds\n--- measured here ---\n1.2 ns\n"), "a: holds\n");
+        assert_eq!(verified_part("--- measured here ---\nonly figures\n"), "");
+        // Only a whole line is the marker, and the first one counts.
+        assert_eq!(verified_part("x --- measured here ---\n"), "x --- measured here ---\n");
+        assert_eq!(verified_part("a\n--- measured here ---\nb\n--- measured here ---\n"), "a\n");
+        assert_eq!(verified_part("no figures\n"), "no figures\n");
+    }
 }

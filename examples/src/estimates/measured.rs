@@ -6,12 +6,13 @@
 //! The verified output prints ratio classes with wide margins; `timings = shown` prints the
 //! medians too.
 
-use std::hint::black_box;
 use std::time::Instant;
 
 use crate::input::Params;
 use crate::registry::{CANNOT_RUN_HERE, Example, InputError, Run, Runs};
 use crate::rng::Rng;
+
+use super::memory::{chase, median};
 
 pub const EXAMPLE: Example = Example {
     id: "estimates::measured",
@@ -20,74 +21,11 @@ pub const EXAMPLE: Example = Example {
     default_input: "timings = hidden\n",
     input_help: "`timings = shown` prints the medians as well as the classes (they differ on every machine)",
     runs: Runs::NativeOnly {
-        reason: "needs a monotonic clock with nanosecond resolution, file cache control and sockets, which a browser's WebAssembly has none of",
-        simulation: Some("estimates::ladder"),
+        reason: "it reads a file around the page cache and talks over a TCP socket, which a page cannot do",
+        simulation: Some("estimates::memory_ladder"),
     },
     run: Run::Text(run),
 };
-
-/// A random cyclic permutation of `n` slots (Sattolo's algorithm): following it from any slot
-/// visits every slot once before coming back, so the hardware prefetcher cannot guess the next.
-fn cycle(n: usize, rng: &mut Rng) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..n).collect();
-    for i in (1..n).rev() {
-        let j = rng.range(0, i as u64 - 1) as usize;
-        order.swap(i, j);
-    }
-    let mut next = vec![0; n];
-    for w in 0..n {
-        next[order[w]] = order[(w + 1) % n];
-    }
-    next
-}
-
-fn median(mut xs: Vec<f64>) -> f64 {
-    xs.sort_by(f64::total_cmp);
-    xs[xs.len() / 2]
-}
-
-// ANCHOR: chase
-/// Nanoseconds per dependent load over a buffer of `bytes`, one pointer per 64-byte line,
-/// as the median of `reps` runs of `steps` loads.
-fn chase(bytes: usize, steps: usize, reps: usize, rng: &mut Rng) -> f64 {
-    const LINE: usize = 64 / size_of::<u32>();
-    let lines = bytes / 64;
-    let next = cycle(lines, rng);
-    let mut buffer = vec![0u32; lines * LINE];
-    for (line, &to) in next.iter().enumerate() {
-        buffer[line * LINE] = (to * LINE) as u32;
-    }
-    let mut at = 0usize;
-    for _ in 0..lines.min(steps) {
-        at = buffer[at] as usize; // warm up: bring the buffer in, fill the TLB
-    }
-    let base = buffer.as_ptr();
-    let runs = (0..reps)
-        .map(|_| {
-            let start = Instant::now();
-            for _ in 0..steps / 8 {
-                // Each load needs the one before. Eight per turn, without bounds checks, so
-                // that the loop's own instructions (many, in a debug build) weigh less.
-                // SAFETY: every value in the buffer is the index of a line's first slot.
-                unsafe {
-                    at = *base.add(at) as usize;
-                    at = *base.add(at) as usize;
-                    at = *base.add(at) as usize;
-                    at = *base.add(at) as usize;
-                    at = *base.add(at) as usize;
-                    at = *base.add(at) as usize;
-                    at = *base.add(at) as usize;
-                    at = *base.add(at) as usize;
-                }
-                at = black_box(at);
-            }
-            start.elapsed().as_nanos() as f64 / steps as f64
-        })
-        .collect();
-    black_box(at);
-    median(runs)
-}
-// ANCHOR_END: chase
 
 /// Median nanoseconds of a 4 KiB `pread` from the page cache and from the device, or why the
 /// file's pages could not be dropped here.
@@ -256,20 +194,6 @@ fn run(input: &str) -> Result<String, InputError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sattolo_makes_one_cycle() {
-        let next = cycle(1000, &mut Rng::new(1));
-        let (mut at, mut seen) = (0, 0);
-        loop {
-            at = next[at];
-            seen += 1;
-            if at == 0 {
-                break;
-            }
-        }
-        assert_eq!(seen, 1000);
-    }
 
     /// Prints your machine's ladder: `cargo test -p examples --lib estimates::measured -- --ignored --nocapture`.
     #[test]
