@@ -43,7 +43,9 @@ impl Nats {
     /// and a PING; the PONG says the CONNECT was accepted (an error would come first).
     pub fn connect(address: &str) -> Result<Nats, String> {
         let stream = TcpStream::connect(address).map_err(|e| format!("connect {address}: {e}"))?;
-        stream.set_read_timeout(Some(Duration::from_secs(5))).map_err(|e| e.to_string())?;
+        // Longer than any pull's `expires` (the server answers an empty pull with a 408 only
+        // when it expires): a shorter read timeout would fail such a pull with an I/O error.
+        stream.set_read_timeout(Some(Duration::from_secs(30))).map_err(|e| e.to_string())?;
         let mut reader = BufReader::new(stream.try_clone().map_err(|e| e.to_string())?);
         let mut line = String::new();
         reader.read_line(&mut line).map_err(|e| e.to_string())?;
@@ -281,12 +283,16 @@ impl Nats {
     // ANCHOR_END: pull
 }
 
-/// What a JetStream message's ack subject says about it:
+/// What a JetStream message's ack subject says about it. Two forms (NATS ADR-15):
 /// `$JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>.<consumer seq>.<time>.<pending>`
-/// (the older nine-token form; newer servers may prefix a domain and an account hash, so the
-/// fields are counted from the end).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// (nine tokens, the older one) and
+/// `$JS.ACK.<domain>.<account hash>.<stream>.<consumer>.<delivered>.<stream seq>.<consumer seq>.<time>.<pending>.<random>`
+/// (twelve). As nats.go and nats.py do, the nine-token form gets two empty tokens after
+/// `$JS.ACK` and both are read by position.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AckInfo {
+    pub stream: String,
+    pub consumer: String,
     /// How many times this message has been delivered to the consumer (1 the first time).
     pub delivered: u64,
     /// Its position in the stream: the offset a replay starts from.
@@ -297,15 +303,50 @@ pub struct AckInfo {
 }
 
 pub fn ack_info(msg: &Msg) -> Option<AckInfo> {
-    let parts: Vec<&str> = msg.reply.as_deref()?.split('.').collect();
-    if parts.len() < 9 || parts[0] != "$JS" || parts[1] != "ACK" {
+    parse_ack_subject(msg.reply.as_deref()?)
+}
+
+fn parse_ack_subject(subject: &str) -> Option<AckInfo> {
+    let mut t: Vec<&str> = subject.split('.').collect();
+    if t.len() < 2 || t[0] != "$JS" || t[1] != "ACK" {
         return None;
     }
-    let n = parts.len();
+    match t.len() {
+        9 => {
+            t.splice(2..2, ["", ""]);
+        }
+        n if n >= 12 => {}
+        _ => return None,
+    }
     Some(AckInfo {
-        delivered: parts[n - 5].parse().ok()?,
-        stream_seq: parts[n - 4].parse().ok()?,
-        consumer_seq: parts[n - 3].parse().ok()?,
-        pending: parts[n - 1].parse().ok()?,
+        stream: t[4].to_string(),
+        consumer: t[5].to_string(),
+        delivered: t[6].parse().ok()?,
+        stream_seq: t[7].parse().ok()?,
+        consumer_seq: t[8].parse().ok()?,
+        pending: t[10].parse().ok()?,
     })
+}
+
+#[cfg(test)]
+mod ack_subject_tests {
+    use super::parse_ack_subject;
+
+    #[test]
+    fn the_nine_token_form() {
+        let a = parse_ack_subject("$JS.ACK.ORDERS.workers.2.7.9.1700000000000000000.5").unwrap();
+        assert_eq!((a.stream.as_str(), a.consumer.as_str()), ("ORDERS", "workers"));
+        assert_eq!((a.delivered, a.stream_seq, a.consumer_seq, a.pending), (2, 7, 9, 5));
+    }
+
+    #[test]
+    fn the_twelve_token_form_with_domain_and_account_hash() {
+        let a = parse_ack_subject("$JS.ACK.hub.ACCHASH.ORDERS.workers.3.70.90.1700000000000000000.4.r4nd0m")
+            .unwrap();
+        assert_eq!((a.stream.as_str(), a.consumer.as_str()), ("ORDERS", "workers"));
+        assert_eq!((a.delivered, a.stream_seq, a.consumer_seq, a.pending), (3, 70, 90, 4));
+        // Counting from the end would have read the random token as `pending`.
+        assert!(parse_ack_subject("$JS.ACK.ORDERS.workers.2.7").is_none());
+        assert!(parse_ack_subject("$JS.NAK.ORDERS.workers.2.7.9.1.5").is_none());
+    }
 }

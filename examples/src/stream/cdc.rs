@@ -1,7 +1,7 @@
 //! Change data capture from PostgreSQL's write-ahead log: the script that
 //! `examples/tests/real_servers/cdc.rs` runs against a table in a schema of its own, with a
-//! logical replication slot that decodes the WAL through the built-in `test_decoding` output
-//! plugin, and the normalisation of what the slot returns (transaction ids become names, LSNs
+//! logical replication slot that decodes the WAL through the `test_decoding` output plugin
+//! (a contrib module shipped with PostgreSQL; only `pgoutput` is in core), and the normalisation of what the slot returns (transaction ids become names, LSNs
 //! are compared, never printed). The test needs the library's script and normaliser; the
 //! example prints what it observed.
 

@@ -139,7 +139,7 @@ fn create_consumer(nats: &mut Nats, stream: &str, name: &str, start: Option<u64>
         &format!("CONSUMER.DURABLE.CREATE.{stream}.{name}"),
         &format!(
             "{{\"stream_name\":\"{stream}\",\"config\":{{\"durable_name\":\"{name}\",\"ack_policy\":\"explicit\",\
-             {deliver},\"ack_wait\":1000000000}}}}"
+             {deliver},\"ack_wait\":3000000000}}}}"
         ),
     )
     .map(|_| ())
@@ -189,7 +189,7 @@ fn scenario(address: &str, admin: &mut Nats, stream: &str, subject: &str) -> Res
 
     // One durable pull consumer, "workers", shared by two workers: the consumer group.
     create_consumer(admin, stream, "workers", None)?;
-    writeln!(w, "consumer \"workers\": durable, pull, ack explicit, ack_wait 1 s; two workers share it\n")
+    writeln!(w, "consumer \"workers\": durable, pull, ack explicit, ack_wait 3 s; two workers share it\n")
         .unwrap();
     let mut exact = IdempotentSink::default();
     let mut adding = AddingSink::default();
@@ -235,7 +235,7 @@ fn scenario(address: &str, admin: &mut Nats, stream: &str, subject: &str) -> Res
         one.ack_sync(m)?;
     }
     // Nothing new is left; after ack_wait the server hands the unacked messages out again.
-    let got = pull(&mut one, stream, "workers", 3, Duration::from_secs(5))?;
+    let got = pull(&mut one, stream, "workers", 3, Duration::from_secs(10))?;
     let mut verdicts = Vec::new();
     for (m, seq, _) in &got {
         let (account, amount) = parse_deposit(&m.payload).ok_or("bad payload")?;

@@ -1,6 +1,6 @@
 //! The stream-processing chapter's change data capture on the shared PostgreSQL 15 (needs
 //! `wal_level = logical`, which `.ci/run` sets): a table in a schema of the test's own, a
-//! logical replication slot of its own with the built-in `test_decoding` plugin, and the
+//! logical replication slot of its own with the `test_decoding` plugin (a contrib module shipped with PostgreSQL), and the
 //! script of `examples::stream::cdc`, read with `pg_logical_slot_peek_changes` and
 //! `pg_logical_slot_get_changes`. The slot is dropped at the end, also when a check fails: a
 //! forgotten slot keeps every WAL segment from its restart point on, until the disk fills.
@@ -70,7 +70,7 @@ fn observe() -> Result<String, String> {
     let mut names = BTreeMap::new();
     let mut out = String::from(
         "# What PostgreSQL 15 did (examples/tests/real_servers/cdc.rs): a logical replication slot with the\n\
-         # built-in test_decoding plugin, over a table `accounts` in a schema of the test's own (shown as shop).\n\
+         # test_decoding plugin (contrib, shipped with PostgreSQL), over tables `accounts` and `docs` in a schema of the test's own (shown as shop).\n\
          # Transaction ids are replaced by the session's name (X, Y, Z) or T1, T2… in order; LSNs are compared, not shown.\n\n",
     );
     let mut z_xid = None;
@@ -150,17 +150,77 @@ fn observe() -> Result<String, String> {
         )
         .unwrap();
     }
-    let retained: bool = pg
+    // Unchanged TOASTed values: a value stored out of line (here 10,000 characters with
+    // STORAGE EXTERNAL, which skips compression) is not logged again by an UPDATE that leaves it
+    // alone, so under REPLICA IDENTITY DEFAULT the decoder has nothing to print for it.
+    let body = "x".repeat(10_000);
+    let a = sessions.get_mut("A").unwrap();
+    out.push('\n');
+    for sql in [
+        "CREATE TABLE docs (id int PRIMARY KEY, version int, body text)",
+        "ALTER TABLE docs ALTER COLUMN body SET STORAGE EXTERNAL",
+    ] {
+        a.batch_execute(sql).map_err(|e| format!("A: {sql}: {e}"))?;
+        writeln!(out, "A: {sql}").unwrap();
+    }
+    a.execute("INSERT INTO docs VALUES (1, 1, repeat('x', 10000))", &[]).map_err(|e| e.to_string())?;
+    writeln!(out, "A: INSERT INTO docs VALUES (1, 1, repeat('x', 10000))").unwrap();
+    a.batch_execute("UPDATE docs SET version = 2 WHERE id = 1").map_err(|e| e.to_string())?;
+    writeln!(out, "A: UPDATE docs SET version = 2 WHERE id = 1").unwrap();
+    let rows: Vec<(String, String)> = pg
+        .query(
+            "SELECT xid::text, data FROM pg_logical_slot_get_changes($1, NULL, NULL, 'skip-empty-xacts', '1')",
+            &[&slot],
+        )
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    let lines = normalise(&rows, &schema, &known, &mut names);
+    writeln!(
+        out,
+        "\n-- pg_logical_slot_get_changes: get: a 10,000-character value stored out of line (TOAST)"
+    )
+    .unwrap();
+    for line in &lines {
+        writeln!(out, "   {}", line.replace(&format!("'{body}'"), "'xxx…' (10,000 characters)")).unwrap();
+    }
+    if !out.contains("body[text]:unchanged-toast-datum") {
+        return Err(format!(
+            "the UPDATE did not show the unchanged TOASTed value as such:\n{}",
+            lines.join("\n")
+        ));
+    }
+
+    // The slot pins WAL: the segment holding its restart_lsn survives a segment switch and a
+    // checkpoint, which would otherwise remove (or recycle under a new name) every segment
+    // before the checkpoint's redo point (wal_keep_size is 0 by default).
+    let file: String = pg
         .query_one(
-            "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn) >= 0 FROM pg_replication_slots WHERE slot_name = $1",
+            "SELECT pg_walfile_name(restart_lsn) FROM pg_replication_slots WHERE slot_name = $1",
             &[&slot],
         )
         .map_err(|e| e.to_string())?
         .get(0);
+    pg.batch_execute("SELECT pg_switch_wal(); CHECKPOINT").map_err(|e| e.to_string())?;
+    let row = pg
+        .query_one(
+            "SELECT EXISTS (SELECT FROM pg_ls_waldir() WHERE name = $1),                     pg_walfile_name(pg_current_wal_lsn()) > $1,                     (SELECT wal_status FROM pg_replication_slots WHERE slot_name = $2)",
+            &[&file, &slot],
+        )
+        .map_err(|e| e.to_string())?;
+    let (kept, switched, status): (bool, bool, String) = (row.get(0), row.get(1), row.get(2));
+    if !switched {
+        return Err(format!("pg_switch_wal() did not move past {file}"));
+    }
+    if !kept {
+        return Err(format!("the segment {file} holding the slot's restart_lsn was removed"));
+    }
     writeln!(
         out,
-        "pg_replication_slots: the slot keeps the WAL from its restart_lsn to the current position: {retained}; \
-         dropped at the end"
+        "\npg_replication_slots: the WAL segment holding the slot's restart_lsn, after pg_switch_wal() and \
+         CHECKPOINT\n   moved to a newer segment: {switched}; the old segment still in pg_wal: {kept}; wal_status: {status}\n\
+         the slot is dropped at the end"
     )
     .unwrap();
     Ok(out)
@@ -191,6 +251,8 @@ fn logical_decoding_on_a_real_postgresql() {
         "old-key: id[integer]:2 owner[text]:'bob' balance[integer]:50 new-tuple: id[integer]:2",
         "BEGIN Y\n   table shop.accounts: INSERT: id[integer]:20 owner[text]:'erin' balance[integer]:7\n   COMMIT Y\n   BEGIN X\n",
         "-- pg_logical_slot_get_changes: get again\n   (no changes for this table)",
+        "body[text]:unchanged-toast-datum",
+        "the old segment still in pg_wal: true",
     ] {
         assert!(out.contains(claim), "{check}: expected `{claim}` in:\n{out}");
     }
