@@ -5,7 +5,8 @@
 //! Numbers take units and multipliers by juxtaposition (`100 M`, `500 B`, `2 /day`,
 //! `40 req/user/day`), which binds tighter than `*` and `/`, so `3 GB / 2 s` is
 //! (3 GB) / (2 s). Adding or comparing quantities of different dimensions is an error that
-//! names the line: an estimate with a unit mistake has no right number to print.
+//! names the line. The check covers the dimensions written: a count is a plain number unless
+//! it says `req` or `user`, and a forgotten x3 (replicas, peak) is invisible to it.
 
 use crate::registry::InputError;
 
@@ -571,11 +572,11 @@ pub fn show(q: Q) -> String {
             num.push(unit_up.to_string());
         }
         num.extend(up.iter().cloned());
-        let mut den: Vec<String> = Vec::new();
+        // Counts before the time: `req/user/day`, as a reader writes it.
+        let mut den: Vec<String> = down.clone();
         if !unit_down.is_empty() {
             den.push(unit_down.to_string());
         }
-        den.extend(down.iter().cloned());
         let mut label = num.join("·");
         if !den.is_empty() {
             label = format!("{label}/{}", den.join("/"));
