@@ -49,11 +49,11 @@ pub const LADDER: Example = Example {
 };
 
 const ESTIMATOR: &str = "\
-# Assumptions
-users           = 100 M
-writes_per_user = 2 /day
+# Assumptions (counts carry req and user, so a forgotten factor is a unit error)
+users           = 100 M user
+writes_per_user = 2 req/user/day
 reads_per_write = 10
-object          = 500 B
+object          = 500 B/req
 replication     = 3
 peak_factor     = 3
 # Derived
@@ -71,29 +71,32 @@ db_pool       = write_qps * peak_factor * db_time
 ";
 
 const URL_SHORTENER_INPUT: &str = "\
-# URL shortener: 100 M new short URLs a day, 100 reads per write, kept 5 years
-new_urls      = 100 M /day
+# URL shortener: 100 M new short URLs a day (one write request each), 100 reads per write, kept 5 years
+new_urls      = 100 M req/day
 read_ratio    = 100
-record        = 500 B          # short key, long URL, owner, timestamps
+record        = 500 B/req      # short key, long URL, owner, timestamps
 keep          = 5 year
 peak_factor   = 3
 read_qps      = new_urls * read_ratio
 peak_read_qps = read_qps * peak_factor
 urls_kept     = new_urls * keep
-key_space     = 62^7           # [a-zA-Z0-9], 7 characters
+key_space     = 62^7 req       # [a-zA-Z0-9], 7 characters
 storage       = urls_kept * record
 replicated    = storage * 3
 read_egress   = peak_read_qps * record
-cache         = 20 % * read_qps * 1 day * record   # the hot 20% of a day's reads
-servers       = ceil(peak_read_qps / (20 K /s))   # 20 K reads/s per server
-in_flight     = peak_read_qps * 5 ms               # Little's law at 5 ms per read
+# The cache holds distinct hot URLs, not requests: assume a day's reads touch the URLs
+# created in the last 5 days, and the hottest 20 % of those take most of the reads.
+read_in_a_day = new_urls * 5 day
+cache         = 20 % * read_in_a_day * record
+servers       = ceil(peak_read_qps / (20 K req/s))   # 20 K reads/s per server
+in_flight     = peak_read_qps * 5 ms                 # Little's law at 5 ms per read
 ";
 
 const CHAT_INPUT: &str = "\
 # Chat: 50 M daily users, 40 messages each a day, 3 recipients per message on average
-dau            = 50 M
-messages       = 40 /day
-message        = 200 B        # text, ids, timestamps
+dau            = 50 M user
+messages       = 40 req/user/day
+message        = 200 B/req    # text, ids, timestamps
 recipients     = 3
 peak_factor    = 3
 msg_qps        = dau * messages
@@ -101,11 +104,13 @@ peak_msg_qps   = msg_qps * peak_factor
 deliveries     = peak_msg_qps * recipients
 storage_year   = msg_qps * 1 year * message
 replicated     = storage_year * 3 in PB
+inbox_copies   = replicated * recipients in PB   # if each recipient's inbox keeps its own copy
 egress         = deliveries * message
 online         = dau * 20 %   # connected at the peak
-per_gateway    = 100 K        # open WebSockets per gateway server
+per_gateway    = 100 K user   # open WebSockets per gateway server
 gateways       = ceil(online / per_gateway)
-heartbeats     = online / (30 s)
+heartbeat      = 2 req/user/min   # one every 30 s
+heartbeats     = online * heartbeat
 in_flight      = deliveries * 50 ms   # Little's law: 50 ms from send to delivery
 ";
 
@@ -206,8 +211,9 @@ mod tests {
         assert!(close(value(i, "replicated"), 273.75e12));
         // 347,222.2/s x 500 B = 173.6 MB/s = 1.39 Gbit/s
         assert!(close(value(i, "read_egress"), 3e10 / 86_400.0 * 500.0));
-        // 0.2 x 1e10 reads a day x 500 B = 1e12 B = 1 TB
-        assert!(close(value(i, "cache"), 1e12));
+        // 100e6/day x 5 days = 500e6 distinct URLs read in a day; x 0.2 x 500 B = 50e9 B = 50 GB
+        assert!(close(value(i, "read_in_a_day"), 500e6));
+        assert!(close(value(i, "cache"), 50e9));
         // ceil(347,222 / 20,000) = ceil(17.36) = 18
         assert_eq!(value(i, "servers"), 18.0);
         // 347,222/s x 0.005 s = 1,736.1 reads in flight
@@ -227,6 +233,8 @@ mod tests {
         // 2e9 x 365 x 200 B = 146e12 B = 146 TB a year; x3 = 438 TB = 0.438 PB
         assert!(close(value(i, "storage_year"), 146e12));
         assert!(close(value(i, "replicated"), 438e12));
+        // stored once per recipient: x3 = 1,314 TB = 1.31 PB
+        assert!(close(value(i, "inbox_copies"), 1314e12));
         // 208,333.3/s x 200 B = 41.67 MB/s = 333 Mbit/s
         assert!(close(value(i, "egress"), 18e9 / 86_400.0 * 200.0));
         // 10 M online / 100 K per gateway = 100 gateways; 10 M / 30 s = 333,333 heartbeats/s
@@ -291,6 +299,20 @@ mod tests {
         );
         assert_eq!(show("x = 3 GB / 2 s\n"), "x = 1.5 GB/s = 12 Gbit/s\n");
         assert_eq!(show("x = 1.5e3 ms\n"), "x = 1.5 s\n");
+    }
+
+    /// With req and user written, forgetting a factor is a unit error, not a wrong number.
+    #[test]
+    fn forgotten_factors_are_unit_errors() {
+        // Forgot x users: req/user/s shown where the line promises req/s.
+        let e = evaluate("users = 5 M user\nrate = 2 req/user/day\nqps = rate in req/s\n").unwrap_err();
+        assert_eq!(e.line, Some(3));
+        // Users added to messages.
+        let e = evaluate("users = 5 M user\nmsgs = 9 M req\nx = users + msgs\n").unwrap_err();
+        assert_eq!(e.line, Some(3));
+        // The worked examples now carry the dimensions.
+        let qps = evaluate(ESTIMATOR).unwrap().into_iter().find(|l| l.name == "write_qps").unwrap();
+        assert_eq!(qps.q.dim, super::super::units::Dim([0, -1, 1, 0]));
     }
 
     #[test]

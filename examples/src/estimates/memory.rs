@@ -66,8 +66,10 @@ pub fn chase(bytes: usize, steps: usize, reps: usize, rng: &mut Rng) -> f64 {
         buffer[line * LINE] = (to * LINE) as u32;
     }
     let mut at = 0usize;
-    for _ in 0..lines.min(steps) {
-        at = buffer[at] as usize; // warm up: bring the buffer in, fill the TLB
+    for _ in 0..lines {
+        // Warm up: walk the whole cycle once, so every run starts from the same steady state
+        // (not from the tail of the in-order writes above, which may still sit in the L3).
+        at = buffer[at] as usize;
     }
     let base = buffer.as_ptr();
     let runs = (0..reps)

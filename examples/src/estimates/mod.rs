@@ -2,7 +2,7 @@
 //!
 //! * `units`: quantities with dimensions (bytes, time, requests, users) and the estimator's
 //!   small language: `name = expression [in UNIT]`, where a unit mismatch is an error naming
-//!   the line;
+//!   the line (for the dimensions written: counts need `req`/`user` to be checked);
 //! * `estimator`: the estimator on a generic service, on a URL shortener and on a chat system
 //!   (numbers checked against hand-computed ones), and the latency ladder on a log scale;
 //! * `memory` (everywhere): the memory rungs measured where the example runs, natively or in

@@ -110,7 +110,7 @@ fn run(input: &str) -> Result<String, InputError> {
         options(k2, "TB")
     ));
     answer.push_str(&format!(
-        "2. {} x 365 days x {years} year{} = {} {what}; x {} = {}; x 3 replicas = {}: ~10^{k2} TB.\n   \
+        "2. {}/day x 365 days/year x {years} year{} = {} {what}; x {} = {}; x 3 replicas = {}: ~10^{k2} TB.\n   \
          (Without replication it is a third of that; backups and indexes add more.)\n\n",
         show(Q::plain(items)),
         if years == 1.0 { "" } else { "s" },

@@ -5,7 +5,8 @@
 //! Numbers take units and multipliers by juxtaposition (`100 M`, `500 B`, `2 /day`,
 //! `40 req/user/day`), which binds tighter than `*` and `/`, so `3 GB / 2 s` is
 //! (3 GB) / (2 s). Adding or comparing quantities of different dimensions is an error that
-//! names the line: an estimate with a unit mistake has no right number to print.
+//! names the line. The check covers the dimensions written: a count is a plain number unless
+//! it says `req` or `user`, and a forgotten x3 (replicas, peak) is invisible to it.
 
 use crate::registry::InputError;
 
@@ -83,6 +84,7 @@ const UNITS: &[(&str, f64, Dim)] = &[
     ("%", 0.01, NONE),
     ("B", 1.0, BYTE),
     ("KB", 1e3, BYTE),
+    ("kB", 1e3, BYTE),
     ("MB", 1e6, BYTE),
     ("GB", 1e9, BYTE),
     ("TB", 1e12, BYTE),
@@ -106,7 +108,7 @@ const UNITS: &[(&str, f64, Dim)] = &[
     ("h", 3_600.0, SECOND),
     ("day", 86_400.0, SECOND),
     ("week", 604_800.0, SECOND),
-    ("month", 2_592_000.0, SECOND),
+    ("month", 2_628_000.0, SECOND), // a twelfth of a 365-day year, so 12 month = 1 year
     ("year", 31_536_000.0, SECOND),
     ("req", 1.0, REQ),
     ("user", 1.0, USER),
@@ -147,6 +149,13 @@ fn tokenize(text: &str, line: usize) -> Result<Vec<Tok>, InputError> {
                 }
             }
             let word: String = chars[start..i].iter().filter(|&&c| c != '_').collect();
+            // Two numbers side by side would multiply (`100 000` = 0, `1 500 B` = 500 B): refuse.
+            if matches!(toks.last(), Some(Tok::Num(_))) {
+                return Err(InputError::at_line(
+                    line,
+                    format!("a number right after a number (`{word}`): write 100_000 or 100 K, not 100 000"),
+                ));
+            }
             let value: f64 =
                 word.parse().map_err(|_| InputError::at_line(line, format!("`{word}` is not a number")))?;
             toks.push(Tok::Num(value));
@@ -333,7 +342,7 @@ impl Parser<'_> {
         }
         self.depth -= 1;
         match (name, args.as_slice()) {
-            ("ceil", [q]) if q.dim == NONE => Ok(Q::plain(q.value.ceil())),
+            ("ceil", [q]) if q.dim == NONE => Ok(Q::plain(ceil12(q.value))),
             ("ceil", [q]) => Err(self.err(format!(
                 "ceil() takes a plain number, not {}: divide by a unit first, e.g. ceil(x / (1 GB))",
                 q.dim.describe()
@@ -350,6 +359,12 @@ impl Parser<'_> {
                 .err(format!("{name}() takes {}", if name == "ceil" { "one value" } else { "two values" }))),
         }
     }
+}
+
+/// `ceil` after rounding to 12 significant digits: floating-point error must not add a
+/// machine (`50 M * 7 %` is 3,500,000.0000000005, whose plain ceiling is one too many).
+pub fn ceil12(x: f64) -> f64 {
+    format!("{x:.11e}").parse::<f64>().unwrap_or(x).ceil()
 }
 
 /// One evaluated line: its number, name, value and the unit it should be shown in, if the
@@ -399,6 +414,12 @@ pub fn evaluate(input: &str) -> Result<Vec<Line>, InputError> {
         let mut shown_in = None;
         if p.peek() == Some(&Tok::Name("in".into())) {
             p.pos += 1;
+            if matches!(p.peek(), Some(Tok::Num(_))) {
+                return Err(InputError::at_line(
+                    line,
+                    "after `in`, write a unit without a number: `in GB`, `in /s`",
+                ));
+            }
             // `in /s` reads as `in 1/s`.
             let u = if p.eat('/') {
                 let d = p.unary()?;
@@ -406,6 +427,9 @@ pub fn evaluate(input: &str) -> Result<Vec<Line>, InputError> {
             } else {
                 p.expr()?
             };
+            if u.value == 0.0 || !u.value.is_finite() {
+                return Err(InputError::at_line(line, "the unit after `in` must be a nonzero size"));
+            }
             if u.dim != q.dim {
                 return Err(InputError::at_line(
                     line,
@@ -548,11 +572,11 @@ pub fn show(q: Q) -> String {
             num.push(unit_up.to_string());
         }
         num.extend(up.iter().cloned());
-        let mut den: Vec<String> = Vec::new();
+        // Counts before the time: `req/user/day`, as a reader writes it.
+        let mut den: Vec<String> = down.clone();
         if !unit_down.is_empty() {
             den.push(unit_down.to_string());
         }
-        den.extend(down.iter().cloned());
         let mut label = num.join("·");
         if !den.is_empty() {
             label = format!("{label}/{}", den.join("/"));
@@ -686,6 +710,37 @@ mod tests {
         assert!(evaluate(&format!("x = {}1", "-".repeat(100_000))).is_ok());
         assert!(evaluate(&format!("x = 1 {}", "* B ".repeat(200))).is_err());
         assert!(evaluate("x = 1 B ^ 4 ^ 4\n").is_err());
+    }
+
+    #[test]
+    fn numbers_side_by_side_are_errors() {
+        for bad in ["x = 100 000\n", "x = 1 500 B\n", "a = 1\nx = 2 3 GB\n"] {
+            let e = evaluate(bad).unwrap_err();
+            assert!(e.to_string().contains("write 100_000 or 100 K"), "{bad}: {e}");
+        }
+        assert_eq!(evaluate("x = 100_000\n").unwrap()[0].q.value, 100_000.0);
+        assert_eq!(evaluate("x = 2 * 3 GB\n").unwrap()[0].q.value, 6e9);
+    }
+
+    /// Floating-point error must not add a machine: 50 M x 7 % is 3,500,000.0000000005.
+    #[test]
+    fn ceil_ignores_floating_point_dust() {
+        for pct in [7, 14, 28, 55] {
+            let lines = evaluate(&format!("online = 50 M * {pct} %\ng = ceil(online / (100 K))\n")).unwrap();
+            assert_eq!(lines[1].q.value, f64::from(5 * pct), "{pct} %"); // 35, 70, 140, 275
+        }
+        assert_eq!(evaluate("x = ceil(3.2)\n").unwrap()[0].q.value, 4.0);
+        assert_eq!(evaluate("x = ceil(3.000001)\n").unwrap()[0].q.value, 4.0);
+    }
+
+    #[test]
+    fn in_needs_a_nonzero_unit_and_months_make_a_year() {
+        assert!(evaluate("x = 5 GB in 2 GB\n").unwrap_err().to_string().contains("without a number"));
+        assert!(evaluate("x = 5 GB in 0 GB\n").is_err());
+        assert!(evaluate("z = 0 GB\nx = 5 GB in z\n").is_err());
+        let twelve = evaluate("x = 12 month in year\n").unwrap();
+        assert_eq!(render(&twelve), "x = 1 year\n");
+        assert_eq!(evaluate("x = 3 kB\n").unwrap()[0].q.value, 3000.0);
     }
 
     /// Multiplying then dividing by the same quantity gives back the dimension it started with.
