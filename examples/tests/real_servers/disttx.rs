@@ -32,8 +32,8 @@ use examples::disttx::outbox::{self, Sql};
 use examples::real_servers::Server;
 
 use super::harness::{
-    Conn, DEADLINE, Scratch, compare_or_bless, connect_postgres, connect_postgres_with, postgres_config,
-    unique_name, unreachable,
+    Conn, DEADLINE, Scratch, compare_or_bless, connect_postgres, connect_postgres_with, jetstream_or_skip,
+    postgres_config, unique_name, unreachable,
 };
 
 const TWO_PC_FILE: &str = "disttx-2pc-postgres.txt";
@@ -667,24 +667,10 @@ fn consumer_crash(address: &str, w: &mut String) -> Result<(), String> {
 #[test]
 fn outbox_relay_on_nats_jetstream() {
     let check = "real_servers: the outbox relay on NATS JetStream";
-    let address = shared_address();
-    let nats = match Nats::connect(&address) {
-        Ok(nats) => nats,
-        Err(e) => {
-            return test_support::skip_or_fail(
-                check,
-                &format!("NATS at {address} is not reachable: {e}"),
-                "Start nats-server -js on 127.0.0.1:4222 (.ci/run does), or point BF_NATS at one.",
-            );
-        }
+    let Some(nats) = jetstream_or_skip(check) else {
+        return;
     };
-    if nats.info.get("jetstream") != Some(&examples::apidesign::json::Json::Bool(true)) {
-        return test_support::skip_or_fail(
-            check,
-            &format!("NATS at {address} runs without JetStream"),
-            "Start it with -js (.ci/run does).",
-        );
-    }
+    let address = shared_address();
     if let Err(error) = connect_postgres() {
         return unreachable(check, Server::Postgres, &error);
     }

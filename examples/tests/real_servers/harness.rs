@@ -763,3 +763,29 @@ pub fn compare_or_bless(name: &str, observed: &str) -> Result<(), String> {
         test_support::line_diff(&on_disk, observed)
     ))
 }
+
+/// A connection to the shared NATS server (`BF_NATS`, default 127.0.0.1:4222) with JetStream on,
+/// or `None` after `check` was skipped loudly (a failure in CI) because there is none.
+pub fn jetstream_or_skip(check: &str) -> Option<examples::disttx::nats::Nats> {
+    let address = examples::disttx::nats::shared_address();
+    let nats = match examples::disttx::nats::Nats::connect(&address) {
+        Ok(nats) => nats,
+        Err(e) => {
+            test_support::skip_or_fail(
+                check,
+                &format!("NATS at {address} is not reachable: {e}"),
+                "Start nats-server -js on 127.0.0.1:4222 (.ci/run does), or point BF_NATS at one.",
+            );
+            return None;
+        }
+    };
+    if nats.info.get("jetstream") != Some(&examples::apidesign::json::Json::Bool(true)) {
+        test_support::skip_or_fail(
+            check,
+            &format!("NATS at {address} runs without JetStream"),
+            "Start it with -js (.ci/run does).",
+        );
+        return None;
+    }
+    Some(nats)
+}

@@ -1,33 +1,19 @@
 //! The stream-processing chapter's consumer group on the shared NATS JetStream (`BF_NATS`):
 //! `examples::stream::group::run` on a stream of the test's own, which it deletes at the end.
 
-use examples::disttx::nats::{Nats, shared_address};
+use examples::disttx::nats::shared_address;
 
-use super::harness::{compare_or_bless, unique_name};
+use super::harness::{compare_or_bless, jetstream_or_skip, unique_name};
 
 const FILE: &str = "stream-consumer-group-nats.txt";
 
 #[test]
 fn a_consumer_group_on_nats_jetstream() {
     let check = "real_servers: a consumer group on NATS JetStream";
-    let address = shared_address();
-    let nats = match Nats::connect(&address) {
-        Ok(nats) => nats,
-        Err(e) => {
-            return test_support::skip_or_fail(
-                check,
-                &format!("NATS at {address} is not reachable: {e}"),
-                "Start nats-server -js on 127.0.0.1:4222 (.ci/run does), or point BF_NATS at one.",
-            );
-        }
+    let Some(nats) = jetstream_or_skip(check) else {
+        return;
     };
-    if nats.info.get("jetstream") != Some(&examples::apidesign::json::Json::Bool(true)) {
-        return test_support::skip_or_fail(
-            check,
-            &format!("NATS at {address} runs without JetStream"),
-            "Start it with -js (.ci/run does).",
-        );
-    }
+    let address = shared_address();
     let version = nats.info.get("version").and_then(|v| v.as_str()).unwrap_or("?").to_string();
     let minor = version.split('.').take(2).collect::<Vec<_>>().join(".");
     let stream = unique_name("BF_DEPOSITS");
