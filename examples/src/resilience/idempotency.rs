@@ -5,7 +5,7 @@
 //!   the payment: `INSERT … ON CONFLICT (key) DO NOTHING` claims it (a concurrent duplicate
 //!   waits on the unique index until the first commits), the response is stored before
 //!   `COMMIT`, and a retry finds it and gets the same answer. A reused key with other
-//!   parameters gets 409;
+//!   parameters gets 422 (the IETF draft's status for a mismatched payload);
 //! * on Redis, `SET key "processing …" NX PX ttl` claims the key and a `MULTI`/`EXEC` applies the
 //!   effect and stores the response together; a retry that finds the marker still
 //!   "processing" gets 409 ("in progress, retry later"), as Stripe answers concurrent
@@ -94,7 +94,7 @@ pub fn charge_postgres(db: &mut dyn Sql, schema: &str, p: &Payment) -> Result<Re
         let row = stored.first().ok_or("the key vanished")?;
         if row[0] != p.fingerprint() {
             let body = "idempotency key reused with different parameters".to_string();
-            return Ok(Reply { status: 409, body, replayed: false });
+            return Ok(Reply { status: 422, body, replayed: false });
         }
         let status = row[1].parse().map_err(|_| "no stored status")?;
         return Ok(Reply { status, body: row[2].clone(), replayed: true });
@@ -163,12 +163,16 @@ pub fn complete(redis: &mut Client, prefix: &str, p: &Payment) -> Result<Reply, 
 }
 
 /// The answer to a request whose key was taken: replay a finished result, 409 for a request
-/// still in progress or for different parameters.
+/// still in progress, 422 for different parameters.
 pub fn answer_taken(found: &str, p: &Payment) -> Reply {
     let conflict = |body: &str| Reply { status: 409, body: body.to_string(), replayed: false };
     let mut parts = found.splitn(4, '|');
     match (parts.next(), parts.next(), parts.next(), parts.next()) {
-        (_, Some(fp), ..) if fp != p.fingerprint() => conflict("idempotency key reused with different parameters"),
+        (_, Some(fp), ..) if fp != p.fingerprint() => Reply {
+            status: 422,
+            body: "idempotency key reused with different parameters".to_string(),
+            replayed: false,
+        },
         (Some("processing"), ..) => conflict("a request with this key is in progress; retry later"),
         (Some("done"), _, Some(status), Some(body)) => {
             Reply { status: status.parse().unwrap_or(500), body: body.to_string(), replayed: true }

@@ -3,7 +3,7 @@
 //! 127.0.0.1:6379, keys under a prefix of the test's own, deleted at the end), through
 //! `examples::resilience::idempotency`: a payment whose first response is lost is retried and
 //! applied once; the retry gets the stored response; a reused key with other parameters gets
-//! 409; eight concurrent duplicates charge once; on Redis, a retry during the "processing"
+//! 422; eight concurrent duplicates charge once; on Redis, a retry during the "processing"
 //! marker gets 409, the naive flag-then-result version charges twice, and a crashed owner's
 //! marker expires. Compared with `examples/data/idempotency-keys.txt`.
 
@@ -186,7 +186,7 @@ pub fn check() {
     for claim in [
         "retry, same key: 201 (replayed), same body as the first: yes",
         "  payments recorded: 1\n",
-        "same key, 5000 cents instead of 2500: 409",
+        "same key, 5000 cents instead of 2500: 422",
         "8 concurrent duplicates: 1 charged, 7 replayed, payments recorded: 1",
         "retry while the first is processing: 409",
         "retry after it finished: 201 (replayed), same body: yes",
