@@ -23,7 +23,10 @@ pub const EXAMPLE: Example = Example {
     file: file!(),
     default_input: "",
     input_help: "no input: prints what the servers did when the checks last ran",
-    runs: Runs::NativeOnly { reason: "it shows what real PostgreSQL and Redis servers did", simulation: None },
+    runs: Runs::NativeOnly {
+        reason: "it shows what real PostgreSQL and Redis servers did",
+        simulation: None,
+    },
     run: Run::Text(run),
 };
 
@@ -186,7 +189,12 @@ pub fn answer_taken(found: &str, p: &Payment) -> Reply {
 /// The naive version: `SET key 1 NX` as a flag, the effect, then the result under another key.
 /// A retry that lands between the flag and the result finds no result and, taking "no result"
 /// for "not done", charges again.
-pub fn naive_redis(redis: &mut Client, prefix: &str, p: &Payment, first_step_only: bool) -> Result<String, String> {
+pub fn naive_redis(
+    redis: &mut Client,
+    prefix: &str,
+    p: &Payment,
+    first_step_only: bool,
+) -> Result<String, String> {
     let flag = format!("{prefix}:naive:{}", p.key);
     let result = format!("{prefix}:naive-result:{}", p.key);
     let ledger = format!("{prefix}:naive-ledger");

@@ -193,7 +193,16 @@ pub fn simulate(c: &Config) -> Outcome {
                 let deadline = c.deadline.map_or(u64::MAX, |d| now + d);
                 out.requests += 1;
                 out.offered[(now / BUCKET) as usize] += 1;
-                calls.push(Call { layer: 0, parent: None, tries: 0, token: 0, deadline, done: false, arrived: now, probe: false });
+                calls.push(Call {
+                    layer: 0,
+                    parent: None,
+                    tries: 0,
+                    token: 0,
+                    deadline,
+                    done: false,
+                    arrived: now,
+                    probe: false,
+                });
                 schedule.at(now, Event::Try(calls.len() - 1));
                 schedule.at(now + rng.exponential(mean_gap).round() as u64, Event::Arrive);
             }
@@ -218,7 +227,16 @@ pub fn simulate(c: &Config) -> Outcome {
                     let deadline = if c.propagate { try_end } else { u64::MAX };
                     let arrived = call.arrived;
                     let layer = call.layer + 1;
-                    calls.push(Call { layer, parent: Some((id, token)), tries: 0, token: 0, deadline, done: false, arrived, probe: false });
+                    calls.push(Call {
+                        layer,
+                        parent: Some((id, token)),
+                        tries: 0,
+                        token: 0,
+                        deadline,
+                        done: false,
+                        arrived,
+                        probe: false,
+                    });
                     schedule.at(now + HOP, Event::Try(calls.len() - 1));
                     continue;
                 }
@@ -250,7 +268,8 @@ pub fn simulate(c: &Config) -> Outcome {
                 out.load[bucket] += 1;
                 if c.retries == 0 {
                     let arrivals = out.requests as i64;
-                    out.max_c_ahead_of_arrivals = out.max_c_ahead_of_arrivals.max(out.c_calls() as i64 - arrivals);
+                    out.max_c_ahead_of_arrivals =
+                        out.max_c_ahead_of_arrivals.max(out.c_calls() as i64 - arrivals);
                 }
                 let (ok, answered) = if served[bucket] >= c.capacity {
                     (false, at_c) // shed at once
@@ -271,14 +290,34 @@ pub fn simulate(c: &Config) -> Outcome {
                     continue; // a late answer to a try its caller gave up on
                 }
                 calls[id].token += 1;
-                settle(c, &mut calls, &mut schedule, &mut out, &mut rng, (&mut breaker, &mut opened_at), id, now, ok);
+                settle(
+                    c,
+                    &mut calls,
+                    &mut schedule,
+                    &mut out,
+                    &mut rng,
+                    (&mut breaker, &mut opened_at),
+                    id,
+                    now,
+                    ok,
+                );
             }
             Event::Timeout { call: id, token } => {
                 if calls[id].done || calls[id].token != token {
                     continue;
                 }
                 calls[id].token += 1;
-                settle(c, &mut calls, &mut schedule, &mut out, &mut rng, (&mut breaker, &mut opened_at), id, now, false);
+                settle(
+                    c,
+                    &mut calls,
+                    &mut schedule,
+                    &mut out,
+                    &mut rng,
+                    (&mut breaker, &mut opened_at),
+                    id,
+                    now,
+                    false,
+                );
             }
         }
     }
@@ -338,7 +377,14 @@ fn settle(
     }
 }
 
-fn finish(calls: &mut [Call], schedule: &mut Schedule<Event>, out: &mut Outcome, id: usize, now: u64, ok: bool) {
+fn finish(
+    calls: &mut [Call],
+    schedule: &mut Schedule<Event>,
+    out: &mut Outcome,
+    id: usize,
+    now: u64,
+    ok: bool,
+) {
     calls[id].done = true;
     match calls[id].parent {
         Some((parent, token)) => schedule.at(now + HOP, Event::Result { call: parent, token, ok }),
@@ -363,8 +409,20 @@ pub fn parse(input: &str) -> Result<Config, InputError> {
     let params = Params::parse(
         input,
         &[
-            "failure", "fail_from", "fail_until", "retries", "backoff", "jitter", "try_timeout", "deadline",
-            "propagate", "breaker", "breaker_open", "rate", "capacity", "seed",
+            "failure",
+            "fail_from",
+            "fail_until",
+            "retries",
+            "backoff",
+            "jitter",
+            "try_timeout",
+            "deadline",
+            "propagate",
+            "breaker",
+            "breaker_open",
+            "rate",
+            "capacity",
+            "seed",
         ],
     )?;
     let fail_from = params.number_or("fail_from", 0, DURATION, 1000)?;
@@ -406,7 +464,8 @@ fn describe(c: &Config) -> String {
         ms(c.try_timeout),
         ms(c.deadline),
         if c.propagate { ", budget passed downstream" } else { ", budget not passed on" },
-        c.breaker.map_or("off".to_string(), |n| format!("opens after {n} failures for {} ms", c.breaker_open)),
+        c.breaker
+            .map_or("off".to_string(), |n| format!("opens after {n} failures for {} ms", c.breaker_open)),
         c.rate,
         c.capacity,
     )
@@ -461,7 +520,12 @@ fn figure(c: &Config, o: &Outcome) -> Figure {
                 label: if c.failure == Failure::Errors { "failing".into() } else { "slow".into() },
                 kind: SpanKind::Lost,
             },
-            Span { start: c.fail_until as f64, end: DURATION as f64, label: "healthy".into(), kind: SpanKind::Busy },
+            Span {
+                start: c.fail_until as f64,
+                end: DURATION as f64,
+                label: "healthy".into(),
+                kind: SpanKind::Busy,
+            },
         ],
     }];
     lanes.push(Lane {
@@ -499,12 +563,22 @@ fn figure(c: &Config, o: &Outcome) -> Figure {
             spans: o
                 .open_spans
                 .iter()
-                .map(|&(from, to)| Span { start: from as f64, end: to as f64, label: "open".into(), kind: SpanKind::Wait })
+                .map(|&(from, to)| Span {
+                    start: from as f64,
+                    end: to as f64,
+                    label: "open".into(),
+                    kind: SpanKind::Wait,
+                })
                 .collect(),
         });
     }
     let steps = Step::at_span_starts(&lanes, "ms");
-    Figure::Timeline { title: "Load on C and the client's success, per 100 ms".into(), unit: "ms".into(), lanes, steps }
+    Figure::Timeline {
+        title: "Load on C and the client's success, per 100 ms".into(),
+        unit: "ms".into(),
+        lanes,
+        steps,
+    }
 }
 
 fn run(input: &str) -> Result<Drawn, InputError> {

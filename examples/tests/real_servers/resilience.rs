@@ -65,8 +65,13 @@ fn postgres_part(out: &mut String) -> Option<()> {
     let first = charge_postgres(&mut db, &schema, &payment).expect("first");
     writeln!(out, "  first attempt: {} (the response is lost on the way back)", show(&first)).unwrap();
     let retry = charge_postgres(&mut db, &schema, &payment).expect("retry");
-    writeln!(out, "  retry, same key: {}, same body as the first: {}", show(&retry), examples::yes(retry.body == first.body))
-        .unwrap();
+    writeln!(
+        out,
+        "  retry, same key: {}, same body as the first: {}",
+        show(&retry),
+        examples::yes(retry.body == first.body)
+    )
+    .unwrap();
     let rows = count(&mut db, &format!("SELECT count(*) FROM {schema}.payments"));
     writeln!(out, "  payments recorded: {rows}").unwrap();
     let other = Payment { amount_cents: 5000, ..payment.clone() };
@@ -90,7 +95,11 @@ fn postgres_part(out: &mut String) -> Option<()> {
     let fresh = replies.iter().filter(|r| r.status == 201 && !r.replayed).count();
     let replayed = replies.iter().filter(|r| r.status == 201 && r.replayed).count();
     let rows = count(&mut db, &format!("SELECT count(*) FROM {schema}.payments WHERE account = 'bob'"));
-    writeln!(out, "  8 concurrent duplicates: {fresh} charged, {replayed} replayed, payments recorded: {rows}").unwrap();
+    writeln!(
+        out,
+        "  8 concurrent duplicates: {fresh} charged, {replayed} replayed, payments recorded: {rows}"
+    )
+    .unwrap();
     db.run(&format!("DROP SCHEMA {schema} CASCADE")).expect("drop");
     Some(())
 }
@@ -109,12 +118,21 @@ fn redis_part(out: &mut String) -> Option<()> {
         }
     };
     let prefix = unique_name("idem");
-    let ledger = |redis: &mut Client, name: &str| redis.integer(&["LLEN", &format!("{prefix}:{name}")]).expect("LLEN");
-    writeln!(out, "Redis: SET key \"processing|…\" NX PX ttl, then the effect and the result in one MULTI/EXEC").unwrap();
+    let ledger =
+        |redis: &mut Client, name: &str| redis.integer(&["LLEN", &format!("{prefix}:{name}")]).expect("LLEN");
+    writeln!(
+        out,
+        "Redis: SET key \"processing|…\" NX PX ttl, then the effect and the result in one MULTI/EXEC"
+    )
+    .unwrap();
     let p = Payment { key: "order-17-try", account: "alice", amount_cents: 2500 };
     let owner = claim(&mut redis, &prefix, &p, 30_000).expect("claim");
-    writeln!(out, "  first SET NX: {}", if owner == Claim::Owner { "OK, this request owns the key" } else { "taken" })
-        .unwrap();
+    writeln!(
+        out,
+        "  first SET NX: {}",
+        if owner == Claim::Owner { "OK, this request owns the key" } else { "taken" }
+    )
+    .unwrap();
     // A retry arrives while the first is still working.
     let early = match claim(&mut redis, &prefix, &p, 30_000).expect("claim") {
         Claim::Taken(found) => answer_taken(&found, &p),
@@ -127,8 +145,13 @@ fn redis_part(out: &mut String) -> Option<()> {
         Claim::Taken(found) => answer_taken(&found, &p),
         Claim::Owner => panic!("a second owner"),
     };
-    writeln!(out, "  retry after it finished: {}, same body: {}", show(&retry), examples::yes(retry.body == first.body))
-        .unwrap();
+    writeln!(
+        out,
+        "  retry after it finished: {}, same body: {}",
+        show(&retry),
+        examples::yes(retry.body == first.body)
+    )
+    .unwrap();
     let other = Payment { amount_cents: 5000, ..p.clone() };
     let conflict = match claim(&mut redis, &prefix, &other, 30_000).expect("claim") {
         Claim::Taken(found) => answer_taken(&found, &other),
