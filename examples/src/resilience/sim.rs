@@ -547,7 +547,7 @@ fn figure(c: &Config, o: &Outcome) -> Figure {
         name: "client success".into(),
         spans: (0..buckets)
             .map(|b| {
-                let pct = if o.offered[b] == 0 { 100 } else { o.ok[b] * 100 / o.offered[b] };
+                let pct = (o.ok[b] * 100).checked_div(o.offered[b]).unwrap_or(100);
                 let kind = match pct {
                     95.. => SpanKind::Busy,
                     50..95 => SpanKind::Wait,
