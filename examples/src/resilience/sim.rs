@@ -665,7 +665,7 @@ mod tests {
 
     #[test]
     fn bounds_hold_over_many_seeds() {
-        for seed in 0..300 {
+        for seed in 0..600 {
             let c = random_config(seed);
             let o = simulate(&c);
             let per_request = (c.retries as u64 + 1).pow(3);
