@@ -1,14 +1,17 @@
 //! Idempotency keys for a "payment" endpoint, two ways, as `examples/tests/real_servers/
 //! resilience.rs` runs them on the shared servers (`examples/data/idempotency-keys.txt`):
 //!
-//! * on PostgreSQL, the key is the primary key of a table written in the same transaction as
-//!   the payment: `INSERT … ON CONFLICT (key) DO NOTHING` claims it (a concurrent duplicate
-//!   waits on the unique index until the first commits), the response is stored before
-//!   `COMMIT`, and a retry finds it and gets the same answer. A reused key with other
-//!   parameters gets 422 (the IETF draft's status for a mismatched payload);
-//! * on Redis, `SET key "processing …" NX PX ttl` claims the key and a `MULTI`/`EXEC` applies the
-//!   effect and stores the response together; a retry that finds the marker still
-//!   "processing" gets 409 ("in progress, retry later"), as Stripe answers concurrent
+//! * on PostgreSQL, the key (scoped by account) is the primary key of a table written in the
+//!   same transaction as the payment: `INSERT … ON CONFLICT DO NOTHING` claims it (a concurrent
+//!   duplicate waits on the unique index until the first commits), the response is stored
+//!   before `COMMIT`, and a retry finds it and gets the same answer. A reused key with other
+//!   parameters gets 422 (the IETF draft's status for a mismatched payload); a request that
+//!   fails validation is answered before the key is claimed, so nothing is stored (as Stripe
+//!   does);
+//! * on Redis, `SET key "processing|fingerprint|token" NX PX ttl` claims the key with a random
+//!   owner token, and a Lua script applies the effect and stores the response only if the key
+//!   still holds that token, so an owner whose marker expired changes nothing; a retry that
+//!   finds the marker gets 409 ("in progress, retry later"), as Stripe answers concurrent
 //!   requests with one key. [`naive_redis`] shows what goes wrong without the marker's result.
 
 use crate::caching::client::Client;
@@ -72,8 +75,9 @@ pub fn schema_sql(schema: &str) -> Vec<String> {
              amount_cents bigint NOT NULL)"
         ),
         format!(
-            "CREATE TABLE {schema}.idempotency_keys (key text PRIMARY KEY, fingerprint text NOT NULL, \
-             status int, response text, created_at timestamptz NOT NULL DEFAULT now())"
+            "CREATE TABLE {schema}.idempotency_keys (account text, key text, fingerprint text NOT NULL, \
+             status int, response text, created_at timestamptz NOT NULL DEFAULT now(), \
+             PRIMARY KEY (account, key))"
         ),
     ]
 }
@@ -82,17 +86,22 @@ pub fn schema_sql(schema: &str) -> Vec<String> {
 // ANCHOR: postgres
 /// Charges once per key: the claim, the payment and the stored response commit together.
 pub fn charge_postgres(db: &mut dyn Sql, schema: &str, p: &Payment) -> Result<Reply, String> {
-    let (key, fingerprint) = (quote(p.key), quote(&p.fingerprint()));
+    if p.amount_cents == 0 {
+        // Rejected before the key is claimed: nothing is stored, a corrected retry may reuse it.
+        return Ok(Reply { status: 400, body: "amount must be positive".to_string(), replayed: false });
+    }
+    let (account, key, fingerprint) = (quote(p.account), quote(p.key), quote(&p.fingerprint()));
     db.run("BEGIN")?;
     // A duplicate running at the same moment waits here, on the unique index, for our COMMIT.
     let claimed = db.run(&format!(
-        "INSERT INTO {schema}.idempotency_keys (key, fingerprint) VALUES ({key}, {fingerprint}) \
-         ON CONFLICT (key) DO NOTHING RETURNING key"
+        "INSERT INTO {schema}.idempotency_keys (account, key, fingerprint) \
+         VALUES ({account}, {key}, {fingerprint}) ON CONFLICT (account, key) DO NOTHING RETURNING key"
     ))?;
     if claimed.is_empty() {
         db.run("ROLLBACK")?;
         let stored = db.run(&format!(
-            "SELECT fingerprint, status, response FROM {schema}.idempotency_keys WHERE key = {key}"
+            "SELECT fingerprint, status, response FROM {schema}.idempotency_keys \
+             WHERE account = {account} AND key = {key}"
         ))?;
         let row = stored.first().ok_or("the key vanished")?;
         if row[0] != p.fingerprint() {
@@ -103,14 +112,14 @@ pub fn charge_postgres(db: &mut dyn Sql, schema: &str, p: &Payment) -> Result<Re
         return Ok(Reply { status, body: row[2].clone(), replayed: true });
     }
     let id = db.run(&format!(
-        "INSERT INTO {schema}.payments (account, amount_cents) VALUES ({}, {}) RETURNING id",
-        quote(p.account),
+        "INSERT INTO {schema}.payments (account, amount_cents) VALUES ({account}, {}) RETURNING id",
         p.amount_cents
     ))?[0][0]
         .clone();
     let body = format!("payment {id}: {} cents from {}", p.amount_cents, p.account);
     db.run(&format!(
-        "UPDATE {schema}.idempotency_keys SET status = 201, response = {} WHERE key = {key}",
+        "UPDATE {schema}.idempotency_keys SET status = 201, response = {} \
+         WHERE account = {account} AND key = {key}",
         quote(&body)
     ))?;
     db.run("COMMIT")?;
@@ -122,20 +131,33 @@ pub fn charge_postgres(db: &mut dyn Sql, schema: &str, p: &Payment) -> Result<Re
 /// What `SET … NX` found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Claim {
-    /// The key was free: this request owns it and must run the payment.
-    Owner,
+    /// The key was free: this request owns it, under this random token, and must run the payment.
+    Owner(String),
     /// Someone has it: the stored marker or result.
     Taken(String),
 }
 
-/// Claims the key with a "processing" marker that expires after `ttl_ms` (a crashed owner's
-/// marker must not block the key for ever).
+/// A token nobody else can guess (a real service would take a UUID v4): std's `RandomState`
+/// is seeded from the operating system's randomness.
+fn owner_token() -> String {
+    use std::hash::BuildHasher;
+    let now = std::time::SystemTime::now();
+    format!("{:016x}", std::hash::RandomState::new().hash_one((std::process::id(), now)))
+}
+
+fn redis_key(prefix: &str, p: &Payment) -> String {
+    // Keys are scoped by account, as Stripe scopes them: two accounts may pick the same key.
+    format!("{prefix}:idem:{}:{}", p.account, p.key)
+}
+
+/// Claims the key with a "processing" marker naming its owner's token, which expires after
+/// `ttl_ms` (a crashed owner's marker must not block the key for ever).
 pub fn claim(redis: &mut Client, prefix: &str, p: &Payment, ttl_ms: u64) -> Result<Claim, String> {
-    let key = format!("{prefix}:idem:{}", p.key);
-    let marker = format!("processing|{}", p.fingerprint());
-    match redis.call(&["SET", &key, &marker, "NX", "PX", &ttl_ms.to_string()])? {
-        Value::Simple(ok) if ok == "OK" => Ok(Claim::Owner),
-        Value::Bulk(None) => match redis.call(&["GET", &key])? {
+    let token = owner_token();
+    let marker = format!("processing|{}|{token}", p.fingerprint());
+    match redis.call(&["SET", &redis_key(prefix, p), &marker, "NX", "PX", &ttl_ms.to_string()])? {
+        Value::Simple(ok) if ok == "OK" => Ok(Claim::Owner(token)),
+        Value::Bulk(None) => match redis.call(&["GET", &redis_key(prefix, p)])? {
             Value::Bulk(Some(value)) => Ok(Claim::Taken(String::from_utf8_lossy(&value).into_owned())),
             // It expired between the SET and the GET: the caller may simply try again.
             _ => Ok(Claim::Taken(String::new())),
@@ -144,24 +166,48 @@ pub fn claim(redis: &mut Client, prefix: &str, p: &Payment, ttl_ms: u64) -> Resu
     }
 }
 
+/// Runs atomically inside Redis: only if the key still holds *this* owner's marker, append
+/// the ledger entry and replace the marker with the stored response (kept 24 h). An owner
+/// whose marker expired (and perhaps was re-claimed by a retry) changes nothing.
+const COMPLETE: &str = "\
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return false end
+local n = redis.call('RPUSH', KEYS[2], ARGV[2])
+local body = 'payment ' .. n .. ARGV[3]
+redis.call('SET', KEYS[1], ARGV[4] .. body, 'PX', 86400000)
+return body";
+
 /// The owner's second step: the payment (here a ledger entry in Redis itself) and the stored
-/// response in one MULTI/EXEC, so nobody ever sees one without the other. Keeps the result 24 h.
-pub fn complete(redis: &mut Client, prefix: &str, p: &Payment) -> Result<Reply, String> {
-    let key = format!("{prefix}:idem:{}", p.key);
+/// response in one Lua script, fenced by the owner's token.
+pub fn complete(redis: &mut Client, prefix: &str, p: &Payment, token: &str) -> Result<Reply, String> {
+    let marker = format!("processing|{}|{token}", p.fingerprint());
+    let (entry, tail) = (
+        format!("{} {}", p.account, p.amount_cents),
+        format!(": {} cents from {}", p.amount_cents, p.account),
+    );
+    let done = format!("done|{}|201|", p.fingerprint());
     let ledger = format!("{prefix}:ledger");
-    let entry = format!("{} {}", p.account, p.amount_cents);
-    let length = redis.integer(&["LLEN", &ledger])? + 1;
-    let body = format!("payment {length}: {} cents from {}", p.amount_cents, p.account);
-    let done = format!("done|{}|201|{body}", p.fingerprint());
-    let replies = redis.pipeline(&[
-        vec!["MULTI".into()],
-        vec!["RPUSH".into(), ledger, entry],
-        vec!["SET".into(), key, done, "XX".into(), "PX".into(), "86400000".into()],
-        vec!["EXEC".into()],
-    ])?;
-    match replies.last() {
-        Some(Value::Array(Some(_))) => Ok(Reply { status: 201, body, replayed: false }),
-        other => Err(format!("EXEC answered {other:?}")),
+    match redis.call(&[
+        "EVAL",
+        COMPLETE,
+        "2",
+        &redis_key(prefix, p),
+        &ledger,
+        &marker,
+        &entry,
+        &tail,
+        &done,
+    ])? {
+        Value::Bulk(Some(body)) => {
+            Ok(Reply { status: 201, body: String::from_utf8_lossy(&body).into_owned(), replayed: false })
+        }
+        // Our claim expired: we did nothing, and say so; the client's retry will replay the
+        // result of whoever owns the key now, or claim it afresh.
+        Value::Bulk(None) => Ok(Reply {
+            status: 409,
+            body: "this request's claim on the key expired before it finished; retry".to_string(),
+            replayed: false,
+        }),
+        other => Err(format!("EVAL answered {other:?}")),
     }
 }
 
