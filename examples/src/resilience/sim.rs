@@ -19,18 +19,24 @@ pub const EXAMPLE: Example = Example {
     file: file!(),
     default_input: "# C fails from 1000 ms to 1800 ms: `errors` (fast) or `slow` (answers after 1,000 ms)\n\
                     failure = errors\nfail_from = 1000\nfail_until = 1800\n\
+                    # a herd: this many extra requests arrive together at fail_from (a failover, a cron job)\n\
+                    herd = 0\n\
                     # retries per hop (client→A, A→B, B→C), backoff none | exponential, jitter none | full\n\
                     retries = 2\nbackoff = none\njitter = none\n\
+                    # retry at every hop, or at the edge (client→A) only; retry budget per hop (% of first tries, or off)\n\
+                    retry_at = all\nbudget = off\n\
                     # per-try timeout and end-to-end deadline (ms or off); pass the budget downstream?\n\
                     try_timeout = 200\ndeadline = 1000\npropagate = yes\n\
                     # circuit breaker at B: consecutive failures to open (or off), open for ms\n\
                     breaker = off\nbreaker_open = 500\n\
-                    # offered load (requests per 100 ms) and C's capacity (calls per 100 ms)\n\
-                    rate = 20\ncapacity = 60\nseed = 7\n",
-    input_help: "`failure` = errors | slow; `fail_from`, `fail_until` (ms); `retries` (0–5); `backoff` = \
-                 none | exponential; `jitter` = none | full; `try_timeout`, `deadline` = MS | off; \
-                 `propagate` = yes | no; `breaker` = N | off; `breaker_open` (ms); `rate`, `capacity` \
-                 (per 100 ms); `seed`",
+                    # offered load (requests per 100 ms), C's capacity (calls per 100 ms, spent 10 ms at a time)\n\
+                    # and what a rejection costs C (% of a served call)\n\
+                    rate = 20\ncapacity = 60\nreject_cost = 0\nseed = 7\n",
+    input_help: "`failure` = errors | slow; `fail_from`, `fail_until` (ms); `herd` (0–2000); `retries` \
+                 (0–5); `backoff` = none | exponential; `jitter` = none | full; `retry_at` = all | edge; \
+                 `budget` = PERCENT | off; `try_timeout`, `deadline` = MS | off; `propagate` = yes | no; \
+                 `breaker` = N | off; `breaker_open` (ms); `rate`, `capacity` (per 100 ms); `reject_cost` \
+                 (0–100 %); `seed`",
     runs: Runs::Everywhere,
     run: Run::Drawn(run),
 };
@@ -53,6 +59,10 @@ const HOP: u64 = 1;
 const SERVICE: u64 = 5;
 /// How late a slow C answers (ms).
 const SLOW: u64 = 1_000;
+/// C's capacity is spent in slots of this many ms (a server cannot bank idle time).
+const SLOT: u64 = 10;
+/// A retry budget's bucket holds at most this many retries (per hop).
+const BUDGET_CAP: f64 = 10.0;
 /// First retry's backoff, and its cap (ms).
 const BASE_BACKOFF: u64 = 10;
 const MAX_BACKOFF: u64 = 400;
@@ -69,10 +79,16 @@ pub struct Config {
     pub failure: Failure,
     pub fail_from: u64,
     pub fail_until: u64,
+    /// Extra requests arriving together at `fail_from`.
+    pub herd: u64,
     /// Retries at each of the three hops: up to `retries + 1` tries per hop.
     pub retries: u32,
     pub exponential: bool,
     pub full_jitter: bool,
+    /// Only the client retries (A and B fail fast and report).
+    pub edge_only: bool,
+    /// A retry budget per hop: each first try earns `budget`% of a retry, each retry spends one.
+    pub budget: Option<u64>,
     pub try_timeout: Option<u64>,
     pub deadline: Option<u64>,
     /// A callee gets the caller's remaining budget (the try's end) as its own deadline.
@@ -83,6 +99,8 @@ pub struct Config {
     /// Client requests per bucket (Poisson arrivals) and C's capacity per bucket.
     pub rate: u64,
     pub capacity: u64,
+    /// What rejecting a call costs C, in % of serving one.
+    pub reject_cost: u64,
     pub seed: u64,
 }
 
@@ -119,9 +137,18 @@ struct Call {
 #[derive(Debug, Clone, Copy)]
 enum Event {
     Arrive,
+    /// One of the herd's requests (arrives without scheduling the next arrival).
+    Herd,
     Try(usize),
-    Result { call: usize, token: u64, ok: bool },
-    Timeout { call: usize, token: u64 },
+    Result {
+        call: usize,
+        token: u64,
+        ok: bool,
+    },
+    Timeout {
+        call: usize,
+        token: u64,
+    },
 }
 
 /// What one run measured.
@@ -134,9 +161,13 @@ pub struct Outcome {
     /// Client requests per bucket (by arrival) and how many of them succeeded.
     pub offered: Vec<u64>,
     pub ok: Vec<u64>,
-    /// Calls that reached C while the breaker was open (must stay 0), and half-open probes.
-    pub while_open: u64,
+    /// When B sent each call to C (ms), and the breaker's open intervals `[from, until)`, for a
+    /// check independent of the breaker's code: no call may arrive inside one.
+    pub c_arrivals: Vec<u64>,
+    pub open_intervals: Vec<(u64, u64)>,
     pub probes: u64,
+    /// Retries refused by the budget.
+    pub budget_refused: u64,
     /// Client arrivals up to each C call never fewer than C calls so far, with retries off.
     pub max_c_ahead_of_arrivals: i64,
     /// The breaker's open and half-open intervals, for the drawing.
@@ -146,6 +177,13 @@ pub struct Outcome {
 impl Outcome {
     pub fn c_calls(&self) -> u64 {
         self.load.iter().sum()
+    }
+    /// Calls that reached C strictly inside an interval when the breaker was open.
+    pub fn calls_while_open(&self) -> usize {
+        self.c_arrivals
+            .iter()
+            .filter(|&&t| self.open_intervals.iter().any(|&(from, until)| from < t && t < until))
+            .count()
     }
     pub fn amplification(&self) -> f64 {
         self.c_calls() as f64 / self.requests.max(1) as f64
@@ -174,19 +212,26 @@ pub fn simulate(c: &Config) -> Outcome {
         ok: vec![0; buckets],
         ..Outcome::default()
     };
+    // One random stream per concern, so that turning jitter on does not change the arrivals.
     let mut rng = Rng::new(c.seed);
+    let mut jitter_rng = Rng::new(c.seed ^ 0x6a09_e667_f3bc_c908);
+    let mut tokens = [0.0f64; 3];
     let mut calls: Vec<Call> = Vec::new();
     let mut schedule = Schedule::new();
     let mut breaker = Breaker::Closed { failures: 0 };
     let mut opened_at = None;
-    let mut served = vec![0u64; buckets + 40];
+    // C's work per slot, in hundredths of a served call.
+    let mut work = vec![0u64; (DURATION / SLOT) as usize + 400];
     let mean_gap = BUCKET as f64 / c.rate.max(1) as f64;
     schedule.at(rng.exponential(mean_gap) as u64, Event::Arrive);
+    for _ in 0..c.herd {
+        schedule.at(c.fail_from, Event::Herd);
+    }
     let failing = |t: u64| t >= c.fail_from && t < c.fail_until;
 
     while let Some((now, event)) = schedule.pop() {
         match event {
-            Event::Arrive => {
+            Event::Arrive | Event::Herd => {
                 if now >= DURATION {
                     continue;
                 }
@@ -204,7 +249,9 @@ pub fn simulate(c: &Config) -> Outcome {
                     probe: false,
                 });
                 schedule.at(now, Event::Try(calls.len() - 1));
-                schedule.at(now + rng.exponential(mean_gap).round() as u64, Event::Arrive);
+                if matches!(event, Event::Arrive) {
+                    schedule.at(now + rng.exponential(mean_gap).round() as u64, Event::Arrive);
+                }
             }
             Event::Try(id) => {
                 if calls[id].done {
@@ -215,6 +262,10 @@ pub fn simulate(c: &Config) -> Outcome {
                     continue;
                 }
                 let call = &mut calls[id];
+                if call.tries == 0 {
+                    tokens[call.layer] =
+                        (tokens[call.layer] + c.budget.unwrap_or(0) as f64 / 100.0).min(BUDGET_CAP);
+                }
                 call.tries += 1;
                 call.token += 1;
                 let token = call.token;
@@ -260,10 +311,8 @@ pub fn simulate(c: &Config) -> Outcome {
                         Breaker::Closed { .. } => {}
                     }
                 }
-                if matches!(breaker, Breaker::Open { .. }) {
-                    out.while_open += 1;
-                }
                 let at_c = now + HOP;
+                out.c_arrivals.push(now); // when B sent it
                 let bucket = ((at_c / BUCKET) as usize).min(out.load.len() - 1);
                 out.load[bucket] += 1;
                 if c.retries == 0 {
@@ -271,16 +320,23 @@ pub fn simulate(c: &Config) -> Outcome {
                     out.max_c_ahead_of_arrivals =
                         out.max_c_ahead_of_arrivals.max(out.c_calls() as i64 - arrivals);
                 }
-                let (ok, answered) = if served[bucket] >= c.capacity {
+                // C serves up to capacity/10 calls per 10 ms slot; a rejection costs it too.
+                let slot = ((at_c / SLOT) as usize).min(work.len() - 1);
+                let (ok, answered) = if work[slot] + 100 > c.capacity * 100 * SLOT / BUCKET {
+                    // Rejecting is work too (parse, log, answer): it is taken from the next
+                    // slot with room, so a flood of rejections eats capacity for later calls.
+                    let limit = c.capacity * 100 * SLOT / BUCKET;
+                    let free = (slot..work.len().min(slot + 100)).find(|&k| work[k] < limit).unwrap_or(slot);
+                    work[free] += c.reject_cost;
                     (false, at_c) // shed at once
                 } else if failing(at_c) {
-                    served[bucket] += 1;
+                    work[slot] += 100;
                     match c.failure {
                         Failure::Errors => (false, at_c),
                         Failure::Slow => (true, at_c + SLOW),
                     }
                 } else {
-                    served[bucket] += 1;
+                    work[slot] += 100;
                     (true, at_c + SERVICE)
                 };
                 schedule.at(answered + HOP, Event::Result { call: id, token, ok });
@@ -295,7 +351,7 @@ pub fn simulate(c: &Config) -> Outcome {
                     &mut calls,
                     &mut schedule,
                     &mut out,
-                    &mut rng,
+                    (&mut jitter_rng, &mut tokens),
                     (&mut breaker, &mut opened_at),
                     id,
                     now,
@@ -312,7 +368,7 @@ pub fn simulate(c: &Config) -> Outcome {
                     &mut calls,
                     &mut schedule,
                     &mut out,
-                    &mut rng,
+                    (&mut jitter_rng, &mut tokens),
                     (&mut breaker, &mut opened_at),
                     id,
                     now,
@@ -343,7 +399,7 @@ fn settle(
     calls: &mut [Call],
     schedule: &mut Schedule<Event>,
     out: &mut Outcome,
-    rng: &mut Rng,
+    (rng, tokens): (&mut Rng, &mut [f64; 3]),
     (breaker, opened_at): (&mut Breaker, &mut Option<u64>),
     id: usize,
     now: u64,
@@ -360,6 +416,9 @@ fn settle(
             (Breaker::Closed { failures }, _, false) => Breaker::Closed { failures: failures + 1 },
             (state, _, _) => state,
         };
+        if let (Breaker::Open { until }, false) = (next, matches!(*breaker, Breaker::Open { .. })) {
+            out.open_intervals.push((now, until));
+        }
         match (opened_at.is_some(), next) {
             (false, Breaker::Open { .. }) => *opened_at = Some(now),
             (true, Breaker::Closed { .. }) => out.open_spans.push((opened_at.take().unwrap(), now)),
@@ -369,11 +428,26 @@ fn settle(
     }
     if ok {
         finish(calls, schedule, out, id, now, true);
-    } else if calls[id].tries <= c.retries && now < calls[id].deadline {
+    } else if calls[id].tries <= c.retries
+        && now < calls[id].deadline
+        && (!c.edge_only || calls[id].layer == 0)
+        && (c.budget.is_none() || take_token(&mut tokens[calls[id].layer], out))
+    {
         let wait = backoff(c, calls[id].tries, rng);
         schedule.at(now + wait, Event::Try(id));
     } else {
         finish(calls, schedule, out, id, now, false);
+    }
+}
+
+/// A retry under a budget spends one token, if there is one.
+fn take_token(tokens: &mut f64, out: &mut Outcome) -> bool {
+    if *tokens >= 1.0 {
+        *tokens -= 1.0;
+        true
+    } else {
+        out.budget_refused += 1;
+        false
     }
 }
 
@@ -412,9 +486,12 @@ pub fn parse(input: &str) -> Result<Config, InputError> {
             "failure",
             "fail_from",
             "fail_until",
+            "herd",
             "retries",
             "backoff",
             "jitter",
+            "retry_at",
+            "budget",
             "try_timeout",
             "deadline",
             "propagate",
@@ -422,6 +499,7 @@ pub fn parse(input: &str) -> Result<Config, InputError> {
             "breaker_open",
             "rate",
             "capacity",
+            "reject_cost",
             "seed",
         ],
     )?;
@@ -435,9 +513,21 @@ pub fn parse(input: &str) -> Result<Config, InputError> {
         },
         fail_from,
         fail_until,
+        herd: params.number_or("herd", 0, 2000, 0)?,
         retries: params.number_or("retries", 0, 5, 2)?,
         exponential: params.choice_or("backoff", &["none", "exponential"], "none")? == "exponential",
         full_jitter: params.choice_or("jitter", &["none", "full"], "none")? == "full",
+        edge_only: params.choice_or("retry_at", &["all", "edge"], "all")? == "edge",
+        budget: match params.one("budget")? {
+            None => None,
+            Some(entry) if entry.value == "off" => None,
+            Some(entry) => Some(crate::input::parse_number(
+                entry.value.trim_end_matches('%').trim(),
+                entry.line,
+                0,
+                100,
+            )?),
+        },
         try_timeout: off_or_number(&params, "try_timeout", Some(200))?,
         deadline: off_or_number(&params, "deadline", Some(1000))?,
         propagate: params.choice_or("propagate", &["yes", "no"], "yes")? == "yes",
@@ -445,6 +535,7 @@ pub fn parse(input: &str) -> Result<Config, InputError> {
         breaker_open: params.number_or("breaker_open", 1, 10_000, 500)?,
         rate: params.number_or("rate", 1, 100, 20)?,
         capacity: params.number_or("capacity", 1, 10_000, 60)?,
+        reject_cost: params.number_or("reject_cost", 0, 100, 0)?,
         seed: params.number_or("seed", 0, u64::MAX, 7)?,
     })
 }
@@ -452,13 +543,21 @@ pub fn parse(input: &str) -> Result<Config, InputError> {
 fn describe(c: &Config) -> String {
     let ms = |t: Option<u64>| t.map_or("off".to_string(), |t| format!("{t} ms"));
     format!(
-        "C fails ({}) from {} to {} ms; {} retries per hop (up to {} calls on C per request), backoff {}{}; \
-         try timeout {}, deadline {}{}; breaker {}; {} requests and C's capacity {} calls per 100 ms.\n",
+        "C fails ({}) from {} to {} ms{}; {} retries per hop{} (up to {} calls on C per request){}, backoff {}{}; \
+         try timeout {}, deadline {}{}; breaker {}; {} requests and C's capacity {} calls per 100 ms \
+         (a rejection costs {}% of a call).\n",
         if c.failure == Failure::Errors { "fast errors" } else { "slow answers" },
         c.fail_from,
         c.fail_until,
+        if c.herd > 0 {
+            format!(", and {} extra requests arrive together at {} ms", c.herd, c.fail_from)
+        } else {
+            String::new()
+        },
         c.retries,
-        (c.retries as u64 + 1).pow(3),
+        if c.edge_only { " at the edge only" } else { "" },
+        if c.edge_only { c.retries as u64 + 1 } else { (c.retries as u64 + 1).pow(3) },
+        c.budget.map_or(String::new(), |b| format!(", retry budget {b}% per hop")),
         if c.exponential { "exponential" } else { "none" },
         if c.exponential && c.full_jitter { " with full jitter" } else { "" },
         ms(c.try_timeout),
@@ -468,6 +567,7 @@ fn describe(c: &Config) -> String {
             .map_or("off".to_string(), |n| format!("opens after {n} failures for {} ms", c.breaker_open)),
         c.rate,
         c.capacity,
+        c.reject_cost,
     )
 }
 
@@ -493,11 +593,14 @@ fn report(c: &Config, o: &Outcome) -> String {
     });
     if c.breaker.is_some() {
         text.push_str(&format!(
-            "breaker: opened {} times, {} half-open probes reached C, calls while open: {}\n",
-            o.open_spans.len(),
+            "breaker: opened {} times, {} half-open probes reached C, calls that reached C while it was open: {}\n",
+            o.open_intervals.len(),
             o.probes,
-            o.while_open
+            o.calls_while_open()
         ));
+    }
+    if c.budget.is_some() {
+        text.push_str(&format!("retry budget: {} retries refused\n", o.budget_refused));
     }
     text
 }
@@ -595,9 +698,12 @@ pub fn generated(seed: u64) -> Config {
         failure: if rng.chance(0.5) { Failure::Errors } else { Failure::Slow },
         fail_from: 1000,
         fail_until: 1800,
+        herd: 0,
         retries: rng.range(0, 3) as u32,
         exponential: rng.chance(0.5),
         full_jitter: rng.chance(0.5),
+        edge_only: false,
+        budget: None,
         try_timeout: Some([100, 200, 400][rng.range(0, 2) as usize]),
         deadline: if rng.chance(0.5) { Some(1000) } else { None },
         propagate: true,
@@ -605,6 +711,7 @@ pub fn generated(seed: u64) -> Config {
         breaker_open: 500,
         rate: 20,
         capacity: 60,
+        reject_cost: 10,
         seed: rng.next_u64(),
     }
 }
@@ -640,7 +747,8 @@ mod tests {
         let calm = Config { exponential: true, full_jitter: true, breaker: Some(5), ..default_config() };
         let calmed = simulate(&calm);
         assert!(calmed.c_calls() < storm.c_calls() / 2);
-        assert_eq!(calmed.while_open, 0);
+        assert_eq!(calmed.calls_while_open(), 0);
+        assert!(!calmed.open_intervals.is_empty() && !calmed.c_arrivals.is_empty());
     }
 
     fn random_config(seed: u64) -> Config {
@@ -649,9 +757,12 @@ mod tests {
             failure: if rng.chance(0.5) { Failure::Errors } else { Failure::Slow },
             fail_from: rng.range(0, 1500),
             fail_until: rng.range(1500, 3000),
+            herd: if rng.chance(0.1) { rng.range(0, 100) } else { 0 },
             retries: rng.range(0, 3) as u32,
             exponential: rng.chance(0.5),
             full_jitter: rng.chance(0.5),
+            edge_only: rng.chance(0.2),
+            budget: rng.chance(0.3).then(|| rng.range(0, 30)),
             try_timeout: rng.chance(0.7).then(|| rng.range(20, 500)),
             deadline: rng.chance(0.5).then(|| rng.range(50, 1500)),
             propagate: rng.chance(0.7),
@@ -659,6 +770,7 @@ mod tests {
             breaker_open: rng.range(50, 1000),
             rate: rng.range(1, 4),
             capacity: rng.range(1, 40),
+            reject_cost: rng.range(0, 100),
             seed,
         }
     }
@@ -674,12 +786,45 @@ mod tests {
                 assert!(o.c_calls() <= o.requests, "seed {seed}");
                 assert!(o.max_c_ahead_of_arrivals <= 0, "seed {seed}");
             }
-            assert_eq!(o.while_open, 0, "seed {seed}: a call reached C while the breaker was open");
+            assert_eq!(o.calls_while_open(), 0, "seed {seed}: a call reached C while the breaker was open");
+            if c.edge_only {
+                assert!(o.c_calls() <= (o.requests) * (c.retries as u64 + 1), "seed {seed}");
+            }
+            if let Some(b) = c.budget {
+                // Each hop's tries are at most its first tries × (1 + budget) plus the bucket's
+                // cap: the bound multiplies per hop, as the page says.
+                let per_hop = |calls: f64| calls * (1.0 + b as f64 / 100.0) + BUDGET_CAP;
+                let bound = per_hop(per_hop(per_hop(o.requests as f64)));
+                assert!(o.c_calls() as f64 <= bound, "seed {seed}: {} > {bound}", o.c_calls());
+            }
             if c.breaker.is_none() {
                 assert_eq!(o.probes, 0);
             }
             assert!(o.succeeded <= o.requests);
         }
+    }
+
+    #[test]
+    fn jitter_does_not_change_the_arrivals_and_the_budget_multiplies_per_hop() {
+        let plain = Config { exponential: true, ..default_config() };
+        let jittered = Config { full_jitter: true, ..plain.clone() };
+        assert_eq!(simulate(&plain).requests, simulate(&jittered).requests);
+        let budget = simulate(&Config { budget: Some(10), ..default_config() });
+        let edge = simulate(&Config { budget: Some(10), edge_only: true, ..default_config() });
+        assert!(edge.amplification() < budget.amplification() && budget.amplification() < 1.5);
+        // A herd with costly rejections tips C into a state it does not leave (metastable);
+        // a retry budget keeps it out.
+        let herd = Config {
+            fail_until: 1000,
+            herd: 200,
+            exponential: true,
+            full_jitter: true,
+            reject_cost: 10,
+            ..default_config()
+        };
+        assert_eq!(simulate(&herd).recovery(&herd), None);
+        let budgeted = Config { budget: Some(10), ..herd };
+        assert!(simulate(&budgeted).recovery(&budgeted).is_some());
     }
 
     #[test]
@@ -699,5 +844,25 @@ mod tests {
     fn bad_input_names_its_line() {
         let error = parse("retries = 2\nbackoff = linear\n").unwrap_err();
         assert_eq!(error.line, Some(2));
+    }
+}
+
+#[cfg(test)]
+mod explore {
+    #[test]
+    #[ignore]
+    fn explore() {
+        let base = super::EXAMPLE.default_input;
+        for extra in std::env::var("EXPLORE").unwrap_or_default().split(';') {
+            let keys: Vec<&str> = extra.split(',').filter_map(|kv| kv.split('=').next()).collect();
+            let kept: String = base
+                .lines()
+                .filter(|l| !keys.iter().any(|k| !k.is_empty() && l.starts_with(&format!("{k} ="))))
+                .map(|l| format!("{l}\n"))
+                .collect();
+            let input = format!("{kept}{}\n", extra.replace(',', "\n"));
+            let drawn = super::run(&input).unwrap();
+            println!("== {extra}\n{}", drawn.text.lines().skip(1).collect::<Vec<_>>().join("\n"));
+        }
     }
 }
