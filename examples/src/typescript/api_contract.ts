@@ -30,7 +30,7 @@ export type ResponseOf<K extends keyof Api> = Infer<Api[K]["response"]>;
 export type Reply<T> = { status: 200 | 201; body: T } | { status: 400 | 404; error: string };
 // ANCHOR_END: contract
 
-// ANCHOR: server
+// ANCHOR: example
 /** Declaration merging: the core declares the context… */
 interface RequestContext {
     requestId: string;
@@ -88,7 +88,7 @@ function serve(handlers: Handlers): (request: Wire) => WireReply {
         return { status: 404, body: JSON.stringify({ error: `no route ${method} ${path}` }) };
     };
 }
-// ANCHOR_END: server
+// ANCHOR_END: example
 
 // ANCHOR: client
 /** The client: `call("getPayment", { id })` is checked against the contract at compile time,
