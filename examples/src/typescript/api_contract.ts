@@ -57,6 +57,12 @@ function paymentHandlers(store: Map<string, Payment>): Handlers {
     };
 }
 
+/** Never called: a server that forgets a route must not compile, or the build fails (TS2578). */
+function missingRoute(store: Map<string, Payment>): Handlers {
+    // @ts-expect-error Property 'getPayment' is missing.
+    return { createPayment: paymentHandlers(store).createPayment };
+}
+
 type Wire = { method: string; path: string; body: string };
 type WireReply = { status: number; body: string };
 
@@ -126,7 +132,13 @@ export function run(input: string): string {
         const fetched = payments.call("getPayment", { id: created.body.id });
         out += `client: created ${created.body.id}, fetched status ${"error" in fetched ? fetched.error : fetched.body.status}\n`;
     }
-    // payments.call("getPayment", { paymentId: "pay_1" }) would not compile: the contract says `id`.
+    // Never called: a request that is not the contract's must not compile, or the build fails (TS2578).
+    const doesNotCompile = () => {
+        // @ts-expect-error the contract's getPayment takes `id`, not `paymentId`.
+        payments.call("getPayment", { paymentId: "pay_1" });
+        // @ts-expect-error amountCents is a number in the contract.
+        payments.call("createPayment", { account: "acc_9", amountCents: "500", currency: "GBP" });
+    };
     // ANCHOR_END: client_use
     return out;
 }

@@ -36,6 +36,14 @@ function page<T extends { id: string }>(items: readonly T[], limit: number, afte
     const last = slice[slice.length - 1];
     return { items: slice, next: start + limit < items.length && last !== undefined ? last.id : null };
 }
+
+/** Never called: each marked line must fail to compile, or the build fails (TS2578). */
+function doesNotCompile(o: Order): void {
+    // @ts-expect-error "total" is not a key of Order.
+    pick(o, "total");
+    // @ts-expect-error a Pick has only the keys asked for.
+    pick(o, "id").cents;
+}
 // ANCHOR_END: example
 
 const STATUSES = ["pending", "paid", "refunded"] as const;

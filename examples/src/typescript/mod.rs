@@ -53,6 +53,25 @@ pub const EXAMPLES: &[Example] = &[
         "examples/src/typescript/unknown_not_any.type-error.ts",
         "TS18046",
     ),
+    Example::type_error(
+        "typescript::catch_unknown",
+        "useUnknownInCatchVariables: a caught value is unknown",
+        "examples/src/typescript/catch_unknown.type-error.ts",
+        "TS18046",
+    ),
+    Example::typescript(
+        "typescript::enums",
+        "Enums at run time: reverse mapping, nominal string enums, as const",
+        "examples/src/typescript/enums.ts",
+        "# values to test, separated by spaces or lines\nLow 0 High toString\nsettled Settled deposit\n",
+        "values to test, separated by spaces or lines",
+    ),
+    Example::type_error(
+        "typescript::enum_erasable",
+        "erasableSyntaxOnly: an enum is not erasable",
+        "examples/src/typescript/enum_erasable.type-error.ts",
+        "TS1294",
+    ),
     Example::typescript(
         "typescript::generics",
         "Generic helpers with constraints and inference",
@@ -61,11 +80,31 @@ pub const EXAMPLES: &[Example] = &[
         "one order per line: ID CUSTOMER CENTS STATUS (pending, paid, refunded)",
     ),
     Example::typescript(
+        "typescript::type_tools",
+        "Conditional, template literal and utility types, each pinned by the compiler",
+        "examples/src/typescript/type_tools.ts",
+        "# request paths\n/accounts/acc_7/payments/pay_3\n/accounts/acc_7\n/accounts/acc_7/refunds/r_1\n",
+        "one request path per line",
+    ),
+    Example::typescript(
         "typescript::validate",
         "A schema validator at the boundary: cast versus check",
         "examples/src/typescript/validate.ts",
         "{\"account\":\"acc_7f3k\",\"amountCents\":1999,\"currency\":\"EUR\",\"note\":\"invoice 42\"}\n{\"account\":\"acc_7f3k\",\"amountCents\":\"1999\",\"currency\":\"EUR\"}\n{\"account\":\"acc_7f3k\",\"amountCents\":19.99,\"currency\":\"usd\"}\n{\"account\":\"acc_7f3k\",\"currency\":\"EUR\",\"isAdmin\":true}\n{\"account\":\"acc_7f3k\",\"amountCents\":1999,\"currency\":\"EUR\",\"status\":\"settled\"}\n[1999]\n{\"account\":\n",
         "one POST /payments JSON body per line",
+    ),
+    Example::type_error(
+        "typescript::satisfies_typo",
+        "as hides a misspelt key, satisfies reports it",
+        "examples/src/typescript/satisfies_typo.type-error.ts",
+        "TS2561",
+    ),
+    Example::typescript(
+        "typescript::predict",
+        "Cast or schema: what happens to this body? (predict, then reveal)",
+        "examples/src/typescript/predict.ts",
+        "seed = 2\n",
+        "`seed = N`: any number draws another body",
     ),
     Example::typescript(
         "typescript::api_contract",
@@ -94,6 +133,12 @@ pub const EXAMPLES: &[Example] = &[
         "TS18048",
     ),
     Example::type_error(
+        "typescript::find_undefined",
+        "strictNullChecks: find may return undefined",
+        "examples/src/typescript/find_undefined.type-error.ts",
+        "TS18048",
+    ),
+    Example::type_error(
         "typescript::implicit_any",
         "noImplicitAny: an untyped parameter",
         "examples/src/typescript/implicit_any.type-error.ts",
@@ -104,5 +149,18 @@ pub const EXAMPLES: &[Example] = &[
         "strictFunctionTypes: a narrower handler is not a handler of every event",
         "examples/src/typescript/handler_variance.type-error.ts",
         "TS2322",
+    ),
+    Example::typescript(
+        "typescript::variance_holes",
+        "Where strict TypeScript is unsound: covariant arrays and bivariant methods",
+        "examples/src/typescript/variance_holes.ts",
+        "# deposit ACCOUNT CENTS, or refund PAYMENT CENTS\ndeposit acc_alice 5000\nrefund pay_9 1200\n",
+        "one event per line: deposit ACCOUNT CENTS or refund PAYMENT CENTS",
+    ),
+    Example::type_error(
+        "typescript::property_init",
+        "strictPropertyInitialization: a DTO field never assigned",
+        "examples/src/typescript/property_init.type-error.ts",
+        "TS2564",
     ),
 ];

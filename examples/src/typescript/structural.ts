@@ -39,9 +39,16 @@ function cancelOrder(id: OrderId): string {
 const brandDemo = (): string => {
     const order = orderId("ord_81");
     const user = userId("usr_17");
-    // cancelOrder(user) would not compile: 'UserId' is not assignable to 'OrderId'.
     return `${cancelOrder(order)} (typeof id at run time: ${typeof user})\n`;
 };
+
+/** Never called: each line below must fail to compile, or the build fails (TS2578). */
+function doesNotCompile(user: UserId): void {
+    // @ts-expect-error 'UserId' is not assignable to 'OrderId'.
+    cancelOrder(user);
+    // @ts-expect-error a plain string is not an OrderId either: only orderId() makes one.
+    cancelOrder("ord_81");
+}
 // ANCHOR_END: brand
 
 function parseRow(text: string, line: number): UserRow {
