@@ -22,7 +22,7 @@ function apply(balances: Map<string, number>, event: LedgerEvent): Outcome {
             if (balance(event.account) < event.cents) return { ok: false, reason: `${event.account} has ${balance(event.account)}` };
             balances.set(event.account, balance(event.account) - event.cents);
             return { ok: true };
-        case "transfer": // a Transfer: `event.account` would not compile here
+        case "transfer": // a Transfer, which has no `account` (see below)
             if (balance(event.from) < event.cents) return { ok: false, reason: `${event.from} has ${balance(event.from)}` };
             balances.set(event.from, balance(event.from) - event.cents);
             balances.set(event.to, balance(event.to) + event.cents);
@@ -34,6 +34,20 @@ function apply(balances: Map<string, number>, event: LedgerEvent): Outcome {
 
 function assertNever(value: never): never {
     throw new Error(`unhandled event: ${JSON.stringify(value)}`);
+}
+
+/** Never called: each marked line must fail to compile, or the build fails (TS2578). */
+function doesNotCompile(event: LedgerEvent, outcome: Outcome): void {
+    if (event.kind === "transfer") {
+        // @ts-expect-error Property 'account' does not exist on type 'Transfer'.
+        void event.account;
+    }
+    if (event.kind === "deposit") {
+        // @ts-expect-error Property 'from' does not exist on type 'Deposit'.
+        void event.from;
+    }
+    // @ts-expect-error `reason` exists only after `outcome.ok` has been checked.
+    void outcome.reason;
 }
 // ANCHOR_END: example
 
