@@ -59,7 +59,15 @@ function parseOrder(text: string, line: number): Order {
 }
 
 export function run(input: string): string {
-    const orders = meaningfulLines(input).map(({ line, text }) => parseOrder(text, line));
+    const orders: Order[] = [];
+    const seen = new Set<string>();
+    for (const { line, text } of meaningfulLines(input)) {
+        const order = parseOrder(text, line);
+        // The cursor continues after an id, so ids must be unique or paging never ends.
+        if (seen.has(order.id)) throw new InputError(`order id ${order.id} appears twice: a cursor needs unique ids`, line);
+        seen.add(order.id);
+        orders.push(order);
+    }
     let out = "";
     // ANCHOR: use
     const byStatus = groupBy(orders, (o) => o.status); // Map<"pending" | "paid" | "refunded", Order[]>
