@@ -128,4 +128,5 @@ chapters! {
     orm "orm-odm.md" (sqlite),
     migrations "schema-migrations.md" (sqlite),
     indexes_sql "indexes-query-plans.md" (sqlite),
+    typescript "typescript-backend.md",
 }
