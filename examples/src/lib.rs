@@ -111,6 +111,7 @@ chapters! {
     consistency "cap-consistency.md",
     raft "raft.md",
     disttx "distributed-transactions.md",
+    batch "batch-mapreduce.md",
     stream "stream-processing-cdc.md",
     estimates "back-of-envelope.md",
     locks "locks-deadlock.md",

@@ -1,0 +1,544 @@
+//! A real MapReduce word count on this machine: worker processes (`batch-child worker`), input
+//! splits and intermediate files on disk, a coordinator that hands out tasks, and a worker
+//! killed with SIGKILL in the middle of a task.
+//!
+//! Each worker has a directory of its own, its "local disk": map tasks write their R
+//! partition files there, and report them to the coordinator only when the task is done.
+//! Reduce tasks read their partition from every finished map task and write their output into
+//! the shared output directory (the "distributed file system") through a temporary file and
+//! an atomic `rename`. When a worker dies, the coordinator treats its disk as gone (and
+//! removes the directory): the task it was running *and the map tasks it had finished* run
+//! again on other workers, since their output lived on that disk; its finished reduce output
+//! is safe in the output directory.
+//!
+//! The coordinator hands out tasks in waves, one per live worker, lowest task first, so that
+//! which worker runs what is the same in every run; a real master gives a task to whichever
+//! worker asks first. The kill is made deterministic too: the victim attempt is told to pause
+//! after writing part of its output, and the coordinator kills it while it waits.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::fs;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::os::unix::process::ExitStatusExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, ChildStdout, Command, ExitCode, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use super::job::{self, Record};
+use crate::input::Params;
+use crate::processes::wordcount::{count_words, generate_text, split_at_whitespace};
+use crate::programs::sibling_program;
+use crate::registry::{Example, InputError, Run, Runs};
+
+pub const EXAMPLE: Example = Example {
+    id: "batch::mapreduce",
+    title: "Word count as MapReduce: worker processes, files on disk, a worker killed mid-task",
+    file: file!(),
+    default_input: "words = 200000\nmaps = 6\nreduces = 3\nworkers = 3\nseed = 42\nkill = map 4\n",
+    input_help: "`words = N` (up to 1,000,000), `maps = M` (1 to 16), `reduces = R` (1 to 8), \
+                 `workers = W` (2 to 8), `seed = N`, `kill = map N` | `reduce N` | `none`: \
+                 the task whose first attempt is killed in the second run",
+    runs: Runs::NativeOnly {
+        reason: "it starts worker processes and writes files, which the browser playground does not have",
+        simulation: Some("batch::cluster"),
+    },
+    run: Run::Text(run),
+};
+
+/// What a job is: its input splits on disk and its shape.
+pub struct Job {
+    pub splits: Vec<PathBuf>,
+    pub reduces: usize,
+    pub workers: usize,
+    pub combine: bool,
+    /// The task whose first attempt is paused part-way and killed.
+    pub kill: Option<Task>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Task {
+    Map(usize),
+    Reduce(usize),
+}
+
+impl std::fmt::Display for Task {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Task::Map(m) => write!(f, "map {m}"),
+            Task::Reduce(r) => write!(f, "reduce {r}"),
+        }
+    }
+}
+
+/// What one run of a job did and left behind.
+pub struct Report {
+    /// One line per event, in order (waves, the kill, the re-runs).
+    pub log: Vec<String>,
+    pub map_attempts: usize,
+    pub reduce_attempts: usize,
+    /// Records and bytes in the map outputs the reducers read (reported, finished attempts).
+    pub intermediate_records: u64,
+    pub intermediate_bytes: u64,
+    /// The output files, by name, with their bytes.
+    pub output: BTreeMap<String, Vec<u8>>,
+}
+
+// ANCHOR: worker
+/// The worker process (`batch-child worker DIR`): reads tasks from stdin, one per line, and
+/// answers on stdout. `DIR` is its local disk.
+///
+/// * `map M SPLIT R COMBINE PAUSE` writes `DIR/map-M-r` for each partition r, reporting each
+///   file as `wrote`, then `done map M RECORDS BYTES` and the files' paths;
+/// * `reduce R OUTDIR PAUSE FILE...` reads its partition from each file, sorts and sums, writes
+///   `OUTDIR/.part-R.attempt-PID`, renames it to `OUTDIR/part-0000R`, answers `done reduce R KEYS`.
+///
+/// With `PAUSE` = 1 it stops part-way (after its first partition file, or half its keys), says
+/// `paused` and waits for a line that never comes: the coordinator kills it there.
+pub fn worker_main(local: &Path) -> ExitCode {
+    let mut out = std::io::stdout().lock();
+    loop {
+        let mut line = String::new();
+        if !matches!(std::io::stdin().read_line(&mut line), Ok(n) if n > 0) {
+            break;
+        }
+        let line = line.trim_end_matches('\n');
+        if line == "exit" {
+            break;
+        }
+        let fields: Vec<&str> = line.split('\t').collect();
+        let mut pause = || {
+            let _ = writeln!(out, "paused");
+            let _ = out.flush();
+            // Waits for the kill; if the coordinator goes away instead, stdin ends and it exits.
+            let _ = std::io::stdin().read_line(&mut String::new());
+            std::process::exit(3);
+        };
+        let reply = match fields[..] {
+            ["map", m, split, reduces, combine, pausing] => {
+                run_map(local, m, Path::new(split), reduces, combine == "1", pausing == "1", &mut pause)
+            }
+            ["reduce", r, outdir, pausing, ref files @ ..] => {
+                run_reduce(r, Path::new(outdir), files, pausing == "1", &mut pause)
+            }
+            _ => Err(format!("unknown task `{line}`")),
+        };
+        let reply = reply.unwrap_or_else(|e| format!("error\t{e}"));
+        if writeln!(out, "{reply}").and_then(|()| out.flush()).is_err() {
+            return ExitCode::FAILURE;
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+fn run_map(
+    local: &Path,
+    m: &str,
+    split: &Path,
+    reduces: &str,
+    combine: bool,
+    pausing: bool,
+    pause: &mut dyn FnMut(),
+) -> Result<String, String> {
+    let reduces: usize = reduces.parse().map_err(|_| format!("bad R `{reduces}`"))?;
+    let text = fs::read_to_string(split).map_err(|e| format!("reading {}: {e}", split.display()))?;
+    let (mut records, mut bytes, mut files) = (0u64, 0u64, Vec::new());
+    for (r, partition) in job::map_split(&text, reduces, combine).into_iter().enumerate() {
+        let path = local.join(format!("map-{m}-{r}"));
+        let body: String = partition.iter().map(|(w, n)| job::record_line(w, *n)).collect();
+        fs::write(&path, &body).map_err(|e| format!("writing {}: {e}", path.display()))?;
+        records += partition.len() as u64;
+        bytes += body.len() as u64;
+        files.push(path.display().to_string());
+        if pausing && r == 0 {
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "wrote\t{}\t{}", partition.len(), body.len());
+            drop(out);
+            pause();
+        }
+    }
+    Ok(format!("done\tmap\t{m}\t{records}\t{bytes}\t{}", files.join("\t")))
+}
+
+fn run_reduce(
+    r: &str,
+    outdir: &Path,
+    files: &[&str],
+    pausing: bool,
+    pause: &mut dyn FnMut(),
+) -> Result<String, String> {
+    let mut records: Vec<Record> = Vec::new();
+    for file in files {
+        let text = fs::read_to_string(file).map_err(|e| format!("reading {file}: {e}"))?;
+        records.extend(job::parse_records(&text)?);
+    }
+    let counts = job::reduce(records);
+    let r: usize = r.parse().map_err(|_| format!("bad reduce task `{r}`"))?;
+    let temp = outdir.join(format!(".part-{r}.attempt-{}", std::process::id()));
+    let mut file = fs::File::create(&temp).map_err(|e| format!("creating {}: {e}", temp.display()))?;
+    for (i, (word, n)) in counts.iter().enumerate() {
+        if pausing && i == counts.len() / 2 {
+            file.flush().map_err(|e| e.to_string())?;
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "wrote\t{i}\t{}", fs::metadata(&temp).map_or(0, |m| m.len()));
+            drop(out);
+            pause();
+        }
+        file.write_all(job::record_line(word, *n).as_bytes()).map_err(|e| e.to_string())?;
+    }
+    file.sync_all().map_err(|e| format!("fsync {}: {e}", temp.display()))?;
+    // The commit point: a reader sees no part file or a whole one, never half of one.
+    let name = outdir.join(output_name(r));
+    fs::rename(&temp, &name).map_err(|e| format!("renaming to {}: {e}", name.display()))?;
+    Ok(format!("done\treduce\t{r}\t{}", counts.len()))
+}
+// ANCHOR_END: worker
+
+fn output_name(r: usize) -> String {
+    format!("part-{r:05}")
+}
+
+/// A running worker process and its pipes.
+struct Worker {
+    child: Child,
+    stdin: ChildStdin,
+    stdout: BufReader<ChildStdout>,
+    local: PathBuf,
+    alive: bool,
+}
+
+impl Worker {
+    fn start(program: &Path, local: PathBuf) -> Result<Worker, String> {
+        fs::create_dir(&local).map_err(|e| format!("creating {}: {e}", local.display()))?;
+        let mut child = Command::new(program)
+            .arg("worker")
+            .arg(&local)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("starting {}: {e}", program.display()))?;
+        let stdin = child.stdin.take().expect("piped");
+        let stdout = BufReader::new(child.stdout.take().expect("piped"));
+        Ok(Worker { child, stdin, stdout, local, alive: true })
+    }
+
+    fn send(&mut self, line: &str) -> Result<(), String> {
+        writeln!(self.stdin, "{line}")
+            .and_then(|()| self.stdin.flush())
+            .map_err(|e| format!("to a worker: {e}"))
+    }
+
+    fn reply(&mut self) -> Result<String, String> {
+        let mut line = String::new();
+        self.stdout.read_line(&mut line).map_err(|e| format!("from a worker: {e}"))?;
+        match line.trim_end() {
+            "" => Err("a worker closed its stdout".to_string()),
+            reply if reply.starts_with("error\t") => Err(format!("a worker failed: {}", &reply[6..])),
+            reply => Ok(reply.to_string()),
+        }
+    }
+}
+
+// ANCHOR: coordinator
+/// Runs `job` in `dir` (which holds a fresh `out/`) with `job.workers` worker processes.
+pub fn run_job(job: &Job, dir: &Path) -> Result<Report, String> {
+    let program = sibling_program("batch-child")?;
+    let outdir = dir.join("out");
+    fs::create_dir(&outdir).map_err(|e| format!("creating {}: {e}", outdir.display()))?;
+    let mut workers = Vec::new();
+    for w in 0..job.workers {
+        workers.push(Worker::start(&program, dir.join(format!("worker-{w}")))?);
+    }
+    let (maps, reduces) = (job.splits.len(), job.reduces);
+    let mut report = Report {
+        log: Vec::new(),
+        map_attempts: 0,
+        reduce_attempts: 0,
+        intermediate_records: 0,
+        intermediate_bytes: 0,
+        output: BTreeMap::new(),
+    };
+    // Where each finished map task's output is: (worker, its R files, records, bytes).
+    let mut map_output: Vec<Option<(usize, Vec<String>, u64, u64)>> = vec![None; maps];
+    let mut reduce_done = vec![false; reduces];
+    let mut kill = job.kill;
+    let mut wave = 0;
+    let result = loop {
+        // Map tasks without output first (at the start: all of them; after a death: the dead
+        // worker's); reduce tasks only once every map output exists.
+        let mut pending: VecDeque<Task> =
+            (0..maps).filter(|&m| map_output[m].is_none()).map(Task::Map).collect();
+        if pending.is_empty() {
+            pending = (0..reduces).filter(|&r| !reduce_done[r]).map(Task::Reduce).collect();
+        }
+        if pending.is_empty() {
+            break Ok(());
+        }
+        wave += 1;
+        let mut assigned = Vec::new();
+        for (w, worker) in workers.iter_mut().enumerate().filter(|(_, worker)| worker.alive) {
+            let Some(task) = pending.pop_front() else { break };
+            let pausing = kill == Some(task);
+            let line = match task {
+                Task::Map(m) => {
+                    report.map_attempts += 1;
+                    let split = job.splits[m].display();
+                    format!("map\t{m}\t{split}\t{reduces}\t{}\t{}", u8::from(job.combine), u8::from(pausing))
+                }
+                Task::Reduce(r) => {
+                    report.reduce_attempts += 1;
+                    let files: Vec<&str> =
+                        map_output.iter().map(|o| o.as_ref().expect("all maps done").1[r].as_str()).collect();
+                    format!("reduce\t{r}\t{}\t{}\t{}", outdir.display(), u8::from(pausing), files.join("\t"))
+                }
+            };
+            worker.send(&line)?;
+            assigned.push((w, task));
+        }
+        let names: Vec<String> = assigned.iter().map(|(w, task)| format!("{task} → worker {w}")).collect();
+        report.log.push(format!("wave {wave}: {}", names.join(", ")));
+        let mut died = Vec::new();
+        for &(w, task) in &assigned {
+            let reply = workers[w].reply()?;
+            let fields: Vec<&str> = reply.split('\t').collect();
+            match (task, &fields[..]) {
+                (_, ["wrote", records, bytes]) => {
+                    // The victim wrote part of its output and waits: kill it (SIGKILL).
+                    let worker = &mut workers[w];
+                    if worker.reply()? != "paused" {
+                        return Err("the victim did not pause".to_string());
+                    }
+                    worker.child.kill().map_err(|e| format!("killing worker {w}: {e}"))?;
+                    let status = worker.child.wait().map_err(|e| format!("waiting for worker {w}: {e}"))?;
+                    worker.alive = false;
+                    kill = None;
+                    let what = match task {
+                        Task::Map(_) => format!(
+                            "its first partition file ({records} records, {bytes} bytes) of {reduces}"
+                        ),
+                        Task::Reduce(_) => format!("{records} keys ({bytes} bytes) into its temporary file"),
+                    };
+                    report.log.push(format!(
+                        "worker {w} wrote {what}, then was killed: signal {}",
+                        status.signal().map_or("none".to_string(), |s| s.to_string())
+                    ));
+                    died.push(w);
+                }
+                (Task::Map(m), ["done", "map", _, records, bytes, files @ ..]) => {
+                    let records = records.parse().map_err(|_| format!("bad reply `{reply}`"))?;
+                    let bytes = bytes.parse().map_err(|_| format!("bad reply `{reply}`"))?;
+                    map_output[m] = Some((w, files.iter().map(|f| f.to_string()).collect(), records, bytes));
+                }
+                (Task::Reduce(r), ["done", "reduce", ..]) => reduce_done[r] = true,
+                _ => return Err(format!("worker {w} answered `{reply}` to {task}")),
+            }
+        }
+        // A dead worker's disk is gone: its finished map outputs with it, if a reduce task
+        // still needs them. Its finished reduce output is in `out/`, safe.
+        for w in died {
+            let lost: Vec<usize> =
+                (0..maps).filter(|&m| map_output[m].as_ref().is_some_and(|o| o.0 == w)).collect();
+            if reduce_done.iter().all(|&d| d) {
+                continue;
+            }
+            for &m in &lost {
+                map_output[m] = None;
+            }
+            fs::remove_dir_all(&workers[w].local)
+                .map_err(|e| format!("removing a dead worker's disk: {e}"))?;
+            let lost: Vec<String> = lost.iter().map(|m| format!("map {m}")).collect();
+            report.log.push(if lost.is_empty() {
+                format!("worker {w}'s disk is gone; it held no finished map output")
+            } else {
+                format!(
+                    "worker {w}'s disk is gone, and with it the finished output of {}: run again",
+                    lost.join(", ")
+                )
+            });
+        }
+        if workers.iter().all(|w| !w.alive) {
+            break Err("every worker died".to_string());
+        }
+    };
+    for worker in &mut workers {
+        if worker.alive {
+            let _ = worker.send("exit");
+            let _ = worker.child.wait();
+        }
+    }
+    result?;
+    for output in map_output.iter().flatten() {
+        report.intermediate_records += output.2;
+        report.intermediate_bytes += output.3;
+    }
+    for entry in fs::read_dir(&outdir).map_err(|e| e.to_string())? {
+        let entry = entry.map_err(|e| e.to_string())?;
+        let name = entry.file_name().to_string_lossy().to_string();
+        let mut bytes = Vec::new();
+        fs::File::open(entry.path())
+            .and_then(|mut f| f.read_to_end(&mut bytes))
+            .map_err(|e| e.to_string())?;
+        report.output.insert(name, bytes);
+    }
+    Ok(report)
+}
+// ANCHOR_END: coordinator
+
+/// A directory of its own under the system's temporary directory, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new() -> Result<Self, String> {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let name = format!("bf-batch-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
+        let path = std::env::temp_dir().join(name);
+        fs::create_dir(&path).map_err(|e| format!("creating {}: {e}", path.display()))?;
+        Ok(TempDir(path))
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The final counts in a run's `part-*` files (temporary files of killed attempts left out).
+pub fn output_counts(report: &Report) -> Result<BTreeMap<String, u64>, String> {
+    let mut counts = BTreeMap::new();
+    for (name, bytes) in &report.output {
+        if name.starts_with("part-") {
+            counts.extend(job::parse_records(&String::from_utf8_lossy(bytes))?);
+        }
+    }
+    Ok(counts)
+}
+
+fn parse_kill(params: &Params, maps: usize, reduces: usize) -> Result<Option<Task>, InputError> {
+    let Some(entry) = params.one("kill")? else { return Ok(Some(Task::Map(maps.min(5) - 1))) };
+    let words: Vec<&str> = entry.value.split_whitespace().collect();
+    let bad =
+        || InputError::at_line(entry.line, "expected `kill = map N`, `kill = reduce N` or `kill = none`");
+    match words[..] {
+        ["none"] => Ok(None),
+        ["map", n] => Ok(Some(Task::Map(crate::input::parse_number(n, entry.line, 0, maps - 1)?))),
+        ["reduce", n] => Ok(Some(Task::Reduce(crate::input::parse_number(n, entry.line, 0, reduces - 1)?))),
+        _ => Err(bad()),
+    }
+}
+
+fn run(input: &str) -> Result<String, InputError> {
+    let params = Params::parse(input, &["words", "maps", "reduces", "workers", "seed", "kill"])?;
+    let words = params.number_or("words", 1, 1_000_000, 200_000)?;
+    let maps = params.number_or("maps", 1, 16, 6)?;
+    let reduces = params.number_or("reduces", 1, 8, 3)?;
+    let workers = params.number_or("workers", 2, 8, 3)?;
+    let seed = params.number_or("seed", 0, u64::MAX, 42)?;
+    let kill = parse_kill(&params, maps, reduces)?;
+    let report = example(words, maps, reduces, workers, seed, kill).map_err(InputError::new)?;
+    Ok(report)
+}
+
+fn example(
+    words: usize,
+    maps: usize,
+    reduces: usize,
+    workers: usize,
+    seed: u64,
+    kill: Option<Task>,
+) -> Result<String, String> {
+    let text = generate_text(seed, words);
+    let dir = TempDir::new()?;
+    let pieces = split_at_whitespace(&text, maps);
+    let mut splits = Vec::new();
+    for (m, piece) in pieces.iter().enumerate() {
+        let path = dir.0.join(format!("input-{m}.txt"));
+        fs::write(&path, piece).map_err(|e| format!("writing {}: {e}", path.display()))?;
+        splits.push(path);
+    }
+    let mut out = format!(
+        "input: {words} words (seed {seed}), {} bytes, cut at whitespace into {maps} split files\n\
+         job: {maps} map tasks, {reduces} reduce tasks, {workers} worker processes; \
+         a word goes to reduce task FNV-1a(word) mod {reduces}\n",
+        text.len()
+    );
+    let runs = [
+        ("run 1: no failure", None, false),
+        ("run 2: the same job, one worker killed", kill, false),
+        ("run 3: no failure, with a combiner", None, true),
+    ];
+    let mut reports = Vec::new();
+    for (title, kill, combine) in runs {
+        let run_dir = dir.0.join(format!("run-{}", reports.len() + 1));
+        fs::create_dir(&run_dir).map_err(|e| e.to_string())?;
+        let job = Job { splits: splits.clone(), reduces, workers, combine, kill };
+        let report = run_job(&job, &run_dir)?;
+        out.push_str(&format!("\n{title}\n"));
+        for line in &report.log {
+            out.push_str(&format!("  {line}\n"));
+        }
+        reports.push(report);
+    }
+    let yes = |same: bool| if same { "yes" } else { "NO" };
+    out.push_str(&format!("\n{:<34} {:>10} {:>10} {:>10}\n", "", "run 1", "run 2", "run 3"));
+    let row = |name: &str, f: &dyn Fn(&Report) -> String| {
+        format!("{name:<34} {:>10} {:>10} {:>10}\n", f(&reports[0]), f(&reports[1]), f(&reports[2]))
+    };
+    out.push_str(&row("map attempts", &|r| r.map_attempts.to_string()));
+    out.push_str(&row("reduce attempts", &|r| r.reduce_attempts.to_string()));
+    out.push_str(&row("intermediate records read", &|r| r.intermediate_records.to_string()));
+    out.push_str(&row("intermediate bytes read", &|r| r.intermediate_bytes.to_string()));
+    out.push_str(&row("part files", &|r| {
+        r.output.keys().filter(|n| n.starts_with("part-")).count().to_string()
+    }));
+    out.push_str(&row("temp files of killed attempts", &|r| {
+        r.output.keys().filter(|n| n.starts_with('.')).count().to_string()
+    }));
+    let parts = |r: &Report| -> BTreeMap<String, Vec<u8>> {
+        r.output.iter().filter(|(n, _)| n.starts_with("part-")).map(|(n, b)| (n.clone(), b.clone())).collect()
+    };
+    out.push_str(&row("part files byte-identical to run 1", &|r| {
+        yes(parts(r) == parts(&reports[0])).to_string()
+    }));
+
+    let sequential = job::in_process(&pieces, reduces);
+    let part_one = count_words(&text);
+    let counts: Vec<BTreeMap<String, u64>> = reports.iter().map(output_counts).collect::<Result<_, _>>()?;
+    out.push_str(&row("counts = in-process map/reduce", &|r| {
+        let i = reports.iter().position(|x| std::ptr::eq(x, r)).expect("one of them");
+        yes(counts[i] == sequential).to_string()
+    }));
+    out.push_str(&row("counts = Part I count_words", &|r| {
+        let i = reports.iter().position(|x| std::ptr::eq(x, r)).expect("one of them");
+        yes(counts[i] == part_one).to_string()
+    }));
+    let mut by_count: Vec<(&String, &u64)> = part_one.iter().collect();
+    by_count.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    out.push_str(&format!(
+        "\n{} different words; the most frequent, and the reduce task that owns each:\n",
+        part_one.len()
+    ));
+    for (word, n) in by_count.iter().take(4) {
+        out.push_str(&format!("  {word:<8} {n:>7}  reduce {}\n", job::partition(word, reduces)));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_killed_reduce_reruns_without_rerunning_maps_that_survive() {
+        let out = example(20_000, 4, 3, 3, 7, Some(Task::Reduce(1))).unwrap();
+        assert!(out.contains("then was killed: signal 9"), "{out}");
+        assert!(!out.contains(" NO"), "{out}");
+    }
+
+    #[test]
+    fn every_choice_of_victim_gives_the_same_output() {
+        for kill in [Task::Map(0), Task::Map(3), Task::Reduce(0), Task::Reduce(2)] {
+            let out = example(5_000, 4, 3, 2, 3, Some(kill)).unwrap();
+            assert!(!out.contains(" NO"), "{kill}: {out}");
+        }
+    }
+}

@@ -1,0 +1,22 @@
+//! The worker process of the chapter "Batch processing: word count as MapReduce": the
+//! coordinator (`examples::batch::mapreduce::run_job`) starts several, sends each task as a
+//! line on its stdin, reads the answer on its stdout, and kills one of them mid-task.
+//!
+//! * `worker DIR`: runs map and reduce tasks until its stdin ends; `DIR` is its local disk.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use examples::batch::mapreduce;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    match args[..] {
+        ["worker", dir] => mapreduce::worker_main(Path::new(dir)),
+        _ => {
+            eprintln!("usage: batch-child worker DIR");
+            ExitCode::from(2)
+        }
+    }
+}
