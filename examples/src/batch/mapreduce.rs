@@ -15,14 +15,20 @@
 //! which worker runs what is the same in every run; a real master gives a task to whichever
 //! worker asks first. The kill is made deterministic too: the victim attempt is told to pause
 //! after writing part of its output, and the coordinator kills it while it waits.
+//!
+//! Nothing waits without a limit: each worker's stdout is read by a thread into a channel and
+//! every reply has a deadline ([`REPLY_DEADLINE`]); a worker built from other sources is
+//! refused at its first line ([`PROTOCOL`]); a dropped worker is killed and reaped.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, ChildStdout, Command, ExitCode, Stdio};
+use std::process::{Child, ChildStdin, Command, ExitCode, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::time::Duration;
 
 use super::job::{self, Record};
 use crate::input::Params;
@@ -96,6 +102,10 @@ pub struct Report {
 /// `paused` and waits for a line that never comes: the coordinator kills it there.
 pub fn worker_main(local: &Path) -> ExitCode {
     let mut out = std::io::stdout().lock();
+    // First line: which build of this protocol the program is (see `PROTOCOL`).
+    if writeln!(out, "ready\t{PROTOCOL:016x}").and_then(|()| out.flush()).is_err() {
+        return ExitCode::FAILURE;
+    }
     loop {
         let mut line = String::new();
         if !matches!(std::io::stdin().read_line(&mut line), Ok(n) if n > 0) {
@@ -197,28 +207,74 @@ fn output_name(r: usize) -> String {
     format!("part-{r:05}")
 }
 
-/// A running worker process and its pipes.
+/// A fingerprint of the worker protocol: FNV-1a of this file and `job.rs` as compiled. The worker
+/// sends it first; a `batch-child` built from other sources (`cargo test --lib` does not rebuild
+/// the crate's `[[bin]]`s, so an old one is easy to run by accident) is refused at once instead
+/// of misreading tasks. That mismatch is what made an earlier version of this example hang after
+/// its first run: an old worker never paused, and the coordinator waited for ever.
+pub const PROTOCOL: u64 =
+    fnv1a_const(include_bytes!("mapreduce.rs")) ^ fnv1a_const(include_bytes!("job.rs")).rotate_left(1);
+
+const fn fnv1a_const(bytes: &[u8]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut i = 0;
+    while i < bytes.len() {
+        hash ^= bytes[i] as u64;
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        i += 1;
+    }
+    hash
+}
+
+/// How long the coordinator waits for any one line from a worker before it gives up on the
+/// whole run (every task here takes well under a second). A real master pings its workers and
+/// declares a silent one dead; here silence means a bug, and a test must fail, not hang.
+pub const REPLY_DEADLINE: Duration = Duration::from_secs(60);
+
+/// A running worker process and its pipes. Its stdout is read by a thread of its own into a
+/// channel, so that every wait for a reply has a deadline. Dropping it kills and reaps the
+/// process if it still runs, so no early return leaves a worker behind.
 struct Worker {
     child: Child,
     stdin: ChildStdin,
-    stdout: BufReader<ChildStdout>,
+    lines: Receiver<String>,
     local: PathBuf,
     alive: bool,
+    deadline: Duration,
 }
 
 impl Worker {
     fn start(program: &Path, local: PathBuf) -> Result<Worker, String> {
         fs::create_dir(&local).map_err(|e| format!("creating {}: {e}", local.display()))?;
-        let mut child = Command::new(program)
-            .arg("worker")
-            .arg(&local)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
+        let mut command = Command::new(program);
+        command.arg("worker").arg(&local);
+        let mut worker = Worker::spawn(command, local, REPLY_DEADLINE)
             .map_err(|e| format!("starting {}: {e}", program.display()))?;
+        match worker.reply()?.split_once('\t') {
+            Some(("ready", id)) if id == format!("{PROTOCOL:016x}") => Ok(worker),
+            _ => Err(format!(
+                "{} was built from other sources than this coordinator: rebuild it with \
+                 `cargo build -p examples --bins`",
+                program.display()
+            )),
+        }
+    }
+
+    fn spawn(mut command: Command, local: PathBuf, deadline: Duration) -> Result<Worker, String> {
+        let mut child =
+            command.stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().map_err(|e| e.to_string())?;
         let stdin = child.stdin.take().expect("piped");
         let stdout = BufReader::new(child.stdout.take().expect("piped"));
-        Ok(Worker { child, stdin, stdout, local, alive: true })
+        let (send, lines) = mpsc::channel();
+        // Ends at the worker's end of file: when it exits or is killed.
+        std::thread::spawn(move || {
+            for line in stdout.lines().map_while(Result::ok) {
+                if send.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Ok(Worker { child, stdin, lines, local, alive: true, deadline })
     }
 
     fn send(&mut self, line: &str) -> Result<(), String> {
@@ -228,12 +284,40 @@ impl Worker {
     }
 
     fn reply(&mut self) -> Result<String, String> {
-        let mut line = String::new();
-        self.stdout.read_line(&mut line).map_err(|e| format!("from a worker: {e}"))?;
-        match line.trim_end() {
-            "" => Err("a worker closed its stdout".to_string()),
-            reply if reply.starts_with("error\t") => Err(format!("a worker failed: {}", &reply[6..])),
-            reply => Ok(reply.to_string()),
+        match self.lines.recv_timeout(self.deadline) {
+            Ok(reply) if reply.starts_with("error\t") => Err(format!("a worker failed: {}", &reply[6..])),
+            Ok(reply) => Ok(reply),
+            Err(RecvTimeoutError::Disconnected) => Err("a worker closed its stdout".to_string()),
+            Err(RecvTimeoutError::Timeout) => {
+                Err(format!("a worker said nothing for {} s", self.deadline.as_secs_f64()))
+            }
+        }
+    }
+
+    /// SIGKILL, then reap the process (no zombie); returns the signal that ended it.
+    fn kill(&mut self) -> Result<Option<i32>, String> {
+        self.alive = false;
+        self.child.kill().map_err(|e| format!("killing a worker: {e}"))?;
+        let status = self.child.wait().map_err(|e| format!("waiting for a worker: {e}"))?;
+        Ok(status.signal())
+    }
+
+    /// Asks the worker to exit and reaps it.
+    fn stop(&mut self) {
+        if self.alive {
+            self.alive = false;
+            if self.send("exit").is_err() || self.child.wait().is_err() {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+            }
+        }
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        if self.alive {
+            let _ = self.kill();
         }
     }
 }
@@ -307,9 +391,7 @@ pub fn run_job(job: &Job, dir: &Path) -> Result<Report, String> {
                     if worker.reply()? != "paused" {
                         return Err("the victim did not pause".to_string());
                     }
-                    worker.child.kill().map_err(|e| format!("killing worker {w}: {e}"))?;
-                    let status = worker.child.wait().map_err(|e| format!("waiting for worker {w}: {e}"))?;
-                    worker.alive = false;
+                    let signal = worker.kill()?;
                     kill = None;
                     let what = match task {
                         Task::Map(_) => format!(
@@ -319,7 +401,7 @@ pub fn run_job(job: &Job, dir: &Path) -> Result<Report, String> {
                     };
                     report.log.push(format!(
                         "worker {w} wrote {what}, then was killed: signal {}",
-                        status.signal().map_or("none".to_string(), |s| s.to_string())
+                        signal.map_or("none".to_string(), |s| s.to_string())
                     ));
                     died.push(w);
                 }
@@ -360,10 +442,7 @@ pub fn run_job(job: &Job, dir: &Path) -> Result<Report, String> {
         }
     };
     for worker in &mut workers {
-        if worker.alive {
-            let _ = worker.send("exit");
-            let _ = worker.child.wait();
-        }
+        worker.stop();
     }
     result?;
     for output in map_output.iter().flatten() {
@@ -526,6 +605,31 @@ fn example(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_silent_worker_fails_the_run_in_time_and_is_reaped() {
+        // A "worker" that reads its tasks and never answers: the wait ends at the deadline.
+        let mut command = Command::new("sh");
+        command.args(["-c", "cat > /dev/null"]);
+        let mut worker = Worker::spawn(command, PathBuf::new(), Duration::from_millis(200)).unwrap();
+        let pid = worker.child.id();
+        worker.send("map\t0").unwrap();
+        let started = std::time::Instant::now();
+        assert!(worker.reply().unwrap_err().contains("said nothing"));
+        assert!(started.elapsed() < Duration::from_secs(5));
+        drop(worker);
+        // Killed and waited for: not even a zombie is left.
+        assert!(!Path::new(&format!("/proc/{pid}")).exists());
+    }
+
+    #[test]
+    fn the_worker_program_speaks_this_protocol() {
+        let program = sibling_program("batch-child").unwrap();
+        let dir = TempDir::new().unwrap();
+        let mut worker = Worker::start(&program, dir.0.join("w")).unwrap();
+        worker.stop();
+        assert!(worker.child.try_wait().unwrap().unwrap().success());
+    }
 
     #[test]
     fn a_killed_reduce_reruns_without_rerunning_maps_that_survive() {
