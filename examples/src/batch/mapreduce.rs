@@ -85,6 +85,10 @@ pub struct Report {
     /// Records and bytes in the map outputs the reducers read (reported, finished attempts).
     pub intermediate_records: u64,
     pub intermediate_bytes: u64,
+    /// Map output files the reducers read (one per map task and reduce partition), and all the
+    /// map output files attempts wrote (a killed attempt's and lost ones included).
+    pub intermediate_files: usize,
+    pub intermediate_files_written: usize,
     /// The output files, by name, with their bytes.
     pub output: BTreeMap<String, Vec<u8>>,
 }
@@ -93,8 +97,8 @@ pub struct Report {
 /// The worker process (`batch-child worker DIR`): reads tasks from stdin, one per line, and
 /// answers on stdout. `DIR` is its local disk.
 ///
-/// * `map M SPLIT R COMBINE PAUSE` writes `DIR/map-M-r` for each partition r, reporting each
-///   file as `wrote`, then `done map M RECORDS BYTES` and the files' paths;
+/// * `map M SPLIT R COMBINE PAUSE` writes `DIR/map-M-r` for each partition r (through a
+///   temporary file and a rename), then answers `done map M RECORDS BYTES` and the files' paths;
 /// * `reduce R OUTDIR PAUSE FILE...` reads its partition from each file, sorts and sums, writes
 ///   `OUTDIR/.part-R.attempt-PID`, renames it to `OUTDIR/part-0000R`, answers `done reduce R KEYS`.
 ///
@@ -153,9 +157,12 @@ fn run_map(
     let text = fs::read_to_string(split).map_err(|e| format!("reading {}: {e}", split.display()))?;
     let (mut records, mut bytes, mut files) = (0u64, 0u64, Vec::new());
     for (r, partition) in job::map_split(&text, reduces, combine).into_iter().enumerate() {
+        // Written under a temporary name and renamed: a file named `map-M-r` is always whole.
         let path = local.join(format!("map-{m}-{r}"));
+        let temp = local.join(format!(".map-{m}-{r}.tmp"));
         let body: String = partition.iter().map(|(w, n)| job::record_line(w, *n)).collect();
-        fs::write(&path, &body).map_err(|e| format!("writing {}: {e}", path.display()))?;
+        fs::write(&temp, &body).map_err(|e| format!("writing {}: {e}", temp.display()))?;
+        fs::rename(&temp, &path).map_err(|e| format!("renaming to {}: {e}", path.display()))?;
         records += partition.len() as u64;
         bytes += body.len() as u64;
         files.push(path.display().to_string());
@@ -183,6 +190,7 @@ fn run_reduce(
     }
     let counts = job::reduce(records);
     let r: usize = r.parse().map_err(|_| format!("bad reduce task `{r}`"))?;
+    // ANCHOR: commit
     let temp = outdir.join(format!(".part-{r}.attempt-{}", std::process::id()));
     let mut file = fs::File::create(&temp).map_err(|e| format!("creating {}: {e}", temp.display()))?;
     for (i, (word, n)) in counts.iter().enumerate() {
@@ -199,6 +207,7 @@ fn run_reduce(
     // The commit point: a reader sees no part file or a whole one, never half of one.
     let name = outdir.join(output_name(r));
     fs::rename(&temp, &name).map_err(|e| format!("renaming to {}: {e}", name.display()))?;
+    // ANCHOR_END: commit
     Ok(format!("done\treduce\t{r}\t{}", counts.len()))
 }
 // ANCHOR_END: worker
@@ -339,6 +348,8 @@ pub fn run_job(job: &Job, dir: &Path) -> Result<Report, String> {
         reduce_attempts: 0,
         intermediate_records: 0,
         intermediate_bytes: 0,
+        intermediate_files: 0,
+        intermediate_files_written: 0,
         output: BTreeMap::new(),
     };
     // Where each finished map task's output is: (worker, its R files, records, bytes).
@@ -393,6 +404,9 @@ pub fn run_job(job: &Job, dir: &Path) -> Result<Report, String> {
                     }
                     let signal = worker.kill()?;
                     kill = None;
+                    if let Task::Map(_) = task {
+                        report.intermediate_files_written += 1;
+                    }
                     let what = match task {
                         Task::Map(_) => format!(
                             "its first partition file ({records} records, {bytes} bytes) of {reduces}"
@@ -408,12 +422,14 @@ pub fn run_job(job: &Job, dir: &Path) -> Result<Report, String> {
                 (Task::Map(m), ["done", "map", _, records, bytes, files @ ..]) => {
                     let records = records.parse().map_err(|_| format!("bad reply `{reply}`"))?;
                     let bytes = bytes.parse().map_err(|_| format!("bad reply `{reply}`"))?;
+                    report.intermediate_files_written += files.len();
                     map_output[m] = Some((w, files.iter().map(|f| f.to_string()).collect(), records, bytes));
                 }
                 (Task::Reduce(r), ["done", "reduce", ..]) => reduce_done[r] = true,
                 _ => return Err(format!("worker {w} answered `{reply}` to {task}")),
             }
         }
+        // ANCHOR: lost
         // A dead worker's disk is gone: its finished map outputs with it, if a reduce task
         // still needs them. Its finished reduce output is in `out/`, safe.
         for w in died {
@@ -437,6 +453,7 @@ pub fn run_job(job: &Job, dir: &Path) -> Result<Report, String> {
                 )
             });
         }
+        // ANCHOR_END: lost
         if workers.iter().all(|w| !w.alive) {
             break Err("every worker died".to_string());
         }
@@ -446,6 +463,7 @@ pub fn run_job(job: &Job, dir: &Path) -> Result<Report, String> {
     }
     result?;
     for output in map_output.iter().flatten() {
+        report.intermediate_files += output.1.len();
         report.intermediate_records += output.2;
         report.intermediate_bytes += output.3;
     }
@@ -564,6 +582,8 @@ fn example(
     };
     out.push_str(&row("map attempts", &|r| r.map_attempts.to_string()));
     out.push_str(&row("reduce attempts", &|r| r.reduce_attempts.to_string()));
+    out.push_str(&row("map output files written", &|r| r.intermediate_files_written.to_string()));
+    out.push_str(&row("map output files read", &|r| r.intermediate_files.to_string()));
     out.push_str(&row("intermediate records read", &|r| r.intermediate_records.to_string()));
     out.push_str(&row("intermediate bytes read", &|r| r.intermediate_bytes.to_string()));
     out.push_str(&row("part files", &|r| {
@@ -599,6 +619,17 @@ fn example(
     for (word, n) in by_count.iter().take(4) {
         out.push_str(&format!("  {word:<8} {n:>7}  reduce {}\n", job::partition(word, reduces)));
     }
+    // Skew: what each reduce task receives without a combiner.
+    let mut load = vec![0u64; reduces];
+    for (word, n) in &part_one {
+        load[job::partition(word, reduces)] += n;
+    }
+    let shares: Vec<String> = load
+        .iter()
+        .enumerate()
+        .map(|(r, n)| format!("reduce {r} {n} ({}%)", n * 100 / words.max(1) as u64))
+        .collect();
+    out.push_str(&format!("records per reduce task without a combiner: {}\n", shares.join(", ")));
     Ok(out)
 }
 
