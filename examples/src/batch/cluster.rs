@@ -504,6 +504,7 @@ pub fn generated(seed: u64) -> Config {
     }
 }
 
+// ANCHOR: puzzle
 fn predict(input: &str) -> Result<Drawn, InputError> {
     let p = Params::parse(input, &["seed"])?;
     let seed = p.number_or("seed", 0, u64::MAX, 5)?;
@@ -536,6 +537,7 @@ fn predict(input: &str) -> Result<Drawn, InputError> {
     ));
     Ok(Drawn { text, figure: o.figure })
 }
+// ANCHOR_END: puzzle
 
 #[cfg(test)]
 mod tests {
