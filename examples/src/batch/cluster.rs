@@ -351,8 +351,8 @@ pub fn simulate(c: &Config) -> Outcome {
     let mut lanes = Vec::new();
     for run in &runs {
         let first = lanes.len();
-        for w in 0..c.workers {
-            let slow_mark = if slow[w] > 1 { format!(" (×{})", slow[w]) } else { String::new() };
+        for (w, &factor) in slow.iter().enumerate() {
+            let slow_mark = if factor > 1 { format!(" (×{factor})") } else { String::new() };
             lanes.push(Lane { name: format!("{} w{w}{slow_mark}", run.way.short()), spans: Vec::new() });
         }
         draw(&run.maps, &run.map_tasks, &slow, &mut lanes, first);
@@ -377,7 +377,7 @@ fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(ch);
@@ -547,7 +547,7 @@ mod tests {
         let mut c = generated(seed);
         c.records = c.records.min(4_000);
         c.keys = c.keys.min(400);
-        if seed % 3 == 0 {
+        if seed.is_multiple_of(3) {
             c.straggler = None;
         }
         c

@@ -331,6 +331,15 @@ impl Drop for Worker {
     }
 }
 
+/// A finished map task's output: the worker whose disk holds it, its R files, and their size.
+#[derive(Clone)]
+struct MapOutput {
+    worker: usize,
+    files: Vec<String>,
+    records: u64,
+    bytes: u64,
+}
+
 // ANCHOR: coordinator
 /// Runs `job` in `dir` (which holds a fresh `out/`) with `job.workers` worker processes.
 pub fn run_job(job: &Job, dir: &Path) -> Result<Report, String> {
@@ -352,8 +361,8 @@ pub fn run_job(job: &Job, dir: &Path) -> Result<Report, String> {
         intermediate_files_written: 0,
         output: BTreeMap::new(),
     };
-    // Where each finished map task's output is: (worker, its R files, records, bytes).
-    let mut map_output: Vec<Option<(usize, Vec<String>, u64, u64)>> = vec![None; maps];
+    // Where each finished map task's output is.
+    let mut map_output: Vec<Option<MapOutput>> = vec![None; maps];
     let mut reduce_done = vec![false; reduces];
     let mut kill = job.kill;
     let mut wave = 0;
@@ -381,8 +390,10 @@ pub fn run_job(job: &Job, dir: &Path) -> Result<Report, String> {
                 }
                 Task::Reduce(r) => {
                     report.reduce_attempts += 1;
-                    let files: Vec<&str> =
-                        map_output.iter().map(|o| o.as_ref().expect("all maps done").1[r].as_str()).collect();
+                    let files: Vec<&str> = map_output
+                        .iter()
+                        .map(|o| o.as_ref().expect("all maps done").files[r].as_str())
+                        .collect();
                     format!("reduce\t{r}\t{}\t{}\t{}", outdir.display(), u8::from(pausing), files.join("\t"))
                 }
             };
@@ -423,7 +434,8 @@ pub fn run_job(job: &Job, dir: &Path) -> Result<Report, String> {
                     let records = records.parse().map_err(|_| format!("bad reply `{reply}`"))?;
                     let bytes = bytes.parse().map_err(|_| format!("bad reply `{reply}`"))?;
                     report.intermediate_files_written += files.len();
-                    map_output[m] = Some((w, files.iter().map(|f| f.to_string()).collect(), records, bytes));
+                    let files = files.iter().map(|f| f.to_string()).collect();
+                    map_output[m] = Some(MapOutput { worker: w, files, records, bytes });
                 }
                 (Task::Reduce(r), ["done", "reduce", ..]) => reduce_done[r] = true,
                 _ => return Err(format!("worker {w} answered `{reply}` to {task}")),
@@ -434,7 +446,7 @@ pub fn run_job(job: &Job, dir: &Path) -> Result<Report, String> {
         // still needs them. Its finished reduce output is in `out/`, safe.
         for w in died {
             let lost: Vec<usize> =
-                (0..maps).filter(|&m| map_output[m].as_ref().is_some_and(|o| o.0 == w)).collect();
+                (0..maps).filter(|&m| map_output[m].as_ref().is_some_and(|o| o.worker == w)).collect();
             if reduce_done.iter().all(|&d| d) {
                 continue;
             }
@@ -463,9 +475,9 @@ pub fn run_job(job: &Job, dir: &Path) -> Result<Report, String> {
     }
     result?;
     for output in map_output.iter().flatten() {
-        report.intermediate_files += output.1.len();
-        report.intermediate_records += output.2;
-        report.intermediate_bytes += output.3;
+        report.intermediate_files += output.files.len();
+        report.intermediate_records += output.records;
+        report.intermediate_bytes += output.bytes;
     }
     for entry in fs::read_dir(&outdir).map_err(|e| e.to_string())? {
         let entry = entry.map_err(|e| e.to_string())?;
