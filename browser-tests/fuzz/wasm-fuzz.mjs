@@ -5,7 +5,8 @@
 // parse fails there. This script loads every playground module of a built site in Node (the
 // `--target web` bindings in `<BOOK_DIR>/generated/playground_<name>/`, the same files the
 // page's worker loads) and runs every browser-capable example on its default input mutated in
-// many ways: characters flipped, lines deleted, duplicated and swapped, truncation, numbers
+// many ways (and every TypeScript example in the JavaScript the site ships for it,
+// `<BOOK_DIR>/generated/ts/`): characters flipped, lines deleted, duplicated and swapped, truncation, numbers
 // replaced by edge values (0, -1, 1e309, NaN, 4294967296, 18446744073709551616, FFFFFFFF, …),
 // multi-byte characters, very long lines (every input stays under 20 KB), keys repeated,
 // separators removed, lines built from the example's input help; plus fixed inputs (empty,
@@ -349,8 +350,33 @@ async function workerMain() {
     const instances = new Map();
     let instancesMade = 0;
 
+    /**
+     * A TypeScript example (module `ts`): its JavaScript as the site ships it
+     * (`generated/ts/<chapter>/<name>.js`), behind the wasm modules' `run(id, input)`, with its
+     * `InputError` thrown as the error text the page's worker shows (src/assets/playground-worker.js).
+     * Anything else it throws is a bug in the example, and a failure here.
+     */
+    async function typescriptExample(id) {
+        const [chapter, name] = id.split('::');
+        instancesMade += 1;
+        const example = await import(`${pathToFileURL(join(bookDir, 'generated', 'ts', chapter, `${name}.js`)).href}?instance=${instancesMade}`);
+        return {
+            run(_id, input) {
+                let output;
+                try {
+                    output = example.run(input);
+                } catch (error) {
+                    if (error?.name === 'InputError') throw error.line === undefined ? error.message : `input line ${error.line}: ${error.message}`;
+                    throw error;
+                }
+                return JSON.stringify({ output, figure: null });
+            },
+        };
+    }
+
     /** Fresh bindings for `module`: a new copy of its JS (they keep their instance in a module variable). */
-    async function instantiate(module) {
+    async function instantiate(module, id) {
+        if (module === 'ts') return typescriptExample(id);
         const artifact = `playground_${module}`;
         const dir = join(bookDir, 'generated', artifact);
         if (!compiled.has(module)) {
@@ -364,7 +390,10 @@ async function workerMain() {
     }
 
     parentPort.on('message', async ({ example, from, to }) => {
-        let wasm = instances.get(example.module) ?? (await instantiate(example.module));
+        // Each TypeScript example is its own file; the WebAssembly examples of a module share one instance.
+        const instanceKey = example.module === 'ts' ? example.id : example.module;
+        let wasm = instances.get(instanceKey) ?? (await instantiate(example.module, example.id));
+        instances.set(instanceKey, wasm);
         for (let number = from; number < to; number++) {
             const { input } = fuzzInput(example, seed, number);
             panicMessage = null;
@@ -395,7 +424,8 @@ async function workerMain() {
                     parentPort.postMessage({ type: 'retire', next: number + 1 });
                     return;
                 }
-                wasm = await instantiate(example.module);
+                wasm = await instantiate(example.module, example.id);
+                instances.set(instanceKey, wasm);
             }
         }
         parentPort.postMessage({ type: 'done' });

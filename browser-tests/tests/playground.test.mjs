@@ -67,10 +67,17 @@ describe('every browser-capable example runs from its page with its verified out
                         // This figure shows the code only (`no-output`): compare with the file directly.
                         assert.equal(trimEnd(await verifiedPart(page, result.output)), trimEnd(verified.shown), `${label}: the browser's output differs`);
                     }
-                    // One module per chapter: Run loads the example's own module and no other.
-                    if (!modulesRun.includes(example.module)) modulesRun.push(example.module);
                     const fetchedNow = modulesFetched(requests.slice(fetchedBefore));
-                    assert.ok(fetchedNow.every((module) => module === example.module), `${label}: Run loaded the wrong wasm modules: ${fetchedNow}`);
+                    if (example.language === 'typescript') {
+                        // A TypeScript example runs its own compiled JavaScript, and no WebAssembly.
+                        assert.deepEqual(fetchedNow, [], `${label}: a TypeScript example loaded wasm modules`);
+                        const [chapter, name] = id.split('::');
+                        assert.ok(requests.some((url) => url.endsWith(`/generated/ts/${chapter}/${name}.js`)), `${label}: its JavaScript was not fetched`);
+                    } else {
+                        // One module per chapter: Run loads the example's own module and no other.
+                        if (!modulesRun.includes(example.module)) modulesRun.push(example.module);
+                        assert.ok(fetchedNow.every((module) => module === example.module), `${label}: Run loaded the wrong wasm modules: ${fetchedNow}`);
+                    }
                     assert.deepEqual(modulesFetched(requests), modulesRun, `${label}: the page loaded other wasm modules than its Runs need`);
                     assertSameOrigin(requests, env.server.origin);
                     assert.deepEqual(errors, [], `errors on ${path} after ${label}`);

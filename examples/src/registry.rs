@@ -22,7 +22,33 @@ pub enum Run {
     Text(fn(&str) -> Result<String, InputError>),
     /// A simulation: its text and its drawing, from one computation.
     Drawn(fn(&str) -> Result<Drawn, InputError>),
+    /// A TypeScript module, the example's `file`, that exports `run(input: string): string` and
+    /// throws an `InputError` (`examples/src/ts_shared/input.ts`) for input it cannot use. No
+    /// Rust function: `cargo test` type-checks it with the pinned `tsc` and runs it on Node
+    /// (`test_support::typescript`); the page's worker runs the same file compiled to
+    /// JavaScript at build time ([`TYPESCRIPT_MODULE`]).
+    TypeScript,
+    /// A TypeScript file that shows a type error on purpose (`<stem>.type-error.ts`): its output
+    /// is what `tsc` reports for it, and every diagnostic must carry `code` (`"TS2322"`). It is
+    /// never run, and no compiler ships to the browser, so it runs only natively.
+    TypeError { code: &'static str },
 }
+
+/// The language an example is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Language {
+    Rust,
+    TypeScript,
+}
+
+/// The playground "module" of every TypeScript example: not WebAssembly, but the examples
+/// compiled to JavaScript in `src/generated/ts/`, which the worker imports
+/// (`src/assets/playground-worker.js`).
+pub const TYPESCRIPT_MODULE: &str = "ts";
+
+/// Why a type-error example runs only natively, as its page says.
+pub const TYPE_ERROR_REASON: &str =
+    "the type checker reports this error at build time, and no TypeScript compiler ships to the browser";
 
 /// What a simulation returns: the text the book shows and the same run as a [`Figure`] (a
 /// timeline, a sequence diagram), which the playground draws.
@@ -59,6 +85,50 @@ pub struct Example {
 }
 
 impl Example {
+    /// A TypeScript example ([`Run::TypeScript`]): `file` is `examples/src/<chapter>/<stem>.ts`
+    /// and `id` is `<chapter>::<stem>` (a test checks both).
+    pub const fn typescript(
+        id: &'static str,
+        title: &'static str,
+        file: &'static str,
+        default_input: &'static str,
+        input_help: &'static str,
+    ) -> Example {
+        Example { id, title, file, default_input, input_help, runs: Runs::Everywhere, run: Run::TypeScript }
+    }
+
+    /// A TypeScript file that shows a type error on purpose ([`Run::TypeError`]): `file` is
+    /// `examples/src/<chapter>/<stem>.type-error.ts`, `id` is `<chapter>::<stem>`, and `code`
+    /// is the diagnostic `tsc` must report (`"TS2322"`).
+    pub const fn type_error(
+        id: &'static str,
+        title: &'static str,
+        file: &'static str,
+        code: &'static str,
+    ) -> Example {
+        Example {
+            id,
+            title,
+            file,
+            default_input: "",
+            input_help: "",
+            runs: Runs::NativeOnly { reason: TYPE_ERROR_REASON, simulation: None },
+            run: Run::TypeError { code },
+        }
+    }
+
+    pub fn language(&self) -> Language {
+        match self.run {
+            Run::Text(_) | Run::Drawn(_) => Language::Rust,
+            Run::TypeScript | Run::TypeError { .. } => Language::TypeScript,
+        }
+    }
+
+    /// Whether a WebAssembly module runs it: a Rust example that can run in a browser.
+    pub fn runs_in_wasm(&self) -> bool {
+        self.runs_in_browser() && self.language() == Language::Rust
+    }
+
     /// File name of the verified output under `examples/expected/`.
     pub fn expected_file_name(&self) -> String {
         format!("{}.out", self.id.replace("::", "."))
@@ -68,7 +138,9 @@ impl Example {
         matches!(self.runs, Runs::Everywhere)
     }
 
-    /// Runs the example once on `input`: its text and, for a simulation, its drawing.
+    /// Runs a Rust example once on `input`: its text and, for a simulation, its drawing. A
+    /// TypeScript example has no Rust function: it runs on Node in the tests
+    /// (`test_support::typescript`) and in the page's worker, and here it is an error.
     pub fn output(&self, input: &str) -> Result<Output, InputError> {
         match self.run {
             Run::Text(run) => Ok(Output { text: run(input)?, figure: None }),
@@ -76,6 +148,10 @@ impl Example {
                 let Drawn { text, figure } = run(input)?;
                 Ok(Output { text, figure: Some(figure) })
             }
+            Run::TypeScript | Run::TypeError { .. } => Err(InputError::new(format!(
+                "{} is a TypeScript example: Node runs it in the tests and the page's worker in the browser",
+                self.id
+            ))),
         }
     }
 

@@ -8,11 +8,13 @@
 //! --test expected -- <id>` runs one. `cargo xtask bless` sets `EXAMPLES_BLESS=1` to rewrite
 //! the expected files and the manifest; nothing else writes them.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
-use examples::registry::verified_part;
+use examples::registry::{Language, Run, TYPESCRIPT_MODULE, verified_part};
 use examples::{CANNOT_RUN_HERE, Example, Runs};
 use libtest_mimic::{Arguments, Failed, Trial};
+use test_support::typescript::{self, NodeRun, Report};
 use test_support::{blessing, line_diff, skip_or_fail};
 
 fn main() {
@@ -31,6 +33,10 @@ fn main() {
         Trial::test(
             "registry::native_only_examples_are_left_out_of_wasm_builds",
             native_only_examples_are_left_out_of_wasm_builds,
+        ),
+        Trial::test(
+            "registry::typescript_examples_are_where_their_ids_say",
+            typescript_examples_are_where_their_ids_say,
         ),
         Trial::test("search::book_corpus_is_current", book_corpus_is_current),
     ]);
@@ -51,6 +57,9 @@ fn expected_dir() -> PathBuf {
 
 /// The example on its default input: the output the page shows, and a drawable figure.
 fn verified_output(example: &Example) -> Result<(), Failed> {
+    if example.language() == Language::TypeScript {
+        return verified_typescript_output(example);
+    }
     let output = match example.output(example.default_input) {
         Ok(output) => output,
         // A native example whose claim this machine's kernel settings cannot show: skipped
@@ -69,9 +78,13 @@ fn verified_output(example: &Example) -> Result<(), Failed> {
     if let Some(figure) = &output.figure {
         figure.validate().map_err(|problem| format!("its figure cannot be drawn: {problem}"))?;
     }
-    let path = expected_dir().join(example.expected_file_name());
     // Figures measured on this machine, after `MEASURED_MARKER`, are never compared or kept.
-    let verified = verified_part(&output.text);
+    compare_or_bless(example, verified_part(&output.text))
+}
+
+/// `verified` against `examples/expected/<id>.out`, or written there when blessing.
+fn compare_or_bless(example: &Example, verified: &str) -> Result<(), Failed> {
+    let path = expected_dir().join(example.expected_file_name());
     if blessing() {
         return std::fs::write(&path, verified)
             .map_err(|e| format!("writing {}: {e}", path.display()).into());
@@ -86,6 +99,130 @@ fn verified_output(example: &Example) -> Result<(), Failed> {
         .into()),
         Err(err) => Err(format!("no verified output at {} ({err}); run `cargo xtask bless`", path.display()).into()),
     }
+}
+
+/// The TypeScript examples, type-checked and compiled once per test run by the pinned `tsc`
+/// into `<target>/typescript-examples/`: where the JavaScript is, or what `tsc` reported.
+fn compiled_typescript() -> &'static Result<PathBuf, Report> {
+    static COMPILED: OnceLock<Result<PathBuf, Report>> = OnceLock::new();
+    COMPILED.get_or_init(|| {
+        let out = typescript::test_out_dir();
+        typescript::compile_for_node(&out).map(|()| out)
+    })
+}
+
+/// What `tsc` reports for the `*.type-error.ts` files, once per test run.
+fn type_error_report() -> &'static Result<Report, String> {
+    static REPORT: OnceLock<Result<Report, String>> = OnceLock::new();
+    REPORT.get_or_init(typescript::type_error_report)
+}
+
+/// A TypeScript example: type-checked with the others, then run on Node on its default input;
+/// or, for one that shows a type error, `tsc`'s report on it, which must carry its declared code.
+fn verified_typescript_output(example: &Example) -> Result<(), Failed> {
+    if let Some(why) = typescript::missing() {
+        skip_or_fail(
+            &format!("the TypeScript example {}", example.id),
+            &why,
+            "Run `cargo xtask test`, which installs the pinned TypeScript.",
+        );
+        return Ok(());
+    }
+    match example.run {
+        Run::TypeError { code } => {
+            let report = type_error_report().as_ref().map_err(|err| format!("running tsc: {err}"))?;
+            if !report.other.is_empty() {
+                return Err(format!(
+                    "tsc could not check the type-error examples:\n{}",
+                    report.other.join("\n")
+                )
+                .into());
+            }
+            let Some(diagnostics) = report.by_file.get(example.file) else {
+                return Err(format!(
+                    "{}: tsc reports no error, and the example is declared to show {code}",
+                    example.file
+                )
+                .into());
+            };
+            let others: Vec<String> =
+                diagnostics.iter().filter(|d| d.code != code).map(ToString::to_string).collect();
+            if !others.is_empty() {
+                return Err(format!(
+                    "the example is declared to show {code}, and tsc also reports:\n{}",
+                    others.join("\n")
+                )
+                .into());
+            }
+            let printed: String = diagnostics.iter().map(|d| format!("{}\n", d.as_printed)).collect();
+            compare_or_bless(example, &printed)
+        }
+        _ => {
+            let out =
+                compiled_typescript().as_ref().map_err(|report| match report.by_file.get(example.file) {
+                    Some(own) => format!(
+                        "it does not type-check:\n{}",
+                        own.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")
+                    ),
+                    None => format!("the TypeScript examples do not type-check:\n{}", report.describe()),
+                })?;
+            let js = typescript::compiled_path(out, example.file);
+            match typescript::run_on_node(&js, example.default_input)? {
+                NodeRun::Output(text) => compare_or_bless(example, verified_part(&text)),
+                NodeRun::InputError(err) => Err(format!("its default input is rejected: {err}").into()),
+            }
+        }
+    }
+}
+
+/// A TypeScript example's id is `<chapter>::<stem>` and its file
+/// `examples/src/<chapter>/<stem>.ts` (`.type-error.ts` for one that shows a type error): the
+/// page's worker finds the compiled file from the id's path alone.
+fn typescript_examples_are_where_their_ids_say() -> Result<(), Failed> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    for example in examples::registry::every().filter(|e| e.language() == Language::TypeScript) {
+        let (chapter, stem) = example
+            .id
+            .split_once("::")
+            .ok_or_else(|| format!("{}: an id is `<chapter>::<name>`", example.id))?;
+        let suffix = if matches!(example.run, Run::TypeError { .. }) { "type-error.ts" } else { "ts" };
+        let wanted = format!("examples/src/{chapter}/{stem}.{suffix}");
+        if example.file != wanted {
+            return Err(
+                format!("{}: its file is {}, and its id says {wanted}", example.id, example.file).into()
+            );
+        }
+        let on_disk = root.join("..").join(&wanted);
+        if !Path::new(&on_disk).is_file() {
+            return Err(format!("{}: {wanted} does not exist", example.id).into());
+        }
+        if let Run::TypeError { code } = example.run
+            && (!code.starts_with("TS") || code.len() < 3 || !code[2..].bytes().all(|b| b.is_ascii_digit()))
+        {
+            return Err(format!("{}: `{code}` is not a tsc code such as TS2322", example.id).into());
+        }
+    }
+    // A file that shows a type error but no example registers would be checked by nothing.
+    let registered: Vec<&str> = examples::registry::every().map(|e| e.file).collect();
+    let mut stack = vec![root.join("src")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).map_err(|e| format!("listing {}: {e}", dir.display()))? {
+            let path = entry.map_err(|e| e.to_string())?.path();
+            let name = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
+            if path.is_dir() {
+                stack.push(path);
+            } else if name.ends_with(".type-error.ts") {
+                let relative = format!("examples/{}", path.strip_prefix(&root).unwrap_or(&path).display());
+                if !registered.contains(&relative.as_str()) {
+                    return Err(format!(
+                        "{relative} shows a type error, and no example registers it (Example::type_error)"
+                    )
+                    .into());
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The registry as the preprocessor and xtask read it: `examples/manifest.json`. Structs, not
@@ -106,6 +243,7 @@ fn manifest() -> String {
         file: &'static str,
         id: &'static str,
         input_help: &'static str,
+        language: &'static str,
         module: &'static str,
         native_only: Option<&'static str>,
         simulation: Option<&'static str>,
@@ -121,7 +259,14 @@ fn manifest() -> String {
                 file: example.file,
                 id: example.id,
                 input_help: example.input_help,
-                module: chapter.wasm_module,
+                language: match example.language() {
+                    Language::Rust => "rust",
+                    Language::TypeScript => "typescript",
+                },
+                module: match example.language() {
+                    Language::Rust => chapter.wasm_module,
+                    Language::TypeScript => TYPESCRIPT_MODULE,
+                },
                 native_only: match example.runs {
                     Runs::Everywhere => None,
                     Runs::NativeOnly { reason, .. } => Some(reason),
@@ -135,7 +280,7 @@ fn manifest() -> String {
         })
         .collect();
     let doc = Manifest {
-        comment: "Written by `cargo xtask bless` from the chapter list (examples::CHAPTERS); checked by `cargo test -p examples`. Read by the mdbook-examples preprocessor, and by xtask, which builds a WebAssembly module for each `module` named here.",
+        comment: "Written by `cargo xtask bless` from the chapter list (examples::CHAPTERS); checked by `cargo test -p examples`. Read by the mdbook-examples preprocessor, and by xtask, which builds a WebAssembly module for each `module` of a Rust example named here (a TypeScript example's is `ts`: its JavaScript, compiled at build time).",
         examples,
     };
     serde_json::to_string_pretty(&doc).expect("the manifest serialises") + "\n"
@@ -204,7 +349,10 @@ fn native_only_examples_link_to_a_browser_simulation() -> Result<(), Failed> {
 }
 
 fn native_only_examples_are_left_out_of_wasm_builds() -> Result<(), Failed> {
-    for example in examples::registry::every().filter(|example| !example.runs_in_browser()) {
+    // A TypeScript example has no Rust code to leave out.
+    for example in examples::registry::every()
+        .filter(|example| !example.runs_in_browser() && example.language() == Language::Rust)
+    {
         // examples/src/processes/crash.rs: the entry `crash::…` in examples/src/processes/mod.rs
         let path = example.file.trim_start_matches("examples/");
         let (chapter, file) =

@@ -9,6 +9,7 @@
 //! time ([`select`]), so the module refers to no other chapter's examples and the linker drops
 //! their code; no chapter needs a cargo feature of its own.
 
+use examples::registry::{Language, TYPESCRIPT_MODULE};
 use examples::{Example, Figure, Runs};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -103,6 +104,11 @@ fn browser_example(selection: &Selection, id: &str) -> Result<&'static Example, 
     if let Runs::NativeOnly { reason, .. } = example.runs {
         return Err(format!("`{id}` runs only natively: {reason}"));
     }
+    if example.language() != Language::Rust {
+        return Err(format!(
+            "`{id}` is a TypeScript example: the page runs its JavaScript (module `{TYPESCRIPT_MODULE}`), not WebAssembly"
+        ));
+    }
     Ok(example)
 }
 
@@ -173,6 +179,11 @@ mod tests {
                 if !example.runs_in_browser() {
                     let refused = run(&selection, example.id, example.default_input).unwrap_err();
                     assert!(refused.contains("runs only natively"), "{}: {refused}", example.id);
+                    continue;
+                }
+                if !example.runs_in_wasm() {
+                    let refused = run(&selection, example.id, example.default_input).unwrap_err();
+                    assert!(refused.contains("is a TypeScript example"), "{}: {refused}", example.id);
                     continue;
                 }
                 let reply: serde_json::Value =

@@ -4,9 +4,12 @@
 //! * [`skip_or_fail`]: a check that cannot run here (no server, no tool) fails in CI and
 //!   otherwise says so where the person running the tests sees it.
 //! * [`line_diff`]: how a test shows an expected text against the actual one.
+//! * [`typescript`]: the pinned `tsc` and Node that check, compile and run the TypeScript examples.
 
 use std::fmt::Write as _;
 use std::io::Write as _;
+
+pub mod typescript;
 
 /// The environment variable xtask sets to a file; every skip appends a line to it, and xtask
 /// repeats them at the end of its run.

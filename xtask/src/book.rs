@@ -65,6 +65,7 @@ pub fn prepare_with(which: &Preprocessor) -> anyhow::Result<Prepared> {
         })?,
     };
     wasm::build()?;
+    step("TypeScript examples: tsc (pinned) into src/generated/ts/", crate::typescript::build)?;
     step("mermaid.min.js into src/generated/, only if a diagram is drawn in the browser", || {
         mermaid_if_needed(&preprocessor)
     })?;
@@ -182,6 +183,10 @@ pub fn bless() -> anyhow::Result<()> {
                 .env("EXAMPLES_BLESS", "1"),
         )
     })?;
+    step(
+        "the TypeScript examples' toolchain (npm ci in examples/ if needed)",
+        crate::typescript::ensure_toolchain,
+    )?;
     step("run every example and rewrite examples/expected/", || {
         step::run(
             project::cargo()

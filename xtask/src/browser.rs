@@ -12,6 +12,7 @@ use crate::book;
 use crate::project;
 use crate::step::{self, in_ci, loud_warning, step};
 use crate::tools;
+use crate::typescript;
 use crate::wasm;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -51,6 +52,8 @@ pub fn test_all() -> anyhow::Result<()> {
     step("cargo test --workspace --all-targets --no-run, linted by clippy (-D warnings)", build_tests)?;
     // The preprocessor's end-to-end tests drive the pinned mdbook, so install it first.
     step("pinned tools (mdbook)", tools::ensure_book_tools)?;
+    // The TypeScript examples' tests run the pinned tsc from examples/node_modules.
+    step("the TypeScript examples' toolchain (npm ci in examples/ if needed)", typescript::ensure_toolchain)?;
     step("cargo test --workspace", || {
         step::run(
             clippy
@@ -190,7 +193,7 @@ pub fn node_with_chromium(site: &Path, skipped: &str) -> anyhow::Result<Option<C
         return Ok(None);
     }
     let dir = browser_tests_dir();
-    npm_ci_if_needed(&dir)?;
+    typescript::npm_ci_if_needed(&dir, "browser-tests")?;
     let mut node = Command::new("node");
     node.current_dir(&dir).env("BOOK_DIR", site).env("CHROMIUM", &chromium);
     Ok(Some(node))
@@ -214,21 +217,6 @@ fn present_or_skipped(missing: &[String], skipped: &str) -> anyhow::Result<bool>
     lines.push("In CI (CI=true or CI=1) this is a failure.");
     loud_warning(&lines);
     Ok(false)
-}
-
-/// `npm ci` when node_modules is missing or was installed from another lock file.
-fn npm_ci_if_needed(dir: &Path) -> anyhow::Result<()> {
-    let lock =
-        std::fs::read(dir.join("package-lock.json")).context("reading browser-tests/package-lock.json")?;
-    let stamp = dir.join("node_modules").join(".installed-from-package-lock.json");
-    if std::fs::read(&stamp).is_ok_and(|installed| installed == lock) {
-        eprintln!("    node_modules is up to date with package-lock.json");
-        return Ok(());
-    }
-    step("npm ci (browser-tests, from package-lock.json)", || {
-        step::run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(dir))?;
-        std::fs::write(&stamp, &lock).with_context(|| format!("writing {}", stamp.display()))
-    })
 }
 
 /// Every `.rs` file under `examples/src/`. The chapters' modules are declared inside the

@@ -10,6 +10,7 @@ mod offline;
 mod project;
 mod step;
 mod tools;
+mod typescript;
 mod wasm;
 
 use std::process::ExitCode;

@@ -101,7 +101,8 @@ fn modules_in_manifest(manifest: &str) -> anyhow::Result<Vec<Module>> {
     let manifest: serde_json::Value = serde_json::from_str(manifest)?;
     let mut names = Vec::new();
     for example in manifest["examples"].as_array().context("no `examples` list")? {
-        if !example["native_only"].is_null() {
+        // TypeScript examples run as JavaScript (module `ts`), not in a WebAssembly module.
+        if !example["native_only"].is_null() || example["language"] == "typescript" {
             continue;
         }
         let id = example["id"].as_str().context("an example without an `id`")?;
@@ -451,7 +452,8 @@ mod tests {
             {"id": "b::one", "native_only": null, "module": "b"},
             {"id": "a::one", "native_only": null, "module": "a"},
             {"id": "a::two", "native_only": null, "module": "a"},
-            {"id": "c::native", "native_only": "threads", "module": "c"}
+            {"id": "c::native", "native_only": "threads", "module": "c"},
+            {"id": "d::script", "native_only": null, "module": "ts", "language": "typescript"}
         ]}"#;
         let names: Vec<String> = modules_in_manifest(manifest).unwrap().into_iter().map(|m| m.name).collect();
         assert_eq!(names, ["a", "b"]);

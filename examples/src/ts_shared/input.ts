@@ -1,0 +1,25 @@
+// The TypeScript examples' side of the examples contract (see ARCHITECTURE.md): an example is a
+// module whose `run(input: string): string` returns the text the book shows, and throws an
+// `InputError` for input it cannot use, naming the input line when there is one, as the Rust
+// examples' `InputError` does. The tests' Node runner (examples/run-typescript.mjs) and the
+// page's worker (src/assets/playground-worker.js) both report it as "input line N: message".
+
+export class InputError extends Error {
+    override readonly name = "InputError";
+    readonly line: number | undefined;
+
+    constructor(message: string, line?: number) {
+        super(message);
+        this.line = line;
+    }
+}
+
+/** The input's lines that carry something: 1-based line numbers, `#` comments and blanks skipped. */
+export function meaningfulLines(input: string): { line: number; text: string }[] {
+    const out: { line: number; text: string }[] = [];
+    input.split("\n").forEach((raw, index) => {
+        const text = raw.replace(/#.*$/, "").trim();
+        if (text !== "") out.push({ line: index + 1, text });
+    });
+    return out;
+}
