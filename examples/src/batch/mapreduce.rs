@@ -13,8 +13,12 @@
 //!
 //! The coordinator hands out tasks in waves, one per live worker, lowest task first, so that
 //! which worker runs what is the same in every run; a real master gives a task to whichever
-//! worker asks first. The kill is made deterministic too: the victim attempt is told to pause
-//! after writing part of its output, and the coordinator kills it while it waits.
+//! worker asks first. The failure comes from outside the coordinator: an [`Injector`] thread sees
+//! each progress report (a worker reports after each file it writes, then waits for `go`) and
+//! kills the process that sends the K-th. The coordinator is not told; it finds the worker dead
+//! by the end of file on its stdout, reaps it, reads the cause in its wait status, and runs its
+//! task and lost map output again. Because the victim is waiting for `go` when it is killed,
+//! the kill lands at the same point in every run.
 //!
 //! Nothing waits without a limit: each worker's stdout is read by a thread into a channel and
 //! every reply has a deadline ([`REPLY_DEADLINE`]); a worker built from other sources is
@@ -35,15 +39,17 @@ use crate::input::Params;
 use crate::processes::wordcount::{count_words, generate_text, split_at_whitespace};
 use crate::programs::sibling_program;
 use crate::registry::{Example, InputError, Run, Runs};
+use crate::rng::Rng;
 
 pub const EXAMPLE: Example = Example {
     id: "batch::mapreduce",
     title: "Word count as MapReduce: worker processes, files on disk, a worker killed mid-task",
     file: file!(),
-    default_input: "words = 200000\nmaps = 6\nreduces = 3\nworkers = 3\nseed = 42\nkill = map 4\n",
+    default_input: "words = 200000\nmaps = 6\nreduces = 3\nworkers = 3\nseed = 42\nkill = random\n",
     input_help: "`words = N` (up to 1,000,000), `maps = M` (1 to 16), `reduces = R` (1 to 8), \
-                 `workers = W` (2 to 8), `seed = N`, `kill = map N` | `reduce N` | `none`: \
-                 the task whose first attempt is killed in the second run",
+                 `workers = W` (2 to 8), `seed = N`, `kill = random` | `K` | `none`: in the \
+                 second run, a separate thread SIGKILLs the worker that sends the K-th progress \
+                 report (K drawn from the seed, or given)",
     runs: Runs::NativeOnly {
         reason: "it starts worker processes and writes files, which the browser playground does not have",
         simulation: Some("batch::cluster"),
@@ -57,8 +63,6 @@ pub struct Job {
     pub reduces: usize,
     pub workers: usize,
     pub combine: bool,
-    /// The task whose first attempt is paused part-way and killed.
-    pub kill: Option<Task>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -78,38 +82,55 @@ impl std::fmt::Display for Task {
 
 /// What one run of a job did and left behind.
 pub struct Report {
-    /// One line per event, in order (waves, the kill, the re-runs).
+    /// One line per event, in order (waves, a death, the re-runs).
     pub log: Vec<String>,
-    pub map_attempts: usize,
-    pub reduce_attempts: usize,
+    /// How many attempts each task had.
+    pub attempts: BTreeMap<Task, usize>,
     /// Records and bytes in the map outputs the reducers read (reported, finished attempts).
     pub intermediate_records: u64,
     pub intermediate_bytes: u64,
     /// Map output files the reducers read (one per map task and reduce partition), and all the
-    /// map output files attempts wrote (a killed attempt's and lost ones included).
+    /// map output files attempts reported (lost ones included).
     pub intermediate_files: usize,
     pub intermediate_files_written: usize,
     /// The output files, by name, with their bytes.
     pub output: BTreeMap<String, Vec<u8>>,
 }
 
+impl Report {
+    pub fn map_attempts(&self) -> usize {
+        self.attempts.iter().filter(|(t, _)| matches!(t, Task::Map(_))).map(|(_, n)| n).sum()
+    }
+
+    pub fn reduce_attempts(&self) -> usize {
+        self.attempts.iter().filter(|(t, _)| matches!(t, Task::Reduce(_))).map(|(_, n)| n).sum()
+    }
+
+    /// The workers the coordinator declared dead.
+    pub fn deaths(&self) -> usize {
+        self.log.iter().filter(|l| l.ends_with("Declared dead")).count()
+    }
+}
+
 // ANCHOR: worker
 /// The worker process (`batch-child worker DIR`): reads tasks from stdin, one per line, and
 /// answers on stdout. `DIR` is its local disk.
 ///
-/// * `map M SPLIT R COMBINE PAUSE` writes `DIR/map-M-r` for each partition r (through a
-///   temporary file and a rename), then answers `done map M RECORDS BYTES` and the files' paths;
-/// * `reduce R OUTDIR PAUSE FILE...` reads its partition from each file, sorts and sums, writes
+/// * `map M SPLIT R COMBINE` writes `DIR/map-M-r` for each partition r (through a temporary
+///   file and a rename), then answers `done map M RECORDS BYTES` and the files' paths;
+/// * `reduce R OUTDIR FILE...` reads its partition from each file, sorts and sums, writes
 ///   `OUTDIR/.part-R.attempt-PID`, renames it to `OUTDIR/part-0000R`, answers `done reduce R KEYS`.
 ///
-/// With `PAUSE` = 1 it stops part-way (after its first partition file, or half its keys), says
-/// `paused` and waits for a line that never comes: the coordinator kills it there.
+/// On the way it reports progress (after each partition file of a map task, after half the
+/// keys of a reduce task) and waits for `go`: the task's heartbeat, like Hadoop's task
+/// `statusUpdate`, and the moment at which the job's failure injector may kill it.
 pub fn worker_main(local: &Path) -> ExitCode {
     let mut out = std::io::stdout().lock();
     // First line: which build of this protocol the program is (see `PROTOCOL`).
     if writeln!(out, "ready\t{PROTOCOL:016x}").and_then(|()| out.flush()).is_err() {
         return ExitCode::FAILURE;
     }
+    drop(out);
     loop {
         let mut line = String::new();
         if !matches!(std::io::stdin().read_line(&mut line), Ok(n) if n > 0) {
@@ -120,23 +141,15 @@ pub fn worker_main(local: &Path) -> ExitCode {
             break;
         }
         let fields: Vec<&str> = line.split('\t').collect();
-        let mut pause = || {
-            let _ = writeln!(out, "paused");
-            let _ = out.flush();
-            // Waits for the kill; if the coordinator goes away instead, stdin ends and it exits.
-            let _ = std::io::stdin().read_line(&mut String::new());
-            std::process::exit(3);
-        };
         let reply = match fields[..] {
-            ["map", m, split, reduces, combine, pausing] => {
-                run_map(local, m, Path::new(split), reduces, combine == "1", pausing == "1", &mut pause)
+            ["map", m, split, reduces, combine] => {
+                run_map(local, m, Path::new(split), reduces, combine == "1")
             }
-            ["reduce", r, outdir, pausing, ref files @ ..] => {
-                run_reduce(r, Path::new(outdir), files, pausing == "1", &mut pause)
-            }
+            ["reduce", r, outdir, ref files @ ..] => run_reduce(r, Path::new(outdir), files),
             _ => Err(format!("unknown task `{line}`")),
         };
         let reply = reply.unwrap_or_else(|e| format!("error\t{e}"));
+        let mut out = std::io::stdout().lock();
         if writeln!(out, "{reply}").and_then(|()| out.flush()).is_err() {
             return ExitCode::FAILURE;
         }
@@ -144,15 +157,20 @@ pub fn worker_main(local: &Path) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn run_map(
-    local: &Path,
-    m: &str,
-    split: &Path,
-    reduces: &str,
-    combine: bool,
-    pausing: bool,
-    pause: &mut dyn FnMut(),
-) -> Result<String, String> {
+/// Reports progress on stdout and waits for the coordinator's `go`; if stdin ends instead (the
+/// coordinator went away), the worker exits.
+fn progress(report: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "progress\t{report}");
+    let _ = out.flush();
+    drop(out);
+    let mut line = String::new();
+    if !matches!(std::io::stdin().read_line(&mut line), Ok(n) if n > 0) || line.trim_end() != "go" {
+        std::process::exit(3);
+    }
+}
+
+fn run_map(local: &Path, m: &str, split: &Path, reduces: &str, combine: bool) -> Result<String, String> {
     let reduces: usize = reduces.parse().map_err(|_| format!("bad R `{reduces}`"))?;
     let text = fs::read_to_string(split).map_err(|e| format!("reading {}: {e}", split.display()))?;
     let (mut records, mut bytes, mut files) = (0u64, 0u64, Vec::new());
@@ -166,23 +184,12 @@ fn run_map(
         records += partition.len() as u64;
         bytes += body.len() as u64;
         files.push(path.display().to_string());
-        if pausing && r == 0 {
-            let mut out = std::io::stdout().lock();
-            let _ = writeln!(out, "wrote\t{}\t{}", partition.len(), body.len());
-            drop(out);
-            pause();
-        }
+        progress(&format!("{} of {reduces} partition files, {records} records, {bytes} bytes", r + 1));
     }
     Ok(format!("done\tmap\t{m}\t{records}\t{bytes}\t{}", files.join("\t")))
 }
 
-fn run_reduce(
-    r: &str,
-    outdir: &Path,
-    files: &[&str],
-    pausing: bool,
-    pause: &mut dyn FnMut(),
-) -> Result<String, String> {
+fn run_reduce(r: &str, outdir: &Path, files: &[&str]) -> Result<String, String> {
     let mut records: Vec<Record> = Vec::new();
     for file in files {
         let text = fs::read_to_string(file).map_err(|e| format!("reading {file}: {e}"))?;
@@ -194,12 +201,10 @@ fn run_reduce(
     let temp = outdir.join(format!(".part-{r}.attempt-{}", std::process::id()));
     let mut file = fs::File::create(&temp).map_err(|e| format!("creating {}: {e}", temp.display()))?;
     for (i, (word, n)) in counts.iter().enumerate() {
-        if pausing && i == counts.len() / 2 {
+        if i == counts.len() / 2 {
             file.flush().map_err(|e| e.to_string())?;
-            let mut out = std::io::stdout().lock();
-            let _ = writeln!(out, "wrote\t{i}\t{}", fs::metadata(&temp).map_or(0, |m| m.len()));
-            drop(out);
-            pause();
+            let len = fs::metadata(&temp).map_or(0, |m| m.len());
+            progress(&format!("{i} of {} keys, {len} bytes, in its temporary file", counts.len()));
         }
         file.write_all(job::record_line(word, *n).as_bytes()).map_err(|e| e.to_string())?;
     }
@@ -235,9 +240,11 @@ const fn fnv1a_const(bytes: &[u8]) -> u64 {
     hash
 }
 
-/// How long the coordinator waits for any one line from a worker before it gives up on the
-/// whole run (every task here takes well under a second). A real master pings its workers and
-/// declares a silent one dead; here silence means a bug, and a test must fail, not hang.
+/// How long the coordinator waits for any one line from a worker (a reply or a progress
+/// report, its heartbeat) before it declares the worker dead, kills it and runs its work
+/// elsewhere, as the paper's master does with a worker that stops answering pings. Every task
+/// here reports within well under a second; the deadline only has to end a wait that would
+/// otherwise last for ever.
 pub const REPLY_DEADLINE: Duration = Duration::from_secs(60);
 
 /// A running worker process and its pipes. Its stdout is read by a thread of its own into a
@@ -250,6 +257,15 @@ struct Worker {
     local: PathBuf,
     alive: bool,
     deadline: Duration,
+}
+
+/// What the coordinator heard from a worker.
+enum Heard {
+    Line(String),
+    /// End of file on its stdout: the process is gone (or closed its stdout, as good as gone).
+    Closed,
+    /// Nothing within the deadline.
+    Silent,
 }
 
 impl Worker {
@@ -292,23 +308,41 @@ impl Worker {
             .map_err(|e| format!("to a worker: {e}"))
     }
 
-    fn reply(&mut self) -> Result<String, String> {
+    fn hear(&mut self) -> Heard {
         match self.lines.recv_timeout(self.deadline) {
-            Ok(reply) if reply.starts_with("error\t") => Err(format!("a worker failed: {}", &reply[6..])),
-            Ok(reply) => Ok(reply),
-            Err(RecvTimeoutError::Disconnected) => Err("a worker closed its stdout".to_string()),
-            Err(RecvTimeoutError::Timeout) => {
-                Err(format!("a worker said nothing for {} s", self.deadline.as_secs_f64()))
-            }
+            Ok(line) => Heard::Line(line),
+            Err(RecvTimeoutError::Disconnected) => Heard::Closed,
+            Err(RecvTimeoutError::Timeout) => Heard::Silent,
         }
     }
 
-    /// SIGKILL, then reap the process (no zombie); returns the signal that ended it.
-    fn kill(&mut self) -> Result<Option<i32>, String> {
+    /// A line, or an error for anything else (used where a worker must answer: at start).
+    fn reply(&mut self) -> Result<String, String> {
+        match self.hear() {
+            Heard::Line(reply) if reply.starts_with("error\t") => {
+                Err(format!("a worker failed: {}", &reply[6..]))
+            }
+            Heard::Line(reply) => Ok(reply),
+            Heard::Closed => Err("a worker closed its stdout".to_string()),
+            Heard::Silent => Err(format!("a worker said nothing for {} s", self.deadline.as_secs_f64())),
+        }
+    }
+
+    /// Reaps a worker found dead (or kills a silent one first) and says how it ended, from
+    /// its wait status: the coordinator learns what happened here, not from whoever did it.
+    fn bury(&mut self, silent: bool) -> String {
         self.alive = false;
-        self.child.kill().map_err(|e| format!("killing a worker: {e}"))?;
-        let status = self.child.wait().map_err(|e| format!("waiting for a worker: {e}"))?;
-        Ok(status.signal())
+        if silent {
+            let _ = self.child.kill();
+        }
+        match self.child.wait() {
+            Ok(status) => match (status.signal(), status.code()) {
+                (Some(signal), _) => format!("killed by signal {signal}"),
+                (None, Some(code)) => format!("exited with status {code}"),
+                (None, None) => "ended".to_string(),
+            },
+            Err(e) => format!("could not be waited for: {e}"),
+        }
     }
 
     /// Asks the worker to exit and reaps it.
@@ -326,13 +360,51 @@ impl Worker {
 impl Drop for Worker {
     fn drop(&mut self) {
         if self.alive {
-            let _ = self.kill();
+            let _ = self.child.kill();
+            let _ = self.child.wait();
         }
     }
 }
 
+// ANCHOR: injector
+/// The failure: a thread of its own that sees every progress report of every worker (the
+/// process id and nothing else) and sends `SIGKILL` to the process that makes the `k`-th, with
+/// `k` drawn from a seeded generator. It tells the coordinator nothing: the coordinator finds
+/// the dead worker the way it would find any other, by the end of its stdout.
+pub struct Injector {
+    reports: mpsc::Sender<u32>,
+    seen: Receiver<()>,
+}
+
+impl Injector {
+    pub fn start(k: u64) -> Injector {
+        let (reports, incoming) = mpsc::channel::<u32>();
+        let (ack, seen) = mpsc::channel();
+        std::thread::spawn(move || {
+            for (n, pid) in (1..).zip(incoming) {
+                if n == k {
+                    // SAFETY: kill(2) with a process id and a signal number touches no memory.
+                    unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
+                }
+                if ack.send(()).is_err() {
+                    break;
+                }
+            }
+        });
+        Injector { reports, seen }
+    }
+
+    /// Shows it a progress report of process `pid`, and returns when it has acted on it.
+    fn observe(&self, pid: u32) {
+        if self.reports.send(pid).is_ok() {
+            let _ = self.seen.recv();
+        }
+    }
+}
+// ANCHOR_END: injector
+
 /// A finished map task's output: the worker whose disk holds it, its R files, and their size.
-#[derive(Clone)]
+#[derive(Clone, Debug, PartialEq)]
 struct MapOutput {
     worker: usize,
     files: Vec<String>,
@@ -340,9 +412,21 @@ struct MapOutput {
     bytes: u64,
 }
 
+/// Records a map task's completion. The first completion of a task is the one the reducers
+/// read; a second (a duplicate attempt that also finished) is ignored, so the reducers never
+/// mix files of two attempts. Returns whether this completion was taken.
+fn commit_map(map_output: &mut [Option<MapOutput>], m: usize, output: MapOutput) -> bool {
+    if map_output[m].is_some() {
+        return false;
+    }
+    map_output[m] = Some(output);
+    true
+}
+
 // ANCHOR: coordinator
-/// Runs `job` in `dir` (which holds a fresh `out/`) with `job.workers` worker processes.
-pub fn run_job(job: &Job, dir: &Path) -> Result<Report, String> {
+/// Runs `job` in `dir` (which holds a fresh `out/`) with `job.workers` worker processes; with
+/// an injector, which may kill one of them part-way through a task.
+pub fn run_job(job: &Job, dir: &Path, injector: Option<&Injector>) -> Result<Report, String> {
     let program = sibling_program("batch-child")?;
     let outdir = dir.join("out");
     fs::create_dir(&outdir).map_err(|e| format!("creating {}: {e}", outdir.display()))?;
@@ -353,8 +437,7 @@ pub fn run_job(job: &Job, dir: &Path) -> Result<Report, String> {
     let (maps, reduces) = (job.splits.len(), job.reduces);
     let mut report = Report {
         log: Vec::new(),
-        map_attempts: 0,
-        reduce_attempts: 0,
+        attempts: BTreeMap::new(),
         intermediate_records: 0,
         intermediate_bytes: 0,
         intermediate_files: 0,
@@ -364,7 +447,6 @@ pub fn run_job(job: &Job, dir: &Path) -> Result<Report, String> {
     // Where each finished map task's output is.
     let mut map_output: Vec<Option<MapOutput>> = vec![None; maps];
     let mut reduce_done = vec![false; reduces];
-    let mut kill = job.kill;
     let mut wave = 0;
     let result = loop {
         // Map tasks without output first (at the start: all of them; after a death: the dead
@@ -377,68 +459,93 @@ pub fn run_job(job: &Job, dir: &Path) -> Result<Report, String> {
         if pending.is_empty() {
             break Ok(());
         }
+        if workers.iter().all(|w| !w.alive) {
+            break Err("every worker died".to_string());
+        }
         wave += 1;
         let mut assigned = Vec::new();
+        let mut died = Vec::new();
         for (w, worker) in workers.iter_mut().enumerate().filter(|(_, worker)| worker.alive) {
             let Some(task) = pending.pop_front() else { break };
-            let pausing = kill == Some(task);
             let line = match task {
                 Task::Map(m) => {
-                    report.map_attempts += 1;
                     let split = job.splits[m].display();
-                    format!("map\t{m}\t{split}\t{reduces}\t{}\t{}", u8::from(job.combine), u8::from(pausing))
+                    format!("map\t{m}\t{split}\t{reduces}\t{}", u8::from(job.combine))
                 }
                 Task::Reduce(r) => {
-                    report.reduce_attempts += 1;
                     let files: Vec<&str> = map_output
                         .iter()
                         .map(|o| o.as_ref().expect("all maps done").files[r].as_str())
                         .collect();
-                    format!("reduce\t{r}\t{}\t{}\t{}", outdir.display(), u8::from(pausing), files.join("\t"))
+                    format!("reduce\t{r}\t{}\t{}", outdir.display(), files.join("\t"))
                 }
             };
-            worker.send(&line)?;
-            assigned.push((w, task));
+            // A worker that died while idle is found here, or at its first reply.
+            if worker.send(&line).is_ok() {
+                *report.attempts.entry(task).or_default() += 1;
+                assigned.push((w, task));
+            } else {
+                pending.push_front(task);
+                let how = worker.bury(false);
+                report.log.push(format!(
+                    "worker {w} could not be sent {task}; its wait status: {how}. Declared dead"
+                ));
+                died.push(w);
+            }
         }
         let names: Vec<String> = assigned.iter().map(|(w, task)| format!("{task} → worker {w}")).collect();
         report.log.push(format!("wave {wave}: {}", names.join(", ")));
-        let mut died = Vec::new();
         for &(w, task) in &assigned {
-            let reply = workers[w].reply()?;
-            let fields: Vec<&str> = reply.split('\t').collect();
-            match (task, &fields[..]) {
-                (_, ["wrote", records, bytes]) => {
-                    // The victim wrote part of its output and waits: kill it (SIGKILL).
-                    let worker = &mut workers[w];
-                    if worker.reply()? != "paused" {
-                        return Err("the victim did not pause".to_string());
+            let worker = &mut workers[w];
+            let mut last_progress = "no progress report".to_string();
+            loop {
+                let reply = match worker.hear() {
+                    Heard::Line(reply) => reply,
+                    // Dead or silent: either way the task is lost and the worker with it.
+                    heard @ (Heard::Closed | Heard::Silent) => {
+                        let silent = matches!(heard, Heard::Silent);
+                        let how = worker.bury(silent);
+                        let noticed = if silent {
+                            format!("said nothing for {} s", worker.deadline.as_secs())
+                        } else {
+                            "closed its stdout".to_string()
+                        };
+                        report.log.push(format!(
+                            "worker {w} {noticed} during {task} (last report: {last_progress}); \
+                             its wait status: {how}. Declared dead"
+                        ));
+                        died.push(w);
+                        break;
                     }
-                    let signal = worker.kill()?;
-                    kill = None;
-                    if let Task::Map(_) = task {
-                        report.intermediate_files_written += 1;
+                };
+                let fields: Vec<&str> = reply.split('\t').collect();
+                match (task, &fields[..]) {
+                    (_, ["progress", what]) => {
+                        last_progress = what.to_string();
+                        if let Task::Map(_) = task {
+                            report.intermediate_files_written += 1;
+                        }
+                        if let Some(injector) = injector {
+                            injector.observe(worker.child.id());
+                        }
+                        // If the worker was killed meanwhile, this line goes nowhere; its end
+                        // of file comes next.
+                        let _ = worker.send("go");
                     }
-                    let what = match task {
-                        Task::Map(_) => format!(
-                            "its first partition file ({records} records, {bytes} bytes) of {reduces}"
-                        ),
-                        Task::Reduce(_) => format!("{records} keys ({bytes} bytes) into its temporary file"),
-                    };
-                    report.log.push(format!(
-                        "worker {w} wrote {what}, then was killed: signal {}",
-                        signal.map_or("none".to_string(), |s| s.to_string())
-                    ));
-                    died.push(w);
+                    (Task::Map(m), ["done", "map", _, records, bytes, files @ ..]) => {
+                        let records = records.parse().map_err(|_| format!("bad reply `{reply}`"))?;
+                        let bytes = bytes.parse().map_err(|_| format!("bad reply `{reply}`"))?;
+                        let files = files.iter().map(|f| f.to_string()).collect();
+                        commit_map(&mut map_output, m, MapOutput { worker: w, files, records, bytes });
+                        break;
+                    }
+                    (Task::Reduce(r), ["done", "reduce", ..]) => {
+                        reduce_done[r] = true;
+                        break;
+                    }
+                    (_, ["error", e]) => return Err(format!("worker {w} failed {task}: {e}")),
+                    _ => return Err(format!("worker {w} answered `{reply}` to {task}")),
                 }
-                (Task::Map(m), ["done", "map", _, records, bytes, files @ ..]) => {
-                    let records = records.parse().map_err(|_| format!("bad reply `{reply}`"))?;
-                    let bytes = bytes.parse().map_err(|_| format!("bad reply `{reply}`"))?;
-                    report.intermediate_files_written += files.len();
-                    let files = files.iter().map(|f| f.to_string()).collect();
-                    map_output[m] = Some(MapOutput { worker: w, files, records, bytes });
-                }
-                (Task::Reduce(r), ["done", "reduce", ..]) => reduce_done[r] = true,
-                _ => return Err(format!("worker {w} answered `{reply}` to {task}")),
             }
         }
         // ANCHOR: lost
@@ -466,9 +573,6 @@ pub fn run_job(job: &Job, dir: &Path) -> Result<Report, String> {
             });
         }
         // ANCHOR_END: lost
-        if workers.iter().all(|w| !w.alive) {
-            break Err("every worker died".to_string());
-        }
     };
     for worker in &mut workers {
         worker.stop();
@@ -522,16 +626,28 @@ pub fn output_counts(report: &Report) -> Result<BTreeMap<String, u64>, String> {
     Ok(counts)
 }
 
-fn parse_kill(params: &Params, maps: usize, reduces: usize) -> Result<Option<Task>, InputError> {
-    let Some(entry) = params.one("kill")? else { return Ok(Some(Task::Map(maps.min(5) - 1))) };
-    let words: Vec<&str> = entry.value.split_whitespace().collect();
-    let bad =
-        || InputError::at_line(entry.line, "expected `kill = map N`, `kill = reduce N` or `kill = none`");
-    match words[..] {
-        ["none"] => Ok(None),
-        ["map", n] => Ok(Some(Task::Map(crate::input::parse_number(n, entry.line, 0, maps - 1)?))),
-        ["reduce", n] => Ok(Some(Task::Reduce(crate::input::parse_number(n, entry.line, 0, reduces - 1)?))),
-        _ => Err(bad()),
+/// When the failure injector of run 2 strikes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kill {
+    /// At the `k`-th progress report, with `k` drawn from the seed.
+    Random,
+    /// At the `k`-th progress report.
+    At(u64),
+    None,
+}
+
+/// Progress reports in a run without failures: one per map output file, one per reduce task
+/// (at most: a reduce task with no keys makes none).
+fn reports(maps: usize, reduces: usize) -> u64 {
+    (maps * reduces + reduces) as u64
+}
+
+fn parse_kill(params: &Params, maps: usize, reduces: usize) -> Result<Kill, InputError> {
+    let Some(entry) = params.one("kill")? else { return Ok(Kill::Random) };
+    match entry.value.trim() {
+        "none" => Ok(Kill::None),
+        "random" => Ok(Kill::Random),
+        n => Ok(Kill::At(crate::input::parse_number(n, entry.line, 1, reports(maps, reduces))?)),
     }
 }
 
@@ -544,7 +660,14 @@ fn run(input: &str) -> Result<String, InputError> {
     let seed = params.number_or("seed", 0, u64::MAX, 42)?;
     let kill = parse_kill(&params, maps, reduces)?;
     let report = example(words, maps, reduces, workers, seed, kill).map_err(InputError::new)?;
-    Ok(report)
+    Ok(report.text)
+}
+
+/// What [`example`] printed and the three runs' reports, for the tests.
+pub struct Outcome {
+    pub text: String,
+    pub reports: Vec<Report>,
+    pub expected: BTreeMap<String, u64>,
 }
 
 fn example(
@@ -553,8 +676,8 @@ fn example(
     reduces: usize,
     workers: usize,
     seed: u64,
-    kill: Option<Task>,
-) -> Result<String, String> {
+    kill: Kill,
+) -> Result<Outcome, String> {
     let text = generate_text(seed, words);
     let dir = TempDir::new()?;
     let pieces = split_at_whitespace(&text, maps);
@@ -570,17 +693,31 @@ fn example(
          a word goes to reduce task FNV-1a(word) mod {reduces}\n",
         text.len()
     );
+    let k = match kill {
+        Kill::Random => Some(Rng::new(seed ^ 0x6b69_6c6c).range(1, reports(maps, reduces))),
+        Kill::At(k) => Some(k),
+        Kill::None => None,
+    };
+    let second = match k {
+        Some(k) => format!(
+            "run 2: the same job; a failure injector (its own thread) SIGKILLs whichever worker \
+             sends progress report {k}{}",
+            if kill == Kill::Random { " (drawn from the seed)" } else { "" }
+        ),
+        None => "run 2: the same job (kill = none: no failure)".to_string(),
+    };
     let runs = [
-        ("run 1: no failure", None, false),
-        ("run 2: the same job, one worker killed", kill, false),
-        ("run 3: no failure, with a combiner", None, true),
+        ("run 1: no failure".to_string(), None, false),
+        (second, k, false),
+        ("run 3: no failure, with a combiner".to_string(), None, true),
     ];
     let mut reports = Vec::new();
-    for (title, kill, combine) in runs {
+    for (title, k, combine) in runs {
         let run_dir = dir.0.join(format!("run-{}", reports.len() + 1));
         fs::create_dir(&run_dir).map_err(|e| e.to_string())?;
-        let job = Job { splits: splits.clone(), reduces, workers, combine, kill };
-        let report = run_job(&job, &run_dir)?;
+        let job = Job { splits: splits.clone(), reduces, workers, combine };
+        let injector = k.map(Injector::start);
+        let report = run_job(&job, &run_dir, injector.as_ref())?;
         out.push_str(&format!("\n{title}\n"));
         for line in &report.log {
             out.push_str(&format!("  {line}\n"));
@@ -592,8 +729,9 @@ fn example(
     let row = |name: &str, f: &dyn Fn(&Report) -> String| {
         format!("{name:<34} {:>10} {:>10} {:>10}\n", f(&reports[0]), f(&reports[1]), f(&reports[2]))
     };
-    out.push_str(&row("map attempts", &|r| r.map_attempts.to_string()));
-    out.push_str(&row("reduce attempts", &|r| r.reduce_attempts.to_string()));
+    out.push_str(&row("workers declared dead", &|r| r.deaths().to_string()));
+    out.push_str(&row("map attempts", &|r| r.map_attempts().to_string()));
+    out.push_str(&row("reduce attempts", &|r| r.reduce_attempts().to_string()));
     out.push_str(&row("map output files written", &|r| r.intermediate_files_written.to_string()));
     out.push_str(&row("map output files read", &|r| r.intermediate_files.to_string()));
     out.push_str(&row("intermediate records read", &|r| r.intermediate_records.to_string()));
@@ -622,6 +760,32 @@ fn example(
         let i = reports.iter().position(|x| std::ptr::eq(x, r)).expect("one of them");
         yes(counts[i] == part_one).to_string()
     }));
+    // ANCHOR: pipeline
+    // The same job as one line of shell, over the same split files, in the C locale (byte
+    // order, ASCII letters): map (`tr`), shuffle and sort (`sort`), reduce (`uniq -c`).
+    let files: Vec<String> = splits.iter().map(|p| p.display().to_string()).collect();
+    let shell = Command::new("sh")
+        .arg("-c")
+        .arg("cat \"$@\" | tr -cs 'a-z' '\\n' | sort | uniq -c")
+        .arg("sh")
+        .args(&files)
+        .env("LC_ALL", "C")
+        .output()
+        .map_err(|e| format!("running sh: {e}"))?;
+    let mut pipeline = BTreeMap::new();
+    for line in String::from_utf8_lossy(&shell.stdout).lines() {
+        if let Some((n, word)) = line.trim_start().split_once(' ')
+            && !word.is_empty()
+        {
+            pipeline
+                .insert(word.to_string(), n.parse::<u64>().map_err(|_| format!("uniq -c said `{line}`"))?);
+        }
+    }
+    // ANCHOR_END: pipeline
+    out.push_str(&format!(
+        "\n`tr -cs 'a-z' '\\n' | sort | uniq -c` over the split files = Part I count_words: {}\n",
+        if shell.status.success() && pipeline == part_one { "holds" } else { "does not hold" }
+    ));
     let mut by_count: Vec<(&String, &u64)> = part_one.iter().collect();
     by_count.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
     out.push_str(&format!(
@@ -642,7 +806,7 @@ fn example(
         .map(|(r, n)| format!("reduce {r} {n} ({}%)", n * 100 / words.max(1) as u64))
         .collect();
     out.push_str(&format!("records per reduce task without a combiner: {}\n", shares.join(", ")));
-    Ok(out)
+    Ok(Outcome { text: out, reports, expected: part_one })
 }
 
 #[cfg(test)]
@@ -660,8 +824,8 @@ mod tests {
         let started = std::time::Instant::now();
         assert!(worker.reply().unwrap_err().contains("said nothing"));
         assert!(started.elapsed() < Duration::from_secs(5));
-        drop(worker);
-        // Killed and waited for: not even a zombie is left.
+        // Declared dead: killed and waited for; not even a zombie is left.
+        assert_eq!(worker.bury(true), "killed by signal 9");
         assert!(!Path::new(&format!("/proc/{pid}")).exists());
     }
 
@@ -675,17 +839,57 @@ mod tests {
     }
 
     #[test]
-    fn a_killed_reduce_reruns_without_rerunning_maps_that_survive() {
-        let out = example(20_000, 4, 3, 3, 7, Some(Task::Reduce(1))).unwrap();
-        assert!(out.contains("then was killed: signal 9"), "{out}");
-        assert!(!out.contains(" NO"), "{out}");
+    fn a_second_completion_of_a_map_task_is_ignored() {
+        let first = MapOutput { worker: 0, files: vec!["w0/map-2-0".into()], records: 5, bytes: 40 };
+        let second = MapOutput { worker: 1, files: vec!["w1/map-2-0".into()], records: 5, bytes: 40 };
+        let mut outputs = vec![None; 3];
+        assert!(commit_map(&mut outputs, 2, first.clone()));
+        assert!(!commit_map(&mut outputs, 2, second));
+        assert_eq!(outputs[2], Some(first));
     }
 
     #[test]
-    fn every_choice_of_victim_gives_the_same_output() {
-        for kill in [Task::Map(0), Task::Map(3), Task::Reduce(0), Task::Reduce(2)] {
-            let out = example(5_000, 4, 3, 2, 3, Some(kill)).unwrap();
-            assert!(!out.contains(" NO"), "{kill}: {out}");
+    fn a_killed_reduce_reruns_the_lost_map_and_nothing_else() {
+        // 4 maps × 3 partitions = progress reports 1 to 12; report 14 is reduce 1's, on worker
+        // 1, which had also run map 1 in the first wave.
+        let outcome = example(20_000, 4, 3, 3, 7, Kill::At(14)).unwrap();
+        let run = &outcome.reports[1];
+        assert_eq!(run.deaths(), 1, "{}", outcome.text);
+        assert!(
+            run.log.iter().any(|l| l.starts_with("worker 1 closed its stdout during reduce 1")
+                && l.contains("killed by signal 9")),
+            "{}",
+            outcome.text
+        );
+        let attempts = |t| run.attempts.get(&t).copied().unwrap_or(0);
+        assert_eq!(attempts(Task::Map(1)), 2, "the lost map ran again");
+        for m in [0, 2, 3] {
+            assert_eq!(attempts(Task::Map(m)), 1, "map {m} survived and ran once");
         }
+        assert_eq!(attempts(Task::Reduce(1)), 2);
+        assert_eq!((attempts(Task::Reduce(0)), attempts(Task::Reduce(2))), (1, 1));
+        assert_eq!(output_counts(run).unwrap(), outcome.expected);
+        assert!(!outcome.text.contains(" NO") && outcome.text.contains(": holds"), "{}", outcome.text);
+    }
+
+    #[test]
+    fn whoever_the_injector_kills_the_counts_are_right() {
+        // The test does not choose the victim: the injector draws its moment from the seed.
+        let mut victims = std::collections::BTreeSet::new();
+        for seed in 0..10 {
+            let outcome = example(5_000, 4, 3, 3, seed, Kill::Random).unwrap();
+            let run = &outcome.reports[1];
+            assert_eq!(run.deaths(), 1, "seed {seed}: {}", outcome.text);
+            let death = run.log.iter().find(|l| l.ends_with("Declared dead")).unwrap();
+            assert!(death.contains("killed by signal 9"), "{death}");
+            victims.insert(death.split(" during ").nth(1).unwrap().split(" (").next().unwrap().to_string());
+            assert_eq!(output_counts(run).unwrap(), outcome.expected, "seed {seed}");
+            assert!(!outcome.text.contains(" NO"), "seed {seed}: {}", outcome.text);
+        }
+        // Both kinds of task were hit, at several places.
+        assert!(
+            victims.iter().any(|v| v.starts_with("map")) && victims.iter().any(|v| v.starts_with("reduce")),
+            "{victims:?}"
+        );
     }
 }
