@@ -8,9 +8,12 @@
 //! reduces them at 50 per ms; the straggler does everything `slowdown` times slower. Reduce
 //! tasks start when the last map task is done (Hadoop can start fetching earlier; see
 //! `mapreduce.job.reduce.slowstart.completedmaps`). Free workers take pending tasks lowest
-//! first. With speculation, a worker that finds nothing pending starts a backup copy of the
-//! running task that would finish last, if its copy would finish sooner; whichever copy
-//! finishes first commits the task and the other is killed.
+//! first. Speculation follows Spark's rule (`TaskSetManager.checkSpeculatableTasks`): every
+//! 100 ms, once a `quantile` of a phase's tasks has finished, a task whose only copy has run
+//! longer than `multiplier` times the median duration of the finished ones gets a backup copy
+//! on a worker with nothing pending. The rule sees elapsed times only, not how long a copy will
+//! take, so it also backs up a task that is long because of its input. Whichever copy finishes
+//! first commits the task and the other is killed.
 
 use super::job::partition;
 use crate::figure::{Figure, Lane, Span, SpanKind, Step};
@@ -24,10 +27,11 @@ pub const EXAMPLE: Example = Example {
     title: "A MapReduce job on a cluster: skew, a straggler, combiners and backup tasks",
     file: file!(),
     default_input: "workers = 4\nmaps = 12\nreduces = 4\nrecords = 20000\nkeys = 1000\nzipf = 1.1\n\
-                    straggler = 2\nslowdown = 6\nseed = 7\n",
+                    straggler = 2\nslowdown = 6\nquantile = 0.9\nmultiplier = 3\nseed = 7\n",
     input_help: "`workers` (2 to 12), `maps` (1 to 40), `reduces` (1 to 12), `records` per map task \
                  (100 to 50,000), `keys` (distinct words, 1 to 5,000), `zipf` (skew s, 0 to 3), \
-                 `straggler` (a worker number, or `none`), `slowdown` (1 to 20), `seed`",
+                 `straggler` (a worker number, or `none`), `slowdown` (1 to 20), `quantile` (0 to 1) \
+                 and `multiplier` (1 to 10): Spark's speculation rule (4.0's defaults: 0.9 and 3), `seed`",
     runs: Runs::Everywhere,
     run: Run::Drawn(run),
 };
@@ -52,6 +56,9 @@ pub struct Config {
     pub zipf: f64,
     pub straggler: Option<usize>,
     pub slowdown: u64,
+    /// Spark's `spark.speculation.quantile` and `spark.speculation.multiplier`.
+    pub quantile: f64,
+    pub multiplier: f64,
     pub seed: u64,
 }
 
@@ -116,8 +123,8 @@ pub fn owners(c: &Config) -> Vec<usize> {
     (0..c.keys).map(|k| partition(&key_name(k), c.reduces)).collect()
 }
 
-/// What map task m sends to reduce task r: `(key, count)` records. Without a combiner one record
-/// per occurrence, `(k, 1)`; with one, one record per distinct key, `(k, n)`.
+/// What map task m sends to reduce task r: `(key, count)` records, one `(k, 1)` per occurrence
+/// in the split's order; with a combiner, those records after [`combine`] ran on them.
 pub fn map_output(
     c: &Config,
     counts: &[Vec<u64>],
@@ -129,18 +136,28 @@ pub fn map_output(
         .map(|split| {
             let mut out = vec![Vec::new(); c.reduces];
             for (k, &n) in split.iter().enumerate() {
-                if n == 0 {
-                    continue;
-                }
-                if combiner {
-                    out[owners[k]].push((k, n));
-                } else {
-                    out[owners[k]].extend(std::iter::repeat_n((k, 1), n as usize));
-                }
+                out[owners[k]].extend(std::iter::repeat_n((k, 1), n as usize));
+            }
+            if combiner {
+                out = out.into_iter().map(combine).collect();
             }
             out
         })
         .collect()
+}
+
+/// The reduce function of the word count, run on the reduce side and (as the combiner) on one
+/// map task's partition: sort by key, sum each run of equal keys.
+pub fn combine(mut records: Vec<(usize, u64)>) -> Vec<(usize, u64)> {
+    records.sort_unstable_by_key(|&(k, _)| k);
+    let mut out: Vec<(usize, u64)> = Vec::new();
+    for (k, n) in records {
+        match out.last_mut() {
+            Some((last, sum)) if *last == k => *sum += n,
+            _ => out.push((k, n)),
+        }
+    }
+    out
 }
 
 /// A piece of a task: what it is drawn as and how long it takes on a normal worker.
@@ -172,6 +189,8 @@ pub struct PhaseRun {
     pub winners: Vec<(usize, u64, bool)>,
     pub backups: usize,
     pub backups_won: usize,
+    /// Worker time spent on copies that were killed (the losers of the races).
+    pub wasted: u64,
     copies: Vec<Copy>,
 }
 
@@ -180,11 +199,52 @@ fn duration(parts: &[Part], slow: u64) -> u64 {
 }
 
 #[derive(Debug, Clone, Copy)]
-struct Finish(usize);
+enum Event {
+    Finish(usize),
+    /// Spark's speculation check, every `spark.speculation.interval` (100 ms).
+    Check,
+}
+
+/// Spark's rule: the tasks that deserve a backup now, longest-running first.
+fn speculatable(
+    run: &PhaseRun,
+    done: &[bool],
+    has_backup: &[bool],
+    now: u64,
+    rule: (f64, f64),
+) -> Vec<usize> {
+    let (quantile, multiplier) = rule;
+    let n = done.len();
+    let finished: Vec<u64> = run
+        .copies
+        .iter()
+        .filter(|c| c.killed_at.is_none() && c.end <= now && done[c.task])
+        .map(|c| c.end - c.start)
+        .collect();
+    let min_finished = ((quantile * n as f64) as usize).max(1);
+    if n == 1 || finished.len() < min_finished {
+        return Vec::new();
+    }
+    let mut durations = finished;
+    durations.sort_unstable();
+    let median = durations[durations.len() / 2];
+    // `spark.speculation.minTaskRuntime`, 100 ms, is the floor of the threshold.
+    let threshold = ((multiplier * median as f64) as u64).max(100);
+    let mut found: Vec<&Copy> = run
+        .copies
+        .iter()
+        .filter(|c| {
+            c.killed_at.is_none() && !done[c.task] && !has_backup[c.task] && now - c.start > threshold
+        })
+        .collect();
+    found.sort_by_key(|c| (c.start, c.task));
+    found.iter().map(|c| c.task).collect()
+}
 
 // ANCHOR: phase
-/// Runs `tasks` on workers that are all free at `t0`.
-fn run_phase(tasks: &[Vec<Part>], slow: &[u64], t0: u64, speculate: bool) -> PhaseRun {
+/// Runs `tasks` on workers that are all free at `t0`; with `speculate`, Spark's rule with
+/// `(quantile, multiplier)`.
+fn run_phase(tasks: &[Vec<Part>], slow: &[u64], t0: u64, speculate: Option<(f64, f64)>) -> PhaseRun {
     let mut run = PhaseRun {
         commits: vec![0; tasks.len()],
         winners: vec![(0, 0, false); tasks.len()],
@@ -195,40 +255,48 @@ fn run_phase(tasks: &[Vec<Part>], slow: &[u64], t0: u64, speculate: bool) -> Pha
     let mut done = vec![false; tasks.len()];
     let mut has_backup = vec![false; tasks.len()];
     let mut events = Schedule::new();
+    if speculate.is_some() {
+        events.at(t0 + 100, Event::Check);
+    }
     let mut now = t0;
     loop {
         // Every free worker, lowest first, takes the next pending task; with speculation, a
-        // worker with nothing pending backs up the running task that would finish last, if
-        // its own copy would finish sooner.
+        // worker with nothing pending takes a backup of a task the rule flags. The rule knows
+        // how long copies have run, not how long they will take.
+        let mut flagged = match speculate {
+            Some(rule) => speculatable(&run, &done, &has_backup, now, rule),
+            None => Vec::new(),
+        }
+        .into_iter();
         for w in 0..slow.len() {
             if busy[w].is_some() {
                 continue;
             }
-            let (task, backup) = if let Some(task) = pending.next() {
-                (task, false)
-            } else if speculate {
-                let candidate = run
-                    .copies
-                    .iter()
-                    .filter(|c| c.killed_at.is_none() && !done[c.task] && !has_backup[c.task])
-                    .filter(|c| now + duration(&tasks[c.task], slow[w]) < c.end)
-                    .max_by_key(|c| (c.end, std::cmp::Reverse(c.task)));
-                match candidate {
-                    Some(c) => (c.task, true),
+            let (task, backup) = match pending.next() {
+                Some(task) => (task, false),
+                None => match flagged.next() {
+                    Some(task) => (task, true),
                     None => continue,
-                }
-            } else {
-                continue;
+                },
             };
             has_backup[task] |= backup;
             run.backups += usize::from(backup);
             let end = now + duration(&tasks[task], slow[w]);
             run.copies.push(Copy { task, worker: w, start: now, end, backup, killed_at: None });
             busy[w] = Some(run.copies.len() - 1);
-            events.at(end, Finish(run.copies.len() - 1));
+            events.at(end, Event::Finish(run.copies.len() - 1));
         }
-        let Some((t, Finish(i))) = events.pop() else { break };
+        let Some((t, event)) = events.pop() else { break };
         now = t;
+        let i = match event {
+            Event::Check => {
+                if done.iter().any(|d| !d) {
+                    events.at(now + 100, Event::Check);
+                }
+                continue;
+            }
+            Event::Finish(i) => i,
+        };
         let copy = run.copies[i].clone();
         if copy.killed_at.is_some() {
             continue; // killed earlier: its finish never happens
@@ -240,8 +308,9 @@ fn run_phase(tasks: &[Vec<Part>], slow: &[u64], t0: u64, speculate: bool) -> Pha
         run.backups_won += usize::from(copy.backup);
         done[copy.task] = true;
         for (j, other) in run.copies.iter_mut().enumerate() {
-            if j != i && other.task == copy.task && other.killed_at.is_none() && other.end > now {
+            if j != i && other.task == copy.task && other.killed_at.is_none() && other.end >= now {
                 other.killed_at = Some(now);
+                run.wasted += now - other.start;
                 busy[other.worker] = None;
             }
         }
@@ -290,16 +359,16 @@ pub fn run_job(c: &Config, counts: &[Vec<u64>], owners: &[usize], way: Way) -> J
     let map_tasks: Vec<Vec<Part>> = (0..c.maps)
         .map(|m| vec![Part { label: format!("map {m}"), kind: SpanKind::Busy, ms: map_ms(c.records) }])
         .collect();
-    let maps = run_phase(&map_tasks, &slow, 0, way.speculation);
+    let rule = way.speculation.then_some((c.quantile, c.multiplier));
+    let maps = run_phase(&map_tasks, &slow, 0, rule);
     // Each reduce task fetches its partition from every map task's output, sorts, and sums.
     let mut output = vec![0u64; c.keys];
     let mut reduce_input = vec![0u64; c.reduces];
     let mut reduce_tasks = Vec::new();
     for r in 0..c.reduces {
-        let mut records: Vec<(usize, u64)> = outputs.iter().flat_map(|o| o[r].iter().copied()).collect();
+        let records: Vec<(usize, u64)> = outputs.iter().flat_map(|o| o[r].iter().copied()).collect();
         reduce_input[r] = records.len() as u64;
-        records.sort_unstable_by_key(|&(k, _)| k);
-        for (k, n) in records {
+        for (k, n) in combine(records) {
             output[k] += n;
         }
         let n = reduce_input[r];
@@ -308,7 +377,7 @@ pub fn run_job(c: &Config, counts: &[Vec<u64>], owners: &[usize], way: Way) -> J
             Part { label: format!("reduce {r}"), kind: SpanKind::Busy, ms: n.div_ceil(50) + 5 },
         ]);
     }
-    let reduces = run_phase(&reduce_tasks, &slow, maps.end, way.speculation);
+    let reduces = run_phase(&reduce_tasks, &slow, maps.end, rule);
     JobRun { way, maps, reduces, reduce_input, output, map_tasks, reduce_tasks }
 }
 
@@ -392,13 +461,15 @@ fn describe(c: &Config) -> String {
     };
     format!(
         "cluster: {} workers ({straggler}); {} map tasks of {} records; {} reduce tasks\n\
-         keys: {} distinct, Zipf s = {}\n",
+         keys: {} distinct, Zipf s = {}; speculation by Spark's rule, quantile {}, multiplier {}\n",
         c.workers,
         c.maps,
         thousands(c.records),
         c.reduces,
         thousands(c.keys as u64),
-        c.zipf
+        c.zipf,
+        c.quantile,
+        c.multiplier
     )
 }
 
@@ -437,12 +508,14 @@ fn report(c: &Config, o: &Outcome) -> String {
     for i in [1, 3] {
         let run = &o.runs[i];
         out.push_str(&format!(
-            "\nbackup tasks, {}: {} launched for map tasks ({} won), {} for reduce tasks ({} won)",
+            "\nbackup tasks, {}: {} launched for map tasks ({} won), {} for reduce tasks ({} won); \
+             {} ms of worker time thrown away",
             run.way.short(),
             run.maps.backups,
             run.maps.backups_won,
             run.reduces.backups,
-            run.reduces.backups_won
+            run.reduces.backups_won,
+            thousands(run.maps.wasted + run.reduces.wasted)
         ));
     }
     out.push('\n');
@@ -460,7 +533,19 @@ fn report(c: &Config, o: &Outcome) -> String {
 fn parse(input: &str) -> Result<Config, InputError> {
     let p = Params::parse(
         input,
-        &["workers", "maps", "reduces", "records", "keys", "zipf", "straggler", "slowdown", "seed"],
+        &[
+            "workers",
+            "maps",
+            "reduces",
+            "records",
+            "keys",
+            "zipf",
+            "straggler",
+            "slowdown",
+            "quantile",
+            "multiplier",
+            "seed",
+        ],
     )?;
     let workers = p.number_or("workers", 2, 12, 4)?;
     let straggler = match p.one("straggler")? {
@@ -477,6 +562,8 @@ fn parse(input: &str) -> Result<Config, InputError> {
         zipf: p.number_or("zipf", 0.0, 3.0, 1.1)?,
         straggler,
         slowdown: p.number_or("slowdown", 1, 20, 6)?,
+        quantile: p.number_or("quantile", 0.0, 1.0, 0.9)?,
+        multiplier: p.number_or("multiplier", 1.0, 10.0, 3.0)?,
         seed: p.number_or("seed", 0, u64::MAX, 7)?,
     })
 }
@@ -500,6 +587,8 @@ pub fn generated(seed: u64) -> Config {
         zipf: rng.range(4, 14) as f64 / 10.0,
         straggler: Some(rng.range(0, workers as u64 - 1) as usize),
         slowdown: rng.range(2, 8),
+        quantile: 0.9,
+        multiplier: 3.0,
         seed,
     }
 }
@@ -584,15 +673,16 @@ mod tests {
                     b.end(),
                     a.end()
                 );
-                // In this model it never costs anything: backups start only when nothing is
-                // pending, and only when they would finish first.
+                // In this model it never delays the job either: a backup starts only on a worker
+                // with nothing pending and is killed as soon as the other copy commits. Its cost
+                // is the worker time it throws away, which another job could have used.
                 assert!(b.end() <= a.end(), "seed {seed}");
             }
         }
     }
 
     #[test]
-    fn the_combiner_shrinks_the_shuffle_and_keeps_the_sums() {
+    fn the_combiner_is_the_reduce_function_run_on_each_map_output() {
         for seed in 0..100 {
             let c = small(seed);
             let counts = input(&c);
@@ -600,18 +690,52 @@ mod tests {
             let plain = map_output(&c, &counts, &owners, false);
             let combined = map_output(&c, &counts, &owners, true);
             for (p, q) in plain.iter().flatten().zip(combined.iter().flatten()) {
-                assert!(q.len() <= p.len());
+                // One record per key, in key order, each the sum of that key's records.
+                assert!(q.windows(2).all(|w| w[0].0 < w[1].0), "seed {seed}");
+                for &(k, n) in q {
+                    assert_eq!(n, p.iter().filter(|r| r.0 == k).map(|r| r.1).sum::<u64>(), "seed {seed}");
+                }
                 assert_eq!(p.iter().map(|r| r.1).sum::<u64>(), q.iter().map(|r| r.1).sum::<u64>());
             }
         }
+        // And running it twice changes nothing (a framework may run it any number of times).
+        let records = vec![(3, 1), (1, 2), (3, 4), (1, 1), (2, 1)];
+        assert_eq!(combine(records.clone()), [(1, 3), (2, 1), (3, 5)]);
+        assert_eq!(combine(combine(records)), [(1, 3), (2, 1), (3, 5)]);
     }
 
     #[test]
     fn without_a_straggler_or_skew_there_is_nothing_to_back_up() {
+        // Uniform keys over many of them, equal machines: every task of a phase takes about as
+        // long as the others, so none ever runs 3 times the median.
         let mut c = generated(1);
+        c.zipf = 0.0;
+        c.keys = 2_000;
         c.straggler = None;
-        c.maps = c.workers;
+        c.maps = 3 * c.workers;
+        c.reduces = c.workers;
         let o = simulate(&c);
-        assert_eq!(o.runs[1].maps.backups, 0);
+        for run in &o.runs {
+            assert_eq!((run.maps.backups, run.reduces.backups), (0, 0), "{:?}", run.way);
+        }
+        // The same cluster with one slow machine: now the rule fires.
+        c.straggler = Some(0);
+        c.slowdown = 6;
+        let o = simulate(&c);
+        assert!(o.runs[1].maps.backups > 0 && o.runs[1].maps.backups_won > 0);
+    }
+
+    #[test]
+    fn a_hot_reduce_task_gets_a_backup_that_is_thrown_away() {
+        // The chapter's default cluster with zipf = 2: the hot key's reduce task runs far past
+        // 3 times the median, so Spark's rule backs it up on a healthy worker; the backup has
+        // the same input, starts later and loses.
+        let c = parse("zipf = 2\n").unwrap();
+        let o = simulate(&c);
+        let spec = &o.runs[1].reduces;
+        let hot = o.hot_owner;
+        assert!(spec.copies.iter().any(|x| x.task == hot && x.backup && x.killed_at.is_some()));
+        assert!(!spec.winners[hot].2, "the original copy of the hot reduce task wins");
+        assert!(spec.wasted > 0);
     }
 }
