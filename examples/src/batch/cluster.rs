@@ -205,6 +205,7 @@ enum Event {
     Check,
 }
 
+// ANCHOR: phase
 /// Spark's rule: the tasks that deserve a backup now, longest-running first.
 fn speculatable(
     run: &PhaseRun,
@@ -241,7 +242,6 @@ fn speculatable(
     found.iter().map(|c| c.task).collect()
 }
 
-// ANCHOR: phase
 /// Runs `tasks` on workers that are all free at `t0`; with `speculate`, Spark's rule with
 /// `(quantile, multiplier)`.
 fn run_phase(tasks: &[Vec<Part>], slow: &[u64], t0: u64, speculate: Option<(f64, f64)>) -> PhaseRun {

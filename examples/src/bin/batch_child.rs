@@ -1,6 +1,8 @@
 //! The worker process of the chapter "Batch processing: word count as MapReduce": the
 //! coordinator (`examples::batch::mapreduce::run_job`) starts several, sends each task as a
-//! line on its stdin, reads the answer on its stdout, and kills one of them mid-task.
+//! line on its stdin, reads its progress reports and answers on its stdout (after each report
+//! the worker waits for `go`); in the chapter's second run a failure-injector thread kills one
+//! of them mid-task, and the coordinator finds out from the end of file and the wait status.
 //!
 //! * `worker DIR`: runs map and reduce tasks until its stdin ends; `DIR` is its local disk.
 
