@@ -377,7 +377,9 @@ pub fn simulate(c: &Config) -> Outcome {
             }
         }
     }
-    if let Some(from) = opened_at {
+    // Still open at the end of the window the figure shows. The last calls drain after it, and
+    // a breaker that opens only then has no span in that window.
+    if let Some(from) = opened_at.filter(|&from| from < DURATION) {
         out.open_spans.push((from, DURATION));
     }
     out
@@ -838,31 +840,14 @@ mod tests {
         let drawn = predict("seed = 3\n").unwrap();
         let (question, answer) = drawn.text.split_once(REVEAL_MARKER).unwrap();
         assert!(!question.contains("peak load") && answer.contains("peak load"));
+        // Seed 33's breaker opens while the last calls drain, after the figure's window; the
+        // wasm fuzz run found its span ending before it started.
+        predict("seed = 33\n").unwrap().figure.validate().unwrap();
     }
 
     #[test]
     fn bad_input_names_its_line() {
         let error = parse("retries = 2\nbackoff = linear\n").unwrap_err();
         assert_eq!(error.line, Some(2));
-    }
-}
-
-#[cfg(test)]
-mod explore {
-    #[test]
-    #[ignore]
-    fn explore() {
-        let base = super::EXAMPLE.default_input;
-        for extra in std::env::var("EXPLORE").unwrap_or_default().split(';') {
-            let keys: Vec<&str> = extra.split(',').filter_map(|kv| kv.split('=').next()).collect();
-            let kept: String = base
-                .lines()
-                .filter(|l| !keys.iter().any(|k| !k.is_empty() && l.starts_with(&format!("{k} ="))))
-                .map(|l| format!("{l}\n"))
-                .collect();
-            let input = format!("{kept}{}\n", extra.replace(',', "\n"));
-            let drawn = super::run(&input).unwrap();
-            println!("== {extra}\n{}", drawn.text.lines().skip(1).collect::<Vec<_>>().join("\n"));
-        }
     }
 }
