@@ -112,6 +112,7 @@ chapters! {
     raft "raft.md",
     disttx "distributed-transactions.md",
     stream "stream-processing-cdc.md",
+    semver "package-lockfiles-semver.md",
     estimates "back-of-envelope.md",
     locks "locks-deadlock.md",
     mvcc "locking-mvcc.md",
