@@ -46,7 +46,9 @@ fn npm_matcher_agrees_with_npm_semver_on_the_corpus() {
             let theirs = Verdict::parse(row["verdict"].as_str().unwrap()).unwrap();
             let ours = corpus::npm_verdict(range, version);
             if ours != theirs {
-                failures.push(format!("range {range:?}, version {version:?}: npm says {theirs}, the book says {ours}"));
+                failures.push(format!(
+                    "range {range:?}, version {version:?}: npm says {theirs}, the book says {ours}"
+                ));
             }
         } else {
             readings += 1;
@@ -61,7 +63,12 @@ fn npm_matcher_agrees_with_npm_semver_on_the_corpus() {
     assert_eq!(readings, lines.len(), "node and the book read a different number of corpus lines");
     assert_eq!(cases, lines.iter().map(|l| l.versions.len()).sum::<usize>());
     assert!(cases >= 300, "the corpus has only {cases} cases");
-    assert!(failures.is_empty(), "{} disagreements with npm's semver:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} disagreements with npm's semver:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 fn crate_verdict(range: &str, version: &str) -> Verdict {
@@ -81,7 +88,10 @@ fn cargo_matcher_agrees_with_the_semver_crate_on_the_corpus() {
             let theirs = crate_verdict(&line.range, v);
             let ours = corpus::cargo_verdict(&line.range, v);
             if ours != theirs {
-                failures.push(format!("range {:?}, version {v:?}: the crate says {theirs}, the book says {ours}", line.range));
+                failures.push(format!(
+                    "range {:?}, version {v:?}: the crate says {theirs}, the book says {ours}",
+                    line.range
+                ));
             }
             if corpus::npm_verdict(&line.range, v) != ours {
                 npm_differs += 1;
@@ -91,5 +101,10 @@ fn cargo_matcher_agrees_with_the_semver_crate_on_the_corpus() {
     assert!(cases >= 300, "the corpus has only {cases} cases");
     // The corpus is there to show the two dialects apart: many cases must differ.
     assert!(npm_differs >= 50, "npm and Cargo differ on only {npm_differs} cases");
-    assert!(failures.is_empty(), "{} disagreements with the semver crate:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} disagreements with the semver crate:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

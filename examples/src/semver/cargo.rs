@@ -22,6 +22,9 @@ pub enum Op {
     Wildcard,
 }
 
+/// One end of an interval: the version and whether it is included.
+pub type Bound = (Version, bool);
+
 /// One comparator; a missing minor or patch is `None` (`^1`, `~1.2`, `1.*`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Comparator {
@@ -133,14 +136,17 @@ impl Req {
         self.comparators.iter().all(|c| c.matches(v))
             && (!v.is_prerelease()
                 || self.comparators.iter().any(|c| {
-                    !c.pre.is_empty() && c.major == v.major && c.minor == Some(v.minor) && c.patch == Some(v.patch)
+                    !c.pre.is_empty()
+                        && c.major == v.major
+                        && c.minor == Some(v.minor)
+                        && c.patch == Some(v.patch)
                 }))
     }
 }
 
 impl Comparator {
     /// The bounds this comparator allows, as `(lowest, inclusive)` and `(upper, inclusive)`.
-    pub fn bounds(&self) -> (Option<(Version, bool)>, Option<(Version, bool)>) {
+    pub fn bounds(&self) -> (Option<Bound>, Option<Bound>) {
         let low = Version {
             major: self.major,
             minor: self.minor.unwrap_or(0),
@@ -156,7 +162,9 @@ impl Comparator {
         };
         let (m, n, p) = (self.major, self.minor, self.patch);
         match self.op {
-            Op::Exact | Op::Wildcard if self.patch.is_some() => (Some((low.clone(), true)), Some((low, true))),
+            Op::Exact | Op::Wildcard if self.patch.is_some() => {
+                (Some((low.clone(), true)), Some((low, true)))
+            }
             Op::Exact | Op::Wildcard => (Some((low, true)), Some((past, false))),
             Op::GreaterEq => (Some((low, true)), None),
             Op::Greater if self.patch.is_some() => (Some((low, false)), None),
@@ -165,7 +173,10 @@ impl Comparator {
             Op::LessEq if self.patch.is_some() => (None, Some((low, true))),
             Op::LessEq => (None, Some((past, false))),
             Op::Tilde => {
-                let up = if n.is_some() { v(m, n.unwrap() + 1, 0) } else { v(m + 1, 0, 0) };
+                let up = match n {
+                    Some(n) => v(m, n + 1, 0),
+                    None => v(m + 1, 0, 0),
+                };
                 (Some((low, true)), Some((up, false)))
             }
             Op::Caret => {

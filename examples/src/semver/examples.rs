@@ -211,7 +211,11 @@ fn run_differ(input: &str) -> Result<String, InputError> {
     }
     writeln!(out, "\nRanges both can read, on which they still give different answers:").unwrap();
     for (range, differ) in disagreements {
-        let shown = if differ.len() > 2 { format!("{} and {} more", differ[..2].join("; "), differ.len() - 2) } else { differ.join("; ") };
+        let shown = if differ.len() > 2 {
+            format!("{} and {} more", differ[..2].join("; "), differ.len() - 2)
+        } else {
+            differ.join("; ")
+        };
         writeln!(out, "  {range:<22} {shown}").unwrap();
     }
     Ok(out)
@@ -278,7 +282,8 @@ fn run_lockfile(input: &str) -> Result<String, InputError> {
         writeln!(out, "  {:>4}  {:<28} {locked}", "day", fresh).unwrap();
         let mut lock: Option<&Publish> = None;
         for &day in &days {
-            let out_by_then: Vec<&Version> = publishes.iter().filter(|x| x.day <= day).map(|x| &x.version).collect();
+            let out_by_then: Vec<&Version> =
+                publishes.iter().filter(|x| x.day <= day).map(|x| &x.version).collect();
             let pick = resolve(range.value, dialect, &out_by_then)
                 .and_then(|v| publishes.iter().find(|x| x.day <= day && x.version == *v));
             let show = |x: Option<&Publish>| match x {

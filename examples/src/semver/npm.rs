@@ -210,9 +210,8 @@ fn partial(text: &str) -> Option<Partial<'_>> {
                 _ => break,
             }
         }
-        let len = if rest.starts_with(['x', 'X', '*']) {
-            1
-        } else if rest.starts_with('0') {
+        // A wildcard or a `0` is one character: `01` is not a number here.
+        let len = if rest.starts_with(['x', 'X', '*', '0']) {
             1
         } else {
             rest.bytes().take_while(u8::is_ascii_digit).count()
@@ -315,11 +314,17 @@ fn trim_operator_space(text: &str) -> String {
         if b.get(p) == Some(&b' ') {
             drop[p] = true;
         }
-        while cursor < b.len() && (b[cursor].is_ascii_alphanumeric() || matches!(b[cursor], b'.' | b'+' | b'-' | b'*')) {
+        while cursor < b.len()
+            && (b[cursor].is_ascii_alphanumeric() || matches!(b[cursor], b'.' | b'+' | b'-' | b'*'))
+        {
             cursor += 1;
         }
     }
-    let mut out: String = text.char_indices().filter(|(i, _)| !drop.get(*i).copied().unwrap_or(false)).map(|(_, c)| c).collect();
+    let mut out: String = text
+        .char_indices()
+        .filter(|(i, _)| !drop.get(*i).copied().unwrap_or(false))
+        .map(|(_, c)| c)
+        .collect();
     // Tilde and caret: `(\s*)~>?\s+` → `$1~`, `(\s*)\^\s+` → `$1^`.
     for (from, to) in [("~> ", "~"), ("~ ", "~"), ("^ ", "^")] {
         out = out.replace(from, to);
@@ -404,7 +409,8 @@ fn xrange(word: &str) -> String {
     }
     let mj = p.major;
     if !op.is_empty() && xp {
-        let (mut mj, mut mn) = (mj.to_string(), if xn { "0".to_string() } else { p.minor.unwrap().to_string() });
+        let (mut mj, mut mn) =
+            (mj.to_string(), if xn { "0".to_string() } else { p.minor.unwrap().to_string() });
         let mut op = op;
         if op == ">" {
             op = ">=";
