@@ -156,9 +156,9 @@ impl Comparator {
         let v = |m, n, p| Version::new(m, n, p);
         // The first version past everything the written parts allow: `1.2` → 1.3.0.
         let past = match (self.minor, self.patch) {
-            (None, _) => v(self.major + 1, 0, 0),
-            (Some(n), None) => v(self.major, n + 1, 0),
-            (Some(n), Some(p)) => v(self.major, n, p + 1),
+            (None, _) => v(self.major.saturating_add(1), 0, 0),
+            (Some(n), None) => v(self.major, n.saturating_add(1), 0),
+            (Some(n), Some(p)) => v(self.major, n, p.saturating_add(1)),
         };
         let (m, n, p) = (self.major, self.minor, self.patch);
         match self.op {
@@ -174,17 +174,17 @@ impl Comparator {
             Op::LessEq => (None, Some((past, false))),
             Op::Tilde => {
                 let up = match n {
-                    Some(n) => v(m, n + 1, 0),
-                    None => v(m + 1, 0, 0),
+                    Some(n) => v(m, n.saturating_add(1), 0),
+                    None => v(m.saturating_add(1), 0, 0),
                 };
                 (Some((low, true)), Some((up, false)))
             }
             Op::Caret => {
                 let up = match (m, n, p) {
                     (0, None, _) => v(1, 0, 0),
-                    (0, Some(0), Some(p)) => v(0, 0, p + 1),
-                    (0, Some(n), _) => v(0, n + 1, 0),
-                    (m, _, _) => v(m + 1, 0, 0),
+                    (0, Some(0), Some(p)) => v(0, 0, p.saturating_add(1)),
+                    (0, Some(n), _) => v(0, n.saturating_add(1), 0),
+                    (m, _, _) => v(m.saturating_add(1), 0, 0),
                 };
                 (Some((low, true)), Some((up, false)))
             }

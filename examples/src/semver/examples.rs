@@ -223,9 +223,9 @@ fn run_differ(input: &str) -> Result<String, InputError> {
 // ANCHOR_END: differ
 
 // ANCHOR: resolve
-/// What a fresh resolution picks: the highest published version the range accepts. Both npm
-/// and Cargo prefer the newest match (npm's `maxSatisfying`; Cargo's resolver tries the
-/// newest first).
+/// What a fresh resolution picks: the highest published version the range accepts. Cargo's
+/// resolver tries the newest first; npm takes its `latest` tag when the range allows it, which
+/// is the highest release in the usual case modelled here, and the highest match otherwise.
 pub fn resolve<'a>(range: &str, dialect: Dialect, published: &[&'a Version]) -> Option<&'a Version> {
     published
         .iter()

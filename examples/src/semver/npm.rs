@@ -241,7 +241,8 @@ fn partial(text: &str) -> Option<Partial<'_>> {
 }
 
 fn plus1(n: &str) -> String {
-    n.parse::<u64>().map_or_else(|_| format!("{n}+1"), |n| (n + 1).to_string())
+    // Past u64 (far past npm's 2^53 - 1) the result is left unreadable, as npm rejects it too.
+    n.parse::<u64>().ok().and_then(|n| n.checked_add(1)).map_or_else(|| format!("{n}+1"), |n| n.to_string())
 }
 
 /// `A - B`: `>=A` (x-parts filled with 0) and `<=B`, or `<` the next version B allows.
@@ -502,6 +503,45 @@ mod tests {
             ("1.2.3 ||", "*"),
         ] {
             assert_eq!(parse(range).map(|r| r.to_string()), Ok(reading.to_string()), "{range}");
+        }
+    }
+
+    #[test]
+    fn odd_input_never_panics() {
+        let pieces = [
+            "1",
+            "0",
+            "2",
+            "x",
+            "*",
+            ".",
+            "-",
+            "+",
+            " ",
+            "||",
+            "^",
+            "~",
+            ">",
+            "<",
+            "=",
+            "v",
+            ",",
+            "rc",
+            "ß",
+            "\t",
+            "18446744073709551615",
+            "9007199254740992",
+        ];
+        let mut rng = crate::rng::Rng::new(3);
+        for _ in 0..20_000 {
+            let n = rng.range(0, 12);
+            let text: String =
+                (0..n).map(|_| pieces[rng.range(0, pieces.len() as u64 - 1) as usize]).collect();
+            let _ = parse(&text).map(|r| r.to_string());
+            let _ = satisfies(&text, "1.2.3");
+            let _ = satisfies("^1.2.3", &text);
+            let _ = super::super::cargo::parse(&text).map(|r| r.to_string());
+            let _ = super::super::cargo::satisfies(&text, "1.2.3-rc.1");
         }
     }
 
