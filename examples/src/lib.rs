@@ -111,9 +111,11 @@ chapters! {
     consistency "cap-consistency.md",
     raft "raft.md",
     disttx "distributed-transactions.md",
+    batch "batch-mapreduce.md",
     stream "stream-processing-cdc.md",
     semver "package-lockfiles-semver.md",
     estimates "back-of-envelope.md",
+    resilience "timeouts-retries.md",
     locks "locks-deadlock.md",
     mvcc "locking-mvcc.md",
     files "syscalls-file-systems.md",
@@ -128,4 +130,5 @@ chapters! {
     orm "orm-odm.md" (sqlite),
     migrations "schema-migrations.md" (sqlite),
     indexes_sql "indexes-query-plans.md" (sqlite),
+    typescript "typescript-backend.md",
 }

@@ -145,13 +145,19 @@ fn parse_diagnostic(line: &str) -> Option<Diagnostic> {
 
 /// Runs the pinned `tsc` in `examples/` with `args`; its printed report.
 fn tsc(args: &[&str]) -> Result<(bool, String), String> {
-    let dir = examples_dir();
-    let tsc = dir.join("node_modules/typescript/bin/tsc");
+    tsc_in(&examples_dir(), args)
+}
+
+/// Runs the pinned `tsc` (the one in `examples/node_modules`) with `args` in directory `dir`,
+/// which may be any directory, such as a temporary one with a `tsconfig.json` of its own:
+/// whether it succeeded, and what it printed (`--pretty false`).
+pub fn tsc_in(dir: &Path, args: &[&str]) -> Result<(bool, String), String> {
+    let tsc = examples_dir().join("node_modules/typescript/bin/tsc");
     let output = Command::new("node")
         .arg(&tsc)
         .args(args)
         .args(["--pretty", "false"])
-        .current_dir(&dir)
+        .current_dir(dir)
         .output()
         .map_err(|err| format!("starting `node {}`: {err}", tsc.display()))?;
     let mut printed = String::from_utf8_lossy(&output.stdout).into_owned();
@@ -192,6 +198,16 @@ pub fn compile_for_node(out_dir: &Path) -> Result<(), Report> {
 /// (`examples/tsconfig.type-errors.json`: every `*.type-error.ts`, never emitted).
 pub fn type_error_report() -> Result<Report, String> {
     let (_, printed) = tsc(&["-p", "tsconfig.type-errors.json"])?;
+    Ok(parse_report(&printed))
+}
+
+/// [`type_error_report`] with more command-line options after the project's, which override
+/// its settings: `["--strictNullChecks", "false"]` checks every type-error example with that one
+/// option off and the rest of `tsconfig.type-errors.json` the same.
+pub fn type_error_report_with(extra: &[&str]) -> Result<Report, String> {
+    let mut args = vec!["-p", "tsconfig.type-errors.json"];
+    args.extend_from_slice(extra);
+    let (_, printed) = tsc(&args)?;
     Ok(parse_report(&printed))
 }
 

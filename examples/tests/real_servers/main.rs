@@ -18,6 +18,8 @@
 //!   slot (needs `wal_level = logical`) and a consumer group on NATS JetStream;
 //! * `replica`: the replication chapter's private PostgreSQL primary and streaming replica (lag,
 //!   a stale read, `synchronous_commit` levels, a commit stuck without its standby).
+//! * `resilience`: idempotency keys for a retried payment on the shared PostgreSQL (a primary
+//!   key claimed in the payment's transaction) and Redis (`SET NX` with a "processing" marker).
 //!
 //! Each test compares what the server did with its checked-in file and fails with a diff when
 //! they differ; `cargo xtask bless` (which sets `EXAMPLES_BLESS=1`) rewrites the files. The
@@ -39,6 +41,7 @@ mod pooling;
 mod realtime;
 mod redis;
 mod replica;
+mod resilience;
 mod scenarios;
 mod stream;
 
@@ -55,6 +58,12 @@ fn hermitage_cases_on_real_servers() {
 fn the_lock_trap_on_a_real_postgresql() {
     let _beside = beside_the_purge();
     migrations::check();
+}
+
+#[test]
+fn idempotency_keys_on_real_postgresql_and_redis() {
+    let _beside = beside_the_purge();
+    resilience::check();
 }
 
 #[test]
