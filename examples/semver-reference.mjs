@@ -3,9 +3,12 @@
 //   node examples/semver-reference.mjs examples/src/semver/corpus.txt
 //
 // Reads each `RANGE ; VERSION VERSION ...` line of the corpus (as examples/src/semver/corpus.rs
-// does) and prints one JSON object per line: for each range, how npm reads it
-// (`semver.validRange`, null when it cannot), then for each version npm's verdict:
-// "bad range", "bad version", or whether `semver.satisfies(version, range)` holds.
+// does) and prints one JSON object per line: for each range, how the package reads it
+// (`semver.validRange`, null when it cannot), then for each version its verdict: "bad range",
+// "bad version", or whether `semver.satisfies(version, range)` holds. Each is given twice:
+// `reading`/`verdict` with the package's defaults (strict), `loose_reading`/`loose_verdict`
+// with `{ loose: true }`, the options npm install itself passes (npm-package-arg,
+// npm-pick-manifest).
 // The package is the one examples/package-lock.json pins (`npm ci` in examples/).
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -28,12 +31,16 @@ for (const line of readFileSync(path, 'utf8').split('\n')) {
   const range = line.slice(0, at).trim();
   const versions = line.slice(at + 1).split(/\s+/).filter((v) => v !== '');
   const reading = semver.validRange(range);
-  console.log(JSON.stringify({ range, reading }));
+  const loose_reading = semver.validRange(range, { loose: true });
+  console.log(JSON.stringify({ range, reading, loose_reading }));
+  const verdictOf = (v, r, options) => {
+    if (r === null) return 'bad range';
+    if (semver.valid(v, options) === null) return 'bad version';
+    return semver.satisfies(v, range, options) ? 'yes' : 'no';
+  };
   for (const v of versions) {
-    let verdict;
-    if (reading === null) verdict = 'bad range';
-    else if (semver.valid(v) === null) verdict = 'bad version';
-    else verdict = semver.satisfies(v, range) ? 'yes' : 'no';
-    console.log(JSON.stringify({ range, version: v, verdict }));
+    const verdict = verdictOf(v, reading, {});
+    const loose_verdict = verdictOf(v, loose_reading, { loose: true });
+    console.log(JSON.stringify({ range, version: v, verdict, loose_verdict }));
   }
 }

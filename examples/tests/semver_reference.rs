@@ -5,16 +5,19 @@
 //!   by `examples/package-lock.json`) on Node and prints its reading of each range
 //!   (`validRange`) and its verdict on each (range, version); the book's `semver::npm` must
 //!   agree on every one; then the same on 2,500 seeded random ranges (12,500 cases) written to
-//!   a temporary file. Without `node` or the installed packages both are skipped loudly (a
-//!   failure in CI).
+//!   a temporary file. Each twice: with the package's defaults (strict, what its API does) and
+//!   with `{ loose: true }` (how `npm install` reads a dependency's range). Without `node` or
+//!   the installed packages both are skipped loudly (a failure in CI).
 //! * Cargo: the `semver` crate (Cargo's own parser, pinned with `=` in examples/Cargo.toml)
-//!   parses and matches every case; the book's `semver::cargo` must agree.
+//!   parses and matches every case, and the 12,500 random ones; the book's `semver::cargo` must
+//!   agree.
 
 use std::path::Path;
 use std::process::Command;
 
 use examples::rng::Rng;
 use examples::semver::corpus::{self, Verdict};
+use examples::semver::npm::{self, Mode};
 use test_support::typescript::{examples_dir, missing, workspace_root};
 
 /// Runs `semver-reference.mjs` on the corpus file at `path` and compares npm's readings and
@@ -46,19 +49,25 @@ fn compare_with_npm(path: &Path, check: &str) -> Option<(usize, usize, Vec<Strin
         let range = row["range"].as_str().unwrap();
         if let Some(version) = row["version"].as_str() {
             cases += 1;
-            let theirs = Verdict::parse(row["verdict"].as_str().unwrap()).unwrap();
-            let ours = corpus::npm_verdict(range, version);
-            if ours != theirs {
-                failures.push(format!(
-                    "range {range:?}, version {version:?}: npm says {theirs}, the book says {ours}"
-                ));
+            for (mode, key) in [(Mode::Strict, "verdict"), (Mode::Loose, "loose_verdict")] {
+                let theirs = Verdict::parse(row[key].as_str().unwrap()).unwrap();
+                let ours = corpus::npm_verdict_in(mode, range, version);
+                if ours != theirs {
+                    failures.push(format!(
+                        "{mode:?}: range {range:?}, version {version:?}: npm says {theirs}, the book says {ours}"
+                    ));
+                }
             }
         } else {
             readings += 1;
-            let theirs = row["reading"].as_str();
-            let ours = examples::semver::npm::parse(range).ok().map(|r| r.to_string());
-            if ours.as_deref() != theirs {
-                failures.push(format!("range {range:?}: npm reads {theirs:?}, the book reads {ours:?}"));
+            for (mode, key) in [(Mode::Strict, "reading"), (Mode::Loose, "loose_reading")] {
+                let theirs = row[key].as_str();
+                let ours = npm::parse_in(mode, range).ok().map(|r| r.to_string());
+                if ours.as_deref() != theirs {
+                    failures.push(format!(
+                        "{mode:?}: range {range:?}: npm reads {theirs:?}, the book reads {ours:?}"
+                    ));
+                }
             }
         }
     }
@@ -174,6 +183,26 @@ fn npm_matcher_agrees_with_npm_semver_on_random_ranges() {
     std::fs::write(&path, &text).unwrap();
     let result = compare_with_npm(&path, "the npm semver random-range check (tests/semver_reference.rs)");
     let _ = std::fs::remove_dir_all(&dir);
+    // The same 12,500 cases against Cargo's parser, which needs no Node.
+    let mut cargo_failures = Vec::new();
+    for line in text.lines() {
+        let (range, versions) = line.split_once(';').unwrap();
+        let range = range.trim();
+        for v in versions.split_whitespace() {
+            let (theirs, ours) = (crate_verdict(range, v), corpus::cargo_verdict(range, v));
+            if theirs != ours {
+                cargo_failures.push(format!(
+                    "range {range:?}, version {v:?}: the crate says {theirs}, the book says {ours}"
+                ));
+            }
+        }
+    }
+    assert!(
+        cargo_failures.is_empty(),
+        "{} disagreements with the semver crate:\n{}",
+        cargo_failures.len(),
+        cargo_failures.join("\n")
+    );
     let Some((readings, cases, failures)) = result else { return };
     assert_eq!((readings, cases), (2_500, 12_500));
     assert!(

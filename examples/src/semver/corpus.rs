@@ -71,8 +71,14 @@ fn verdict(result: Result<bool, String>) -> Verdict {
     }
 }
 
+/// npm's `semver` with its default options (strict).
 pub fn npm_verdict(range: &str, version: &str) -> Verdict {
-    verdict(npm::satisfies(range, version))
+    npm_verdict_in(npm::Mode::Strict, range, version)
+}
+
+/// npm's `semver` in either mode; `Mode::Loose` is how `npm install` reads a dependency.
+pub fn npm_verdict_in(mode: npm::Mode, range: &str, version: &str) -> Verdict {
+    verdict(npm::satisfies_in(mode, range, version))
 }
 
 pub fn cargo_verdict(range: &str, version: &str) -> Verdict {

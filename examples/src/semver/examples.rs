@@ -61,12 +61,16 @@ pub const LOCKFILE: Example = Example {
 };
 
 // ANCHOR: grid
-/// A table of ranges × versions: each cell is npm's verdict, then Cargo's (`Y` matches, `-`
-/// does not, `!` the range does not parse, `?` the version does not), then how each reads
-/// every range.
+/// A table of ranges × versions: each cell is three verdicts, `npm install`'s (npm's `semver`
+/// in loose mode), the `semver` package's default (strict) and Cargo's (`Y` matches, `-` does
+/// not, `!` the range does not parse, `?` the version does not), then how each reads every
+/// range.
 pub fn grid(ranges: &[&str], versions: &[&str]) -> String {
     let mut out = String::new();
-    out.push_str("Each cell: npm, then Cargo. Y matches, - does not, ! the range does not parse.\n\n");
+    out.push_str(
+        "Each cell: npm install (loose), semver's API default (strict), Cargo.\n\
+         Y matches, - does not, ! the range does not parse.\n\n",
+    );
     let width = ranges.iter().map(|r| r.len()).max().unwrap_or(0).max(5);
     write!(out, "{:width$}", "range").unwrap();
     for v in versions {
@@ -81,19 +85,33 @@ pub fn grid(ranges: &[&str], versions: &[&str]) -> String {
     };
     for r in ranges {
         write!(out, "{r:width$}").unwrap();
-        let mut differ = false;
+        let (mut differ, mut modes) = (false, false);
         for v in versions {
+            let l = corpus::npm_verdict_in(npm::Mode::Loose, r, v);
             let (n, c) = (corpus::npm_verdict(r, v), corpus::cargo_verdict(r, v));
-            differ |= n != c;
-            write!(out, "  {:>w$}", format!("{} {}", mark(n), mark(c)), w = v.len().max(3)).unwrap();
+            differ |= l != c;
+            modes |= l != n;
+            write!(out, "  {:>w$}", format!("{}{}{}", mark(l), mark(n), mark(c)), w = v.len().max(3))
+                .unwrap();
         }
-        out.push_str(if differ { "   <- they differ\n" } else { "\n" });
+        out.push_str(match (differ, modes) {
+            (true, true) => "   <- npm and Cargo differ; loose and strict too\n",
+            (true, false) => "   <- npm and Cargo differ\n",
+            (false, true) => "   <- loose and strict differ\n",
+            (false, false) => "\n",
+        });
     }
     out.push_str("\nHow each reads the range:\n");
     for r in ranges {
-        let n = npm::parse(r).map(|x| x.to_string()).unwrap_or_else(|e| format!("cannot parse: {e}"));
-        let c = cargo::parse(r).map(|x| x.to_string()).unwrap_or_else(|e| format!("cannot parse: {e}"));
-        writeln!(out, "  {r}\n    npm:   {n}\n    Cargo: {c}").unwrap();
+        let read = |x: Result<String, String>| x.unwrap_or_else(|e| format!("cannot parse: {e}"));
+        let l = read(npm::parse_in(npm::Mode::Loose, r).map(|x| x.to_string()));
+        let n = read(npm::parse(r).map(|x| x.to_string()));
+        let c = read(cargo::parse(r).map(|x| x.to_string()));
+        writeln!(out, "  {r}\n    npm install: {l}").unwrap();
+        if n != l {
+            writeln!(out, "    strict:      {n}").unwrap();
+        }
+        writeln!(out, "    Cargo:       {c}").unwrap();
     }
     out
 }
@@ -226,12 +244,15 @@ fn run_differ(input: &str) -> Result<String, InputError> {
 /// What a fresh resolution picks: the highest published version the range accepts. Cargo's
 /// resolver tries the newest first; npm takes its `latest` tag when the range allows it, which
 /// is the highest release in the usual case modelled here, and the highest match otherwise.
+/// npm reads the range loosely, as `npm install` does (`Dialect::Npm` is read the same way).
 pub fn resolve<'a>(range: &str, dialect: Dialect, published: &[&'a Version]) -> Option<&'a Version> {
     published
         .iter()
         .copied()
         .filter(|v| match dialect {
-            Dialect::Npm => npm::parse(range).is_ok_and(|r| r.test(v)),
+            Dialect::Npm | Dialect::NpmLoose => {
+                npm::parse_in(npm::Mode::Loose, range).is_ok_and(|r| r.test(v))
+            }
             Dialect::Cargo => cargo::parse(range).is_ok_and(|r| r.matches(v)),
         })
         .max()
@@ -270,11 +291,13 @@ fn run_lockfile(input: &str) -> Result<String, InputError> {
     }
     let mut out = String::new();
     for (dialect, name, fresh, locked) in [
-        (Dialect::Npm, "npm", "npm install, no lockfile", "npm ci, lockfile"),
-        (Dialect::Cargo, "Cargo", "cargo build, no Cargo.lock", "cargo build --locked"),
+        (Dialect::NpmLoose, "npm", "resolved fresh", "replayed from the lock"),
+        (Dialect::Cargo, "Cargo", "resolved fresh", "replayed from the lock"),
     ] {
         let reading = match dialect {
-            Dialect::Npm => npm::parse(range.value).map(|r| r.to_string()),
+            Dialect::Npm | Dialect::NpmLoose => {
+                npm::parse_in(npm::Mode::Loose, range.value).map(|r| r.to_string())
+            }
             Dialect::Cargo => cargo::parse(range.value).map(|r| r.to_string()),
         };
         let reading = reading.map_err(|e| InputError::at_line(range.line, format!("{name}: {e}")))?;
@@ -301,8 +324,11 @@ fn run_lockfile(input: &str) -> Result<String, InputError> {
         out.push('\n');
     }
     out.push_str(
-        "Without a lockfile each install resolves anew: the newest match on that day. With one, every \
-         install gets what the first recorded until someone updates it on purpose.\n",
+        "A model, not the tools: without a lockfile (and, for npm, without a node_modules left from \
+         before) each install resolves anew, the newest match on that day. With one, every install \
+         gets what the first recorded until someone updates it on purpose. What the real npm does \
+         with a lockfile that no longer fits package.json is in data/npm-lockfile.txt (the next \
+         example).\n",
     );
     Ok(out)
 }

@@ -83,22 +83,59 @@ impl fmt::Display for Range {
     }
 }
 
+/// How the package reads: `Strict` is `semver`'s default (what its API, `semver.satisfies(v,
+/// r)`, does when called without options); `Loose` is `{ loose: true }`, the reading `npm
+/// install` itself uses for a dependency's range (npm-package-arg's `validRange(spec, true)`,
+/// npm-pick-manifest's `satisfies(.., { loose: true })`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Strict,
+    Loose,
+}
+
+impl Mode {
+    fn dialect(self) -> Dialect {
+        match self {
+            Mode::Strict => Dialect::Npm,
+            Mode::Loose => Dialect::NpmLoose,
+        }
+    }
+}
+
 /// The verdict npm's `semver.satisfies(version, range)` gives, with why when it cannot say yes
 /// or no.
 pub fn satisfies(range: &str, version: &str) -> Result<bool, String> {
-    let r = parse(range)?;
-    let v = version::parse(version, Dialect::Npm).map_err(|e| format!("invalid version: {e}"))?;
+    satisfies_in(Mode::Strict, range, version)
+}
+
+/// The same in either mode: `satisfies(version, range, { loose: true })` for `Mode::Loose`.
+pub fn satisfies_in(mode: Mode, range: &str, version: &str) -> Result<bool, String> {
+    let r = parse_in(mode, range)?;
+    let v = version::parse(version, mode.dialect()).map_err(|e| format!("invalid version: {e}"))?;
     Ok(r.test(&v))
 }
 
-// ANCHOR: parse
-/// Parses a range as npm does, or says which comparator it could not read.
+/// Parses a range as npm's semver does by default, or says which comparator it could not read.
 pub fn parse(range: &str) -> Result<Range, String> {
+    parse_in(Mode::Strict, range)
+}
+
+// ANCHOR: parse
+/// Parses a range in `mode`. Loose mode quietly drops every word that is not a comparator
+/// (`>=1.2,` of Cargo's `>=1.2, <1.5`) and every set left empty (`foo` in `1.2.3 || foo`); a
+/// range left with no set at all is invalid.
+pub fn parse_in(mode: Mode, range: &str) -> Result<Range, String> {
     // Whitespace runs become one space; then the range splits on `||`.
     let raw = range.split_whitespace().collect::<Vec<_>>().join(" ");
     let mut sets = Vec::new();
     for part in raw.split("||") {
-        sets.push(parse_set(part.trim())?);
+        let set = parse_set(part.trim(), mode)?;
+        if !set.is_empty() {
+            sets.push(set);
+        }
+    }
+    if sets.is_empty() {
+        return Err(format!("no comparator left in `{raw}`"));
     }
     // `1.x || *` is just `*`; a set that can match nothing is dropped when others can.
     if sets.len() > 1 {
@@ -113,25 +150,34 @@ pub fn parse(range: &str) -> Result<Range, String> {
     Ok(Range { sets })
 }
 
-fn parse_set(text: &str) -> Result<Vec<Comparator>, String> {
+fn parse_set(text: &str, mode: Mode) -> Result<Vec<Comparator>, String> {
     let text = strip_build(text);
     // `1.2.3 - 2.3.4` becomes `>=1.2.3 <=2.3.4`.
-    let text = hyphen(&text).unwrap_or(text);
+    let text = hyphen(&text, mode).unwrap_or(text);
     // `>= 1.2.3` becomes `>=1.2.3`, `~ 1.2` `~1.2`, `^ 1` `^1`.
     let text = trim_operator_space(&text);
     let mut words = Vec::new();
     for word in text.split(' ') {
         // Each word is rewritten into primitive comparators: carets, tildes, x-ranges, stars.
-        let word = caret(word).unwrap_or_else(|| word.to_string());
-        let word = each_word(&word, |w| tilde(w).unwrap_or_else(|| w.to_string()));
-        let word = each_word(&word, xrange);
+        let word = caret(word, mode).unwrap_or_else(|| word.to_string());
+        let word = each_word(&word, |w| tilde(w, mode).unwrap_or_else(|| w.to_string()));
+        let word = each_word(&word, |w| xrange(w, mode));
         words.push(star(word.trim()));
     }
-    // Every word must read as a comparator, even after one that matches nothing.
-    let parsed = words
-        .join(" ")
-        .split(' ')
-        .map(|word| comparator(if word == ">=0.0.0" { "" } else { word }))
+    // Every word must read as a comparator, even after one that matches nothing; loose mode
+    // first throws out the words that do not look like one.
+    // JavaScript's `split(/\s+/)`: a word emptied in the middle (`>=*`) vanishes, one at
+    // either end stays as an empty comparator (any version).
+    let joined = words.join(" ");
+    let pieces: Vec<&str> = joined.split(' ').collect();
+    let last = pieces.len() - 1;
+    let parsed = pieces
+        .iter()
+        .enumerate()
+        .filter(|&(i, w)| !w.is_empty() || i == 0 || i == last)
+        .map(|(_, &word)| if word == ">=0.0.0" { "" } else { word })
+        .filter(|word| mode == Mode::Strict || loose_comparator(word))
+        .map(|word| comparator(word, mode))
         .collect::<Result<Vec<_>, _>>()?;
     let mut set: Vec<Comparator> = Vec::new();
     for c in parsed {
@@ -198,9 +244,39 @@ fn is_x(part: Option<&str>) -> bool {
     matches!(part, None | Some("x" | "X" | "*"))
 }
 
-/// Reads a whole partial version (`XRANGEPLAIN` in npm's source), or `None`.
-fn partial(text: &str) -> Option<Partial<'_>> {
+/// Loose parts are `\d+` (leading zeros allowed) or a wildcard; after a patch comes loose
+/// mode's tail (the `-` optional).
+fn partial_loose(s: &str) -> Option<Partial<'_>> {
+    let part = |s: &str| {
+        let n =
+            if s.starts_with(['x', 'X', '*']) { 1 } else { s.bytes().take_while(u8::is_ascii_digit).count() };
+        (n > 0).then_some(n)
+    };
+    let n = part(s)?;
+    let (major, rest) = s.split_at(n);
+    let Some(rest) = rest.strip_prefix('.') else {
+        return rest.is_empty().then_some(Partial { major, minor: None, patch: None, pre: None });
+    };
+    let n = part(rest)?;
+    let (minor, rest) = rest.split_at(n);
+    let Some(rest) = rest.strip_prefix('.') else {
+        return rest.is_empty().then_some(Partial { major, minor: Some(minor), patch: None, pre: None });
+    };
+    let (patch, pre) = if rest.starts_with(['x', 'X', '*']) {
+        (&rest[..1], version::loose_tail(&rest[1..])?)
+    } else {
+        version::loose_patch(rest)?
+    };
+    Some(Partial { major, minor: Some(minor), patch: Some(patch), pre })
+}
+
+/// Reads a whole partial version (`XRANGEPLAIN` in npm's source, `XRANGEPLAINLOOSE` in loose
+/// mode), or `None`.
+fn partial(text: &str, mode: Mode) -> Option<Partial<'_>> {
     let s = text.trim_start_matches(['v', '=', ' ']);
+    if mode == Mode::Loose {
+        return partial_loose(s);
+    }
     let mut parts = [None, None, None];
     let mut rest = s;
     for (i, slot) in parts.iter_mut().enumerate() {
@@ -246,11 +322,11 @@ fn plus1(n: &str) -> String {
 }
 
 /// `A - B`: `>=A` (x-parts filled with 0) and `<=B`, or `<` the next version B allows.
-fn hyphen(text: &str) -> Option<String> {
+fn hyphen(text: &str, mode: Mode) -> Option<String> {
     let mut start = 0;
     while let Some(i) = text[start..].find(" - ").map(|i| i + start) {
         let (from, to) = (&text[..i], &text[i + 3..]);
-        if let (Some(f), Some(t)) = (partial(from), partial(to)) {
+        if let (Some(f), Some(t)) = (partial(from, mode), partial(to, mode)) {
             let from = if is_x(Some(f.major)) {
                 String::new()
             } else if is_x(f.minor) {
@@ -334,8 +410,8 @@ fn trim_operator_space(text: &str) -> String {
 }
 
 /// `^M.m.p`: up to (not including) the next change in the left-most non-zero part.
-fn caret(word: &str) -> Option<String> {
-    let p = partial(word.strip_prefix('^')?)?;
+fn caret(word: &str, mode: Mode) -> Option<String> {
+    let p = partial(word.strip_prefix('^')?, mode)?;
     let (mj, mn, pt) = (p.major, p.minor.unwrap_or("x"), p.patch.unwrap_or("x"));
     Some(if is_x(Some(mj)) {
         String::new()
@@ -363,10 +439,10 @@ fn caret(word: &str) -> Option<String> {
 }
 
 /// `~M.m.p`: patch updates only (`~1` allows any 1.x).
-fn tilde(word: &str) -> Option<String> {
+fn tilde(word: &str, mode: Mode) -> Option<String> {
     let rest = word.strip_prefix('~')?;
     let rest = rest.strip_prefix('>').unwrap_or(rest);
-    let p = partial(rest)?;
+    let p = partial(rest, mode)?;
     let (mj, mn, pt) = (p.major, p.minor.unwrap_or("x"), p.patch.unwrap_or("x"));
     Some(if is_x(Some(mj)) {
         String::new()
@@ -382,7 +458,7 @@ fn tilde(word: &str) -> Option<String> {
 }
 
 /// An operator and a version with `x` parts: `1.x`, `>=1.2`, `<=1`, `*`.
-fn xrange(word: &str) -> String {
+fn xrange(word: &str, mode: Mode) -> String {
     let op_len = {
         let b = word.as_bytes();
         let mut n = 0;
@@ -395,7 +471,7 @@ fn xrange(word: &str) -> String {
         n
     };
     let (mut op, rest) = word.split_at(op_len);
-    let Some(p) = partial(rest) else { return word.to_string() };
+    let Some(p) = partial(rest, mode) else { return word.to_string() };
     let (xm_, xn, xp) = (is_x(Some(p.major)), is_x(p.minor), is_x(p.patch));
     // `*.1` or `1.x.3`: npm leaves the word as it is (and then cannot read it).
     if (xm_ && !xn && p.minor.is_some()) || (is_x(p.minor) && p.patch.is_some() && !is_x(p.patch)) {
@@ -456,8 +532,16 @@ fn star(word: &str) -> String {
     format!("{}{}", &word[..start], &word[k + 1..])
 }
 
+/// Whether a word looks like a comparator to loose mode (`COMPARATORLOOSE`): empty, or an
+/// optional `<`, `>`, `<=`, `>=`, `=` and a loose version.
+fn loose_comparator(word: &str) -> bool {
+    let rest = word.strip_prefix(['<', '>']).unwrap_or(word);
+    let rest = rest.strip_prefix('=').unwrap_or(rest);
+    word.is_empty() || version::loose_plain(rest).is_some()
+}
+
 /// A primitive comparator: an optional `<`, `<=`, `>`, `>=` or `=` and a whole version.
-fn comparator(word: &str) -> Result<Comparator, String> {
+fn comparator(word: &str, mode: Mode) -> Result<Comparator, String> {
     if word.is_empty() {
         return Ok(Comparator::Any);
     }
@@ -469,7 +553,7 @@ fn comparator(word: &str) -> Result<Comparator, String> {
     if rest.starts_with(' ') {
         return Err(format!("invalid comparator `{word}`"));
     }
-    let v = version::parse(rest, Dialect::Npm)
+    let v = version::parse(rest, mode.dialect())
         .ok()
         .filter(|_| !rest.starts_with(char::is_whitespace))
         .ok_or_else(|| format!("invalid comparator `{word}`"))?;
@@ -551,5 +635,19 @@ mod tests {
         assert_eq!(satisfies("^1.2.3-beta.1", "1.3.0-beta.1"), Ok(false));
         assert_eq!(satisfies(">=1.0.0", "2.0.0-rc.1"), Ok(false));
         assert!(satisfies("1.2.3 foo", "1.2.3").is_err());
+    }
+
+    #[test]
+    fn loose_mode_drops_what_it_cannot_read() {
+        let loose = |r: &str| parse_in(Mode::Loose, r).map(|r| r.to_string());
+        // Cargo's comma: the lower bound goes, silently.
+        assert_eq!(loose(">=1.2, <1.5"), Ok("<1.5.0-0".into()));
+        assert!(loose(">=1.2,<1.5").is_err());
+        assert!(parse(">=1.2, <1.5").is_err());
+        assert_eq!(loose("1.2.3 -2.3.4"), Ok("1.2.3".into()));
+        assert_eq!(loose("1.2.3 || foo"), Ok("1.2.3".into()));
+        assert_eq!(loose("^01.2.3"), Ok(">=1.2.3 <2.0.0-0".into()));
+        assert!(loose("foo").is_err());
+        assert_eq!(satisfies_in(Mode::Loose, ">=1.2, <1.5", "1.0.0"), Ok(true));
     }
 }

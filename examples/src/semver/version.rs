@@ -105,16 +105,111 @@ impl fmt::Display for Version {
 /// version's numbers.
 pub const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
 
-/// Which reader: npm's `semver` (trims, allows `v1.2.3`, numbers up to 2^53 - 1, at most 256
-/// characters) or Cargo's `semver` crate (exactly the SemVer grammar, numbers up to 2^64 - 1).
+/// Which reader: npm's `semver` with its default options (trims, allows `v1.2.3`, numbers up
+/// to 2^53 - 1, at most 256 characters), the same package in loose mode (`{ loose: true }`,
+/// what `npm install` uses: leading zeros, any run of `v`, `=` and spaces in front, the `-`
+/// before a prerelease optional), or Cargo's `semver` crate (exactly the SemVer grammar,
+/// numbers up to 2^64 - 1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialect {
     Npm,
+    NpmLoose,
     Cargo,
+}
+
+fn ident_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'-'
+}
+
+/// `ID(.ID)*` with `ID = [A-Za-z0-9-]+` at the start of `s`: its length, or `None`.
+fn identifiers_len(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    let mut at = 0;
+    loop {
+        let len = b[at..].iter().take_while(|&&c| ident_char(c)).count();
+        if len == 0 {
+            return None;
+        }
+        at += len;
+        if b.get(at) == Some(&b'.') && b.get(at + 1).is_some_and(|&c| ident_char(c)) {
+            at += 1;
+        } else {
+            return Some(at);
+        }
+    }
+}
+
+/// `(+ID(.ID)*)?` and then the end.
+fn build_then_end(s: &str) -> bool {
+    s.is_empty() || s.strip_prefix('+').and_then(identifiers_len).is_some_and(|n| n + 1 == s.len())
+}
+
+/// What loose mode accepts after the patch number, `(-?PRERELEASE)?(+BUILD)?$`, in the order
+/// the regular expression tries it: the prerelease (`Some(Some(..))`) after a `-`, then
+/// without one (so `1.2.3-` has the prerelease `-`), then none.
+pub(super) fn loose_tail(rest: &str) -> Option<Option<&str>> {
+    for r in [rest.strip_prefix('-'), Some(rest)].into_iter().flatten() {
+        if let Some(n) = identifiers_len(r)
+            && build_then_end(&r[n..])
+        {
+            return Some(Some(&r[..n]));
+        }
+    }
+    build_then_end(rest).then_some(None)
+}
+
+/// The digits of a loose patch number, longest first, with what loose mode reads after them:
+/// the regular expression gives digits back to the prerelease when it must (`1.2.34.5` is
+/// `1.2.3-4.5`).
+pub(super) fn loose_patch(rest: &str) -> Option<(&str, Option<&str>)> {
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    (1..=digits).rev().find_map(|n| loose_tail(&rest[n..]).map(|pre| (&rest[..n], pre)))
+}
+
+/// Loose mode's whole version (`LOOSEPLAIN`): major, minor, patch and prerelease text.
+pub(super) fn loose_plain(text: &str) -> Option<(&str, &str, &str, Option<&str>)> {
+    let s = text.trim_start_matches(|c: char| c == 'v' || c == '=' || c.is_whitespace());
+    let digits = |s: &str| s.bytes().take_while(u8::is_ascii_digit).count();
+    let n = digits(s);
+    let (major, rest) = (n > 0).then(|| s.split_at(n))?;
+    let rest = rest.strip_prefix('.')?;
+    let n = digits(rest);
+    let (minor, rest) = (n > 0).then(|| rest.split_at(n))?;
+    let (patch, pre) = loose_patch(rest.strip_prefix('.')?)?;
+    Some((major, minor, patch, pre))
+}
+
+fn parse_loose(text: &str) -> Result<Version, String> {
+    if text.len() > 256 {
+        return Err("longer than 256 characters".into());
+    }
+    let (major, minor, patch, pre) = loose_plain(text.trim())
+        .ok_or_else(|| format!("`{}` is not a version, even loosely", text.trim()))?;
+    let number = |n: &str| n.parse::<u64>().ok().filter(|&n| n <= MAX_SAFE_INTEGER);
+    let too_big = |n: &str| format!("{n} is above 2^53 - 1");
+    let v = Version {
+        major: number(major).ok_or_else(|| too_big(major))?,
+        minor: number(minor).ok_or_else(|| too_big(minor))?,
+        patch: number(patch).ok_or_else(|| too_big(patch))?,
+        pre: pre
+            .map(|p| {
+                p.split('.')
+                    .map(|id| match id.bytes().all(|b| b.is_ascii_digit()).then(|| number(id)).flatten() {
+                        Some(n) if n < MAX_SAFE_INTEGER => Ident::Numeric(n),
+                        _ => Ident::Alpha(id.to_string()),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+    };
+    Ok(v)
 }
 
 /// Parses `text` as a whole version in `dialect`, or says why it is not one.
 pub fn parse(text: &str, dialect: Dialect) -> Result<Version, String> {
+    if dialect == Dialect::NpmLoose {
+        return parse_loose(text);
+    }
     let mut s = text;
     if dialect == Dialect::Npm {
         if text.len() > 256 {
@@ -274,5 +369,20 @@ mod tests {
         assert!(parse(" 1.2.3", Dialect::Cargo).is_err());
         assert!(parse("9007199254740992.0.0", Dialect::Npm).is_err());
         assert!(parse("9007199254740992.0.0", Dialect::Cargo).is_ok());
+    }
+
+    #[test]
+    fn what_loose_mode_lets_through() {
+        let loose = |s: &str| parse(s, Dialect::NpmLoose).map(|v| v.to_string());
+        assert_eq!(loose("01.2.3"), Ok("1.2.3".into()));
+        assert_eq!(loose("=1.2.3"), Ok("1.2.3".into()));
+        assert_eq!(loose("v= 1.2.3"), Ok("1.2.3".into()));
+        assert_eq!(loose("1.2.3beta"), Ok("1.2.3-beta".into()));
+        assert_eq!(loose("1.2.3-01"), Ok("1.2.3-1".into()));
+        assert_eq!(loose("1.2.3-"), Ok("1.2.3--".into()));
+        assert_eq!(loose("1.2.34.5"), Ok("1.2.3-4.5".into()));
+        assert!(loose("1.2").is_err());
+        assert!(loose("1.2.3 x").is_err());
+        assert!(parse("01.2.3", Dialect::Npm).is_err());
     }
 }
