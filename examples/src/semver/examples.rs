@@ -236,6 +236,30 @@ fn run_differ(input: &str) -> Result<String, InputError> {
         };
         writeln!(out, "  {range:<22} {shown}").unwrap();
     }
+    // npm install reads ranges loosely: what changes against the strict reading above.
+    let mut changed = 0;
+    let mut readings = Vec::new();
+    for line in &lines {
+        for v in &line.versions {
+            if corpus::npm_verdict_in(npm::Mode::Loose, &line.range, v) != corpus::npm_verdict(&line.range, v) {
+                changed += 1;
+            }
+        }
+        let loose = npm::parse_in(npm::Mode::Loose, &line.range).map(|r| r.to_string());
+        if let (Err(_), Ok(reading)) = (npm::parse(&line.range), loose) {
+            readings.push(format!("  {:<22} {reading}", line.range));
+        }
+    }
+    writeln!(
+        out,
+        "\nnpm install reads ranges loosely: {changed} of the {total} cases get another verdict than \
+         above. Ranges the strict reading refuses and npm install reads ({}):",
+        readings.len()
+    )
+    .unwrap();
+    for r in readings {
+        writeln!(out, "{r}").unwrap();
+    }
     Ok(out)
 }
 // ANCHOR_END: differ
