@@ -241,7 +241,8 @@ fn run_differ(input: &str) -> Result<String, InputError> {
     let mut readings = Vec::new();
     for line in &lines {
         for v in &line.versions {
-            if corpus::npm_verdict_in(npm::Mode::Loose, &line.range, v) != corpus::npm_verdict(&line.range, v) {
+            if corpus::npm_verdict_in(npm::Mode::Loose, &line.range, v) != corpus::npm_verdict(&line.range, v)
+            {
                 changed += 1;
             }
         }

@@ -17,6 +17,7 @@ pub const NPM_LOCKFILE: Example = Example {
     run: Run::Text(npm_lockfile),
 };
 
+// ANCHOR: example
 /// What `tests/npm_lockfile.rs` saw the real npm do (offline, local tarballs), as checked in.
 pub const NPM_LOCKFILE_OBSERVED: &str = include_str!("../../data/npm-lockfile.txt");
 
@@ -24,3 +25,4 @@ fn npm_lockfile(input: &str) -> Result<String, InputError> {
     no_input(input)?;
     Ok(NPM_LOCKFILE_OBSERVED.to_string())
 }
+// ANCHOR_END: example
