@@ -113,6 +113,7 @@ chapters! {
     disttx "distributed-transactions.md",
     batch "batch-mapreduce.md",
     stream "stream-processing-cdc.md",
+    semver "package-lockfiles-semver.md",
     estimates "back-of-envelope.md",
     resilience "timeouts-retries.md",
     locks "locks-deadlock.md",
