@@ -129,4 +129,5 @@ chapters! {
     migrations "schema-migrations.md" (sqlite),
     indexes_sql "indexes-query-plans.md" (sqlite),
     typescript "typescript-backend.md",
+    linters "linters-eslint-clippy.md",
 }

@@ -1,0 +1,56 @@
+// Runs the linters chapter's ESLint (examples/src/linters/eslint.config.js, with the packages
+// pinned by examples/src/linters/package-lock.json) on examples/src/linters/snippets/*.ts through
+// ESLint's Node API, and prints each finding as
+//   file:line:col rule-id [rule type] message (autofix|suggestion)
+// sorted, then a summary. examples/tests/eslint_findings.rs compares the output with
+// examples/data/eslint-findings.txt. `node lint-snippets.mjs`, from any directory.
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+import path from "node:path";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const project = path.join(here, "src", "linters");
+const { ESLint } = createRequire(path.join(project, "package.json"))("eslint");
+
+const eslint = new ESLint({
+    cwd: project,
+    overrideConfigFile: path.join(project, "eslint.config.js"),
+});
+const results = await eslint.lintFiles(["snippets/*.ts"]);
+const meta = eslint.getRulesMetaForResults(results);
+
+const lines = [];
+let errors = 0;
+let warnings = 0;
+let fixable = 0;
+let suggestible = 0;
+for (const result of results) {
+    const file = path.relative(project, result.filePath).split(path.sep).join("/");
+    for (const message of result.messages) {
+        const rule = message.ruleId ?? "(eslint)";
+        const type = message.ruleId ? (meta[message.ruleId]?.type ?? "?") : "directive";
+        let how = "";
+        if (message.fix) {
+            how = " (autofix)";
+            fixable++;
+        } else if (message.suggestions?.length) {
+            how = " (suggestion)";
+            suggestible++;
+        }
+        if (message.severity === 2) errors++;
+        else warnings++;
+        const severity = message.severity === 2 ? "error" : "warn";
+        lines.push({
+            file,
+            line: message.line,
+            column: message.column,
+            text: `${file}:${message.line}:${message.column} ${rule} [${type}, ${severity}] ${message.message}${how}`,
+        });
+    }
+}
+lines.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column || a.text.localeCompare(b.text));
+let out = lines.map((l) => l.text).join("\n") + "\n";
+out += `\n${errors + warnings} problems (${errors} errors, ${warnings} warnings) in ${results.length} files\n`;
+out += `${fixable} fixable by --fix, ${suggestible} with suggestions only (an editor applies those, --fix does not)\n`;
+out += `eslint ${ESLint.version}, typescript-eslint ${createRequire(path.join(project, "package.json"))("typescript-eslint/package.json").version}, TypeScript API ${createRequire(path.join(project, "package.json"))("typescript").version}\n`;
+process.stdout.write(out);

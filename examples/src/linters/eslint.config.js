@@ -1,0 +1,29 @@
+// The linters chapter's ESLint configuration (flat config, the only format ESLint 10 reads):
+// an array of objects, each applied to the files it matches, later objects overriding earlier
+// ones. examples/lint-snippets.mjs runs it on snippets/ with ESLint's Node API.
+// ANCHOR: config
+import js from "@eslint/js";
+import { defineConfig } from "eslint/config";
+import tseslint from "typescript-eslint";
+
+export default defineConfig(
+    { ignores: ["node_modules/"] },
+    {
+        files: ["**/*.ts"],
+        extends: [js.configs.recommended, tseslint.configs.recommendedTypeChecked],
+        languageOptions: {
+            parserOptions: {
+                // Typed linting: each file is checked inside the TypeScript program of its
+                // nearest tsconfig.json (snippets/tsconfig.json), as an editor would see it.
+                projectService: true,
+                tsconfigRootDir: import.meta.dirname,
+            },
+        },
+        rules: {
+            eqeqeq: "error",
+            "no-await-in-loop": "warn",
+            "@typescript-eslint/no-floating-promises": ["error", { ignoreVoid: true }],
+        },
+    },
+);
+// ANCHOR_END: config
