@@ -4,10 +4,12 @@
 //! prints what the real ESLint 10 with typescript-eslint reported on `snippets/*.ts` when
 //! `examples/tests/eslint_findings.rs` last ran it (`examples/lint-snippets.mjs` with
 //! `eslint.config.js`; the packages are pinned by this folder's `package-lock.json`, a package of
-//! its own because typescript-eslint needs the TypeScript 6 compiler API).
+//! its own because typescript-eslint needs the TypeScript 6 compiler API). `clippy_findings`
+//! prints what the real clippy reported on `clippy_demo/lib.rs` (`examples/tests/clippy_findings.rs`).
 
 use crate::Example;
 
+pub mod clippy_findings;
 pub mod eslint_findings;
 
 /// The chapter's examples, in reading order.
@@ -21,4 +23,6 @@ pub const EXAMPLES: &[Example] = &[
     ),
     #[cfg(not(target_arch = "wasm32"))]
     eslint_findings::EXAMPLE,
+    #[cfg(not(target_arch = "wasm32"))]
+    clippy_findings::EXAMPLE,
 ];
