@@ -52,5 +52,19 @@ lines.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column
 let out = lines.map((l) => l.text).join("\n") + "\n";
 out += `\n${errors + warnings} problems (${errors} errors, ${warnings} warnings) in ${results.length} files\n`;
 out += `${fixable} fixable by --fix, ${suggestible} with suggestions only (an editor applies those, --fix does not)\n`;
+// What the pinned packages contain: the page's counts of rules by type come from here.
+const requireLint = createRequire(path.join(project, "package.json"));
+const { builtinRules } = requireLint("eslint/use-at-your-own-risk");
+const byType = { problem: 0, suggestion: 0, layout: 0 };
+let deprecated = 0;
+for (const rule of builtinRules.values()) {
+    if (rule.meta.deprecated) deprecated++;
+    else byType[rule.meta.type]++;
+}
+const recommended = Object.keys(requireLint("@eslint/js").configs.recommended.rules).length;
+const tsRules = Object.values(requireLint("typescript-eslint").plugin.rules);
+const typed = tsRules.filter((rule) => rule.meta.docs?.requiresTypeChecking).length;
+out += `\ncore rules: ${builtinRules.size} (${deprecated} deprecated); the others by type: ${byType.problem} problem, ${byType.suggestion} suggestion, ${byType.layout} layout\n`;
+out += `@eslint/js recommended turns on ${recommended}; typescript-eslint has ${tsRules.length} rules, ${typed} of them need type information\n`;
 out += `eslint ${ESLint.version}, typescript-eslint ${createRequire(path.join(project, "package.json"))("typescript-eslint/package.json").version}, TypeScript API ${createRequire(path.join(project, "package.json"))("typescript").version}\n`;
 process.stdout.write(out);

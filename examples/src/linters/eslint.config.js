@@ -5,9 +5,10 @@
 import js from "@eslint/js";
 import { defineConfig } from "eslint/config";
 import tseslint from "typescript-eslint";
+import noSqlConcat from "./rules/no-sql-concat.js";
 
 export default defineConfig(
-    { ignores: ["node_modules/"] },
+    { ignores: ["node_modules/", "rules/"] },
     {
         files: ["**/*.ts"],
         extends: [js.configs.recommended, tseslint.configs.recommendedTypeChecked],
@@ -19,8 +20,11 @@ export default defineConfig(
                 tsconfigRootDir: import.meta.dirname,
             },
         },
+        // A plugin is an object with rules; this one is the chapter's own rule, in this folder.
+        plugins: { local: { rules: { "no-sql-concat": noSqlConcat } } },
         rules: {
             eqeqeq: "error",
+            "local/no-sql-concat": "error",
             "no-await-in-loop": "warn",
             "@typescript-eslint/no-floating-promises": ["error", { ignoreVoid: true }],
         },
