@@ -83,7 +83,8 @@ impl Demo {
             }
             let message = &value["message"];
             let Some(lint) = message["code"]["code"].as_str() else { continue };
-            let Some(span) = message["spans"].as_array().and_then(|s| s.iter().find(|s| s["is_primary"] == true))
+            let Some(span) =
+                message["spans"].as_array().and_then(|s| s.iter().find(|s| s["is_primary"] == true))
             else {
                 continue;
             };
@@ -93,9 +94,9 @@ impl Demo {
                         spans.iter().any(|s| s["suggestion_applicability"] == "MachineApplicable")
                     })
                 })
-            }) || message["spans"]
-                .as_array()
-                .is_some_and(|spans| spans.iter().any(|s| s["suggestion_applicability"] == "MachineApplicable"));
+            }) || message["spans"].as_array().is_some_and(|spans| {
+                spans.iter().any(|s| s["suggestion_applicability"] == "MachineApplicable")
+            });
             findings.push(Finding {
                 line: span["line_start"].as_u64().unwrap_or(0),
                 column: span["column_start"].as_u64().unwrap_or(0),
@@ -121,16 +122,24 @@ fn render(findings: &[Finding], groups: &BTreeMap<String, String>) -> String {
     for f in findings {
         let group = groups.get(&f.lint).map_or("rustc", String::as_str);
         let fix = if f.fixable { " (--fix applies)" } else { "" };
-        let _ = writeln!(out, "src/lib.rs:{}:{} {} {} [{group}] {}{fix}", f.line, f.column, f.level, f.lint, f.message);
+        let _ = writeln!(
+            out,
+            "src/lib.rs:{}:{} {} {} [{group}] {}{fix}",
+            f.line, f.column, f.level, f.lint, f.message
+        );
     }
     out
 }
 
 #[test]
 fn clippy_reports_what_the_page_shows() {
-    if let Err(why) = Command::new("cargo").args(["clippy", "--version"]).output().map_err(|e| e.to_string()).and_then(
-        |o| if o.status.success() { Ok(()) } else { Err(String::from_utf8_lossy(&o.stderr).into_owned()) },
-    ) {
+    if let Err(why) =
+        Command::new("cargo").args(["clippy", "--version"]).output().map_err(|e| e.to_string()).and_then(
+            |o| {
+                if o.status.success() { Ok(()) } else { Err(String::from_utf8_lossy(&o.stderr).into_owned()) }
+            },
+        )
+    {
         skip_or_fail("the clippy findings check", &why, "Install clippy: `rustup component add clippy`.");
         return;
     }
@@ -166,7 +175,10 @@ fn clippy_reports_what_the_page_shows() {
 
     let (status, denied) = demo.clippy(&["--", "-D", "warnings"]);
     let errors = denied.iter().filter(|f| f.level == "error").count();
-    let _ = writeln!(out, "\n$ cargo clippy -- -D warnings    (what CI runs)\n{errors} errors, exit status {status}");
+    let _ = writeln!(
+        out,
+        "\n$ cargo clippy -- -D warnings    (what CI runs)\n{errors} errors, exit status {status}"
+    );
 
     let before = std::fs::read_to_string(demo.lib()).expect("reading the demo");
     let (status, _) = demo.clippy(&["--fix", "--allow-no-vcs"]);
@@ -186,7 +198,8 @@ fn clippy_reports_what_the_page_shows() {
     let _ = writeln!(out, "left for a person:");
     let left: Vec<&str> = left.iter().map(|f| f.lint.as_str()).collect();
     let _ = writeln!(out, "{}", left.join(", "));
-    let version = Command::new("cargo").args(["clippy", "--version"]).output().expect("cargo clippy --version");
+    let version =
+        Command::new("cargo").args(["clippy", "--version"]).output().expect("cargo clippy --version");
     let version = String::from_utf8_lossy(&version.stdout);
     let _ = writeln!(out, "\n{}", version.split(" (").next().unwrap_or("").trim());
 

@@ -24,7 +24,8 @@ fn eslint_dir() -> PathBuf {
 fn toolchains_ready(check: &str) -> bool {
     let why = typescript::missing().or_else(|| {
         (!npm_installed_from_lock(&eslint_dir())).then(|| {
-            "examples/src/linters/node_modules is missing or was installed from another package-lock.json".to_string()
+            "examples/src/linters/node_modules is missing or was installed from another package-lock.json"
+                .to_string()
         })
     });
     match why {

@@ -21,8 +21,8 @@ pub const EXAMPLES: &[Example] = &[
         "// lint: ast   (remove this line to print the findings only)\nasync function saveOrder(order) {\n  return db.insertAsync(\"orders\", order);\n}\nfunction handle(order, count) {\n  if (count == 0) return null;\n  saveOrder(order);\n  return sendAsync(201, order.id);\n}\n",
         "JavaScript: function declarations (async too), const/let/var, if/else, return, calls, members, await, void, == and friends; a line `// lint: ast` prints the tree",
     ),
-    #[cfg(not(target_arch = "wasm32"))]
+    #[cfg(not(target_family = "wasm"))]
     eslint_findings::EXAMPLE,
-    #[cfg(not(target_arch = "wasm32"))]
+    #[cfg(not(target_family = "wasm"))]
     clippy_findings::EXAMPLE,
 ];
