@@ -57,14 +57,78 @@ const requireLint = createRequire(path.join(project, "package.json"));
 const { builtinRules } = requireLint("eslint/use-at-your-own-risk");
 const byType = { problem: 0, suggestion: 0, layout: 0 };
 let deprecated = 0;
+let formatting = 0; // deprecated in 8.53.0, the formatting rules moved to @stylistic
+let deprecatedLayout = 0;
+let until11 = 0;
 for (const rule of builtinRules.values()) {
-    if (rule.meta.deprecated) deprecated++;
-    else byType[rule.meta.type]++;
+    const info = rule.meta.deprecated; // true, or { deprecatedSince, availableUntil, ... }
+    if (!info) {
+        byType[rule.meta.type]++;
+        continue;
+    }
+    deprecated++;
+    if (rule.meta.type === "layout") deprecatedLayout++;
+    if (info.deprecatedSince === "8.53.0") formatting++;
+    if (info.availableUntil === "11.0.0") until11++;
 }
 const recommended = Object.keys(requireLint("@eslint/js").configs.recommended.rules).length;
 const tsRules = Object.values(requireLint("typescript-eslint").plugin.rules);
 const typed = tsRules.filter((rule) => rule.meta.docs?.requiresTypeChecking).length;
 out += `\ncore rules: ${builtinRules.size} (${deprecated} deprecated); the others by type: ${byType.problem} problem, ${byType.suggestion} suggestion, ${byType.layout} layout\n`;
+out += `deprecated: ${formatting} since 8.53.0, ${deprecatedLayout} of type layout, ${until11} available until 11.0.0\n`;
 out += `@eslint/js recommended turns on ${recommended}; typescript-eslint has ${tsRules.length} rules, ${typed} of them need type information\n`;
 out += `eslint ${ESLint.version}, typescript-eslint ${createRequire(path.join(project, "package.json"))("typescript-eslint/package.json").version}, TypeScript API ${createRequire(path.join(project, "package.json"))("typescript").version}\n`;
+
+// The custom rule, tested the way ESLint's docs recommend: RuleTester runs each case through a
+// real Linter and throws on any mismatch. Without a test framework we supply describe/it.
+const { RuleTester } = requireLint("eslint");
+const { default: noSqlConcat } = await import("./src/linters/rules/no-sql-concat.js");
+const cases = [];
+RuleTester.describe = (_name, body) => body();
+RuleTester.it = (name, body) => {
+    try {
+        body();
+        cases.push(`ok   ${name.replaceAll("\n", " ")}`);
+    } catch (error) {
+        cases.push(`FAIL ${name.replaceAll("\n", " ")}: ${error.message.split("\n")[0]}`);
+    }
+};
+new RuleTester({ languageOptions: { ecmaVersion: 2022, sourceType: "module" } }).run("no-sql-concat", noSqlConcat, {
+    valid: [
+        'db.query("SELECT * FROM orders WHERE id = $1", [id]);',
+        "db.query(`SELECT * FROM orders`);",
+        // The limit the page admits: the string is built one statement earlier.
+        'const sql = "SELECT * FROM orders WHERE id = " + id; db.query(sql);',
+        // Only the configured method names are checked.
+        'db.execute("DELETE FROM orders WHERE id = " + id);',
+    ],
+    invalid: [
+        {
+            code: 'db.query("SELECT * FROM orders WHERE id = " + id);',
+            errors: [{ messageId: "concat", data: { how: "string concatenation" }, suggestions: [] }],
+        },
+        {
+            code: "db.query(`SELECT * FROM orders WHERE customer = '${c}' AND total > ${min}`);",
+            errors: [
+                {
+                    messageId: "concat",
+                    suggestions: [
+                        {
+                            messageId: "parameterise",
+                            data: { count: 2 },
+                            output: 'db.query("SELECT * FROM orders WHERE customer = $1 AND total > $2", [c, min]);',
+                        },
+                    ],
+                },
+            ],
+        },
+        {
+            code: 'db.execute("DELETE FROM orders WHERE id = " + id);',
+            options: [{ methods: ["query", "execute"] }],
+            errors: [{ messageId: "concat", suggestions: [] }],
+        },
+    ],
+});
+out += `\nRuleTester, local/no-sql-concat: ${cases.filter((c) => c.startsWith("ok")).length} of ${cases.length} cases pass\n`;
+out += cases.join("\n") + "\n";
 process.stdout.write(out);

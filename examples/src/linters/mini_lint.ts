@@ -1,5 +1,5 @@
 // A linter in one file: a tokenizer and a recursive-descent parser for a small subset of
-// JavaScript build an ESTree-shaped syntax tree, and three rules walk it as ESLint's rules do.
+// JavaScript build a syntax tree whose nodes are named as in ESTree, and three rules walk it as ESLint's rules do.
 // No types are known here: like an untyped ESLint rule, no-floating-promises-lite can only guess
 // which calls return a promise (a function declared `async` in the same input, or a name ending
 // in `Async`), which is exactly why typescript-eslint's real rule asks the type checker.
@@ -106,7 +106,8 @@ type Expression =
     | { type: "AwaitExpression"; argument: Expression; loc: Loc }
     | { type: "BinaryExpression"; operator: string; left: Expression; right: Expression; loc: Loc }
     | { type: "LogicalExpression"; operator: string; left: Expression; right: Expression; loc: Loc }
-    | { type: "AssignmentExpression"; target: string; value: Expression; loc: Loc };
+    // `parenthesized` is ours: ESLint finds the extra parentheses of `if ((x = y))` in the tokens.
+    | { type: "AssignmentExpression"; target: string; value: Expression; loc: Loc; parenthesized?: true };
 
 type Statement =
     | { type: "FunctionDeclaration"; name: string; async: boolean; params: string[]; body: Statement[]; loc: Loc }
@@ -306,7 +307,7 @@ class Parser {
         if (this.eat("(")) {
             const inner = this.expression();
             this.expect(")");
-            return inner;
+            return inner.type === "AssignmentExpression" ? { ...inner, parenthesized: true } : inner;
         }
         if (this.eat("[")) {
             const elements: Expression[] = [];
@@ -427,7 +428,8 @@ function lint(program: Node): { findings: Finding[]; nodes: number } {
             });
         }
         // no-cond-assign: `if (x = y)` assigns, where `if (x === y)` was almost always meant.
-        if (node.type === "IfStatement" && node.test.type === "AssignmentExpression") {
+        // As in ESLint's default ("except-parens"), `if ((x = y))` says the assignment is meant.
+        if (node.type === "IfStatement" && node.test.type === "AssignmentExpression" && !node.test.parenthesized) {
             findings.push({
                 loc: node.test.loc,
                 rule: "no-cond-assign",

@@ -1,6 +1,6 @@
 //! Chapter "Linters: ESLint and clippy". `mini_lint.ts` is a linter small enough to read: a
-//! tokenizer and recursive-descent parser for a JavaScript subset build an ESTree-shaped tree,
-//! and three rules walk it (it runs in the browser on the reader's code). `eslint_findings`
+//! tokenizer and recursive-descent parser for a JavaScript subset build a tree with nodes named
+//! as in ESTree, and three rules walk it (it runs in the browser on the reader's code). `eslint_findings`
 //! prints what the real ESLint 10 with typescript-eslint reported on `snippets/*.ts` when
 //! `examples/tests/eslint_findings.rs` last ran it (`examples/lint-snippets.mjs` with
 //! `eslint.config.js`; the packages are pinned by this folder's `package-lock.json`, a package of
