@@ -38,12 +38,8 @@ impl Demo {
         let dir = std::env::temp_dir().join(format!("bf-clippy-demo-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(dir.join("src")).expect("creating the demo crate");
-        std::fs::write(
-            dir.join("Cargo.toml"),
-            "[package]\nname = \"clippy-demo\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n[workspace]\n",
-        )
-        .expect("writing Cargo.toml");
         let demo = Demo { dir, runs: 0 };
+        demo.set_lints("");
         demo.reset();
         demo
     }
@@ -54,6 +50,17 @@ impl Demo {
 
     fn lib(&self) -> PathBuf {
         self.dir.join("src/lib.rs")
+    }
+
+    /// Writes the demo's Cargo.toml with `lints` (a `[lints.clippy]` table, or nothing).
+    fn set_lints(&self, lints: &str) {
+        std::fs::write(
+            self.dir.join("Cargo.toml"),
+            format!(
+                "[package]\nname = \"clippy-demo\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n[workspace]\n\n{lints}"
+            ),
+        )
+        .expect("writing Cargo.toml");
     }
 
     fn reset(&self) {
@@ -172,6 +179,21 @@ fn clippy_reports_what_the_page_shows() {
         let group = groups.get(*lint).map_or("rustc", String::as_str);
         let _ = writeln!(out, "{lint} [{group}] x{count}");
     }
+
+    // The [lints] priority trap: a group and one of its lints at the same priority.
+    let _ = writeln!(out, "\n[lints.clippy] in Cargo.toml, with must_use_candidate = \"allow\":");
+    for pedantic in ["\"warn\"", "{ level = \"warn\", priority = -1 }"] {
+        demo.set_lints(&format!("[lints.clippy]\npedantic = {pedantic}\nmust_use_candidate = \"allow\"\n"));
+        let (status, found) = demo.clippy(&[]);
+        let count = |lint: &str| found.iter().filter(|f| f.lint == lint).count();
+        let _ = writeln!(
+            out,
+            "pedantic = {pedantic}: lint_groups_priority x{}, must_use_candidate x{}, exit status {status}",
+            count("clippy::lint_groups_priority"),
+            count("clippy::must_use_candidate"),
+        );
+    }
+    demo.set_lints("");
 
     let (status, denied) = demo.clippy(&["--", "-D", "warnings"]);
     let errors = denied.iter().filter(|f| f.level == "error").count();
