@@ -113,7 +113,6 @@ chapters! {
     disttx "distributed-transactions.md",
     batch "batch-mapreduce.md",
     stream "stream-processing-cdc.md",
-    semver "package-lockfiles-semver.md",
     estimates "back-of-envelope.md",
     resilience "timeouts-retries.md",
     locks "locks-deadlock.md",
@@ -131,4 +130,6 @@ chapters! {
     migrations "schema-migrations.md" (sqlite),
     indexes_sql "indexes-query-plans.md" (sqlite),
     typescript "typescript-backend.md",
+    semver "package-lockfiles-semver.md",
+    linters "linters-eslint-clippy.md",
 }

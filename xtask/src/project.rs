@@ -47,7 +47,8 @@ pub fn cargo() -> Command {
     cmd
 }
 
-/// Every file below `dir`, recursively, in no particular order.
+/// Every file below `dir`, recursively, in no particular order; `node_modules` folders (an npm
+/// toolchain beside the examples) are skipped.
 pub fn files_under(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     use anyhow::Context as _;
     let mut files = Vec::new();
@@ -56,6 +57,11 @@ pub fn files_under(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
         for entry in std::fs::read_dir(&dir).with_context(|| format!("listing {}", dir.display()))? {
             let path = entry?.path();
             if path.is_dir() {
+                // An npm toolchain installed beside the examples (examples/src/linters/) is no
+                // source of the book's.
+                if path.file_name().is_some_and(|name| name == "node_modules") {
+                    continue;
+                }
                 stack.push(path);
             } else {
                 files.push(path);

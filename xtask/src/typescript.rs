@@ -12,13 +12,17 @@ use anyhow::{Context as _, bail};
 use crate::project;
 use crate::step::{self, step};
 
-/// `examples/node_modules` from `examples/package-lock.json`, installed when it is missing or stale.
+/// `examples/node_modules` from `examples/package-lock.json` (and `examples/src/linters/node_modules`,
+/// the linters chapter's ESLint), installed when missing or stale.
 pub fn ensure_toolchain() -> anyhow::Result<()> {
     anyhow::ensure!(
         step::output(Command::new("node").arg("--version")).is_ok(),
         "node is not on PATH, and the TypeScript examples need it (Debian: apt-get install nodejs npm)"
     );
-    npm_ci_if_needed(&project::root().join("examples"), "examples: the pinned TypeScript")
+    npm_ci_if_needed(&project::root().join("examples"), "examples: the pinned TypeScript")?;
+    // The linters chapter's ESLint, a package of its own: typescript-eslint needs the
+    // TypeScript 6 compiler API and refuses the TypeScript 7 pinned above.
+    npm_ci_if_needed(&project::root().join("examples/src/linters"), "examples/src/linters: ESLint")
 }
 
 /// `npm ci` in `dir` when its node_modules is missing or was installed from another lock file;
