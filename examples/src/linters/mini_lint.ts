@@ -124,7 +124,19 @@ type Node = Expression | Statement | { type: "Program"; body: Statement[]; loc: 
 
 class Parser {
     private at = 0;
+    private depth = 0;
+    /** How deep the reader's input may nest: deeper is an input error, not a stack overflow. */
+    private static readonly MAX_DEPTH = 100;
     constructor(private readonly tokens: Token[]) {}
+
+    private nested<T>(parse: () => T): T {
+        if (++this.depth > Parser.MAX_DEPTH) this.fail(`nested more than ${Parser.MAX_DEPTH} levels deep`);
+        try {
+            return parse();
+        } finally {
+            this.depth--;
+        }
+    }
 
     private peek(offset = 0): Token {
         return this.tokens[Math.min(this.at + offset, this.tokens.length - 1)]!;
@@ -164,6 +176,10 @@ class Parser {
     }
 
     private statement(): Statement {
+        return this.nested(() => this.statementAt());
+    }
+
+    private statementAt(): Statement {
         const start = this.peek();
         const loc = { line: start.line, column: start.column };
         if (this.is("async") && this.peek(1).text === "function") {
@@ -250,6 +266,10 @@ class Parser {
     }
 
     private unary(): Expression {
+        return this.nested(() => this.unaryAt());
+    }
+
+    private unaryAt(): Expression {
         const start = this.peek();
         const loc = { line: start.line, column: start.column };
         if (this.eat("await")) return { type: "AwaitExpression", argument: this.unary(), loc };
