@@ -341,11 +341,13 @@ pub fn simulate(c: &Config) -> Outcome {
                 };
                 schedule.at(answered + HOP, Event::Result { call: id, token, ok });
             }
-            Event::Result { call: id, token, ok } => {
+            // A try ended: its answer came back, or its timer fired first (a failure).
+            Event::Result { call: id, token, .. } | Event::Timeout { call: id, token } => {
                 if calls[id].done || calls[id].token != token {
-                    continue; // a late answer to a try its caller gave up on
+                    continue; // a late answer to a try its caller gave up on, or a stale timer
                 }
                 calls[id].token += 1;
+                let ok = matches!(event, Event::Result { ok: true, .. });
                 settle(
                     c,
                     &mut calls,
@@ -356,23 +358,6 @@ pub fn simulate(c: &Config) -> Outcome {
                     id,
                     now,
                     ok,
-                );
-            }
-            Event::Timeout { call: id, token } => {
-                if calls[id].done || calls[id].token != token {
-                    continue;
-                }
-                calls[id].token += 1;
-                settle(
-                    c,
-                    &mut calls,
-                    &mut schedule,
-                    &mut out,
-                    (&mut jitter_rng, &mut tokens),
-                    (&mut breaker, &mut opened_at),
-                    id,
-                    now,
-                    false,
                 );
             }
         }
