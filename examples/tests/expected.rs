@@ -120,10 +120,12 @@ fn type_error_report() -> &'static Result<Report, String> {
 /// A TypeScript example: type-checked with the others, then run on Node on its default input;
 /// or, for one that shows a type error, `tsc`'s report on it, which must carry its declared code.
 fn verified_typescript_output(example: &Example) -> Result<(), Failed> {
-    if let Some(why) = typescript::missing() {
+    // Asked once per test run, not once per example (it starts `node --version`).
+    static MISSING: OnceLock<Option<String>> = OnceLock::new();
+    if let Some(why) = MISSING.get_or_init(typescript::missing) {
         skip_or_fail(
             &format!("the TypeScript example {}", example.id),
-            &why,
+            why,
             "Run `cargo xtask test`, which installs the pinned TypeScript.",
         );
         return Ok(());
