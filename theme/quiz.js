@@ -3,8 +3,10 @@
 // The preprocessor writes each question as readable HTML (prompt, options, the answer folded in
 // <details>), so a page without JavaScript still shows questions and answers. This script turns
 // each `.bf-question` into a small form: answer, Check, see why, Try again. Progress is kept in
-// localStorage per book and question id; the review page (`.bf-review`) puts due questions
-// first and counts what is mastered per chapter.
+// localStorage per book and question id. A Part's review page (`.bf-review`) puts due
+// questions first and counts what is mastered per chapter; the review index
+// (`.bf-review-index`) counts, from the question ids alone, what is wrong, due and mastered in
+// each chapter of each Part.
 
 (() => {
     "use strict";
@@ -267,7 +269,51 @@
         order();
     }
 
+    // The review index holds no questions, only each chapter's question ids: it adds the
+    // columns wrong, due and mastered to each Part's table, and a line for the whole book.
+    function attachReviewIndex(index) {
+        const rows = [...index.querySelectorAll("tr[data-question-ids]")];
+        const counts = (questionIds) => {
+            const now = Date.now();
+            const states = questionIds.map(load);
+            return {
+                wrong: states.filter((state) => dueRank(state, now) === 0).length,
+                due: states.filter((state) => dueRank(state, now) <= 2).length,
+                done: states.filter(mastered).length,
+            };
+        };
+        for (const table of index.querySelectorAll("table.bf-review-summary")) {
+            const head = table.querySelector("thead tr");
+            for (const name of ["wrong last time", "due", "mastered"]) head.append(el("th", { scope: "col", text: name }));
+        }
+        const cells = rows.map((row) => {
+            const ids = JSON.parse(row.dataset.questionIds);
+            const added = [el("td", { class: "bf-review-wrong" }), el("td", { class: "bf-review-due" }), el("td", { class: "bf-review-mastered" })];
+            row.append(...added);
+            return { ids, added };
+        });
+        const total = el("p", { class: "bf-review-total", role: "status" });
+        index.prepend(total);
+        function refresh() {
+            let all = { wrong: 0, due: 0, done: 0, questions: 0 };
+            for (const { ids: questionIds, added } of cells) {
+                const { wrong, due, done } = counts(questionIds);
+                added[0].textContent = String(wrong);
+                added[1].textContent = String(due);
+                added[2].textContent = `${done} of ${questionIds.length}`;
+                all = { wrong: all.wrong + wrong, due: all.due + due, done: all.done + done, questions: all.questions + questionIds.length };
+            }
+            total.textContent = `In the whole book: ${all.wrong} answered wrong last time, ${all.due} due (wrong, new or due again), ${all.done} of ${all.questions} mastered.`;
+        }
+        refresh();
+        // Answers given in another tab count when this one is shown again.
+        document.addEventListener("visibilitychange", () => {
+            if (document.visibilityState === "visible") refresh();
+        });
+    }
+
     function start() {
+        for (const index of document.querySelectorAll(".bf-review-index")) attachReviewIndex(index);
         for (const review of document.querySelectorAll(".bf-review")) attachReview(review);
         for (const section of document.querySelectorAll("section.bf-quiz")) {
             if (!section.closest(".bf-review")) attachQuiz(section);

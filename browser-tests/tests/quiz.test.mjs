@@ -1,5 +1,5 @@
 // Quizzes in Chromium: answer one question right and one wrong, reload and find both kept;
-// the review page puts the wrong one first and counts per chapter; without JavaScript the
+// the review index counts it and the Part's review page puts the wrong one first; without JavaScript the
 // questions and their answers are still readable.
 
 import { test } from 'node:test';
@@ -60,8 +60,20 @@ test('answers are checked, explained, kept across a reload, and reviewed wrong-f
         assert.equal(await page.locator(`.bf-question[data-question-id="${secondId}"]`).getAttribute('data-state'), 'wrong');
         assert.match(await page.locator(`.bf-question[data-question-id="${secondId}"] .bf-previous`).textContent(), /Last answer: wrong/);
 
-        // The review page: the wrong question comes first; the right one is not at the top.
+        // The review index counts the wrong answer in its chapter's row and for the whole book,
+        // without loading any question; its Part's title leads to the Part's review page.
         await page.goto(`${env.server.origin}/review.html`, { waitUntil: 'networkidle' });
+        assert.equal(await page.locator('.bf-review-index .bf-question').count(), 0, 'the index holds questions');
+        const row = page.locator(`.bf-review-index tr:has(a[href="${PAGE}"])`);
+        assert.equal(await row.locator('td.bf-review-wrong').textContent(), '1');
+        assert.match(await row.locator('td.bf-review-mastered').textContent(), /^0 of \d+$/);
+        assert.match(await page.locator('.bf-review-total').textContent(), /1 answered wrong last time/);
+        const partLink = row.locator('xpath=ancestor::section[1]').locator('h2 a');
+        await partLink.click();
+        await page.waitForLoadState('networkidle');
+        assert.match(page.url(), /\/review\/networking\.html$/, 'the Part title does not lead to its review page');
+
+        // The Part's review page: the wrong question comes first; the right one is not at the top.
         const ids = await page.locator('.bf-review-list .bf-question').evaluateAll((nodes) => nodes.map((n) => n.dataset.questionId));
         assert.equal(ids[0], secondId, 'the wrong answer is not first on the review page');
         assert.ok(ids.indexOf(firstId) > ids.indexOf(secondId));

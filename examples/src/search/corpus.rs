@@ -157,7 +157,7 @@ pub fn fingerprint(text: &str) -> u64 {
 }
 
 /// The written chapters of `summary`, in order: `(title, page)` of each `- [Title](page.md)`
-/// list entry (drafts have an empty link; cheat sheets are not chapters).
+/// list entry (drafts have an empty link; cheat sheets and Part review pages are not chapters).
 pub fn written_chapters(summary: &str) -> Vec<(&str, &str)> {
     summary
         .lines()
@@ -165,7 +165,8 @@ pub fn written_chapters(summary: &str) -> Vec<(&str, &str)> {
             let entry = line.trim_start().strip_prefix("- [")?;
             let (title, rest) = entry.split_once("](")?;
             let page = rest.strip_suffix(')')?;
-            (!page.is_empty() && !page.starts_with("cheat-sheets/")).then_some((title, page))
+            (!page.is_empty() && !page.starts_with("cheat-sheets/") && !page.starts_with("review/"))
+                .then_some((title, page))
         })
         .collect()
 }

@@ -31,8 +31,10 @@ pub const RUNNABLE_INDEX: &str = "{{#runnable-examples}}";
 /// `{{#quiz quizzes/<chapter>.toml}}`: a chapter's self-check quiz.
 pub const QUIZ: &str = "{{#quiz ";
 
-/// `{{#quiz-review}}`: every question of the book, for the review page.
+/// `{{#quiz-review}}`: a Part's quizzes for review, or (before the first Part) the index of them.
 pub const QUIZ_REVIEW: &str = "{{#quiz-review}}";
+/// How a `{{#quiz-review …}}` directive starts, well formed or not.
+pub const QUIZ_REVIEW_OPEN: &str = "{{#quiz-review";
 
 /// `{{#cheat-sheet}}`: the page's Part on one printable page.
 pub const CHEAT_SHEET: &str = "{{#cheat-sheet}}";

@@ -7,6 +7,8 @@
 //!   of the examples crate, highlighted like an example's code, with no example around it.
 //! * `{{#cheat-sheet}}` on a page of a Part becomes the Part's chapters on one printable page
 //!   (each one's "In one minute" and "Key numbers"), and each of those chapters links to it.
+//! * `{{#quiz …}}` becomes a chapter's self-check quiz; `{{#quiz-review}}` on a page of a Part
+//!   becomes the Part's quizzes for review, and before the first Part the index of those pages.
 //! * Every fenced block is highlighted with syntect into `bf-`-prefixed classes; an unknown
 //!   language is an error.
 //! * Every ```` ```mermaid ```` block is drawn at build time into an inline SVG (see [`diagram`]).
@@ -39,7 +41,7 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use mdbook_preprocessor::book::Book;
+use mdbook_preprocessor::book::{Book, BookItem};
 use mdbook_preprocessor::{Preprocessor, PreprocessorContext};
 
 use crate::config::Config;
@@ -49,6 +51,7 @@ use crate::directives::cheat_sheet::CheatSheets;
 pub use crate::directives::mermaid::browser_diagrams;
 use crate::directives::quiz::LoadedQuiz;
 pub use crate::directives::quiz::QuizUsage;
+use crate::directives::review::{ReviewPage, ReviewPages};
 pub use crate::directives::runnable_index::Usage;
 use crate::highlight::{Highlighter, Language};
 use crate::manifest::Manifest;
@@ -133,6 +136,8 @@ pub struct Session {
     quiz_files: std::sync::Mutex<std::collections::HashMap<String, LoadedQuiz>>,
     /// The Parts and their chapters, for `{{#cheat-sheet}}`; set by `process_book`.
     cheat_sheets: OnceLock<CheatSheets>,
+    /// The Parts and the pages with `{{#quiz-review}}`; set by `process_book`.
+    review_pages: OnceLock<ReviewPages>,
     /// Whether mdBook renders Markdown with smart punctuation (`output.html.smart-punctuation`),
     /// so the HTML written from a chapter's Markdown reads like the chapter.
     smart_punctuation: bool,
@@ -157,6 +162,7 @@ impl Session {
             quizzes: OnceLock::new(),
             quiz_files: std::sync::Mutex::default(),
             cheat_sheets: OnceLock::new(),
+            review_pages: OnceLock::new(),
             smart_punctuation: true,
         }
     }
@@ -187,8 +193,19 @@ impl Session {
         let _ = self.cheat_sheets.set(cheat_sheets);
         let mut usages: Vec<Usage> = Vec::new();
         let mut quizzes: Vec<QuizUsage> = Vec::new();
-        book.for_each_chapter_mut(|chapter| {
-            let Some(path) = &chapter.path else { return };
+        let mut review_pages = ReviewPages::default();
+        let mut part: Option<&str> = None;
+        for item in book.iter() {
+            let chapter = match item {
+                BookItem::PartTitle(title) => {
+                    part = Some(title);
+                    review_pages.parts.push(title.clone());
+                    continue;
+                }
+                BookItem::Chapter(chapter) => chapter,
+                BookItem::Separator => continue,
+            };
+            let Some(path) = &chapter.path else { continue };
             let href = path.with_extension("html").to_string_lossy().replace('\\', "/");
             for found in markdown::scan(&chapter.content) {
                 let Found::Directive { text, .. } = found else { continue };
@@ -200,6 +217,16 @@ impl Session {
                             href: href.clone(),
                         });
                     }
+                } else if text.starts_with(directive::QUIZ_REVIEW_OPEN) {
+                    review_pages.pages.push(ReviewPage {
+                        display_path: display_path(
+                            &self.src_dir,
+                            chapter.source_path.as_deref(),
+                            &chapter.name,
+                        ),
+                        href: href.clone(),
+                        part: part.map(str::to_string),
+                    });
                 } else if text.starts_with(directive::QUIZ)
                     && let Ok(quiz_path) = directive::quiz_path(&text)
                 {
@@ -207,10 +234,15 @@ impl Session {
                         chapter: chapter.name.clone(),
                         href: href.clone(),
                         path: quiz_path.to_string(),
+                        part: part.map(str::to_string),
                     });
                 }
             }
-        });
+        }
+        let summary_path = display_path(&self.src_dir, Some(Path::new("SUMMARY.md")), "SUMMARY");
+        let summary = std::fs::read_to_string(self.src_dir.join("SUMMARY.md")).ok();
+        problems.extend(review_pages.missing(&quizzes, &summary_path, summary.as_deref()));
+        let _ = self.review_pages.set(review_pages);
         self.set_usages(usages);
         let duplicates = self.duplicate_question_ids(&quizzes);
         let _ = self.quizzes.set(quizzes);
@@ -375,7 +407,7 @@ impl Session {
                     self.source(text, chapter, &prefix).map_err(Failure::here)?
                 } else if text.starts_with(directive::CHEAT_SHEET_OPEN) {
                     self.cheat_sheet(text, chapter).map_err(Failure::here)?
-                } else if text.starts_with("{{#quiz-review") {
+                } else if text.starts_with(directive::QUIZ_REVIEW_OPEN) {
                     self.quiz_review(text, chapter)?
                 } else if text.starts_with("{{#quiz") {
                     self.quiz(text, chapter)?

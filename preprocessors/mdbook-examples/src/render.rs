@@ -420,12 +420,34 @@ pub fn quiz(path: &str, questions: &[QuestionView], root: &str) -> String {
     one_line(&html)
 }
 
-/// `{{#quiz-review}}`: every quiz of the book, with a link to the Anki file.
-pub fn quiz_review(sections: &[(&crate::QuizUsage, Vec<QuestionView>)], root: &str) -> String {
-    let mut html = format!(
-        "<div class=\"bf-review\" data-root=\"{root}\"><p class=\"bf-review-export\">All questions as an <a href=\"{root}generated/quizzes.tsv\" download>Anki-importable file (TSV)</a>: in Anki, File → Import, fields separated by tabs, HTML allowed; the third column holds the chapter as a tag.</p>",
+/// The Anki file's link, on every review page.
+fn anki_export(root: &str) -> String {
+    format!(
+        "<p class=\"bf-review-export\">All questions as an <a href=\"{root}generated/quizzes.tsv\" download>Anki-importable file (TSV)</a>: in Anki, File → Import, fields separated by tabs, HTML allowed; the third column holds the chapter as a tag.</p>",
         root = escape(root)
+    )
+}
+
+/// `{{#quiz-review}}` on a Part's page: the Part's quizzes, each chapter a section.
+pub fn quiz_review(
+    part: &str,
+    sections: &[(&crate::QuizUsage, Vec<QuestionView>)],
+    index_href: Option<&str>,
+    root: &str,
+) -> String {
+    let mut html = format!(
+        "<div class=\"bf-review\" data-root=\"{root}\" data-part=\"{part}\">",
+        root = escape(root),
+        part = escape(part)
     );
+    if let Some(index) = index_href {
+        html.push_str(&format!(
+            "<p class=\"bf-review-back\">The other Parts, and what is due in each: <a href=\"{root}{index}\">the review index</a>.</p>",
+            root = escape(root),
+            index = escape(index)
+        ));
+    }
+    html.push_str(&anki_export(root));
     for (usage, questions) in sections {
         html.push_str(&format!(
             "<section class=\"bf-quiz bf-review-chapter\" data-quiz=\"{path}\" data-chapter=\"{chapter}\"><h2><a href=\"{root}{href}\">{chapter}</a></h2>",
@@ -438,6 +460,52 @@ pub fn quiz_review(sections: &[(&crate::QuizUsage, Vec<QuestionView>)], root: &s
             html.push_str(&question_html(question));
         }
         html.push_str("</section>");
+    }
+    html.push_str("</div>");
+    one_line(&html)
+}
+
+/// A Part on the review index.
+pub struct ReviewPart {
+    /// As `SUMMARY.md` writes it (`I. The machine`).
+    pub title: String,
+    /// Its review page, relative to the site's root.
+    pub review_href: Option<String>,
+    pub chapters: Vec<ReviewChapter>,
+}
+
+/// A chapter with a quiz, on the review index.
+pub struct ReviewChapter {
+    pub name: String,
+    pub href: String,
+    pub question_ids: Vec<String>,
+}
+
+/// `{{#quiz-review}}` before the first Part: each Part's review page and, per chapter, how many
+/// questions it has and their ids (`theme/quiz.js` counts wrong, due and mastered from them).
+pub fn quiz_review_index(parts: &[ReviewPart], root: &str) -> String {
+    let mut html = format!("<div class=\"bf-review-index\" data-root=\"{}\">", escape(root));
+    html.push_str(&anki_export(root));
+    for part in parts {
+        let heading = match &part.review_href {
+            Some(href) => format!("<a href=\"{}{}\">{}</a>", escape(root), escape(href), escape(&part.title)),
+            None => escape(&part.title),
+        };
+        html.push_str(&format!(
+            "<section class=\"bf-review-part\"><h2>{heading}</h2><table class=\"bf-review-summary\"><thead><tr><th scope=\"col\">chapter</th><th scope=\"col\">questions</th></tr></thead><tbody>"
+        ));
+        for chapter in &part.chapters {
+            let ids = serde_json::to_string(&chapter.question_ids).expect("strings serialise");
+            html.push_str(&format!(
+                "<tr data-question-ids=\"{ids}\"><td><a href=\"{root}{href}\">{name}</a></td><td>{count}</td></tr>",
+                ids = escape(&ids),
+                root = escape(root),
+                href = escape(&chapter.href),
+                name = escape(&chapter.name),
+                count = chapter.question_ids.len(),
+            ));
+        }
+        html.push_str("</tbody></table></section>");
     }
     html.push_str("</div>");
     one_line(&html)

@@ -98,6 +98,10 @@ impl CheatSheets {
                 root: root_of(path),
                 content: chapter.content.clone(),
             };
+            if is_review(&chapter.content) {
+                // A Part's review page holds its quizzes, not a chapter of it.
+                continue;
+            }
             if is_sheet(&chapter.content) {
                 // A second sheet in one Part is reported at its directive.
                 part.sheet.get_or_insert_with(|| (path.clone(), text.display_path.clone()));
@@ -229,6 +233,13 @@ fn key_number_bullets(body: &str) -> Result<usize, String> {
 fn is_sheet(content: &str) -> bool {
     markdown::scan(content).iter().any(
         |found| matches!(found, Found::Directive { text, .. } if text.starts_with(directive::CHEAT_SHEET_OPEN)),
+    )
+}
+
+/// Whether a page has a `{{#quiz-review}}` directive (well formed or not).
+fn is_review(content: &str) -> bool {
+    markdown::scan(content).iter().any(
+        |found| matches!(found, Found::Directive { text, .. } if text.starts_with(directive::QUIZ_REVIEW_OPEN)),
     )
 }
 

@@ -18,6 +18,8 @@ pub struct QuizUsage {
     pub href: String,
     /// Relative to `src/`.
     pub path: String,
+    /// The Part the chapter is listed under in `SUMMARY.md`, if any.
+    pub part: Option<String>,
 }
 
 impl Session {
