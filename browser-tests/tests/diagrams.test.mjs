@@ -36,7 +36,8 @@ test('the book has diagrams to check', () => {
     assert.ok(chapters.length >= 2, `only ${chapters.length} chapters have a diagram`);
 });
 
-describe('every chapter with diagrams', () => {
+// Two pages at a time: each waits on the network going idle more than it computes.
+describe('every chapter with diagrams', { concurrency: 2 }, () => {
     for (const { file, page, fences } of chapters) {
         test(page, async () => {
             const html = await readFile(join(BOOK_DIR, page), 'utf8');

@@ -102,7 +102,8 @@ test('the simulations that draw are found, and each has steps', () => {
     for (const example of drawn) assert.ok(figures.get(example.id).steps?.length > 0, `${example.id} has no steps`);
 });
 
-describe('no two texts of a sequence diagram overlap', () => {
+// Two pages at a time: each waits on the network going idle more than it computes.
+describe('no two texts of a sequence diagram overlap', { concurrency: 2 }, () => {
     for (const example of drawn.filter((e) => figures.get(e.id).kind === 'sequence')) {
         for (const input of [undefined, ...(BURSTS[example.id] ?? [])]) {
             test(`${example.id} on ${input === undefined ? 'its default input' : JSON.stringify(input.slice(0, 60))}`, async () => {
@@ -225,12 +226,15 @@ async function checkStepControl(page, figureLocator, figure, label) {
     return k;
 }
 
-describe('every drawn example has a step control that replays its run', () => {
+// Two pages at a time: each waits on the network going idle more than it computes.
+// Filled by the pages below, checked after them.
+const perKind = new Map();
+const followedKinds = new Set();
+describe('every drawn example has a step control that replays its run', { concurrency: 2 }, () => {
     // Every drawn example's step control is checked under its Run on a chapter page (below),
     // "Open in playground" included. The playground page draws with the same code, so there
     // one example of each kind of figure is checked, with its permalink reloaded: opening the
     // playground twice for every example cost more than all the chapter pages together.
-    const perKind = new Map();
     for (const example of drawn) if (!perKind.has(figures.get(example.id).kind)) perKind.set(figures.get(example.id).kind, example);
     test('the drawn examples come in more than one kind of figure', () => assert.ok(perKind.size >= 2, [...perKind.keys()].join()));
     for (const example of perKind.values()) {
@@ -275,7 +279,6 @@ describe('every drawn example has a step control that replays its run', () => {
     // Every drawn example's "Open in playground" link is checked to carry its step; following
     // the link (a playground load and a way back) is the same code for every example, so it is
     // followed for the first example of each kind of figure that has a step to carry.
-    const followedKinds = new Set();
     for (const [path, runs] of byPage) {
         test(`${path}: under each drawn example, and "Open in playground" carries the step`, async () => {
             const { page, errors, context } = await openRecorded(env.browser, `${env.server.origin}/${path}`);
@@ -307,9 +310,11 @@ describe('every drawn example has a step control that replays its run', () => {
             }
         });
     }
-    test('"Open in playground" was followed for every kind of figure', () => {
-        assert.deepEqual([...followedKinds].sort(), [...perKind.keys()].sort());
-    });
+});
+
+// After every page above has run (they run two at a time, so not inside their describe).
+test('"Open in playground" was followed for every kind of figure', () => {
+    assert.deepEqual([...followedKinds].sort(), [...perKind.keys()].sort());
 });
 
 test('a new Run starts at the last step again, and editing the input drops the step from the link', async () => {

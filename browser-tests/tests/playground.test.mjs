@@ -33,7 +33,8 @@ function assertSameOrigin(requests, origin) {
     assert.deepEqual(foreign, [], 'requests to another origin');
 }
 
-describe('every browser-capable example runs from its page with its verified output', () => {
+// Two pages at a time: each waits on the network going idle more than it computes.
+describe('every browser-capable example runs from its page with its verified output', { concurrency: 2 }, () => {
     test('every browser-capable example is shown by a chapter', () => {
         const missing = examples.filter((example) => !pageOf.has(example.id)).map((example) => example.id);
         assert.deepEqual(missing, [], 'runnable examples that no chapter shows');
