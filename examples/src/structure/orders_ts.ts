@@ -1,0 +1,33 @@
+// The composition root of the TypeScript twin of orders/ (Rust): the one place that picks the
+// repository and wires the layers. Same input, same output as `structure::orders`.
+import { InputError } from "../ts_shared/input.js";
+import { MemoryRepo } from "./ts/memory.js";
+import { OrderService } from "./ts/service.js";
+import { handle } from "./ts/transport.js";
+
+// ANCHOR: wiring
+export function run(input: string): string {
+    let limit = 100_000;
+    const lines: string[] = [];
+    input.split("\n").forEach((raw, index) => {
+        const line = raw.trim();
+        if (line === "" || line.startsWith("#")) return;
+        const eq = line.indexOf("=");
+        if (eq >= 0 && line.slice(0, eq).trim() === "max_order_cents") {
+            const v = line.slice(eq + 1).trim();
+            if (!/^[0-9]{1,9}$/.test(v) || Number(v) === 0) {
+                throw new InputError("max_order_cents must be a whole number above 0", index + 1);
+            }
+            limit = Number(v);
+        } else lines.push(line);
+    });
+    // The composition root: the only code that knows which repository is in use.
+    const service = new OrderService(new MemoryRepo(), limit);
+    let out = "";
+    for (const line of lines) {
+        const response = handle(service, line);
+        out += `${line}\n  → ${response.status} ${response.body}\n`;
+    }
+    return out;
+}
+// ANCHOR_END: wiring
