@@ -23,7 +23,7 @@ pub const DEFAULT_INPUT: &str = "# a good environment\nPORT=8080\nDATABASE_URL=p
      LOG_LEVEL=debug\nPATH=/usr/bin\n---\n# a deploy with two mistakes and a typo\nPORT=80a\nLOG_LEVEL=verbose\n\
      DATABSE_URL=postgres://orders@db/orders\nREQUEST_TIMEOUT_MS=90000\n";
 
-// ANCHOR: config
+// ANCHOR: example
 /// The validated configuration: after `from_env` succeeds, nothing else reads the environment.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
@@ -111,7 +111,7 @@ fn int(
         }
     }
 }
-// ANCHOR_END: config
+// ANCHOR_END: example
 
 /// `user:password@` in a URL becomes `user:*****@`: a secret never reaches the log.
 pub fn mask(url: &str) -> String {

@@ -4,7 +4,7 @@
 // variable, in the same words as the Rust version (a test compares the two outputs).
 import { InputError } from "../ts_shared/input.js";
 
-// ANCHOR: config
+// ANCHOR: example
 export type LogLevel = "error" | "warn" | "info" | "debug";
 const LEVELS: readonly LogLevel[] = ["error", "warn", "info", "debug"];
 
@@ -55,7 +55,7 @@ function int(env: Env, key: string, fallback: number | undefined, min: number, m
     }
     return n;
 }
-// ANCHOR_END: config
+// ANCHOR_END: example
 
 /** `user:password@` in a URL becomes `user:*****@`: a secret never reaches the log. */
 export function mask(url: string): string {

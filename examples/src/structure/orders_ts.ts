@@ -5,7 +5,7 @@ import { MemoryRepo } from "./ts/memory.js";
 import { OrderService } from "./ts/service.js";
 import { handle } from "./ts/transport.js";
 
-// ANCHOR: wiring
+// ANCHOR: example
 export function run(input: string): string {
     let limit = 100_000;
     const lines: string[] = [];
@@ -30,4 +30,4 @@ export function run(input: string): string {
     }
     return out;
 }
-// ANCHOR_END: wiring
+// ANCHOR_END: example

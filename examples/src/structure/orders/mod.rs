@@ -30,7 +30,7 @@ pub const DEFAULT_INPUT: &str = "max_order_cents = 100000\nPOST /orders customer
      POST /orders customer=acme cents=250000\nPOST /orders customer=globex cents=12.50\nGET /orders/ord_1\n\
      POST /orders/ord_1/cancel\nPOST /orders/ord_1/cancel\nGET /orders/ord_9\nDELETE /orders/ord_1\n";
 
-// ANCHOR: wiring
+// ANCHOR: example
 fn run(input: &str) -> Result<String, InputError> {
     let mut limit = 100_000;
     let mut lines = Vec::new();
@@ -59,7 +59,7 @@ fn run(input: &str) -> Result<String, InputError> {
     }
     Ok(out)
 }
-// ANCHOR_END: wiring
+// ANCHOR_END: example
 
 #[cfg(test)]
 mod tests {

@@ -35,17 +35,25 @@ export function handle(service: OrderService, request: string): Response {
     return { status: created ? 201 : 200, body: orderJson(result.value) };
 }
 
-/** The one place where domain errors become HTTP. */
+/** The one place where domain errors become HTTP; a new `kind` left unmapped fails to compile. */
 function errorResponse(error: OrderError): Response {
-    const [status, kind, title]: [number, string, string] =
-        error.kind === "invalid-customer" || error.kind === "empty"
-            ? [422, "invalid-order", "Invalid order"]
-            : error.kind === "over-limit"
-              ? [422, "over-limit", "Order over the limit"]
-              : error.kind === "not-found"
-                ? [404, "not-found", "No such order"]
-                : [409, "already-cancelled", "Order already cancelled"];
-    return problem(status, kind, title, describe(error));
+    switch (error.kind) {
+        case "invalid-customer":
+        case "empty":
+            return problem(422, "invalid-order", "Invalid order", describe(error));
+        case "over-limit":
+            return problem(422, "over-limit", "Order over the limit", describe(error));
+        case "not-found":
+            return problem(404, "not-found", "No such order", describe(error));
+        case "already-cancelled":
+            return problem(409, "already-cancelled", "Order already cancelled", describe(error));
+        default:
+            return assertNever(error);
+    }
+}
+
+function assertNever(value: never): never {
+    throw new Error(`unmapped error ${JSON.stringify(value)}`);
 }
 // ANCHOR_END: transport
 
