@@ -29,6 +29,14 @@ pub const EXAMPLES: &[Example] = &[
         "one request per line: POST /orders customer=NAME cents=N | GET /orders/ID | POST /orders/ID/cancel; \
          `max_order_cents = N` first sets the limit",
     ),
+    Example::typescript(
+        "structure::contract_ts",
+        "One contract, three repositories: the test that keeps a fake honest (TypeScript)",
+        "examples/src/structure/contract_ts.ts",
+        "# one repository per line: memory, sharing, throwing\nmemory\nsharing\nthrowing\n",
+        "one repository per line: memory (the chapter's), sharing (hands out its stored objects), \
+         throwing (a missing id throws)",
+    ),
 ];
 
 #[cfg(all(test, not(target_family = "wasm")))]
