@@ -20,8 +20,8 @@ pub const EXAMPLE: Example = Example {
 
 /// The default input of both twins (the TypeScript one repeats it; a test checks they match).
 pub const DEFAULT_INPUT: &str = "# a good environment\nPORT=8080\nDATABASE_URL=postgres://orders:s3cret@db.internal:5432/orders\n\
-     LOG_LEVEL=debug\nPATH=/usr/bin\n---\n# a deploy with two mistakes and a typo\nPORT=80a\nLOG_LEVEL=verbose\n\
-     DATABSE_URL=postgres://orders@db/orders\nREQUEST_TIMEOUT_MS=90000\n";
+     LOG_LEVEL=debug\nPATH=/usr/bin\n---\n# a deploy with three bad values and two misspelt names\nPORT=80a\nLOG_LEVEL=verbose\n\
+     DATABSE_URL=postgres://orders@db/orders\nREQUEST_TIMEOUT_MS=90000\nMAX_ORDER_CENT=500\n";
 
 // ANCHOR: example
 /// The validated configuration: after `from_env` succeeds, nothing else reads the environment.
@@ -80,6 +80,8 @@ impl Config {
         };
         let request_timeout_ms = int(env, "REQUEST_TIMEOUT_MS", Some(5_000), 1, 60_000, &mut problems);
         let max_order_cents = int(env, "MAX_ORDER_CENTS", Some(100_000), 1, 100_000_000, &mut problems);
+        let extra = typos(env, &mut problems);
+        problems.extend(extra);
         if !problems.is_empty() {
             return Err(problems);
         }
@@ -112,6 +114,46 @@ fn int(
     }
 }
 // ANCHOR_END: example
+
+const KNOWN: [&str; 5] = ["PORT", "DATABASE_URL", "LOG_LEVEL", "REQUEST_TIMEOUT_MS", "MAX_ORDER_CENTS"];
+const REQUIRED: [&str; 2] = ["PORT", "DATABASE_URL"];
+
+/// A set variable one edit away from a known one that is not set is almost surely a typo: a
+/// required one gets a hint on its "not set" line, an optional one (which would silently keep
+/// its default) becomes a problem of its own.
+fn typos(env: &BTreeMap<String, String>, problems: &mut [String]) -> Vec<String> {
+    let mut extra = Vec::new();
+    for key in env.keys().filter(|k| k.len() >= 5 && !KNOWN.contains(&k.as_str())) {
+        let Some(known) = KNOWN.iter().find(|k| !env.contains_key(**k) && edit_distance(key, k) == 1) else {
+            continue;
+        };
+        if REQUIRED.contains(known) {
+            let missing = format!("{known} is required but not set");
+            if let Some(p) = problems.iter_mut().find(|p| **p == missing) {
+                p.push_str(&format!(" ({key} is set: a typo?)"));
+            }
+        } else {
+            extra.push(format!("{key} is not a known variable: did you mean {known}?"));
+        }
+    }
+    extra
+}
+
+/// Levenshtein distance over bytes (the names are ASCII).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b = b.as_bytes();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.bytes().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let next = (prev + usize::from(ca != cb)).min(row[j] + 1).min(row[j + 1] + 1);
+            prev = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
+}
 
 /// `user:password@` in a URL becomes `user:*****@`: a secret never reaches the log.
 pub fn mask(url: &str) -> String {
@@ -218,6 +260,21 @@ mod tests {
             let text = format!("PORT={bad}\nDATABASE_URL=memory:\n");
             assert!(Config::from_env(&env(&text)).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn a_near_miss_is_called_a_typo_and_a_short_name_is_left_alone() {
+        let err = Config::from_env(&env("PORT=1\nDATABSE_URL=x\nREQUEST_TIMOUT_MS=9\nHOST=a\nPATH=/bin\n"))
+            .unwrap_err();
+        assert_eq!(
+            err,
+            vec![
+                "DATABASE_URL is required but not set (DATABSE_URL is set: a typo?)",
+                "REQUEST_TIMOUT_MS is not a known variable: did you mean REQUEST_TIMEOUT_MS?",
+            ]
+        );
+        assert_eq!(edit_distance("DATABSE_URL", "DATABASE_URL"), 1);
+        assert_eq!(edit_distance("HOST", "PORT"), 2);
     }
 
     #[test]

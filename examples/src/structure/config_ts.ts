@@ -36,6 +36,7 @@ export function loadConfig(env: Env): Loaded {
     if (logLevel === undefined) problems.push(`LOG_LEVEL must be one of error, warn, info, debug, got "${level}"`);
     const requestTimeoutMs = int(env, "REQUEST_TIMEOUT_MS", 5_000, 1, 60_000, problems);
     const maxOrderCents = int(env, "MAX_ORDER_CENTS", 100_000, 1, 100_000_000, problems);
+    problems.push(...typos(env, problems));
     if (problems.length > 0 || databaseUrl === undefined || logLevel === undefined) return { ok: false, problems };
     return { ok: true, config: { port, databaseUrl, logLevel, requestTimeoutMs, maxOrderCents } };
 }
@@ -56,6 +57,43 @@ function int(env: Env, key: string, fallback: number | undefined, min: number, m
     return n;
 }
 // ANCHOR_END: example
+
+const KNOWN = ["PORT", "DATABASE_URL", "LOG_LEVEL", "REQUEST_TIMEOUT_MS", "MAX_ORDER_CENTS"];
+const REQUIRED = ["PORT", "DATABASE_URL"];
+
+/** A set variable one edit away from a known one that is not set is almost surely a typo: a
+ *  required one gets a hint on its "not set" line, an optional one (which would silently keep
+ *  its default) becomes a problem of its own. */
+function typos(env: Env, problems: string[]): string[] {
+    const extra: string[] = [];
+    const keys = [...env.keys()].filter((k) => k.length >= 5 && !KNOWN.includes(k)).sort();
+    for (const key of keys) {
+        const known = KNOWN.find((k) => !env.has(k) && editDistance(key, k) === 1);
+        if (known === undefined) continue;
+        if (REQUIRED.includes(known)) {
+            const i = problems.indexOf(`${known} is required but not set`);
+            if (i >= 0) problems[i] += ` (${key} is set: a typo?)`;
+        } else {
+            extra.push(`${key} is not a known variable: did you mean ${known}?`);
+        }
+    }
+    return extra;
+}
+
+/** Levenshtein distance (the names are ASCII). */
+function editDistance(a: string, b: string): number {
+    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 0; i < a.length; i++) {
+        let prev = row[0] ?? 0;
+        row[0] = i + 1;
+        for (let j = 0; j < b.length; j++) {
+            const next = Math.min(prev + (a[i] === b[j] ? 0 : 1), (row[j] ?? 0) + 1, (row[j + 1] ?? 0) + 1);
+            prev = row[j + 1] ?? 0;
+            row[j + 1] = next;
+        }
+    }
+    return row[b.length] ?? 0;
+}
 
 /** `user:password@` in a URL becomes `user:*****@`: a secret never reaches the log. */
 export function mask(url: string): string {
