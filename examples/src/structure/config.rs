@@ -21,7 +21,8 @@ pub const EXAMPLE: Example = Example {
 /// The default input of both twins (the TypeScript one repeats it; a test checks they match).
 pub const DEFAULT_INPUT: &str = "# a good environment\nPORT=8080\nDATABASE_URL=postgres://orders:s3cret@db.internal:5432/orders\n\
      LOG_LEVEL=debug\nPATH=/usr/bin\n---\n# a deploy with three bad values and two misspelt names\nPORT=80a\nLOG_LEVEL=verbose\n\
-     DATABSE_URL=postgres://orders@db/orders\nREQUEST_TIMEOUT_MS=90000\nMAX_ORDER_CENT=500\n";
+     DATABSE_URL=postgres://orders@db/orders\nREQUEST_TIMEOUT_MS=90000\nMAX_ORDER_CENT=500\n---\n\
+     # a URL of the wrong kind, with a password in it\nPORT=8080\nDATABASE_URL=mysql://orders:s3cret@db.internal/orders\n";
 
 // ANCHOR: example
 /// The validated configuration: after `from_env` succeeds, nothing else reads the environment.
@@ -51,7 +52,9 @@ const LEVELS: [(&str, LogLevel); 4] = [
 
 impl Config {
     /// Reads every variable, collects every problem, and fails with all of them at once.
-    pub fn from_env(env: &BTreeMap<String, String>) -> Result<Config, Vec<String>> {
+    /// `vars` is the environment: `std::env::vars()` in a service, a map in a test.
+    pub fn from_env(vars: impl IntoIterator<Item = (String, String)>) -> Result<Config, Vec<String>> {
+        let env: &BTreeMap<String, String> = &vars.into_iter().collect();
         let mut problems = Vec::new();
         let port = int(env, "PORT", None, 1, 65_535, &mut problems);
         let database_url = match env.get("DATABASE_URL") {
@@ -67,7 +70,11 @@ impl Config {
                 url.clone()
             }
             Some(url) => {
-                problems.push(format!("DATABASE_URL must start with postgres://, postgresql://, sqlite: or memory:, got \"{url}\""));
+                // Never the value: it may hold a password. The scheme says enough.
+                let got = scheme(url).map_or("a value with no scheme".to_string(), |s| format!("\"{s}:…\""));
+                problems.push(format!(
+                    "DATABASE_URL must start with postgres://, postgresql://, sqlite: or memory:, got {got}"
+                ));
                 String::new()
             }
         };
@@ -87,6 +94,14 @@ impl Config {
         }
         Ok(Config { port: port as u16, database_url, log_level, request_timeout_ms, max_order_cents })
     }
+}
+
+/// A URL's scheme (RFC 3986: a letter, then letters, digits, `+`, `-` or `.`, before the `:`).
+fn scheme(url: &str) -> Option<&str> {
+    let (scheme, _) = url.split_once(':')?;
+    let valid = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+        && scheme.bytes().all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b));
+    valid.then_some(scheme)
 }
 
 /// An integer variable in `min..=max`; `default` makes it optional.
@@ -114,6 +129,12 @@ fn int(
     }
 }
 // ANCHOR_END: example
+
+impl LogLevel {
+    pub fn name(self) -> &'static str {
+        LEVELS.iter().find(|l| l.1 == self).map_or("info", |l| l.0)
+    }
+}
 
 const KNOWN: [&str; 5] = ["PORT", "DATABASE_URL", "LOG_LEVEL", "REQUEST_TIMEOUT_MS", "MAX_ORDER_CENTS"];
 const REQUIRED: [&str; 2] = ["PORT", "DATABASE_URL"];
@@ -194,9 +215,9 @@ pub fn environments(input: &str) -> Result<Vec<BTreeMap<String, String>>, InputE
 fn run(input: &str) -> Result<String, InputError> {
     let mut out = String::new();
     for (n, env) in environments(input)?.iter().enumerate() {
-        match Config::from_env(env) {
+        match Config::from_env(env.clone()) {
             Ok(c) => {
-                let level = LEVELS.iter().find(|l| l.1 == c.log_level).map(|l| l.0).unwrap_or("info");
+                let level = c.log_level.name();
                 let note = |key: &str| if env.contains_key(key) { "" } else { " (default)" };
                 out.push_str(&format!(
                     "environment {}: config ok, starting\n  PORT={}\n  DATABASE_URL={}\n  LOG_LEVEL={level}{}\n  \
@@ -237,17 +258,17 @@ mod tests {
 
     #[test]
     fn a_missing_required_variable_is_named() {
-        let err = Config::from_env(&env("PORT=8080\n")).unwrap_err();
+        let err = Config::from_env(env("PORT=8080\n")).unwrap_err();
         assert_eq!(err, vec!["DATABASE_URL is required but not set"]);
     }
 
     #[test]
     fn every_problem_is_reported_at_once_and_defaults_fill_the_optional() {
         let err =
-            Config::from_env(&env("PORT=0\nDATABASE_URL=mysql://x\nREQUEST_TIMEOUT_MS=1e3\n")).unwrap_err();
+            Config::from_env(env("PORT=0\nDATABASE_URL=mysql://x\nREQUEST_TIMEOUT_MS=1e3\n")).unwrap_err();
         assert_eq!(err.len(), 3, "{err:?}");
         assert!(err[0].starts_with("PORT must be an integer from 1 to 65535"));
-        let ok = Config::from_env(&env("PORT=1\nDATABASE_URL=memory:\n")).unwrap();
+        let ok = Config::from_env(env("PORT=1\nDATABASE_URL=memory:\n")).unwrap();
         assert_eq!(
             (ok.log_level, ok.request_timeout_ms, ok.max_order_cents),
             (LogLevel::Info, 5_000, 100_000)
@@ -258,13 +279,13 @@ mod tests {
     fn a_space_or_sign_is_not_a_number() {
         for bad in [" 8080", "+80", "-1", "65536", ""] {
             let text = format!("PORT={bad}\nDATABASE_URL=memory:\n");
-            assert!(Config::from_env(&env(&text)).is_err(), "{bad:?}");
+            assert!(Config::from_env(env(&text)).is_err(), "{bad:?}");
         }
     }
 
     #[test]
     fn a_near_miss_is_called_a_typo_and_a_short_name_is_left_alone() {
-        let err = Config::from_env(&env("PORT=1\nDATABSE_URL=x\nREQUEST_TIMOUT_MS=9\nHOST=a\nPATH=/bin\n"))
+        let err = Config::from_env(env("PORT=1\nDATABSE_URL=x\nREQUEST_TIMOUT_MS=9\nHOST=a\nPATH=/bin\n"))
             .unwrap_err();
         assert_eq!(
             err,
@@ -275,6 +296,31 @@ mod tests {
         );
         assert_eq!(edit_distance("DATABSE_URL", "DATABASE_URL"), 1);
         assert_eq!(edit_distance("HOST", "PORT"), 2);
+    }
+
+    #[test]
+    fn a_password_never_reaches_any_output() {
+        let urls = [
+            "mysql://orders:s3cret@db.internal/orders",
+            "orders:s3cret@db.internal/orders",
+            "//orders:s3cret@db.internal/orders",
+            "s3cret",
+            "postgres//orders:s3cret@db",
+            "postgres://orders:s3cret@db.internal:5432/orders",
+        ];
+        let mut input = String::new();
+        for url in urls {
+            // Each URL alone, and beside other problems, and in a config that starts.
+            input.push_str(&format!(
+                "PORT=8080\nDATABASE_URL={url}\n---\nPORT=x\nLOG_LEVEL=loud\nDATABASE_URL={url}\n---\n"
+            ));
+            let problems = Config::from_env(env(&format!("PORT=x\nDATABASE_URL={url}\n"))).unwrap_err();
+            assert!(problems.iter().all(|p| !p.contains("s3cret")), "{problems:?}");
+        }
+        let out = run(&input).unwrap();
+        assert!(!out.contains("s3cret"), "{out}");
+        assert!(out.contains("got \"mysql:…\"") && out.contains("got a value with no scheme"), "{out}");
+        assert!(out.contains("DATABASE_URL=postgres://orders:*****@db.internal:5432/orders"), "{out}");
     }
 
     #[test]

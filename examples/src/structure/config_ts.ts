@@ -28,7 +28,10 @@ export function loadConfig(env: Env): Loaded {
     if (databaseUrl === undefined) {
         problems.push("DATABASE_URL is required but not set");
     } else if (!["postgres://", "postgresql://", "sqlite:", "memory:"].some((s) => databaseUrl?.startsWith(s))) {
-        problems.push(`DATABASE_URL must start with postgres://, postgresql://, sqlite: or memory:, got "${databaseUrl}"`);
+        // Never the value: it may hold a password. The scheme says enough.
+        const s = scheme(databaseUrl);
+        const got = s === undefined ? "a value with no scheme" : `"${s}:…"`;
+        problems.push(`DATABASE_URL must start with postgres://, postgresql://, sqlite: or memory:, got ${got}`);
         databaseUrl = undefined;
     }
     const level = env.get("LOG_LEVEL") ?? "info";
@@ -39,6 +42,13 @@ export function loadConfig(env: Env): Loaded {
     problems.push(...typos(env, problems));
     if (problems.length > 0 || databaseUrl === undefined || logLevel === undefined) return { ok: false, problems };
     return { ok: true, config: { port, databaseUrl, logLevel, requestTimeoutMs, maxOrderCents } };
+}
+
+/** A URL's scheme (RFC 3986: a letter, then letters, digits, +, - or ., before the colon). */
+function scheme(url: string): string | undefined {
+    const colon = url.indexOf(":");
+    const s = url.slice(0, Math.max(colon, 0));
+    return colon > 0 && /^[A-Za-z][A-Za-z0-9+.-]*$/.test(s) ? s : undefined;
 }
 
 /** An integer variable in min..max; a default makes it optional. */

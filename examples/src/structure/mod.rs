@@ -2,12 +2,15 @@
 //! (`orders/`: transport, service, memory, sqlite) and in TypeScript (`orders_ts.ts` and `ts/`),
 //! and configuration read from the environment and validated at start-up, in both languages
 //! (`config.rs`, `config_ts.ts`). The twins print byte-identical output for the same input, which
-//! a test checks on their verified outputs.
+//! a test checks on their verified outputs and `tests/structure.rs` on more inputs. `server.rs`
+//! (binary `structure-server`) and `server.ts` run the same layers as real HTTP services.
 
 use crate::Example;
 
 pub mod config;
 pub mod orders;
+#[cfg(all(feature = "sqlite", not(target_family = "wasm")))]
+pub mod server;
 
 /// The chapter's examples, in reading order.
 pub const EXAMPLES: &[Example] = &[

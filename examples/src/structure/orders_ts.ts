@@ -24,10 +24,13 @@ export function run(input: string): string {
     // The composition root: the only code that knows which repository is in use.
     const service = new OrderService(new MemoryRepo(), limit);
     let out = "";
-    for (const line of lines) {
-        const response = handle(service, line);
-        out += `${line}\n  → ${response.status} ${response.body}\n`;
-    }
+    lines.forEach((line, n) => {
+        // A request line: METHOD /path key=value ... (the body's fields).
+        const [method = "", path = "", ...fields] = line.split(/\s+/).filter((p) => p !== "");
+        const r = handle(service, method, path, fields, `r${n + 1}`);
+        const allow = r.allow === undefined ? "" : `(Allow: ${r.allow}) `;
+        out += `${line}\n  → ${r.status} ${allow}${r.body}\n`;
+    });
     return out;
 }
 // ANCHOR_END: example

@@ -28,13 +28,13 @@ impl OrderRepo for MemoryRepo {
         Ok(self.orders.get(id).cloned())
     }
 
-    fn set_status(&mut self, id: &str, status: Status) -> Result<(), RepoError> {
+    fn cancel_if_placed(&mut self, id: &str) -> Result<Option<Order>, RepoError> {
         match self.orders.get_mut(id) {
-            Some(order) => {
-                order.status = status;
-                Ok(())
+            Some(order) if order.status == Status::Placed => {
+                order.status = Status::Cancelled;
+                Ok(Some(order.clone()))
             }
-            None => Err(RepoError(format!("set_status: no row {id}"))),
+            _ => Ok(None),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The service layer: business rules, and the repository trait the rules need. It imports
 //! nothing from the transport or from any database: dependencies point inward, to here.
 
+use std::error::Error as StdError;
 use thiserror::Error;
 
 // ANCHOR: domain
@@ -23,13 +24,27 @@ pub trait OrderRepo {
     /// Stores a new order and returns it with the id the store assigned.
     fn insert(&mut self, customer: &str, cents: u32) -> Result<Order, RepoError>;
     fn get(&self, id: &str) -> Result<Option<Order>, RepoError>;
-    fn set_status(&mut self, id: &str, status: Status) -> Result<(), RepoError>;
+    /// Cancels a placed order in one conditional write (`UPDATE … WHERE cancelled = 0`): the
+    /// order if this call cancelled it, `None` if it was already cancelled or does not exist.
+    fn cancel_if_placed(&mut self, id: &str) -> Result<Option<Order>, RepoError>;
 }
 
-/// The store failed (connection lost, disk full): not the caller's fault, and not a rule.
+/// The store failed (connection lost, disk full): not the caller's fault, and not a rule. The
+/// driver's error is kept as the `source()`, not flattened into a string, so a log can print the
+/// whole chain ("storage failed: insert: no such table: orders").
 #[derive(Debug, Error)]
-#[error("storage failed: {0}")]
-pub struct RepoError(pub String);
+#[error("storage failed: {operation}")]
+pub struct RepoError {
+    pub operation: String,
+    #[source]
+    pub source: Box<dyn StdError + Send + Sync>,
+}
+
+impl RepoError {
+    pub fn new(operation: impl Into<String>, source: impl Into<Box<dyn StdError + Send + Sync>>) -> Self {
+        RepoError { operation: operation.into(), source: source.into() }
+    }
+}
 
 /// Domain errors: what went wrong in the business's words. No HTTP status in sight.
 #[derive(Debug, Error)]
@@ -80,13 +95,16 @@ impl<R: OrderRepo> OrderService<R> {
     }
 
     pub fn cancel(&mut self, id: &str) -> Result<Order, OrderError> {
-        let mut order = self.get(id)?;
-        if order.status == Status::Cancelled {
-            return Err(OrderError::AlreadyCancelled(id.to_string()));
+        // One conditional write, not read-check-write: of two cancels racing on two pooled
+        // connections, exactly one changes the row, and the other lands below.
+        if let Some(order) = self.repo.cancel_if_placed(id)? {
+            return Ok(order);
         }
-        self.repo.set_status(id, Status::Cancelled)?;
-        order.status = Status::Cancelled;
-        Ok(order)
+        // Nothing changed. Orders are never deleted, so a row that exists now was cancelled.
+        match self.repo.get(id)? {
+            Some(_) => Err(OrderError::AlreadyCancelled(id.to_string())),
+            None => Err(OrderError::NotFound(id.to_string())),
+        }
     }
 }
 // ANCHOR_END: service

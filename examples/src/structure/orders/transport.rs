@@ -1,48 +1,103 @@
-//! The transport layer: parses a request line, calls the service, and maps its result to an HTTP
-//! status and body: domain errors to RFC 9457 problem details, storage failures to a 500 that
-//! says nothing about the inside. It knows HTTP; the service does not.
+//! The transport layer: routes a request (method, path, body fields), calls the service, and
+//! maps its result to an HTTP status and body: domain errors to RFC 9457 problem details, storage
+//! failures to a 500 that says nothing about the inside. It knows HTTP; the service does not.
 
 use super::service::{Order, OrderError, OrderRepo, OrderService, Status};
 
-/// A response as the client sees it: a status and a JSON body.
+/// A response: what the client sees (a status, an `Allow` header on a 405, a JSON body) and what
+/// only the server's log sees (the cause of a 500).
 #[derive(Debug, PartialEq)]
 pub struct Response {
     pub status: u16,
     pub body: String,
+    pub allow: Option<&'static str>,
+    /// For the log, never sent: the whole error chain of a 500, under the request id.
+    pub log: Option<String>,
+}
+
+impl Response {
+    /// Errors are RFC 9457 problem documents, which have a media type of their own.
+    pub fn content_type(&self) -> &'static str {
+        if self.status >= 400 { "application/problem+json" } else { "application/json" }
+    }
+}
+
+enum Route<'a> {
+    Place,
+    Get(&'a str),
+    Cancel(&'a str),
 }
 
 // ANCHOR: transport
-pub fn handle<R: OrderRepo>(service: &mut OrderService<R>, request: &str) -> Response {
-    let parts: Vec<&str> = request.split_whitespace().collect();
-    let path: Vec<&str> = parts.get(1).map(|p| p.split('/').skip(1).collect()).unwrap_or_default();
-    let result = match (parts.first().copied(), path.as_slice()) {
-        (Some("POST"), ["orders"]) => match parse_body(&parts[2..]) {
+/// One request: its method, its path, its body's `key=value` fields, and the id the server gave it.
+pub fn handle<R: OrderRepo>(
+    service: &mut OrderService<R>,
+    method: &str,
+    path: &str,
+    fields: &[&str],
+    request_id: &str,
+) -> Response {
+    let segments: Vec<&str> = path.strip_prefix('/').map(|p| p.split('/').collect()).unwrap_or_default();
+    // Route first, then method: a known path with the wrong method is 405 with `Allow`, not 404.
+    let (route, allow) = match segments.as_slice() {
+        ["orders"] => (Route::Place, "POST"),
+        ["orders", id] => (Route::Get(id), "GET"),
+        ["orders", id, "cancel"] => (Route::Cancel(id), "POST"),
+        _ => return problem(404, "no-route", "No such route", &format!("no route for \"{path}\"")),
+    };
+    if method != allow {
+        let detail = format!("{method} is not allowed on {path}; allowed: {allow}");
+        return Response {
+            allow: Some(allow),
+            ..problem(405, "method-not-allowed", "Method not allowed", &detail)
+        };
+    }
+    let result = match route {
+        Route::Place => match parse_body(fields) {
             Ok((customer, cents)) => service.place(&customer, cents).map(|o| (201, o)),
             Err(detail) => return problem(400, "bad-request", "Malformed request", &detail),
         },
-        (Some("GET"), ["orders", id]) => service.get(id).map(|o| (200, o)),
-        (Some("POST"), ["orders", id, "cancel"]) => service.cancel(id).map(|o| (200, o)),
-        _ => return problem(404, "no-route", "No such route", &format!("no route for \"{request}\"")),
+        Route::Get(id) => service.get(id).map(|o| (200, o)),
+        Route::Cancel(id) => service.cancel(id).map(|o| (200, o)),
     };
     match result {
-        Ok((status, order)) => Response { status, body: order_json(&order) },
-        Err(error) => error_response(&error),
+        Ok((status, order)) => Response { status, body: order_json(&order), allow: None, log: None },
+        Err(error) => error_response(&error, request_id),
     }
 }
 
 /// The one place where domain errors become HTTP.
-fn error_response(error: &OrderError) -> Response {
+fn error_response(error: &OrderError, request_id: &str) -> Response {
     let (status, kind, title) = match error {
         OrderError::InvalidCustomer(_) | OrderError::Empty => (422, "invalid-order", "Invalid order"),
         OrderError::OverLimit { .. } => (422, "over-limit", "Order over the limit"),
         OrderError::NotFound(_) => (404, "not-found", "No such order"),
         OrderError::AlreadyCancelled(_) => (409, "already-cancelled", "Order already cancelled"),
-        // Logged with its cause on the server; the client learns only that it was not its fault.
-        OrderError::Storage(_) => return problem(500, "internal", "Internal error", "try again later"),
+        // The client learns that it was not its fault and which request it was; the log gets
+        // the cause, under the same id, so a support ticket finds its log line.
+        OrderError::Storage(_) => {
+            let body = format!(
+                "{{\"type\":\"/problems/internal\",\"title\":\"Internal error\",\"status\":500,\
+                 \"detail\":\"try again later\",\"instance\":\"/requests/{request_id}\"}}"
+            );
+            let log = Some(format!("request {request_id}: {}", error_chain(error)));
+            return Response { status: 500, body, allow: None, log };
+        }
     };
     problem(status, kind, title, &error.to_string())
 }
 // ANCHOR_END: transport
+
+/// An error and its `source()`s, joined by ": ", as a log line prints them.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut next = error.source();
+    while let Some(cause) = next {
+        text.push_str(&format!(": {cause}"));
+        next = cause.source();
+    }
+    text
+}
 
 /// `customer=acme cents=1999` into its two fields.
 fn parse_body(fields: &[&str]) -> Result<(String, u32), String> {
@@ -69,7 +124,7 @@ fn problem(status: u16, kind: &str, title: &str, detail: &str) -> Response {
         "{{\"type\":\"/problems/{kind}\",\"title\":\"{title}\",\"status\":{status},\"detail\":{}}}",
         json_string(detail)
     );
-    Response { status, body }
+    Response { status, body, allow: None, log: None }
 }
 
 fn order_json(o: &Order) -> String {

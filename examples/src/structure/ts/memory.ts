@@ -1,6 +1,6 @@
 // The in-memory repository: a real implementation of the interface (not a mock), used by the
 // example and by a developer running the service without a database.
-import { type Order, type OrderRepo, RepoError, type Status } from "./service.js";
+import type { Order, OrderRepo } from "./service.js";
 
 // ANCHOR: memory
 export class MemoryRepo implements OrderRepo {
@@ -19,10 +19,11 @@ export class MemoryRepo implements OrderRepo {
         return order === undefined ? undefined : { ...order };
     }
 
-    setStatus(id: string, status: Status): void {
+    cancelIfPlaced(id: string): Order | undefined {
         const order = this.orders.get(id);
-        if (order === undefined) throw new RepoError(`set_status: no row ${id}`);
-        order.status = status;
+        if (order === undefined || order.status !== "placed") return undefined;
+        order.status = "cancelled";
+        return { ...order };
     }
 }
 // ANCHOR_END: memory

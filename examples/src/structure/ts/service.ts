@@ -10,12 +10,18 @@ export interface OrderRepo {
     /** Stores a new order and returns it with the id the store assigned. */
     insert(customer: string, cents: number): Order;
     get(id: string): Order | undefined;
-    setStatus(id: string, status: Status): void;
+    /** Cancels a placed order in one conditional write (`UPDATE … WHERE cancelled = 0`): the
+     *  order if this call cancelled it, undefined if it was already cancelled or does not exist. */
+    cancelIfPlaced(id: string): Order | undefined;
 }
 
-/** The store failed (connection lost, disk full): thrown, since no caller can handle it locally. */
+/** The store failed (connection lost, disk full): thrown, since no caller can handle it locally.
+ *  The driver's error rides along as the standard `cause`, for the log. */
 export class RepoError extends Error {
     override readonly name = "RepoError";
+    constructor(operation: string, cause: unknown) {
+        super(`storage failed: ${operation}`, { cause });
+    }
 }
 
 /** Domain errors: a discriminated union in the business's words. No HTTP status in sight. */
@@ -66,11 +72,12 @@ export class OrderService {
     }
 
     cancel(id: string): Result<Order> {
-        const found = this.get(id);
-        if (!found.ok) return found;
-        if (found.value.status === "cancelled") return fail({ kind: "already-cancelled", id });
-        this.repo.setStatus(id, "cancelled");
-        return { ok: true, value: { ...found.value, status: "cancelled" } };
+        // One conditional write, not read-check-write: of two cancels racing on two pooled
+        // connections, exactly one changes the row, and the other lands below.
+        const cancelled = this.repo.cancelIfPlaced(id);
+        if (cancelled !== undefined) return { ok: true, value: cancelled };
+        // Nothing changed. Orders are never deleted, so a row that exists now was cancelled.
+        return this.repo.get(id) === undefined ? fail({ kind: "not-found", id }) : fail({ kind: "already-cancelled", id });
     }
 }
 // ANCHOR_END: service

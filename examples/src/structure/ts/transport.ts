@@ -1,38 +1,55 @@
-// The transport layer: parses a request line, calls the service, and maps its result to an HTTP
-// status and body: domain errors to RFC 9457 problem details, storage failures to a 500 that says
-// nothing about the inside. It knows HTTP; the service does not.
+// The transport layer: routes a request (method, path, body fields), calls the service, and
+// maps its result to an HTTP status and body: domain errors to RFC 9457 problem details, storage
+// failures to a 500 that says nothing about the inside. It knows HTTP; the service does not.
 import { describe, type Order, type OrderError, OrderService, RepoError, type Result } from "./service.js";
 
-export type Response = { status: number; body: string };
+/** What the client sees (a status, an `Allow` header on a 405, a JSON body) and what only the
+ *  server's log sees (the cause of a 500). */
+export type Response = { status: number; body: string; allow?: string; log?: string };
+
+/** Errors are RFC 9457 problem documents, which have a media type of their own. */
+export function contentType(r: Response): string {
+    return r.status >= 400 ? "application/problem+json" : "application/json";
+}
 
 // ANCHOR: transport
-export function handle(service: OrderService, request: string): Response {
-    const parts = request.split(/\s+/).filter((p) => p !== "");
-    const path = parts[1]?.split("/").slice(1) ?? [];
-    const route = `${parts[0] ?? ""} ${path.map((p, i) => (i === 1 && path[0] === "orders" ? ":id" : p)).join("/")}`;
-    const id = path[1] ?? "";
+/** One request: its method, its path, its body's `key=value` fields, and the id the server gave it. */
+export function handle(service: OrderService, method: string, path: string, fields: string[], requestId: string): Response {
+    const segments = path.startsWith("/") ? path.slice(1).split("/") : [];
+    const [first, id, last] = segments;
+    // Route first, then method: a known path with the wrong method is 405 with `Allow`, not 404.
+    let route: "place" | "get" | "cancel";
+    if (first === "orders" && segments.length === 1) route = "place";
+    else if (first === "orders" && id !== undefined && segments.length === 2) route = "get";
+    else if (first === "orders" && id !== undefined && last === "cancel" && segments.length === 3) route = "cancel";
+    else return problem(404, "no-route", "No such route", `no route for "${path}"`);
+    const allow = route === "get" ? "GET" : "POST";
+    if (method !== allow) {
+        const detail = `${method} is not allowed on ${path}; allowed: ${allow}`;
+        return { ...problem(405, "method-not-allowed", "Method not allowed", detail), allow };
+    }
     let result: Result<Order>;
-    let created = false;
     try {
-        if (route === "POST orders") {
-            const body = parseBody(parts.slice(2));
+        if (route === "place") {
+            const body = parseBody(fields);
             if (typeof body === "string") return problem(400, "bad-request", "Malformed request", body);
             result = service.place(body.customer, body.cents);
-            created = true;
-        } else if (route === "GET orders/:id") {
-            result = service.get(id);
-        } else if (route === "POST orders/:id/cancel") {
-            result = service.cancel(id);
+        } else if (route === "get") {
+            result = service.get(id ?? "");
         } else {
-            return problem(404, "no-route", "No such route", `no route for "${request}"`);
+            result = service.cancel(id ?? "");
         }
     } catch (e) {
-        // Logged with its cause on the server; the client learns only that it was not its fault.
-        if (e instanceof RepoError) return problem(500, "internal", "Internal error", "try again later");
-        throw e;
+        // The client learns that it was not its fault and which request it was; the log gets
+        // the cause, under the same id. Anything but a RepoError is a bug: rethrown, not disguised.
+        if (!(e instanceof RepoError)) throw e;
+        const body =
+            `{"type":"/problems/internal","title":"Internal error","status":500,` +
+            `"detail":"try again later","instance":"/requests/${requestId}"}`;
+        return { status: 500, body, log: `request ${requestId}: ${errorChain(e)}` };
     }
     if (!result.ok) return errorResponse(result.error);
-    return { status: created ? 201 : 200, body: orderJson(result.value) };
+    return { status: route === "place" ? 201 : 200, body: orderJson(result.value) };
 }
 
 /** The one place where domain errors become HTTP; a new `kind` left unmapped fails to compile. */
@@ -56,6 +73,17 @@ function assertNever(value: never): never {
     throw new Error(`unmapped error ${JSON.stringify(value)}`);
 }
 // ANCHOR_END: transport
+
+/** An error and its `cause`s, joined by ": ", as a log line prints them. */
+export function errorChain(error: unknown): string {
+    let text = error instanceof Error ? error.message : String(error);
+    let next = error instanceof Error ? error.cause : undefined;
+    while (next !== undefined) {
+        text += `: ${next instanceof Error ? next.message : String(next)}`;
+        next = next instanceof Error ? next.cause : undefined;
+    }
+    return text;
+}
 
 /** `customer=acme cents=1999` into its two fields, or what is wrong with it. */
 function parseBody(fields: string[]): { customer: string; cents: number } | string {
