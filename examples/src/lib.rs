@@ -132,4 +132,5 @@ chapters! {
     typescript "typescript-backend.md",
     semver "package-lockfiles-semver.md",
     linters "linters-eslint-clippy.md",
+    structure "backend-project-structure.md",
 }
