@@ -115,7 +115,8 @@ fn indent(body: &Json) -> String {
     body.pretty().lines().map(|l| format!("  {l}\n")).collect()
 }
 
-/// The reason phrase of the statuses the service uses (RFC 9110 §15, RFC 6585 for 428).
+/// The reason phrase of the statuses the service uses (RFC 9110 §15, RFC 6585 for 428), and
+/// those of the structure chapter's server.
 pub fn reason(status: u16) -> &'static str {
     match status {
         200 => "OK",
@@ -132,6 +133,7 @@ pub fn reason(status: u16) -> &'static str {
         413 => "Content Too Large",
         414 => "URI Too Long",
         431 => "Request Header Fields Too Large",
+        500 => "Internal Server Error",
         501 => "Not Implemented",
         505 => "HTTP Version Not Supported",
         _ => "",

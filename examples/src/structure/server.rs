@@ -171,16 +171,7 @@ fn read_request(reader: &mut impl BufRead) -> Result<(String, String, String), S
 }
 
 fn write_response(mut stream: TcpStream, r: &Response) -> std::io::Result<()> {
-    let reason = match r.status {
-        200 => "OK",
-        201 => "Created",
-        400 => "Bad Request",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        409 => "Conflict",
-        422 => "Unprocessable Content",
-        _ => "Internal Server Error",
-    };
+    let reason = crate::apidesign::console::reason(r.status);
     let allow = r.allow.map(|a| format!("Allow: {a}\r\n")).unwrap_or_default();
     let head = format!(
         "HTTP/1.1 {} {reason}\r\nContent-Type: {}\r\nContent-Length: {}\r\n{allow}Connection: close\r\n\r\n",

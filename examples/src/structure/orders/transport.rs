@@ -140,17 +140,5 @@ fn order_json(o: &Order) -> String {
     )
 }
 
-/// A JSON string literal: quotes, backslashes and control characters escaped.
-pub fn json_string(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
+/// A JSON string literal (the REST chapter's catalogue writes its strings the same way).
+pub use crate::apis::catalogue::json_string;
