@@ -176,14 +176,43 @@ fn edit_distance(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
-/// `user:password@` in a URL becomes `user:*****@`: a secret never reaches the log.
+/// A URL with its secrets blanked, so that a config dump never prints one: the password of the
+/// userinfo (`user:*****@`; the userinfo ends at the authority's *last* `@`, as WHATWG URL
+/// parsers split it, so `u:p@ss@db` hides all of `p@ss`) and the values of the `password` and
+/// `sslpassword` query parameters, which libpq also accepts (`?password=*****`).
 pub fn mask(url: &str) -> String {
     let Some(scheme_end) = url.find("://").map(|i| i + 3) else { return url.to_string() };
-    let Some(at) = url[scheme_end..].find('@').map(|i| i + scheme_end) else { return url.to_string() };
-    match url[scheme_end..at].find(':').map(|i| i + scheme_end) {
-        Some(colon) => format!("{}:*****{}", &url[..colon], &url[at..]),
-        None => url.to_string(),
+    // The authority ends at the first `/`, `?` or `#` after `scheme://`.
+    let authority_end = url[scheme_end..].find(['/', '?', '#']).map_or(url.len(), |i| i + scheme_end);
+    let mut out = url[..scheme_end].to_string();
+    let authority = &url[scheme_end..authority_end];
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _)) => out.push_str(&format!("{user}:*****@{host}")),
+            None => out.push_str(authority),
+        },
+        None => out.push_str(authority),
     }
+    let rest = &url[authority_end..];
+    let Some(question) = rest.find('?') else {
+        out.push_str(rest);
+        return out;
+    };
+    out.push_str(&rest[..=question]);
+    let (query, fragment) =
+        rest[question + 1..].split_once('#').map_or((&rest[question + 1..], None), |(q, f)| (q, Some(f)));
+    let pairs: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((key, _)) if key == "password" || key == "sslpassword" => format!("{key}=*****"),
+            _ => pair.to_string(),
+        })
+        .collect();
+    out.push_str(&pairs.join("&"));
+    if let Some(fragment) = fragment {
+        out.push_str(&format!("#{fragment}"));
+    }
+    out
 }
 
 /// Splits the input into environments: maps of KEY to VALUE.
@@ -307,6 +336,12 @@ mod tests {
             "s3cret",
             "postgres//orders:s3cret@db",
             "postgres://orders:s3cret@db.internal:5432/orders",
+            // libpq takes the password from the query string too.
+            "postgresql://db/orders?password=s3cret",
+            "postgresql://orders@db/orders?sslmode=require&sslpassword=s3cret&password=s3cret#x",
+            // An `@` inside the password: the userinfo ends at the last `@`.
+            "postgres://orders:s3@cret@db.internal/orders",
+            "postgres://orders:s3cret@@db.internal/orders",
         ];
         let mut input = String::new();
         for url in urls {
@@ -318,7 +353,7 @@ mod tests {
             assert!(problems.iter().all(|p| !p.contains("s3cret")), "{problems:?}");
         }
         let out = run(&input).unwrap();
-        assert!(!out.contains("s3cret"), "{out}");
+        assert!(!out.contains("s3cret") && !out.contains("cret"), "{out}");
         assert!(out.contains("got \"mysql:…\"") && out.contains("got a value with no scheme"), "{out}");
         assert!(out.contains("DATABASE_URL=postgres://orders:*****@db.internal:5432/orders"), "{out}");
     }
@@ -328,6 +363,13 @@ mod tests {
         assert_eq!(mask("postgres://u:pw@h/db"), "postgres://u:*****@h/db");
         assert_eq!(mask("postgres://u@h/db"), "postgres://u@h/db");
         assert_eq!(mask("sqlite:orders.db"), "sqlite:orders.db");
+        assert_eq!(mask("postgres://u:p@ss@db"), "postgres://u:*****@db");
+        assert_eq!(mask("postgresql://db/orders?password=s3cret"), "postgresql://db/orders?password=*****");
+        assert_eq!(
+            mask("postgresql://u@db:5432/o?sslmode=require&sslpassword=x&application_name=a#f"),
+            "postgresql://u@db:5432/o?sslmode=require&sslpassword=*****&application_name=a#f"
+        );
+        assert_eq!(mask("postgres://db/o?passwords=x&password"), "postgres://db/o?passwords=x&password");
     }
 
     #[test]

@@ -105,15 +105,34 @@ function editDistance(a: string, b: string): number {
     return row[b.length] ?? 0;
 }
 
-/** `user:password@` in a URL becomes `user:*****@`: a secret never reaches the log. */
+/** A URL with its secrets blanked, so that a config dump never prints one: the password of the
+ *  userinfo (`user:*****@`; the userinfo ends at the authority's *last* `@`, as WHATWG URL
+ *  parsers split it, so `u:p@ss@db` hides all of `p@ss`) and the values of the `password` and
+ *  `sslpassword` query parameters, which libpq also accepts (`?password=*****`). */
 export function mask(url: string): string {
-    const schemeEnd = url.indexOf("://");
-    if (schemeEnd < 0) return url;
-    const at = url.indexOf("@", schemeEnd + 3);
-    if (at < 0) return url;
-    const colon = url.slice(schemeEnd + 3, at).indexOf(":");
-    if (colon < 0) return url;
-    return `${url.slice(0, schemeEnd + 3 + colon)}:*****${url.slice(at)}`;
+    const schemeEnd = url.indexOf("://") + 3;
+    if (schemeEnd < 3) return url;
+    // The authority ends at the first `/`, `?` or `#` after `scheme://`.
+    const found = url.slice(schemeEnd).search(/[/?#]/);
+    const authorityEnd = found < 0 ? url.length : schemeEnd + found;
+    const authority = url.slice(schemeEnd, authorityEnd);
+    const at = authority.lastIndexOf("@");
+    const colon = at < 0 ? -1 : authority.slice(0, at).indexOf(":");
+    let out = url.slice(0, schemeEnd);
+    out += colon < 0 ? authority : `${authority.slice(0, colon)}:*****${authority.slice(at)}`;
+    const rest = url.slice(authorityEnd);
+    const question = rest.indexOf("?");
+    if (question < 0) return out + rest;
+    out += rest.slice(0, question + 1);
+    const afterQuestion = rest.slice(question + 1);
+    const hash = afterQuestion.indexOf("#");
+    const query = hash < 0 ? afterQuestion : afterQuestion.slice(0, hash);
+    const pairs = query.split("&").map((pair) => {
+        const eq = pair.indexOf("=");
+        const key = eq < 0 ? undefined : pair.slice(0, eq);
+        return key === "password" || key === "sslpassword" ? `${key}=*****` : pair;
+    });
+    return out + pairs.join("&") + (hash < 0 ? "" : afterQuestion.slice(hash));
 }
 
 /** Splits the input into environments: maps of KEY to VALUE. */

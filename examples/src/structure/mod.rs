@@ -4,9 +4,11 @@
 //! (`config.rs`, `config_ts.ts`). The twins print byte-identical output for the same input, which
 //! a test checks on their verified outputs and `tests/structure.rs` on more inputs. `server.rs`
 //! (binary `structure-server`) and `server.ts` run the same layers as real HTTP services.
+//! `cancel_race_postgres` prints what two concurrent cancels did on a real PostgreSQL 15.
 
 use crate::Example;
 
+pub mod cancel_race_postgres;
 pub mod config;
 pub mod orders;
 #[cfg(all(feature = "sqlite", not(target_family = "wasm")))]
@@ -24,6 +26,7 @@ pub const EXAMPLES: &[Example] = &[
          LOG_LEVEL, REQUEST_TIMEOUT_MS, MAX_ORDER_CENTS are optional",
     ),
     orders::EXAMPLE,
+    cancel_race_postgres::EXAMPLE,
     Example::typescript(
         "structure::orders_ts",
         "A layered orders service: transport → service → repository (TypeScript)",

@@ -1,7 +1,8 @@
 // The little of Node's API that the chapter's TypeScript server (server.ts) uses. The examples
 // compile without @types/node (tsconfig.json: `"types": []`, every other example is a pure
 // function that also runs in the browser), so the one program that Node runs as a process
-// declares what it calls. The shapes follow Node's documentation of node:http and node:process.
+// declares what it calls. The shapes follow Node's documentation of node:http, node:process and
+// node:buffer.
 
 declare module "node:http" {
     export interface IncomingMessage {
@@ -15,7 +16,7 @@ declare module "node:http" {
     export interface ServerResponse {
         statusCode: number;
         setHeader(name: string, value: string): this;
-        /** With the body and no headers sent yet, Node sets Content-Length itself. */
+        /** Sends the body, unless the request was a HEAD (Node then drops it). */
         end(body: string): this;
     }
     export interface AddressInfo {
@@ -42,4 +43,10 @@ declare module "node:process" {
     }
     const process: Process;
     export default process;
+}
+
+declare module "node:buffer" {
+    export const Buffer: {
+        byteLength(text: string, encoding: "utf8"): number;
+    };
 }

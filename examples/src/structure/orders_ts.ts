@@ -29,7 +29,9 @@ export function run(input: string): string {
         const [method = "", path = "", ...fields] = line.split(/\s+/).filter((p) => p !== "");
         const r = handle(service, method, path, fields, `r${n + 1}`);
         const allow = r.allow === undefined ? "" : `(Allow: ${r.allow}) `;
-        out += `${line}\n  → ${r.status} ${allow}${r.body}\n`;
+        // A server sends a HEAD's status and headers, never its body.
+        const body = method === "HEAD" ? "(no body: HEAD)" : r.body;
+        out += `${line}\n  → ${r.status} ${allow}${body}\n`;
     });
     return out;
 }

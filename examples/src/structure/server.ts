@@ -5,6 +5,7 @@
 //   PORT=8080 DATABASE_URL=memory: node target/typescript-examples/structure/server.js [--ephemeral-port]
 // This twin has the in-memory repository only (DATABASE_URL=memory:). Not an example: no page
 // runs it in a browser.
+import { Buffer } from "node:buffer";
 import { createServer } from "node:http";
 import process from "node:process";
 import { loadConfig, mask } from "./config_ts.js";
@@ -66,6 +67,9 @@ const server = createServer((request, response) => {
         if (accessLog) process.stderr.write(`${id} ${method} ${path} -> ${r.status}\n`);
         response.statusCode = r.status;
         response.setHeader("Content-Type", contentType(r));
+        // Set here, not left to Node, which adds it only when it sends a body: a HEAD's answer
+        // has the headers a GET's would have (RFC 9110 §9.3.2), and Node drops a HEAD's body.
+        response.setHeader("Content-Length", String(Buffer.byteLength(r.body, "utf8")));
         if (r.allow !== undefined) response.setHeader("Allow", r.allow);
         response.end(r.body);
     });

@@ -20,6 +20,8 @@
 //!   a stale read, `synchronous_commit` levels, a commit stuck without its standby).
 //! * `resilience`: idempotency keys for a retried payment on the shared PostgreSQL (a primary
 //!   key claimed in the payment's transaction) and Redis (`SET NX` with a "processing" marker).
+//! * `structure_cancel_race_on_a_real_postgresql`: the project-structure chapter's two cancels
+//!   of one order (read-check-write at two levels, `FOR UPDATE`, the conditional `UPDATE`).
 //!
 //! Each test compares what the server did with its checked-in file and fails with a diff when
 //! they differ; `cargo xtask bless` (which sets `EXAMPLES_BLESS=1`) rewrites the files. The
@@ -160,6 +162,39 @@ fn orm_lost_update_on_a_real_postgresql() {
             assert!(t.errors("A").is_empty() && t.errors("B").is_empty(), "{}", t.render());
             assert_eq!(t.last_rows(), "12", "{}", t.render());
         }
+    }
+}
+
+#[test]
+fn structure_cancel_race_on_a_real_postgresql() {
+    let _beside = beside_the_purge();
+    use examples::structure::cancel_race_postgres::SCENARIOS;
+    let runs = observed("two cancels of one order", "structure-cancel-race.txt", SCENARIOS);
+    let [read_check_write, conditional, repeatable_read, for_update] =
+        [SCENARIOS[0], SCENARIOS[1], SCENARIOS[2], SCENARIOS[3]];
+    // Each session's results: BEGIN, the read, the write, the end.
+    if let Some(t) = find(&runs, Server::Postgres, read_check_write.title) {
+        // Both read "placed"; B's write waits for A's row lock, then changes the row anyway:
+        // both requests would answer 200.
+        assert!(t.waited_for("B", "A"), "{}", t.render());
+        assert_eq!(t.results("A"), ["ok", "0", "UPDATE 1", "ok"], "{}", t.render());
+        assert_eq!(t.results("B"), ["ok", "0", "UPDATE 1", "ok"], "{}", t.render());
+    }
+    if let Some(t) = find(&runs, Server::Postgres, conditional.title) {
+        // B read "placed" too, but its UPDATE re-checks the WHERE on the row A committed: 0 rows.
+        assert!(t.waited_for("B", "A"), "{}", t.render());
+        assert_eq!(t.results("A"), ["ok", "0", "UPDATE 1", "ok"], "{}", t.render());
+        assert_eq!(t.results("B"), ["ok", "0", "UPDATE 0", "ok"], "{}", t.render());
+    }
+    if let Some(t) = find(&runs, Server::Postgres, repeatable_read.title) {
+        assert!(t.waited_for("B", "A"), "{}", t.render());
+        assert_eq!(t.errors("B"), ["40001"], "{}", t.render());
+        assert!(t.errors("A").is_empty(), "{}", t.render());
+    }
+    if let Some(t) = find(&runs, Server::Postgres, for_update.title) {
+        // B's locking read waits for A, then returns the committed 1: B answers 409.
+        assert!(t.waited_for("B", "A"), "{}", t.render());
+        assert_eq!(t.results("B"), ["ok", "1", "ok"], "{}", t.render());
     }
 }
 

@@ -61,7 +61,9 @@ fn run(input: &str) -> Result<String, InputError> {
         let fields = parts.get(2..).unwrap_or_default();
         let r = transport::handle(&mut service, method, path, fields, &format!("r{}", n + 1));
         let allow = r.allow.map(|a| format!("(Allow: {a}) ")).unwrap_or_default();
-        out.push_str(&format!("{line}\n  → {} {allow}{}\n", r.status, r.body));
+        // A server sends a HEAD's status and headers, never its body.
+        let body = if method == "HEAD" { "(no body: HEAD)" } else { &r.body };
+        out.push_str(&format!("{line}\n  → {} {allow}{body}\n", r.status));
     }
     Ok(out)
 }
@@ -195,8 +197,10 @@ mod tests {
         assert_eq!(status("GET /orders/ord_01"), (404, None, false));
         assert_eq!(status("POST /orders/ord_1/cancel"), (200, None, false));
         assert_eq!(status("POST /orders/ord_1/cancel"), (409, None, false));
-        assert_eq!(status("DELETE /orders/ord_1"), (405, Some("GET"), false));
+        assert_eq!(status("HEAD /orders/ord_1"), (200, None, false));
+        assert_eq!(status("DELETE /orders/ord_1"), (405, Some("GET, HEAD"), false));
         assert_eq!(status("GET /orders"), (405, Some("POST"), false));
+        assert_eq!(status("HEAD /orders"), (405, Some("POST"), false));
         assert_eq!(status("GET /orders/ord_1/cancel"), (405, Some("POST"), false));
         assert_eq!(status("PUT /customers"), (404, None, false));
     }

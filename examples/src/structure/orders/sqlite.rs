@@ -1,6 +1,7 @@
 //! The same `OrderRepo` on a real SQLite database (rusqlite): the adapter the service never sees.
 //! Native only; the contract test in `mod.rs` holds it to what `MemoryRepo` promises, and the
-//! chapter's HTTP server (`structure::server`) uses it for `DATABASE_URL=sqlite:PATH`.
+//! chapter's HTTP server (`structure::server`) uses it for `DATABASE_URL=sqlite:PATH`, with a
+//! connection of its own for each request.
 
 use super::service::{Order, OrderRepo, RepoError, Status};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -14,12 +15,19 @@ const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS orders (id INTEGER PRIMARY KEY 
     customer TEXT NOT NULL, cents INTEGER NOT NULL, cancelled INTEGER NOT NULL DEFAULT 0)";
 
 impl SqliteRepo {
-    /// A database file (created if missing); two `SqliteRepo`s on one file are two connections.
+    /// A database file (created if missing) with the table; run once, at start-up.
     pub fn open(path: &str) -> Result<Self, RepoError> {
+        let repo = Self::connect(path)?;
+        repo.conn.execute_batch(SCHEMA).map_err(|e| RepoError::new("create table", e))?;
+        Ok(repo)
+    }
+
+    /// One more connection to the file, as a pool hands each request its own. A writer that
+    /// finds the file locked by another connection waits up to 5 s rather than failing at once.
+    pub fn connect(path: &str) -> Result<Self, RepoError> {
         let conn = Connection::open(path).map_err(|e| RepoError::new(format!("open {path}"), e))?;
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(|e| RepoError::new("busy_timeout", e))?;
-        conn.execute_batch(SCHEMA).map_err(|e| RepoError::new("create table", e))?;
         Ok(SqliteRepo { conn })
     }
 
@@ -80,3 +88,15 @@ impl OrderRepo for SqliteRepo {
     }
 }
 // ANCHOR_END: sqlite
+
+impl SqliteRepo {
+    /// The unconditional write of the read-check-write `cancel` this chapter replaced; only the
+    /// server's race test (`--test-cancel-race=read-check-write`) calls it.
+    pub fn set_cancelled(&mut self, id: &str) -> Result<(), RepoError> {
+        let Some(rowid) = rowid(id) else { return Ok(()) };
+        self.conn
+            .execute("UPDATE orders SET cancelled = 1 WHERE id = ?1", [rowid])
+            .map(drop)
+            .map_err(|e| RepoError::new(format!("cancel {id}"), e))
+    }
+}

@@ -39,13 +39,15 @@ pub fn handle<R: OrderRepo>(
 ) -> Response {
     let segments: Vec<&str> = path.strip_prefix('/').map(|p| p.split('/').collect()).unwrap_or_default();
     // Route first, then method: a known path with the wrong method is 405 with `Allow`, not 404.
+    // HEAD is answered wherever GET is (RFC 9110 §9.1): the same response, which the server
+    // sends without its body.
     let (route, allow) = match segments.as_slice() {
         ["orders"] => (Route::Place, "POST"),
-        ["orders", id] => (Route::Get(id), "GET"),
+        ["orders", id] => (Route::Get(id), "GET, HEAD"),
         ["orders", id, "cancel"] => (Route::Cancel(id), "POST"),
         _ => return problem(404, "no-route", "No such route", &format!("no route for \"{path}\"")),
     };
-    if method != allow {
+    if !allow.split(", ").any(|m| m == method) {
         let detail = format!("{method} is not allowed on {path}; allowed: {allow}");
         return Response {
             allow: Some(allow),
@@ -67,7 +69,7 @@ pub fn handle<R: OrderRepo>(
 }
 
 /// The one place where domain errors become HTTP.
-fn error_response(error: &OrderError, request_id: &str) -> Response {
+pub fn error_response(error: &OrderError, request_id: &str) -> Response {
     let (status, kind, title) = match error {
         OrderError::InvalidCustomer(_) | OrderError::Empty => (422, "invalid-order", "Invalid order"),
         OrderError::OverLimit { .. } => (422, "over-limit", "Order over the limit"),

@@ -3,7 +3,7 @@
 // rethrown), the service's rules, every status and header the transport sets, that a password
 // never reaches the configuration's error output, and the async try/catch pitfall.
 // tests/structure.rs runs `runChecks()` on Node and expects no "FAILED" line.
-import { loadConfig, run as runConfig } from "../config_ts.js";
+import { loadConfig, mask, run as runConfig } from "../config_ts.js";
 import { placeAwaited, placeReturned } from "./async_pitfall.js";
 import { MemoryRepo } from "./memory.js";
 import { type Order, type OrderRepo, OrderService, RepoError } from "./service.js";
@@ -88,7 +88,7 @@ const CHECKS: Check[] = [
         },
     ],
     [
-        "each outcome maps to its status, and a 405 says what is allowed",
+        "each outcome maps to its status, HEAD is answered like GET, and a 405 says what is allowed",
         () => {
             const s = new OrderService(new MemoryRepo(), 1000);
             const cases: [string, number, string | undefined][] = [
@@ -98,8 +98,10 @@ const CHECKS: Check[] = [
                 ["GET /orders/ord_7", 404, undefined],
                 ["POST /orders/ord_1/cancel", 200, undefined],
                 ["POST /orders/ord_1/cancel", 409, undefined],
-                ["DELETE /orders/ord_1", 405, "GET"],
+                ["HEAD /orders/ord_1", 200, undefined],
+                ["DELETE /orders/ord_1", 405, "GET, HEAD"],
                 ["GET /orders", 405, "POST"],
+                ["HEAD /orders", 405, "POST"],
                 ["GET /orders/ord_1/cancel", 405, "POST"],
                 ["PUT /customers", 404, undefined],
             ];
@@ -120,6 +122,12 @@ const CHECKS: Check[] = [
                 "s3cret",
                 "postgres//orders:s3cret@db",
                 "postgres://orders:s3cret@db.internal:5432/orders",
+                // libpq takes the password from the query string too.
+                "postgresql://db/orders?password=s3cret",
+                "postgresql://orders@db/orders?sslmode=require&sslpassword=s3cret&password=s3cret#x",
+                // An `@` inside the password: the userinfo ends at the last `@`.
+                "postgres://orders:s3@cret@db.internal/orders",
+                "postgres://orders:s3cret@@db.internal/orders",
             ];
             let input = "";
             for (const url of urls) {
@@ -128,9 +136,22 @@ const CHECKS: Check[] = [
                 expect(!loaded.ok && loaded.problems.every((p) => !p.includes("s3cret")), url);
             }
             const out = runConfig(input);
-            expect(!out.includes("s3cret"), out);
+            expect(!out.includes("s3cret") && !out.includes("cret"), out);
             expect(out.includes('got "mysql:…"') && out.includes("got a value with no scheme"), out);
             expect(out.includes("DATABASE_URL=postgres://orders:*****@db.internal:5432/orders"), out);
+            const masked: [string, string][] = [
+                ["postgres://u:pw@h/db", "postgres://u:*****@h/db"],
+                ["postgres://u@h/db", "postgres://u@h/db"],
+                ["sqlite:orders.db", "sqlite:orders.db"],
+                ["postgres://u:p@ss@db", "postgres://u:*****@db"],
+                ["postgresql://db/orders?password=s3cret", "postgresql://db/orders?password=*****"],
+                [
+                    "postgresql://u@db:5432/o?sslmode=require&sslpassword=x&application_name=a#f",
+                    "postgresql://u@db:5432/o?sslmode=require&sslpassword=*****&application_name=a#f",
+                ],
+                ["postgres://db/o?passwords=x&password", "postgres://db/o?passwords=x&password"],
+            ];
+            for (const [url, want] of masked) expect(mask(url) === want, `mask(${url}) = ${mask(url)}`);
         },
     ],
     [

@@ -23,8 +23,10 @@ export function handle(service: OrderService, method: string, path: string, fiel
     else if (first === "orders" && id !== undefined && segments.length === 2) route = "get";
     else if (first === "orders" && id !== undefined && last === "cancel" && segments.length === 3) route = "cancel";
     else return problem(404, "no-route", "No such route", `no route for "${path}"`);
-    const allow = route === "get" ? "GET" : "POST";
-    if (method !== allow) {
+    // HEAD is answered wherever GET is (RFC 9110 §9.1): the same response, which the server
+    // sends without its body.
+    const allow = route === "get" ? "GET, HEAD" : "POST";
+    if (!allow.split(", ").includes(method)) {
         const detail = `${method} is not allowed on ${path}; allowed: ${allow}`;
         return { ...problem(405, "method-not-allowed", "Method not allowed", detail), allow };
     }
