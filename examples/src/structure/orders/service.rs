@@ -31,7 +31,8 @@ pub trait OrderRepo {
 
 /// The store failed (connection lost, disk full): not the caller's fault, and not a rule. The
 /// driver's error is kept as the `source()`, not flattened into a string, so a log can print the
-/// whole chain ("storage failed: insert: no such table: orders").
+/// whole chain ("storage failed: insert: no such table: orders: Error code 1: SQL logic error",
+/// where the last link is the `source()` of rusqlite's own error).
 #[derive(Debug, Error)]
 #[error("storage failed: {operation}")]
 pub struct RepoError {
