@@ -8,6 +8,7 @@
 
 use crate::Example;
 
+#[cfg(not(target_family = "wasm"))]
 pub mod cancel_race_postgres;
 pub mod config;
 pub mod orders;
@@ -26,6 +27,7 @@ pub const EXAMPLES: &[Example] = &[
          LOG_LEVEL, REQUEST_TIMEOUT_MS, MAX_ORDER_CENTS are optional",
     ),
     orders::EXAMPLE,
+    #[cfg(not(target_family = "wasm"))]
     cancel_race_postgres::EXAMPLE,
     Example::typescript(
         "structure::orders_ts",
