@@ -24,7 +24,7 @@ try {
     output = example.run(input);
 } catch (error) {
     if (error?.name === "InputError") {
-        process.stderr.write(error.line === undefined ? error.message : `input line ${error.line}: ${error.message}`);
+        process.stderr.write(error.report());
         process.exit(3);
     }
     throw error;

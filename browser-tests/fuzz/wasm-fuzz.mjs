@@ -366,7 +366,7 @@ async function workerMain() {
                 try {
                     output = example.run(input);
                 } catch (error) {
-                    if (error?.name === 'InputError') throw error.line === undefined ? error.message : `input line ${error.line}: ${error.message}`;
+                    if (error?.name === 'InputError') throw error.report();
                     throw error;
                 }
                 return JSON.stringify({ output, figure: null });

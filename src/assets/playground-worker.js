@@ -36,7 +36,7 @@ const typescriptExamples = {
         } catch (error) {
             // examples/src/ts_shared/input.ts; worded as examples::InputError's Display.
             if (error?.name === "InputError") {
-                throw new Error(error.line === undefined ? error.message : `input line ${error.line}: ${error.message}`);
+                throw new Error(error.report());
             }
             throw error;
         }

@@ -2,7 +2,7 @@
 // assertion (`Expect<Equal<…>>` fails to compile if the type differs) or by a `@ts-expect-error`
 // line (the build fails, TS2578, if that line ever compiles). At run time, a router matches paths
 // against patterns whose parameter names the types derived from the pattern strings.
-import { meaningfulLines } from "../ts_shared/input.js";
+import { InputError, meaningfulLines } from "../ts_shared/input.js";
 
 // Exact type equality, as the type-testing libraries define it.
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
@@ -93,6 +93,16 @@ function noSuchParam(path: string): string | undefined {
 export function run(input: string): string {
     let out = `oneOfOr(["pending","paid"], "paid", "pending") = ${oneOfOr(["pending", "paid"], "paid", "pending")}\n`;
     out += `filtered without undefined: ${JSON.stringify(present)}\n`;
-    for (const { text } of meaningfulLines(input)) out += `${text} -> ${route(text)}\n`;
+    for (const { line, text } of meaningfulLines(input)) {
+        let routed: string;
+        try {
+            routed = route(text);
+        } catch (error) {
+            // decodeURIComponent refuses a `%` that starts no escape (found by the fuzz run).
+            if (error instanceof URIError) throw new InputError(`${text}: a % must start an escape such as %2F`, line);
+            throw error;
+        }
+        out += `${text} -> ${routed}\n`;
+    }
     return out;
 }
