@@ -1,6 +1,7 @@
 //! The chapter's orders service as a real process (`structure-server`, `src/bin/structure_server.rs`):
 //! configuration from the real environment, validated before anything else, and the orders
-//! transport served over HTTP/1.1 on 127.0.0.1 with std's `TcpListener`, a thread per connection.
+//! transport served over HTTP/1.1 on 127.0.0.1 with std's `TcpListener`, a thread per connection,
+//! each request framed by the networking chapter's parser (`networking::http_parser`).
 //! `tests/structure.rs` starts it with bad variables (exit status 78 and one stderr line per
 //! problem) and with good ones (real requests over a socket). The TypeScript twin is
 //! `structure/server.ts`, on `node:http`.
@@ -17,7 +18,8 @@ use super::orders::memory::MemoryRepo;
 use super::orders::service::{Order, OrderError, OrderRepo, OrderService, RepoError, Status};
 use super::orders::sqlite::SqliteRepo;
 use super::orders::transport::{Response, error_chain, error_response, handle, json_string};
-use std::io::{BufRead, BufReader, Write};
+use crate::networking::http_parser::{MAX_HEADER_SECTION, MAX_REQUEST_LINE, Parsed, parse_request};
+use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -122,8 +124,7 @@ fn connection<R: OrderRepo>(
     id: &str,
     access_log: bool,
 ) -> std::io::Result<()> {
-    let mut reader = BufReader::new(stream.try_clone()?);
-    let (method, line, response) = match read_request(&mut reader) {
+    let (method, line, response) = match read_request(&mut &stream) {
         Ok((method, path, body)) => {
             let fields: Vec<&str> = body.split('&').filter(|f| !f.is_empty()).collect();
             let response = match connect() {
@@ -257,44 +258,36 @@ impl Gate {
     }
 }
 
-/// The request line, headers and a `Content-Length` body (at most 4 KiB), or why not.
-fn read_request(reader: &mut impl BufRead) -> Result<(String, String, String), String> {
-    let mut head = Vec::new();
-    loop {
-        let mut line = String::new();
-        let n = reader.read_line(&mut line).map_err(|e| format!("reading the request: {e}"))?;
-        if n == 0 || line == "\r\n" || line == "\n" {
-            break;
+/// The largest body this server reads.
+const MAX_BODY: usize = 4096;
+
+/// One request, framed by the networking chapter's parser (`networking::http_parser`): its
+/// method, target and body (at most 4 KiB, UTF-8), or why not.
+fn read_request(stream: &mut impl Read) -> Result<(String, String, String), String> {
+    // The most a request of this server can take: the parser's bounds on the head, and the body's.
+    const MOST: usize = MAX_REQUEST_LINE + MAX_HEADER_SECTION + MAX_BODY;
+    let (mut received, mut chunk) = (Vec::new(), [0u8; 4096]);
+    let request = loop {
+        match parse_request(&received) {
+            Ok(Parsed::Complete { request, .. }) => break request,
+            Ok(Parsed::Incomplete { missing }) => {
+                if received.len() > MOST {
+                    return Err(format!("a request over {MOST} bytes"));
+                }
+                let n = stream.read(&mut chunk).map_err(|e| format!("reading the request: {e}"))?;
+                if n == 0 {
+                    return Err(format!("the connection closed before {missing}"));
+                }
+                received.extend_from_slice(&chunk[..n]);
+            }
+            Err(error) => return Err(format!("line {}: {}", error.line, error.message)),
         }
-        if head.len() > 100 {
-            return Err("too many header lines".to_string());
-        }
-        head.push(line.trim_end().to_string());
-    }
-    let request_line = head.first().ok_or("empty request")?;
-    let mut parts = request_line.split(' ');
-    let (Some(method), Some(target), Some(version), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(format!("bad request line {request_line:?}"));
     };
-    if !version.starts_with("HTTP/1.") {
-        return Err(format!("unsupported version {version:?}"));
+    if request.body.len() > MAX_BODY {
+        return Err(format!("a body of {} bytes is over {MAX_BODY}", request.body.len()));
     }
-    let mut length = 0;
-    for header in &head[1..] {
-        let (name, value) = header.split_once(':').ok_or_else(|| format!("bad header {header:?}"))?;
-        if name.eq_ignore_ascii_case("content-length") {
-            length = value.trim().parse::<usize>().map_err(|_| format!("bad Content-Length {value:?}"))?;
-        }
-    }
-    if length > 4096 {
-        return Err(format!("a body of {length} bytes is over 4096"));
-    }
-    let mut body = vec![0; length];
-    reader.read_exact(&mut body).map_err(|e| format!("reading the body: {e}"))?;
-    let body = String::from_utf8(body).map_err(|_| "the body is not UTF-8".to_string())?;
-    Ok((method.to_string(), target.to_string(), body))
+    let body = String::from_utf8(request.body).map_err(|_| "the body is not UTF-8".to_string())?;
+    Ok((request.method, request.target, body))
 }
 
 /// The status line, the headers and, unless the request was a HEAD, the body. A HEAD's answer

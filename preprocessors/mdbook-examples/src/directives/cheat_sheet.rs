@@ -98,11 +98,12 @@ impl CheatSheets {
                 root: root_of(path),
                 content: chapter.content.clone(),
             };
-            if is_review(&chapter.content) {
+            let found = markdown::scan(&chapter.content);
+            if has_directive(&found, directive::QUIZ_REVIEW_OPEN) {
                 // A Part's review page holds its quizzes, not a chapter of it.
                 continue;
             }
-            if is_sheet(&chapter.content) {
+            if has_directive(&found, directive::CHEAT_SHEET_OPEN) {
                 // A second sheet in one Part is reported at its directive.
                 part.sheet.get_or_insert_with(|| (path.clone(), text.display_path.clone()));
                 sheet_pages.push((text.display_path, part_index));
@@ -229,18 +230,9 @@ fn key_number_bullets(body: &str) -> Result<usize, String> {
     }
 }
 
-/// Whether a chapter's text has a `{{#cheat-sheet}}` directive (well formed or not).
-fn is_sheet(content: &str) -> bool {
-    markdown::scan(content).iter().any(
-        |found| matches!(found, Found::Directive { text, .. } if text.starts_with(directive::CHEAT_SHEET_OPEN)),
-    )
-}
-
-/// Whether a page has a `{{#quiz-review}}` directive (well formed or not).
-fn is_review(content: &str) -> bool {
-    markdown::scan(content).iter().any(
-        |found| matches!(found, Found::Directive { text, .. } if text.starts_with(directive::QUIZ_REVIEW_OPEN)),
-    )
+/// Whether a chapter's scanned text has a directive starting with `opening` (well formed or not).
+fn has_directive(found: &[Found], opening: &str) -> bool {
+    found.iter().any(|found| matches!(found, Found::Directive { text, .. } if text.starts_with(opening)))
 }
 
 /// The relative path from the page at `path` (relative to `src/`) to the site's root.
